@@ -1,0 +1,82 @@
+import type http from "node:http";
+import { run, type RunnerHandle } from "@grammyjs/runner";
+import type { Config } from "./config.js";
+import { createBot, registerCommands, type AppBot } from "./bot/createBot.js";
+import type { BotDeps } from "./bot/context.js";
+import { openDb } from "./db/client.js";
+import { applyMigrations } from "./db/migrate.js";
+import { loadSampleData } from "./db/sampleData.js";
+import { bboxServiceArea } from "./bot/features/report/serviceArea.js";
+import { createGeocoder } from "./geocoding/geocoder.js";
+import { createI18n } from "./i18n/index.js";
+import type { DestinationStream } from "pino";
+import { createLogger } from "./logger.js";
+import { startHttpServer } from "./server/http.js";
+
+export interface RunningApp {
+  bot: AppBot;
+  deps: BotDeps;
+  server?: http.Server;
+  /** Stops taking updates, lets in-flight ones finish, closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where logs go (stdout by default); tests capture them to check that the token never appears. */
+  logDestination?: DestinationStream;
+  now?: () => Date;
+}
+
+/** Everything `npm start` does after reading the configuration; tests run exactly this against fake servers. */
+export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
+  const logger = createLogger(config.LOG_LEVEL, config.BOT_TOKEN, options.logDestination);
+  const migrations = applyMigrations(config.DATABASE_URL);
+  if (migrations.length) logger.info({ migrations }, "database migrated");
+  const db = await openDb(config.DATABASE_URL);
+  const deps: BotDeps = {
+    db,
+    logger,
+    i18n: await createI18n(config.DEFAULT_LOCALE),
+    now: options.now ?? (() => new Date()),
+    geocoder: createGeocoder({
+      nominatimUrl: config.NOMINATIM_URL,
+      userAgent: config.GEOCODER_USER_AGENT,
+      timeoutMs: config.GEOCODER_TIMEOUT_MS,
+      viewbox: config.SERVICE_AREA_BBOX,
+      db,
+      logger,
+    }),
+    serviceArea: bboxServiceArea(config.SERVICE_AREA_BBOX, config.SERVICE_AREA_NAME),
+  };
+  if (config.SAMPLE_DATA) await loadSampleData(deps);
+
+  const bot = createBot(config, deps);
+  await bot.init();
+  await registerCommands(bot.api, deps);
+
+  let runner: RunnerHandle | undefined;
+  let server: http.Server | undefined;
+  if (config.WEBHOOK_URL) {
+    const path = new URL(config.WEBHOOK_URL).pathname;
+    server = await startHttpServer({ port: config.PORT!, logger, webhook: { path, secret: config.WEBHOOK_SECRET!, bot } });
+    await bot.api.setWebhook(config.WEBHOOK_URL, { secret_token: config.WEBHOOK_SECRET!, allowed_updates: ALLOWED_UPDATES });
+    logger.info({ port: config.PORT }, "webhook mode");
+  } else {
+    await bot.api.deleteWebhook();
+    if (config.PORT) server = await startHttpServer({ port: config.PORT, logger });
+    runner = run(bot, { runner: { fetch: { allowed_updates: ALLOWED_UPDATES } } });
+    logger.info({ bot: bot.botInfo.username }, "long polling");
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (runner?.isRunning()) await runner.stop();
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      await db.$disconnect();
+      logger.info("stopped");
+    })());
+  return { bot, deps, server, stop };
+}
+
+const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"] as const;

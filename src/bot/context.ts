@@ -1,0 +1,38 @@
+import type { Context } from "grammy";
+import type { ConversationFlavor } from "@grammyjs/conversations";
+import type { Config, Locale } from "../config.js";
+import type { Db } from "../db/client.js";
+import type { I18n, TFunction } from "../i18n/index.js";
+import type { Logger } from "../logger.js";
+import type { Geocoder } from "../geocoding/geocoder.js";
+import type { DistrictSummary } from "./features/report/render.js";
+import type { ServiceArea } from "./features/report/serviceArea.js";
+import type { UserModel } from "../generated/prisma/models.js";
+
+/** What the bot needs from the outside world; tests pass the same shapes with fake servers behind them. */
+export interface BotDeps {
+  db: Db;
+  logger: Logger;
+  i18n: I18n;
+  /** The clock, injectable so deadlines and reminders are testable. */
+  now: () => Date;
+  geocoder: Geocoder;
+  serviceArea: ServiceArea;
+  /** Who looks after this point: district, officer and station (districts feature); null outside all districts. */
+  districtFor?: (lat: number, lon: number) => Promise<DistrictSummary | null>;
+}
+
+/** Flavor added by our middleware: the stored user and their language. */
+export interface AppFlavor {
+  config: Config;
+  deps: BotDeps;
+  locale: Locale;
+  t: TFunction;
+  /** The stored user, present for every update that has a sender. */
+  user: UserModel | undefined;
+}
+
+/** Context inside conversations: no ctx.conversation (not recursive), same app flavor. */
+export type ConversationContext = Context & AppFlavor;
+/** Context of the outer middleware tree. */
+export type BotContext = ConversationFlavor<Context & AppFlavor>;

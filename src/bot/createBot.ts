@@ -1,0 +1,90 @@
+import { Bot, type Api, type MiddlewareFn } from "grammy";
+import { conversations } from "@grammyjs/conversations";
+import { sequentialize } from "@grammyjs/runner";
+import type { Config, Locale } from "../config.js";
+import { resolveLocale } from "../i18n/index.js";
+import { apiTransformers } from "./api.js";
+import type { BotContext, BotDeps, ConversationContext } from "./context.js";
+import { sqliteConversationStorage } from "./conversationStorage.js";
+import { cancelFeature } from "./features/cancel.js";
+import { fallbackFeature } from "./features/fallback.js";
+import { languageFeature } from "./features/language.js";
+import { placeholderFeature } from "./features/placeholders.js";
+import { reportFeature } from "./features/report/index.js";
+import { startFeature } from "./features/start.js";
+import { userMiddleware } from "./middlewares/user.js";
+import { mainMenu } from "./keyboards.js";
+
+/** Bump when a conversation's code changes shape, so stored state is not replayed against new code. */
+export const CONVERSATION_STATE_VERSION = 1;
+
+export type AppBot = Bot<BotContext>;
+
+/** Builds the real bot. Tests call this with fake servers behind config and deps. */
+export function createBot(config: Config, deps: BotDeps): AppBot {
+  const bot = new Bot<BotContext>(config.BOT_TOKEN, { client: { apiRoot: config.TELEGRAM_API_ROOT } });
+  for (const t of apiTransformers(deps)) bot.api.config.use(t);
+
+  // One chat's updates in order; different chats concurrently (runner).
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
+  bot.use(errorBoundary(deps));
+  const locales = new Map<number, Locale>();
+  bot.use(userMiddleware(config, deps, locales));
+  bot.use(
+    conversations<BotContext, ConversationContext>({
+      storage: {
+        type: "key",
+        version: CONVERSATION_STATE_VERSION,
+        getStorageKey: (ctx) => (ctx.chat && ctx.from ? `${ctx.chat.id}:${ctx.from.id}` : undefined),
+        adapter: sqliteConversationStorage(deps.db),
+      },
+      // Inside a conversation each update gets a fresh context and Api: give it the same language and transformers.
+      plugins: [
+        async (ctx, next) => {
+          for (const t of apiTransformers(deps)) ctx.api.config.use(t);
+          ctx.config = config;
+          ctx.deps = deps;
+          // The outer middleware ran for this very update just before, so the cache holds this user's language.
+          ctx.locale = (ctx.from && locales.get(ctx.from.id)) || resolveLocale(null, ctx.from?.language_code, config.DEFAULT_LOCALE);
+          ctx.t = deps.i18n.fixedT(ctx.locale);
+          ctx.user = undefined;
+          await next();
+        },
+      ],
+    }),
+  );
+  bot.use(cancelFeature());
+  bot.use(startFeature());
+  bot.use(languageFeature(deps.i18n));
+  bot.use(reportFeature(deps.i18n));
+  bot.use(placeholderFeature(deps.i18n, ["menu.officer", "menu.meetings"]));
+  bot.use(fallbackFeature());
+  return bot;
+}
+
+/** A user who hits an error gets a localized apology; the error is logged, never shown. */
+function errorBoundary(deps: BotDeps): MiddlewareFn<BotContext> {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      deps.logger.error({ err, updateId: ctx.update.update_id }, "update failed");
+      try {
+        if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+        if (ctx.chat?.type === "private" && ctx.t) {
+          await ctx.reply(ctx.t("error.generic"), { reply_markup: mainMenu(ctx.t) });
+        }
+      } catch (replyErr) {
+        deps.logger.warn({ err: replyErr }, "could not send the apology");
+      }
+    }
+  };
+}
+
+/** Commands in each language's menu (Telegram shows the list matching the user's app language). */
+export async function registerCommands(api: Api, deps: BotDeps): Promise<void> {
+  const names = ["start", "report", "officer", "myreports", "meetings", "language", "privacy", "help", "cancel"] as const;
+  const list = (locale: "pl" | "en" | "uk") => names.map((command) => ({ command, description: deps.i18n.t(locale, `commands.${command}`) }));
+  await api.setMyCommands(list(deps.i18n.defaultLocale));
+  for (const locale of ["pl", "en", "uk"] as const) await api.setMyCommands(list(locale), { language_code: locale });
+}

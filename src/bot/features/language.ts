@@ -1,0 +1,42 @@
+import { Composer, InlineKeyboard } from "grammy";
+import { SUPPORTED_LOCALES } from "../../config.js";
+import { isLocale, type I18n } from "../../i18n/index.js";
+import type { BotContext } from "../context.js";
+import { mainMenu } from "../keyboards.js";
+
+/** /language and Settings: the choice is stored on the user and wins over Telegram's language_code. */
+export function languageFeature(i18n: I18n): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  const privateChat = composer.chatType("private");
+
+  const chooser = (ctx: BotContext) => {
+    const keyboard = new InlineKeyboard();
+    for (const locale of SUPPORTED_LOCALES) keyboard.text(ctx.deps.i18n.t(locale, "language.name"), `lang:${locale}`);
+    return ctx.reply(ctx.t("language.choose"), { reply_markup: keyboard });
+  };
+
+  privateChat.command("language", chooser);
+  privateChat.hears(
+    i18n.allVariants("menu.settings"),
+    (ctx) =>
+      ctx.reply(ctx.t("settings.title", { language: ctx.t("language.name") }), {
+        parse_mode: "HTML",
+        reply_markup: new InlineKeyboard().text(ctx.t("settings.languageButton"), "settings:language"),
+      }),
+  );
+  privateChat.callbackQuery("settings:language", async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await chooser(ctx);
+  });
+  privateChat.callbackQuery(/^lang:(.+)$/, async (ctx) => {
+    const choice = ctx.match[1]!;
+    // Callback data is untrusted: only a supported locale is stored.
+    if (!isLocale(choice) || !ctx.user) return ctx.answerCallbackQuery();
+    await ctx.deps.db.user.update({ where: { id: ctx.user.id }, data: { language: choice } });
+    ctx.locale = choice;
+    ctx.t = ctx.deps.i18n.fixedT(choice);
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t("language.changed"), { reply_markup: mainMenu(ctx.t) });
+  });
+  return composer;
+}

@@ -1,0 +1,88 @@
+import { Composer, InlineKeyboard } from "grammy";
+import { createConversation } from "@grammyjs/conversations";
+import type { I18n } from "../../../i18n/index.js";
+import { getReportFor, listReportsOf } from "../../../services/reports.js";
+import type { BotContext, ConversationContext } from "../../context.js";
+import { escapeHtml } from "../../html.js";
+import { mainMenu } from "../../keyboards.js";
+import { REPORT_CONVERSATION, reportConversation, type KnownPlace } from "./conversation.js";
+
+const PAGE_SIZE = 5;
+
+/** "Zgłoś zagrożenie" (menu, /report, a pin sent outside any form) and "Moje zgłoszenia". */
+export function reportFeature(i18n: I18n): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.use(createConversation<BotContext, ConversationContext>(reportConversation, REPORT_CONVERSATION));
+  const privateChat = composer.chatType("private");
+
+  const start = (ctx: BotContext, known?: KnownPlace) => ctx.conversation.enter(REPORT_CONVERSATION, known);
+  privateChat.command("report", (ctx) => start(ctx));
+  privateChat.hears(i18n.allVariants("menu.report"), (ctx) => start(ctx));
+  privateChat.on("message:location", (ctx) => start(ctx, { lat: ctx.message.location.latitude, lon: ctx.message.location.longitude }));
+
+  const showList = async (ctx: BotContext, page: number, edit: boolean) => {
+    if (!ctx.user) return;
+    const { total, reports } = await listReportsOf(ctx.deps.db, ctx.user.id, page, PAGE_SIZE);
+    if (total === 0) {
+      await ctx.reply(ctx.t("myReports.empty"), { reply_markup: mainMenu(ctx.t) });
+      return;
+    }
+    const kb = new InlineKeyboard();
+    const lines = [ctx.t("myReports.title", { count: total }), ""];
+    for (const r of reports) {
+      lines.push(
+        ctx.t("myReports.line", {
+          ref: r.ref,
+          category: escapeHtml(ctx.t(`categories.${r.categoryCode}`)),
+          date: r.createdAt.toLocaleDateString("pl-PL", { timeZone: "Europe/Warsaw" }),
+          status: ctx.t(`status.${r.status}`),
+        }),
+      );
+      if (r.lastPublicNote) lines.push(`   💬 ${escapeHtml(r.lastPublicNote)}`);
+      kb.text(r.ref, `my:open:${r.id}`).row();
+    }
+    const pages = Math.ceil(total / PAGE_SIZE);
+    if (page > 0) kb.text("‹", `my:page:${page - 1}`);
+    if (pages > 1) kb.text(`${page + 1}/${pages}`, `my:page:${page}`);
+    if (page < pages - 1) kb.text("›", `my:page:${page + 1}`);
+    const text = lines.join("\n");
+    if (edit && ctx.callbackQuery?.message) await ctx.editMessageText(text, { parse_mode: "HTML", reply_markup: kb });
+    else await ctx.reply(text, { parse_mode: "HTML", reply_markup: kb });
+  };
+
+  privateChat.command("myreports", (ctx) => showList(ctx, 0, false));
+  privateChat.hears(i18n.allVariants("menu.myReports"), (ctx) => showList(ctx, 0, false));
+  privateChat.callbackQuery(/^my:page:(\d{1,6})$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showList(ctx, Number(ctx.match[1]), true).catch((err: unknown) => {
+      // Pressing the current page number changes nothing: Telegram refuses an identical edit.
+      if (!String(err).includes("message is not modified")) throw err;
+    });
+  });
+  privateChat.callbackQuery(/^my:open:(\d{1,10})$/, async (ctx) => {
+    // Callback data is untrusted: the report is shown only to a resident who follows it.
+    const report = ctx.user ? await getReportFor(ctx.deps.db, Number(ctx.match[1]), ctx.user.id) : null;
+    await ctx.answerCallbackQuery(report ? undefined : { text: ctx.t("myReports.notFound") });
+    if (!report) return;
+    const when = [
+      ...report.timesOfDay.split(",").filter(Boolean).map((c) => ctx.t(`timing.${c}`)),
+      ...(report.days ? [ctx.t(`days.${report.days}`)] : []),
+    ].join(", ");
+    const photos = (JSON.parse(report.photos) as string[]).length;
+    await ctx.reply(
+      ctx.t("myReports.details", {
+        ref: report.ref,
+        category: escapeHtml(ctx.t(`categories.${report.categoryCode}`)),
+        status: ctx.t(`status.${report.status}`),
+        date: report.createdAt.toLocaleString("pl-PL", { timeZone: "Europe/Warsaw", dateStyle: "short", timeStyle: "short" }),
+        address: escapeHtml(report.address),
+        when,
+        description: report.description ? escapeHtml(report.description) : ctx.t("report.summary.none"),
+        photos,
+        note: report.lastPublicNote ? escapeHtml(report.lastPublicNote) : ctx.t("report.summary.none"),
+      }),
+      { parse_mode: "HTML" },
+    );
+  });
+  return composer;
+}

@@ -1,0 +1,18 @@
+import { Composer } from "grammy";
+import type { BotContext } from "../context.js";
+import { escapeHtml } from "../html.js";
+import { mainMenu } from "../keyboards.js";
+
+/** /start, /help, /privacy: who we are, what we do, that emergencies go to 112. */
+export function startFeature(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  const privateChat = composer.chatType("private");
+
+  privateChat.command("start", async (ctx) => {
+    const name = ctx.from.first_name ? `, ${escapeHtml(ctx.from.first_name)}` : "";
+    await ctx.reply(ctx.t("start.greeting", { name }), { parse_mode: "HTML", reply_markup: mainMenu(ctx.t) });
+  });
+  privateChat.command("help", (ctx) => ctx.reply(ctx.t("help.text"), { parse_mode: "HTML", reply_markup: mainMenu(ctx.t) }));
+  privateChat.command("privacy", (ctx) => ctx.reply(ctx.t("privacy.text"), { parse_mode: "HTML", reply_markup: mainMenu(ctx.t) }));
+  return composer;
+}

@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+/** Thrown when the environment cannot start the bot; the message is one line for the operator. */
+export class ConfigError extends Error {}
+
+const LOCALES = ["pl", "en", "uk"] as const;
+export type Locale = (typeof LOCALES)[number];
+export const SUPPORTED_LOCALES: readonly Locale[] = LOCALES;
+
+const onOff = z
+  .enum(["on", "off", "true", "false", "1", "0", "yes", "no"])
+  .transform((v) => ["on", "true", "1", "yes"].includes(v));
+
+const telegramIdList = z
+  .string()
+  .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^\d+$/, "a comma-separated list of numeric Telegram user ids")))
+  .transform((ids) => ids.map((id) => BigInt(id)));
+
+const bbox = z
+  .string()
+  .transform((s) => s.split(",").map((p) => Number(p.trim())))
+  .pipe(
+    z
+      .tuple([z.number(), z.number(), z.number(), z.number()])
+      .refine(([w, s, e, n]) => w < e && s < n, "west,south,east,north with west<east and south<north"),
+  );
+
+const schema = z.object({
+  BOT_TOKEN: z
+    .string({ error: "is required: create a bot with @BotFather in Telegram (/newbot) and set BOT_TOKEN=<the token it gives you>" })
+    .regex(/^\d+:[A-Za-z0-9_-]+$/, "must look like 123456789:AA... (the token @BotFather gave you)"),
+  TELEGRAM_API_ROOT: z.url({ error: "must be a URL such as https://api.telegram.org" }).default("https://api.telegram.org"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^file:.+/, "must be a SQLite URL such as file:./data/dzielnicowy.db")
+    .default("file:./data/dzielnicowy.db"),
+  NOMINATIM_URL: z.url({ error: "must be the URL of a Nominatim server" }).default("https://nominatim.openstreetmap.org"),
+  GEOCODER_USER_AGENT: z
+    .string()
+    .min(5, "must name the operator and a contact, e.g. 'Dzielnicowy bot (KMP Bielsko-Biała, it@example.pl)'")
+    .default("Dzielnicowy community-policing bot (https://github.com/dzielnicowy; set GEOCODER_USER_AGENT to name the operator)"),
+  MODERATION_CHAT_ID: z.string().regex(/^-?\d+$/, "must be a numeric Telegram chat id such as -1001234567890").transform(BigInt).optional(),
+  ADMIN_TELEGRAM_IDS: telegramIdList.default([]),
+  DEFAULT_LOCALE: z.enum(LOCALES, { error: "must be one of pl, en, uk" }).default("pl"),
+  SAMPLE_DATA: onOff.default(true),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  WEBHOOK_URL: z.url({ error: "must be the public https URL Telegram should call" }).optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, "must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    .optional(),
+  PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  REPORT_PREFIX: z.string().regex(/^[A-Z]{1,6}$/, "must be 1-6 capital letters, e.g. BB").default("BB"),
+  REPORTS_PER_DAY: z.coerce.number().int().min(1).max(1000).default(5),
+  SERVICE_AREA_BBOX: bbox.default([18.9454, 49.7367, 19.1253, 49.8874]),
+  SERVICE_AREA_NAME: z.string().min(2).default("Bielsko-Biała i powiat bielski"),
+  GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+});
+
+export type Config = z.output<typeof schema>;
+
+/** Parses the environment once; the first problem becomes a one-line ConfigError naming the variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings in .env files mean "not set".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? "configuration");
+    const missing = issue.code === "invalid_type" && cleaned[name] === undefined;
+    const detail = missing && name !== "BOT_TOKEN" ? "is required" : issue.message;
+    throw new ConfigError(`${name} ${detail}`);
+  }
+  const config = result.data;
+  if (config.WEBHOOK_URL && !config.PORT) throw new ConfigError("PORT is required when WEBHOOK_URL is set (the port the webhook listens on)");
+  if (config.WEBHOOK_URL && !config.WEBHOOK_SECRET)
+    throw new ConfigError("WEBHOOK_SECRET is required when WEBHOOK_URL is set (Telegram sends it back so forged requests can be refused)");
+  return config;
+}
+
+/** Test and sandbox helper: a complete config from a few overrides. */
+export function configFor(overrides: Record<string, string | undefined>): Config {
+  return parseConfig({ BOT_TOKEN: "123456:TEST", ...overrides });
+}

@@ -1,0 +1,56 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { sqlitePath } from "./client.js";
+
+const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+
+/**
+ * Applies the committed Prisma migrations in-process, recording them in Prisma's own
+ * `_prisma_migrations` table (same checksum), so `prisma migrate status` agrees with us.
+ * In-process because spawning the Prisma CLI at every start (and for every test database) costs seconds.
+ */
+export function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_DIR): string[] {
+  const sqlite = new Database(sqlitePath(databaseUrl));
+  try {
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+      "id" TEXT PRIMARY KEY NOT NULL, "checksum" TEXT NOT NULL, "finished_at" DATETIME,
+      "migration_name" TEXT NOT NULL, "logs" TEXT, "rolled_back_at" DATETIME,
+      "started_at" DATETIME NOT NULL DEFAULT current_timestamp, "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0)`);
+    const applied = new Set(
+      (sqlite.prepare(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`).all() as {
+        migration_name: string;
+      }[]).map((r) => r.migration_name),
+    );
+    const names = fs
+      .readdirSync(migrationsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && fs.existsSync(path.join(migrationsDir, d.name, "migration.sql")))
+      .map((d) => d.name)
+      .sort();
+    const done: string[] = [];
+    for (const name of names) {
+      if (applied.has(name)) continue;
+      const sql = fs.readFileSync(path.join(migrationsDir, name, "migration.sql"), "utf8");
+      const checksum = crypto.createHash("sha256").update(sql).digest("hex");
+      // Prisma's table-redefinition migrations toggle foreign keys, which SQLite ignores inside a transaction.
+      sqlite.pragma("foreign_keys = OFF");
+      sqlite.transaction(() => {
+        sqlite.exec(sql);
+        sqlite
+          .prepare(
+            `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+             VALUES (?, ?, ?, ?, ?, 1)`,
+          )
+          .run(crypto.randomUUID(), checksum, Date.now(), name, Date.now());
+      })();
+      sqlite.pragma("foreign_keys = ON");
+      done.push(name);
+    }
+    return done;
+  } finally {
+    sqlite.close();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Report statuses of KMZB (Wytyczne KGP nr 3/2019) and the one table of allowed transitions.
+ * Names shown to people live in locales/ under `status.<code>`.
+ */
+export const STATUSES = [
+  "new",
+  "verification",
+  "confirmed",
+  "confirmed_referred",
+  "confirmed_eliminated",
+  "not_confirmed",
+  "joke",
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+export type Actor = "system" | "coordinator" | "officer";
+
+/** from → to → who may make that change. */
+const TRANSITIONS: Record<Status, Partial<Record<Status, readonly Actor[]>>> = {
+  new: { verification: ["coordinator"], joke: ["coordinator"] },
+  verification: {
+    confirmed: ["officer"],
+    confirmed_referred: ["officer"],
+    confirmed_eliminated: ["officer"],
+    not_confirmed: ["officer"],
+    joke: ["coordinator", "officer"],
+  },
+  confirmed: { confirmed_referred: ["officer"], confirmed_eliminated: ["officer"] },
+  confirmed_referred: { confirmed_eliminated: ["officer"] },
+  confirmed_eliminated: {},
+  not_confirmed: {},
+  joke: {},
+};
+
+export function isStatus(value: string): value is Status {
+  return (STATUSES as readonly string[]).includes(value);
+}
+
+export function canTransition(from: Status, to: Status, actor: Actor): boolean {
+  return TRANSITIONS[from][to]?.includes(actor) ?? false;
+}
+
+export function allowedTransitions(from: Status, actor: Actor): Status[] {
+  return STATUSES.filter((to) => canTransition(from, to, actor));
+}
+
+/** A report that still describes a live problem: new ones can be confirmed by neighbours instead of duplicated. */
+export function isActive(status: Status): boolean {
+  return status === "new" || status === "verification" || status === "confirmed" || status === "confirmed_referred";
+}
+
+export function isFinal(status: Status): boolean {
+  return STATUSES.every((to) => TRANSITIONS[status][to] === undefined);
+}

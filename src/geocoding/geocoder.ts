@@ -1,0 +1,125 @@
+import NodeGeocoder from "node-geocoder";
+import type { Db } from "../db/client.js";
+import type { Logger } from "../logger.js";
+import { Pacer } from "./pacer.js";
+
+export interface Place {
+  lat: number;
+  lon: number;
+  /** A readable address, e.g. "Cieszyńska 10, Aleksandrowice, Bielsko-Biała". */
+  label: string;
+}
+
+/** "unavailable" = Nominatim down, erroring or slower than the timeout: the caller asks for a pin instead. */
+export type SearchOutcome = { kind: "found"; places: Place[] } | { kind: "unavailable" };
+export type ReverseOutcome = { kind: "found"; label: string } | { kind: "none" } | { kind: "unavailable" };
+
+export interface Geocoder {
+  search(query: string): Promise<SearchOutcome>;
+  reverse(lat: number, lon: number): Promise<ReverseOutcome>;
+}
+
+export interface GeocoderOptions {
+  nominatimUrl: string;
+  userAgent: string;
+  timeoutMs: number;
+  /** west, south, east, north: the service area, so Nominatim prefers (and bounds to) places in it. */
+  viewbox: [number, number, number, number];
+  db: Db;
+  logger: Logger;
+}
+
+// One pacer for the whole process: the policy limit is per application, not per caller.
+const pacer = new Pacer(1000);
+
+/** node-geocoder (provider "openstreetmap") against a configurable Nominatim, with a SQLite cache. */
+export function createGeocoder(options: GeocoderOptions): Geocoder {
+  const honestFetch = async (url: string, init: RequestInit = {}) => {
+    const res = await fetch(url, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), "user-agent": options.userAgent },
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    if (!res.ok) throw new Error(`Nominatim answered HTTP ${res.status}`);
+    return res;
+  };
+  // osmServer is written on the provider's shared prototype: one geocoder per process (toolchain.md).
+  const nodeGeocoder = NodeGeocoder({
+    provider: "openstreetmap",
+    osmServer: options.nominatimUrl.replace(/\/+$/, ""),
+    fetch: honestFetch as never,
+  } as NodeGeocoder.Options);
+  const [west, south, east, north] = options.viewbox;
+
+  const cached = async <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    const hit = await options.db.geocodeCache.findUnique({ where: { key } });
+    if (hit) return JSON.parse(hit.value) as T;
+    const value = await load();
+    await options.db.geocodeCache.upsert({ where: { key }, create: { key, value: JSON.stringify(value) }, update: {} });
+    return value;
+  };
+
+  return {
+    async search(query) {
+      const q = query.trim().replace(/\s+/g, " ");
+      try {
+        const places = await cached(`search:${q.toLowerCase()}`, async () => {
+          const results = await pacer.run(() =>
+            nodeGeocoder.geocode({
+              q,
+              countrycodes: "pl",
+              limit: 5,
+              viewbox: `${west},${north},${east},${south}`,
+              bounded: 1,
+            } as never),
+          );
+          return dedupe(
+            results
+              .filter((r) => r.latitude !== undefined && r.longitude !== undefined)
+              .map((r) => ({ lat: r.latitude!, lon: r.longitude!, label: shortLabel(r.formattedAddress ?? q) })),
+          );
+        });
+        return { kind: "found", places };
+      } catch (err) {
+        options.logger.warn({ err: String(err), query: q }, "geocoding failed");
+        return { kind: "unavailable" };
+      }
+    },
+    async reverse(lat, lon) {
+      try {
+        const label = await cached(`reverse:${lat.toFixed(5)},${lon.toFixed(5)}`, async () => {
+          try {
+            const results = await pacer.run(() => nodeGeocoder.reverse({ lat, lon, zoom: 18 } as never));
+            const first = results[0];
+            return first?.formattedAddress ? shortLabel(first.formattedAddress) : null;
+          } catch (err) {
+            // Nominatim's "Unable to geocode" (open sea, another country) is an answer, not an outage.
+            if (/unable to geocode/i.test(String(err))) return null;
+            throw err;
+          }
+        });
+        return label ? { kind: "found", label } : { kind: "none" };
+      } catch (err) {
+        options.logger.warn({ err: String(err) }, "reverse geocoding failed");
+        return { kind: "unavailable" };
+      }
+    },
+  };
+}
+
+/** Nominatim's display_name runs to county, province, postcode and country; residents need the first parts. */
+export function shortLabel(displayName: string): string {
+  const parts = displayName.split(",").map((p) => p.trim()).filter(Boolean);
+  const stop = parts.findIndex((p) => /^(powiat|województwo|polska|poland|\d{2}-\d{3})/i.test(p));
+  return (stop > 0 ? parts.slice(0, stop) : parts.slice(0, 3)).join(", ");
+}
+
+function dedupe(places: Place[]): Place[] {
+  const seen = new Set<string>();
+  return places.filter((p) => {
+    const key = p.label.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,21 @@
+/**
+ * Spaces calls at least `intervalMs` apart, in order, however many callers there are.
+ * Nominatim's usage policy allows one request per second for the whole application.
+ */
+export class Pacer {
+  private nextStart = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly intervalMs: number) {}
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const turn = this.tail.then(async () => {
+      const wait = this.nextStart - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      this.nextStart = Date.now() + this.intervalMs;
+    });
+    const result = turn.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}

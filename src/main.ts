@@ -1,0 +1,34 @@
+// `npm start`: read the configuration, migrate, load sample data, run the bot until SIGINT/SIGTERM.
+import { ConfigError, parseConfig } from "./config.js";
+import { startApp } from "./app.js";
+
+try {
+  process.loadEnvFile?.(".env");
+} catch {
+  // No .env file: the environment alone configures the bot.
+}
+
+let config;
+try {
+  config = parseConfig(process.env);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`Configuration error: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const app = await startApp(config);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    app.deps.logger.info({ signal }, "shutting down");
+    app.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.deps.logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}
