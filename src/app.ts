@@ -1,5 +1,4 @@
 import type http from "node:http";
-import { run, type RunnerHandle } from "@grammyjs/runner";
 import type { Config } from "./config.js";
 import { createBot, registerCommands, type AppBot } from "./bot/createBot.js";
 import type { BotDeps } from "./bot/context.js";
@@ -8,10 +7,12 @@ import { applyMigrations } from "./db/migrate.js";
 import { loadSampleData } from "./db/sampleData.js";
 import { bboxServiceArea } from "./bot/features/report/serviceArea.js";
 import { createGeocoder } from "./geocoding/geocoder.js";
+import { UserDirectory } from "./services/users.js";
 import { createI18n } from "./i18n/index.js";
 import type { DestinationStream } from "pino";
 import { createLogger } from "./logger.js";
 import { startHttpServer } from "./server/http.js";
+import { startPolling, type Poller } from "./bot/polling.js";
 
 export interface RunningApp {
   bot: AppBot;
@@ -35,6 +36,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const db = await openDb(config.DATABASE_URL);
   const deps: BotDeps = {
     db,
+    users: new UserDirectory(db),
     logger,
     i18n: await createI18n(config.DEFAULT_LOCALE),
     now: options.now ?? (() => new Date()),
@@ -54,7 +56,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   await bot.init();
   await registerCommands(bot.api, deps);
 
-  let runner: RunnerHandle | undefined;
+  let poller: Poller | undefined;
   let server: http.Server | undefined;
   if (config.WEBHOOK_URL) {
     const path = new URL(config.WEBHOOK_URL).pathname;
@@ -64,14 +66,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   } else {
     await bot.api.deleteWebhook();
     if (config.PORT) server = await startHttpServer({ port: config.PORT, logger });
-    runner = run(bot, { runner: { fetch: { allowed_updates: ALLOWED_UPDATES } } });
+    poller = await startPolling(bot, db, logger, ALLOWED_UPDATES);
     logger.info({ bot: bot.botInfo.username }, "long polling");
   }
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      if (runner?.isRunning()) await runner.stop();
+      await poller?.stop();
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
       await db.$disconnect();
       logger.info("stopped");

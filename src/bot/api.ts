@@ -11,7 +11,7 @@ export function markBlockedOn403(deps: BotDeps): Transformer {
     const res = await prev(method, payload, signal);
     const chatId = (payload as { chat_id?: unknown } | undefined)?.chat_id;
     if (!res.ok && res.error_code === 403 && (typeof chatId === "number" || typeof chatId === "string") && Number(chatId) > 0) {
-      await deps.db.user.updateMany({ where: { telegramId: BigInt(chatId) }, data: { blocked: true } });
+      await deps.users.markBlocked(Number(chatId));
       deps.logger.info({ method, chatId: String(chatId) }, "chat refused delivery (403): user marked blocked");
     }
     return res;
@@ -23,7 +23,25 @@ export function retryTransformer(): Transformer {
   return autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60, rethrowInternalServerErrors: false });
 }
 
+/**
+ * Some refusals are cosmetic and must not abort a handler (or, inside a conversation, end the form):
+ * a callback query answered twice or too late (after a restart re-handles an update), and an edit that
+ * changes nothing. They are logged and treated as done.
+ */
+export function tolerateCosmeticErrors(deps: BotDeps): Transformer {
+  return async (prev, method, payload, signal) => {
+    const res = await prev(method, payload, signal);
+    if (res.ok || res.error_code !== 400) return res;
+    const cosmetic =
+      (method === "answerCallbackQuery" && /query is too old|query id is invalid/i.test(res.description)) ||
+      (method.startsWith("editMessage") && /message is not modified/i.test(res.description));
+    if (!cosmetic) return res;
+    deps.logger.debug({ method, description: res.description }, "ignored a cosmetic refusal");
+    return { ok: true, result: true as never };
+  };
+}
+
 /** The transformers every Api instance gets, including the fresh ones inside conversations. */
 export function apiTransformers(deps: BotDeps): Transformer[] {
-  return [markBlockedOn403(deps), retryTransformer()];
+  return [markBlockedOn403(deps), tolerateCosmeticErrors(deps), retryTransformer()];
 }

@@ -7,11 +7,12 @@ import type { Logger } from "../logger.js";
 import type { Geocoder } from "../geocoding/geocoder.js";
 import type { DistrictSummary } from "./features/report/render.js";
 import type { ServiceArea } from "./features/report/serviceArea.js";
-import type { UserModel } from "../generated/prisma/models.js";
+import type { SessionUser, UserDirectory } from "../services/users.js";
 
 /** What the bot needs from the outside world; tests pass the same shapes with fake servers behind them. */
 export interface BotDeps {
   db: Db;
+  users: UserDirectory;
   logger: Logger;
   i18n: I18n;
   /** The clock, injectable so deadlines and reminders are testable. */
@@ -29,7 +30,7 @@ export interface AppFlavor {
   locale: Locale;
   t: TFunction;
   /** The stored user, present for every update that has a sender. */
-  user: UserModel | undefined;
+  user: SessionUser | undefined;
 }
 
 /** Context inside conversations: no ctx.conversation (not recursive), same app flavor. */

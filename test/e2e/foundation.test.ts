@@ -69,7 +69,7 @@ describe("foundation, end to end through the fake Telegram", () => {
     env.tg.rawUpdate({
       callback_query: { id: "forged-1", from: { id: user.id, is_bot: false, first_name: user.first_name }, chat_instance: "x", data: "lang:de", message: message as never },
     });
-    await env.tg.waitFor((c) => c.method === "answerCallbackQuery");
+    await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.callback_query_id === "forged-1");
     env.tg.sendCommand(user, "help");
     expect(textOf(await env.tg.nextReply(user.id))).toContain("Jak mogę pomóc");
   });

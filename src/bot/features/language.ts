@@ -32,7 +32,7 @@ export function languageFeature(i18n: I18n): Composer<BotContext> {
     const choice = ctx.match[1]!;
     // Callback data is untrusted: only a supported locale is stored.
     if (!isLocale(choice) || !ctx.user) return ctx.answerCallbackQuery();
-    await ctx.deps.db.user.update({ where: { id: ctx.user.id }, data: { language: choice } });
+    await ctx.deps.users.setLanguage(ctx.user.id, choice);
     ctx.locale = choice;
     ctx.t = ctx.deps.i18n.fixedT(choice);
     await ctx.answerCallbackQuery();

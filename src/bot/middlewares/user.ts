@@ -14,29 +14,10 @@ export function userMiddleware(config: Config, deps: BotDeps, localeCache: Map<n
     ctx.config = config;
     ctx.deps = deps;
     const from = ctx.from;
-    if (from && !from.is_bot) {
-      const now = deps.now();
-      const isAdmin = admins.has(String(from.id));
-      ctx.user = await deps.db.user.upsert({
-        where: { telegramId: BigInt(from.id) },
-        create: {
-          telegramId: BigInt(from.id),
-          firstName: from.first_name,
-          username: from.username ?? null,
-          role: isAdmin ? "admin" : "resident",
-          firstSeen: now,
-          lastSeen: now,
-        },
-        update: {
-          firstName: from.first_name,
-          username: from.username ?? null,
-          lastSeen: now,
-          // A private message proves the user has not blocked the bot (any more).
-          ...(ctx.chat?.type === "private" ? { blocked: false } : {}),
-          ...(isAdmin ? { role: "admin" } : {}),
-        },
-      });
-    }
+    ctx.user =
+      from && !from.is_bot
+        ? await deps.users.touch(from, { now: deps.now(), privateChat: ctx.chat?.type === "private", admin: admins.has(String(from.id)) })
+        : undefined;
     ctx.locale = resolveLocale(ctx.user?.language, from?.language_code, config.DEFAULT_LOCALE);
     ctx.t = deps.i18n.fixedT(ctx.locale);
     if (from) localeCache.set(from.id, ctx.locale);

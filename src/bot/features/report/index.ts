@@ -54,10 +54,7 @@ export function reportFeature(i18n: I18n): Composer<BotContext> {
   privateChat.hears(i18n.allVariants("menu.myReports"), (ctx) => showList(ctx, 0, false));
   privateChat.callbackQuery(/^my:page:(\d{1,6})$/, async (ctx) => {
     await ctx.answerCallbackQuery();
-    await showList(ctx, Number(ctx.match[1]), true).catch((err: unknown) => {
-      // Pressing the current page number changes nothing: Telegram refuses an identical edit.
-      if (!String(err).includes("message is not modified")) throw err;
-    });
+    await showList(ctx, Number(ctx.match[1]), true);
   });
   privateChat.callbackQuery(/^my:open:(\d{1,10})$/, async (ctx) => {
     // Callback data is untrusted: the report is shown only to a resident who follows it.

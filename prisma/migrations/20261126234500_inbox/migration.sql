@@ -1,0 +1,7 @@
+-- CreateTable
+CREATE TABLE "InboxUpdate" (
+    "updateId" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "payload" TEXT NOT NULL,
+    "receivedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+

@@ -1,0 +1,71 @@
+import { run } from "@grammyjs/runner";
+import type { Update } from "grammy/types";
+import type { Db } from "../db/client.js";
+import type { Logger } from "../logger.js";
+import type { AppBot } from "./createBot.js";
+
+export interface Poller {
+  /** Stops fetching, then waits until every update already taken is handled. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Long polling through @grammyjs/runner, with a durable inbox: the runner confirms a batch to Telegram
+ * as soon as it asks for the next one, before the handlers finish. So each batch is written to SQLite
+ * before the runner sees it, and a row is deleted only once its update was handled. Updates left over
+ * by a crash are handled again at the next start; our handlers are idempotent where it matters
+ * (report submission keys, conversation replay), so "again" never means "twice" in the database.
+ */
+export async function startPolling(bot: AppBot, db: Db, logger: Logger, allowedUpdates: readonly string[]): Promise<Poller> {
+  const leftovers = await db.inboxUpdate.findMany({ orderBy: { updateId: "asc" } });
+  if (leftovers.length) logger.warn({ count: leftovers.length }, "handling updates left over by an interrupted run");
+  for (const row of leftovers) await handle(JSON.parse(row.payload) as Update);
+
+  const inFlight = new Set<Promise<void>>();
+  async function handle(update: Update): Promise<void> {
+    try {
+      await bot.handleUpdate(update);
+    } catch (err) {
+      logger.error({ err, updateId: update.update_id }, "update failed");
+    } finally {
+      await db.inboxUpdate.deleteMany({ where: { updateId: update.update_id } });
+    }
+  }
+
+  const runner = run(
+    {
+      init: () => bot.init(),
+      errorHandler: (err: unknown) => logger.error({ err }, "runner error"),
+      api: {
+        getUpdates: async (args: { offset: number; limit: number; timeout: number }, signal: Parameters<AppBot["api"]["getUpdates"]>[1]) => {
+          const updates = await bot.api.getUpdates({ ...args, allowed_updates: allowedUpdates as never }, signal);
+          if (updates.length) {
+            await db.$transaction(
+              updates.map((u) =>
+                db.inboxUpdate.upsert({
+                  where: { updateId: u.update_id },
+                  create: { updateId: u.update_id, payload: JSON.stringify(u) },
+                  update: {},
+                }),
+              ),
+            );
+          }
+          return updates;
+        },
+      },
+      handleUpdate: (update: Update) => {
+        const task = handle(update);
+        inFlight.add(task);
+        void task.finally(() => inFlight.delete(task));
+        return task;
+      },
+    },
+    { runner: { silent: true } },
+  );
+  return {
+    async stop() {
+      if (runner.isRunning()) await runner.stop();
+      await Promise.all(inFlight);
+    },
+  };
+}

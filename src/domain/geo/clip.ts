@@ -1,0 +1,42 @@
+/**
+ * Thin typed wrappers over polyclip-ts (robust polygon boolean operations: a sweep-line algorithm with
+ * arbitrary-precision arithmetic, so shared borders and T-junctions come out right). It is exact but
+ * slow (~15 ms for two 200-vertex polygons), so callers should filter candidates cheaply first.
+ */
+import * as polyclip from "polyclip-ts";
+import type { LonLat, PolygonGeometry } from "./types.js";
+import { geometryAreaM2 } from "./measure.js";
+
+type ClipGeom = polyclip.Geom;
+type MultiPoly = ReturnType<typeof polyclip.union>;
+
+function toClip(geometry: PolygonGeometry): ClipGeom {
+  return geometry.coordinates as ClipGeom;
+}
+
+/** polyclip's MultiPolygon output as our geometry: null when empty, a Polygon when it has one part. */
+export function fromClip(result: MultiPoly): PolygonGeometry | null {
+  const parts = result.map((polygon) => polygon.map((ring) => ring.map(([x, y]): LonLat => [x, y])));
+  if (parts.length === 0) return null;
+  if (parts.length === 1) return { type: "Polygon", coordinates: parts[0]! };
+  return { type: "MultiPolygon", coordinates: parts };
+}
+
+export function intersectGeometries(a: PolygonGeometry, ...rest: PolygonGeometry[]): PolygonGeometry | null {
+  return fromClip(polyclip.intersection(toClip(a), ...rest.map(toClip)));
+}
+
+export function unionGeometries(a: PolygonGeometry, ...rest: PolygonGeometry[]): PolygonGeometry | null {
+  return fromClip(polyclip.union(toClip(a), ...rest.map(toClip)));
+}
+
+/** a minus every geometry in rest. */
+export function subtractGeometries(a: PolygonGeometry, ...rest: PolygonGeometry[]): PolygonGeometry | null {
+  return fromClip(polyclip.difference(toClip(a), ...rest.map(toClip)));
+}
+
+/** Area in m² of the intersection of two geometries (0 when they only touch). */
+export function intersectionAreaM2(a: PolygonGeometry, b: PolygonGeometry): number {
+  const inter = intersectGeometries(a, b);
+  return inter ? geometryAreaM2(inter) : 0;
+}

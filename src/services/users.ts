@@ -1,0 +1,102 @@
+import type { Db } from "../db/client.js";
+
+/** What handlers need to know about the sender on every update. */
+export interface SessionUser {
+  id: number;
+  telegramId: number;
+  language: string | null;
+  role: string;
+  banned: boolean;
+  blocked: boolean;
+}
+
+interface Cached extends SessionUser {
+  firstName: string;
+  username: string | null;
+  /** When lastSeen was last written (ms). */
+  writtenAt: number;
+}
+
+export interface Sender {
+  id: number;
+  first_name: string;
+  username?: string;
+}
+
+/** lastSeen is written at most this often per user: a busy chat should not cost a write per message. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+const MAX_CACHED = 50_000;
+
+/**
+ * The users table, with a small write-through cache: this process is the only writer, so a user seen a
+ * moment ago costs no query. Every change of role, language or flags goes through here to keep it true.
+ */
+export class UserDirectory {
+  private readonly cache = new Map<number, Cached>();
+
+  constructor(private readonly db: Db) {}
+
+  /** Records that the user wrote (first/last seen, name); a private message also clears "blocked". */
+  async touch(from: Sender, opts: { now: Date; privateChat: boolean; admin: boolean }): Promise<SessionUser> {
+    const cached = this.cache.get(from.id);
+    const username = from.username ?? null;
+    if (
+      cached &&
+      opts.now.getTime() - cached.writtenAt < LAST_SEEN_RESOLUTION_MS &&
+      cached.firstName === from.first_name &&
+      cached.username === username &&
+      !(opts.privateChat && cached.blocked) &&
+      !(opts.admin && cached.role !== "admin")
+    ) {
+      return cached;
+    }
+    // One statement instead of Prisma's find-then-write upsert: this runs for most updates.
+    const rows = await this.db.$queryRawUnsafe<Omit<SessionUser, "telegramId">[]>(
+      `INSERT INTO "User" ("telegramId", "firstName", "username", "role", "firstSeen", "lastSeen")
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT ("telegramId") DO UPDATE SET
+         "firstName" = excluded."firstName", "username" = excluded."username", "lastSeen" = excluded."lastSeen",
+         "blocked" = CASE WHEN ? THEN 0 ELSE "blocked" END,
+         "role" = CASE WHEN ? THEN 'admin' ELSE "role" END
+       RETURNING "id", "language", "role", "banned", "blocked"`,
+      from.id,
+      from.first_name,
+      username,
+      opts.admin ? "admin" : "resident",
+      opts.now,
+      opts.now,
+      opts.privateChat ? 1 : 0,
+      opts.admin ? 1 : 0,
+    );
+    const row = rows[0]!;
+    const user: Cached = {
+      ...row,
+      banned: Boolean(row.banned),
+      blocked: Boolean(row.blocked),
+      telegramId: from.id,
+      firstName: from.first_name,
+      username,
+      writtenAt: opts.now.getTime(),
+    };
+    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(from.id, user);
+    return user;
+  }
+
+  async setLanguage(userId: number, language: string): Promise<void> {
+    await this.db.user.update({ where: { id: userId }, data: { language } });
+    for (const u of this.cache.values()) if (u.id === userId) u.language = language;
+  }
+
+  /** Telegram refused delivery (403): skip this user in broadcasts until they write again. */
+  async markBlocked(telegramId: number): Promise<void> {
+    await this.db.user.updateMany({ where: { telegramId: BigInt(telegramId) }, data: { blocked: true } });
+    const cached = this.cache.get(telegramId);
+    if (cached) cached.blocked = true;
+  }
+
+  /** After a change made elsewhere (role, ban), the next update reads the row again. */
+  forget(telegramId: number): void {
+    this.cache.delete(telegramId);
+  }
+}
