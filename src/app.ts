@@ -3,6 +3,7 @@ import type { Config } from "./config.js";
 import { createBot, registerCommands, type AppBot } from "./bot/createBot.js";
 import type { BotDeps } from "./bot/context.js";
 import { openDb } from "./db/client.js";
+import { HotPath } from "./db/hotPath.js";
 import { applyMigrations } from "./db/migrate.js";
 import { loadSampleData } from "./db/sampleData.js";
 import { bboxServiceArea } from "./bot/features/report/serviceArea.js";
@@ -34,9 +35,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const migrations = applyMigrations(config.DATABASE_URL);
   if (migrations.length) logger.info({ migrations }, "database migrated");
   const db = await openDb(config.DATABASE_URL);
+  const hot = new HotPath(config.DATABASE_URL);
   const deps: BotDeps = {
     db,
-    users: new UserDirectory(db),
+    users: new UserDirectory(db, hot),
     logger,
     i18n: await createI18n(config.DEFAULT_LOCALE),
     now: options.now ?? (() => new Date()),
@@ -66,7 +68,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   } else {
     await bot.api.deleteWebhook();
     if (config.PORT) server = await startHttpServer({ port: config.PORT, logger });
-    poller = await startPolling(bot, db, logger, ALLOWED_UPDATES);
+    poller = await startPolling(bot, hot, logger, ALLOWED_UPDATES);
     logger.info({ bot: bot.botInfo.username }, "long polling");
   }
 
@@ -75,6 +77,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     (stopping ??= (async () => {
       await poller?.stop();
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      hot.close();
       await db.$disconnect();
       logger.info("stopped");
     })());

@@ -1,6 +1,6 @@
 import { run } from "@grammyjs/runner";
 import type { Update } from "grammy/types";
-import type { Db } from "../db/client.js";
+import type { HotPath } from "../db/hotPath.js";
 import type { Logger } from "../logger.js";
 import type { AppBot } from "./createBot.js";
 
@@ -16,10 +16,10 @@ export interface Poller {
  * by a crash are handled again at the next start; our handlers are idempotent where it matters
  * (report submission keys, conversation replay), so "again" never means "twice" in the database.
  */
-export async function startPolling(bot: AppBot, db: Db, logger: Logger, allowedUpdates: readonly string[]): Promise<Poller> {
-  const leftovers = await db.inboxUpdate.findMany({ orderBy: { updateId: "asc" } });
+export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, allowedUpdates: readonly string[]): Promise<Poller> {
+  const leftovers = hot.pendingInbox();
   if (leftovers.length) logger.warn({ count: leftovers.length }, "handling updates left over by an interrupted run");
-  for (const row of leftovers) await handle(JSON.parse(row.payload) as Update);
+  for (const update of leftovers) await handle(update);
 
   const inFlight = new Set<Promise<void>>();
   async function handle(update: Update): Promise<void> {
@@ -28,7 +28,7 @@ export async function startPolling(bot: AppBot, db: Db, logger: Logger, allowedU
     } catch (err) {
       logger.error({ err, updateId: update.update_id }, "update failed");
     } finally {
-      await db.inboxUpdate.deleteMany({ where: { updateId: update.update_id } });
+      hot.inboxDone(update.update_id);
     }
   }
 
@@ -39,17 +39,7 @@ export async function startPolling(bot: AppBot, db: Db, logger: Logger, allowedU
       api: {
         getUpdates: async (args: { offset: number; limit: number; timeout: number }, signal: Parameters<AppBot["api"]["getUpdates"]>[1]) => {
           const updates = await bot.api.getUpdates({ ...args, allowed_updates: allowedUpdates as never }, signal);
-          if (updates.length) {
-            await db.$transaction(
-              updates.map((u) =>
-                db.inboxUpdate.upsert({
-                  where: { updateId: u.update_id },
-                  create: { updateId: u.update_id, payload: JSON.stringify(u) },
-                  update: {},
-                }),
-              ),
-            );
-          }
+          if (updates.length) hot.storeInbox(updates, new Date());
           return updates;
         },
       },

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.js";
+import type { HotPath } from "../db/hotPath.js";
 
 /** What handlers need to know about the sender on every update. */
 export interface SessionUser {
@@ -34,7 +35,10 @@ const MAX_CACHED = 50_000;
 export class UserDirectory {
   private readonly cache = new Map<number, Cached>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly hot: HotPath,
+  ) {}
 
   /** Records that the user wrote (first/last seen, name); a private message also clears "blocked". */
   async touch(from: Sender, opts: { now: Date; privateChat: boolean; admin: boolean }): Promise<SessionUser> {
@@ -50,29 +54,16 @@ export class UserDirectory {
     ) {
       return cached;
     }
-    // One statement instead of Prisma's find-then-write upsert: this runs for most updates.
-    const rows = await this.db.$queryRawUnsafe<Omit<SessionUser, "telegramId">[]>(
-      `INSERT INTO "User" ("telegramId", "firstName", "username", "role", "firstSeen", "lastSeen")
-       VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT ("telegramId") DO UPDATE SET
-         "firstName" = excluded."firstName", "username" = excluded."username", "lastSeen" = excluded."lastSeen",
-         "blocked" = CASE WHEN ? THEN 0 ELSE "blocked" END,
-         "role" = CASE WHEN ? THEN 'admin' ELSE "role" END
-       RETURNING "id", "language", "role", "banned", "blocked"`,
-      from.id,
-      from.first_name,
+    const row = this.hot.touchUser({
+      telegramId: from.id,
+      firstName: from.first_name,
       username,
-      opts.admin ? "admin" : "resident",
-      opts.now,
-      opts.now,
-      opts.privateChat ? 1 : 0,
-      opts.admin ? 1 : 0,
-    );
-    const row = rows[0]!;
+      admin: opts.admin,
+      unblock: opts.privateChat,
+      now: opts.now,
+    });
     const user: Cached = {
       ...row,
-      banned: Boolean(row.banned),
-      blocked: Boolean(row.blocked),
       telegramId: from.id,
       firstName: from.first_name,
       username,

@@ -1,0 +1,82 @@
+import Database from "better-sqlite3";
+import type { Update } from "grammy/types";
+import { sqlitePath } from "./client.js";
+
+/** Prisma stores DateTime in SQLite as ISO text with an explicit offset; we write the same. */
+export function sqliteDate(date: Date): string {
+  return date.toISOString().replace("Z", "+00:00");
+}
+
+export interface TouchedUser {
+  id: number;
+  language: string | null;
+  role: string;
+  banned: boolean;
+  blocked: boolean;
+}
+
+/**
+ * The few statements that run for every update (recording the sender, the polling inbox), prepared
+ * once on a dedicated better-sqlite3 connection. Going through Prisma's query compiler for these cost
+ * more than the rest of an update's handling (see bench/foundation.ts); everything else uses Prisma.
+ */
+export class HotPath {
+  private readonly sqlite: Database.Database;
+  private readonly touchStmt: Database.Statement;
+  private readonly inboxInsert: Database.Statement;
+  private readonly inboxDelete: Database.Statement;
+  private readonly inboxAll: Database.Statement;
+  private readonly insertBatch: (updates: Update[], now: string) => void;
+
+  constructor(databaseUrl: string) {
+    this.sqlite = new Database(sqlitePath(databaseUrl));
+    this.sqlite.pragma("journal_mode = WAL");
+    this.sqlite.pragma("synchronous = NORMAL");
+    this.sqlite.pragma("busy_timeout = 5000");
+    this.touchStmt = this.sqlite.prepare(
+      `INSERT INTO "User" ("telegramId", "firstName", "username", "role", "firstSeen", "lastSeen")
+       VALUES (@telegramId, @firstName, @username, @role, @now, @now)
+       ON CONFLICT ("telegramId") DO UPDATE SET
+         "firstName" = excluded."firstName", "username" = excluded."username", "lastSeen" = excluded."lastSeen",
+         "blocked" = CASE WHEN @unblock THEN 0 ELSE "blocked" END,
+         "role" = CASE WHEN @admin THEN 'admin' ELSE "role" END
+       RETURNING "id", "language", "role", "banned", "blocked"`,
+    );
+    this.inboxInsert = this.sqlite.prepare(`INSERT OR IGNORE INTO "InboxUpdate" ("updateId", "payload", "receivedAt") VALUES (?, ?, ?)`);
+    this.inboxDelete = this.sqlite.prepare(`DELETE FROM "InboxUpdate" WHERE "updateId" = ?`);
+    this.inboxAll = this.sqlite.prepare(`SELECT "payload" FROM "InboxUpdate" ORDER BY "updateId"`);
+    this.insertBatch = this.sqlite.transaction((updates: Update[], now: string) => {
+      for (const u of updates) this.inboxInsert.run(u.update_id, JSON.stringify(u), now);
+    });
+  }
+
+  touchUser(input: { telegramId: number; firstName: string; username: string | null; admin: boolean; unblock: boolean; now: Date }): TouchedUser {
+    const row = this.touchStmt.get({
+      telegramId: input.telegramId,
+      firstName: input.firstName,
+      username: input.username,
+      role: input.admin ? "admin" : "resident",
+      now: sqliteDate(input.now),
+      unblock: input.unblock ? 1 : 0,
+      admin: input.admin ? 1 : 0,
+    }) as { id: number; language: string | null; role: string; banned: number; blocked: number };
+    return { ...row, banned: row.banned === 1, blocked: row.blocked === 1 };
+  }
+
+  /** Stores a fetched batch in one transaction, before the runner confirms it to Telegram. */
+  storeInbox(updates: Update[], now: Date): void {
+    this.insertBatch(updates, sqliteDate(now));
+  }
+
+  inboxDone(updateId: number): void {
+    this.inboxDelete.run(updateId);
+  }
+
+  pendingInbox(): Update[] {
+    return (this.inboxAll.all() as { payload: string }[]).map((r) => JSON.parse(r.payload) as Update);
+  }
+
+  close(): void {
+    this.sqlite.close();
+  }
+}
