@@ -38,6 +38,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const hot = new HotPath(config.DATABASE_URL);
   const deps: BotDeps = {
     db,
+    hot,
     users: new UserDirectory(db, hot),
     logger,
     i18n: await createI18n(config.DEFAULT_LOCALE),

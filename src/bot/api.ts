@@ -41,7 +41,22 @@ export function tolerateCosmeticErrors(deps: BotDeps): Transformer {
   };
 }
 
+const FORMATTED_METHODS = new Set(["sendMessage", "editMessageText", "sendPhoto", "sendDocument", "editMessageCaption", "sendVideo"]);
+
+/**
+ * Every message we write is Telegram HTML (locales use <b>, <i>); user text is escaped where it is
+ * interpolated (bot/html.ts). Setting the mode once here means no prompt can forget it.
+ */
+export function htmlByDefault(): Transformer {
+  return (prev, method, payload, signal) => {
+    if (FORMATTED_METHODS.has(method) && payload && !("parse_mode" in payload)) {
+      return prev(method, { ...payload, parse_mode: "HTML" } as typeof payload, signal);
+    }
+    return prev(method, payload, signal);
+  };
+}
+
 /** The transformers every Api instance gets, including the fresh ones inside conversations. */
 export function apiTransformers(deps: BotDeps): Transformer[] {
-  return [markBlockedOn403(deps), tolerateCosmeticErrors(deps), retryTransformer()];
+  return [htmlByDefault(), markBlockedOn403(deps), tolerateCosmeticErrors(deps), retryTransformer()];
 }

@@ -4,6 +4,7 @@ import type { Config, Locale } from "../config.js";
 import type { Db } from "../db/client.js";
 import type { I18n, TFunction } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
+import type { HotPath } from "../db/hotPath.js";
 import type { Geocoder } from "../geocoding/geocoder.js";
 import type { DistrictSummary } from "./features/report/render.js";
 import type { ServiceArea } from "./features/report/serviceArea.js";
@@ -12,6 +13,8 @@ import type { SessionUser, UserDirectory } from "../services/users.js";
 /** What the bot needs from the outside world; tests pass the same shapes with fake servers behind them. */
 export interface BotDeps {
   db: Db;
+  /** Prepared statements for what runs on every update (see db/hotPath.ts). */
+  hot: HotPath;
   users: UserDirectory;
   logger: Logger;
   i18n: I18n;

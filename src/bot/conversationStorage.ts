@@ -1,5 +1,5 @@
 import type { ConversationData, VersionedState, VersionedStateStorage } from "@grammyjs/conversations";
-import type { Db } from "../db/client.js";
+import type { HotPath } from "../db/hotPath.js";
 
 type State = VersionedState<ConversationData>;
 const MAX_CACHED = 20_000;
@@ -9,28 +9,29 @@ const MAX_CACHED = 20_000;
  * The plugin reads the state on every update of every chat; this process is the only writer, so reads
  * are served from a write-through cache (including "no conversation"), and only writes reach the disk.
  */
-export function sqliteConversationStorage(db: Db): VersionedStateStorage<string, ConversationData> {
+export function sqliteConversationStorage(hot: HotPath): VersionedStateStorage<string, ConversationData> {
   const cache = new Map<string, State | null>();
   const remember = (key: string, value: State | null) => {
     if (!cache.has(key) && cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
     cache.set(key, value);
   };
   return {
-    async read(key) {
+    read(key) {
       const cached = cache.get(key);
       if (cached !== undefined) return cached ?? undefined;
-      const row = await db.conversationState.findUnique({ where: { key } });
-      const state = row ? (JSON.parse(row.value) as State) : null;
+      const value = hot.readConversation(key);
+      const state = value === undefined ? null : (JSON.parse(value) as State);
       remember(key, state);
       return state ?? undefined;
     },
-    async write(key, state) {
+    write(key, state) {
       const value = JSON.stringify(state);
-      await db.conversationState.upsert({ where: { key }, create: { key, value }, update: { value } });
+      hot.writeConversation(key, value);
+      // A copy: the plugin keeps working on the object it handed us.
       remember(key, JSON.parse(value) as State);
     },
-    async delete(key) {
-      await db.conversationState.deleteMany({ where: { key } });
+    delete(key) {
+      hot.deleteConversation(key);
       remember(key, null);
     },
   };

@@ -27,6 +27,9 @@ export class HotPath {
   private readonly inboxDelete: Database.Statement;
   private readonly inboxAll: Database.Statement;
   private readonly insertBatch: (updates: Update[], now: string) => void;
+  private readonly stateGet: Database.Statement;
+  private readonly statePut: Database.Statement;
+  private readonly stateDelete: Database.Statement;
 
   constructor(databaseUrl: string) {
     this.sqlite = new Database(sqlitePath(databaseUrl));
@@ -45,6 +48,12 @@ export class HotPath {
     this.inboxInsert = this.sqlite.prepare(`INSERT OR IGNORE INTO "InboxUpdate" ("updateId", "payload", "receivedAt") VALUES (?, ?, ?)`);
     this.inboxDelete = this.sqlite.prepare(`DELETE FROM "InboxUpdate" WHERE "updateId" = ?`);
     this.inboxAll = this.sqlite.prepare(`SELECT "payload" FROM "InboxUpdate" ORDER BY "updateId"`);
+    this.stateGet = this.sqlite.prepare(`SELECT "value" FROM "ConversationState" WHERE "key" = ?`);
+    this.statePut = this.sqlite.prepare(
+      `INSERT INTO "ConversationState" ("key", "value", "updatedAt") VALUES (?, ?, ?)
+       ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "updatedAt" = excluded."updatedAt"`,
+    );
+    this.stateDelete = this.sqlite.prepare(`DELETE FROM "ConversationState" WHERE "key" = ?`);
     this.insertBatch = this.sqlite.transaction((updates: Update[], now: string) => {
       for (const u of updates) this.inboxInsert.run(u.update_id, JSON.stringify(u), now);
     });
@@ -74,6 +83,19 @@ export class HotPath {
 
   pendingInbox(): Update[] {
     return (this.inboxAll.all() as { payload: string }[]).map((r) => JSON.parse(r.payload) as Update);
+  }
+
+  /** Conversation state (JSON), written after every step of every form. */
+  readConversation(key: string): string | undefined {
+    return (this.stateGet.get(key) as { value: string } | undefined)?.value;
+  }
+
+  writeConversation(key: string, value: string): void {
+    this.statePut.run(key, value, sqliteDate(new Date()));
+  }
+
+  deleteConversation(key: string): void {
+    this.stateDelete.run(key);
   }
 
   close(): void {

@@ -29,8 +29,11 @@ export interface GeocoderOptions {
   logger: Logger;
 }
 
-// One pacer for the whole process: the policy limit is per application, not per caller.
-const pacer = new Pacer(1000);
+const REVERSE_MAX_WAIT_MS = 2000;
+
+// One pacer for the whole process: the policy limit is per application, not per caller. 1.1 s, not 1 s:
+// a request's start here and its arrival there jitter by some milliseconds, and the limit is theirs.
+const pacer = new Pacer(1100);
 
 /** node-geocoder (provider "openstreetmap") against a configurable Nominatim, with a SQLite cache. */
 export function createGeocoder(options: GeocoderOptions): Geocoder {
@@ -64,6 +67,8 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
       const q = query.trim().replace(/\s+/g, " ");
       try {
         const places = await cached(`search:${q.toLowerCase()}`, async () => {
+          // A resident should not wait in a long queue: past the timeout, ask for a pin instead.
+          if (pacer.expectedWait() > options.timeoutMs) throw new Error("geocoding queue is full");
           const results = await pacer.run(() =>
             nodeGeocoder.geocode({
               q,
@@ -88,6 +93,8 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     async reverse(lat, lon) {
       try {
         const label = await cached(`reverse:${lat.toFixed(5)},${lon.toFixed(5)}`, async () => {
+          // A pin's label is a courtesy (the coordinates are the report's truth): never queue long for it.
+          if (pacer.expectedWait() > REVERSE_MAX_WAIT_MS) throw new Error("geocoding queue is full");
           try {
             const results = await pacer.run(() => nodeGeocoder.reverse({ lat, lon, zoom: 18 } as never));
             const first = results[0];

@@ -34,13 +34,33 @@ export async function createI18n(defaultLocale: Locale): Promise<I18n> {
     returnNull: false,
     initAsync: false,
   });
-  const fixed = new Map(SUPPORTED_LOCALES.map((l) => [l, instance.getFixedT(l)]));
+  const fixed = new Map(SUPPORTED_LOCALES.map((l) => [l, memoized(instance.getFixedT(l))]));
+  const variants = new Map<string, string[]>();
   return {
     defaultLocale,
     t: (locale, key, options) => fixed.get(locale)!(key, options ?? {}) as string,
     fixedT: (locale) => fixed.get(locale)!,
-    allVariants: (key) => [...new Set(SUPPORTED_LOCALES.map((l) => fixed.get(l)!(key) as string))],
+    allVariants: (key) => {
+      let list = variants.get(key);
+      if (!list) variants.set(key, (list = [...new Set(SUPPORTED_LOCALES.map((l) => fixed.get(l)!(key) as string))]));
+      return list;
+    },
   };
+}
+
+/**
+ * Conversations replay their steps on every update, so the same labels are looked up again and again;
+ * texts without interpolation are remembered (i18next's own lookup showed up in the report benchmark).
+ */
+function memoized(t: TFunction): TFunction {
+  const plain = new Map<string, string>();
+  const wrapped = ((key: string | string[], options?: unknown) => {
+    if (options !== undefined || typeof key !== "string") return (t as (k: unknown, o?: unknown) => string)(key, options);
+    let text = plain.get(key);
+    if (text === undefined) plain.set(key, (text = t(key) as string));
+    return text;
+  }) as TFunction;
+  return wrapped;
 }
 
 /** The user's saved choice, else Telegram's language_code (pl-PL → pl), else the deployment default. */

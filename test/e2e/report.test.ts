@@ -63,6 +63,10 @@ describe("the resident's report, end to end", () => {
     expect(textOf(submit!)).toMatch(/BB-\d{4}-000001/);
     expect(replyKeyboard(submit!)).toHaveLength(5);
 
+    // Every prompt is rendered as HTML: no markup shows as text (the resident's own "<b>" aside).
+    const shownMarkup = env.tg.replies(user.id).map(textOf).filter((t) => /<\/?(b|i)>/.test(t) && !t.includes("nocą"));
+    expect(shownMarkup).toEqual([]);
+
     const report = await env.app.deps.db.report.findFirstOrThrow({ include: { events: true, followers: true } });
     expect(report).toMatchObject({
       categoryCode: "speeding",
@@ -283,6 +287,17 @@ describe("the resident's report, end to end", () => {
     env.tg.sendLocation(user, 49.81, 19.03);
     await replyContaining(env.tg, user.id, "Czego dotyczy zgłoszenie");
   });
+  it("never sends Nominatim more than one request per second", async () => {
+    const users = Array.from({ length: 4 }, () => newUser());
+    await Promise.all(users.map((u) => toPlace(u)));
+    const before = env.nominatim.requests.length;
+    users.forEach((u, i) => env.tg.sendText(u, `Partyzantów ${20 + i}`));
+    await Promise.all(users.map((u) => replyContaining(env.tg, u.id, "📍 Miejsce", 10_000)));
+    const times = env.nominatim.requests.map((r) => r.at).sort((a, b) => a - b);
+    expect(env.nominatim.requests.length - before).toBe(4);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(990);
+  });
+
 });
 
 describe("geocoding trouble never loses a report", () => {
@@ -321,14 +336,4 @@ describe("geocoding trouble never loses a report", () => {
     env.nominatim.mode = "normal";
   });
 
-  it("never sends Nominatim more than one request per second", async () => {
-    const users = Array.from({ length: 4 }, () => newUser());
-    await Promise.all(users.map((u) => toPlace(u)));
-    const before = env.nominatim.requests.length;
-    users.forEach((u, i) => env.tg.sendText(u, `Partyzantów ${20 + i}`));
-    await Promise.all(users.map((u) => replyContaining(env.tg, u.id, "📍 Miejsce", 10_000)));
-    const times = env.nominatim.requests.map((r) => r.at).sort((a, b) => a - b);
-    expect(env.nominatim.requests.length - before).toBe(4);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(990);
-  });
 });

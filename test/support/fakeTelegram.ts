@@ -295,6 +295,7 @@ export class FakeTelegram {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly stalled = new Set<ServerResponse>();
   private readonly cursors = new Map<number, number>();
+  private readonly repliesByChat = new Map<number, RecordedCall[]>();
   private readonly waiters = new Set<Waiter>();
   private readonly handlers: Record<string, Handler>;
   private stopped = false;
@@ -326,11 +327,12 @@ export class FakeTelegram {
   clearCalls(): void {
     this.calls.length = 0;
     this.cursors.clear();
+    this.repliesByChat.clear();
   }
 
   /** Successful message-producing and edit calls to a chat, oldest first. */
   replies(chatId: number): RecordedCall[] {
-    return this.calls.filter((c) => !c.failed && REPLY_METHODS.has(c.method) && Number(c.payload.chat_id) === chatId);
+    return [...(this.repliesByChat.get(chatId) ?? [])];
   }
 
   /** The bot's messages in a chat as they are now (after edits and deletions), oldest first. */
@@ -358,7 +360,8 @@ export class FakeTelegram {
     return this.wait(
       () => {
         const cursor = this.cursors.get(chatId) ?? 0;
-        const call = this.replies(chatId)[cursor];
+        // Indexed per chat: a load test with many chats waiting must not rescan every call.
+        const call = this.repliesByChat.get(chatId)?.[cursor];
         if (call) this.cursors.set(chatId, cursor + 1);
         return call;
       },
@@ -697,7 +700,14 @@ export class FakeTelegram {
 
   private record(call: RecordedCall): void {
     // A snapshot of exactly what went over the wire, immune to later edits of stored messages.
-    this.calls.push({ ...call, response: JSON.parse(JSON.stringify(call.response)) as unknown });
+    const recorded = { ...call, response: JSON.parse(JSON.stringify(call.response)) as unknown };
+    this.calls.push(recorded);
+    if (!recorded.failed && REPLY_METHODS.has(recorded.method)) {
+      const chatId = Number(recorded.payload.chat_id);
+      const list = this.repliesByChat.get(chatId);
+      if (list) list.push(recorded);
+      else this.repliesByChat.set(chatId, [recorded]);
+    }
     for (const waiter of this.waiters) waiter.check();
   }
 

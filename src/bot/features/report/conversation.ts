@@ -95,7 +95,7 @@ export async function reportConversation(conversation: Convo, ctx: Ctx, known?: 
       if (text !== undefined) {
         if (text === t("report.nav.cancel")) throw new LeaveForm("cancelled");
         if (text === t("report.nav.back")) return "back";
-        if (text.startsWith("/") || ctx.deps.i18n.allVariants("menu.report").concat(menuTexts(ctx)).includes(text)) {
+        if (text.startsWith("/") || menuTexts(ctx).has(text)) {
           // Another command or menu entry: the resident moved on. Let the outer handlers answer it.
           throw new LeaveForm("handedOver");
         }
@@ -454,9 +454,16 @@ export async function reportConversation(conversation: Convo, ctx: Ctx, known?: 
   }
 }
 
-function menuTexts(ctx: Ctx): string[] {
+const menuTextSets = new WeakMap<object, Set<string>>();
+/** The main menu's buttons in every language: pressing one mid-form means the resident moved on. */
+function menuTexts(ctx: Ctx): Set<string> {
   const i18n = ctx.deps.i18n;
-  return ["menu.officer", "menu.myReports", "menu.meetings", "menu.settings"].flatMap((k) => i18n.allVariants(k));
+  let set = menuTextSets.get(i18n);
+  if (!set) {
+    const keys = ["menu.report", "menu.officer", "menu.myReports", "menu.meetings", "menu.settings"];
+    menuTextSets.set(i18n, (set = new Set(keys.flatMap((k) => i18n.allVariants(k)))));
+  }
+  return set;
 }
 
 /** A readable label for a pin; the coordinates when Nominatim has none or is down (the report is never lost). */
