@@ -5,8 +5,9 @@ import type { BotDeps } from "./bot/context.js";
 import { openDb } from "./db/client.js";
 import { HotPath } from "./db/hotPath.js";
 import { applyMigrations } from "./db/migrate.js";
-import { loadSampleData } from "./db/sampleData.js";
-import { bboxServiceArea } from "./bot/features/report/serviceArea.js";
+import { loadSampleIfEmpty } from "./services/districtImport.js";
+import { DistrictDirectory } from "./services/districtDirectory.js";
+import { serviceArea } from "./bot/features/report/serviceArea.js";
 import { createGeocoder } from "./geocoding/geocoder.js";
 import { UserDirectory } from "./services/users.js";
 import { createI18n } from "./i18n/index.js";
@@ -36,6 +37,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   if (migrations.length) logger.info({ migrations }, "database migrated");
   const db = await openDb(config.DATABASE_URL);
   const hot = new HotPath(config.DATABASE_URL);
+  if (config.SAMPLE_DATA) {
+    const loaded = await loadSampleIfEmpty(db);
+    if (loaded) logger.info({ districts: loaded.districts, officers: loaded.officers, units: loaded.units }, "sample data for Bielsko-Biała loaded");
+  }
+  const districts = new DistrictDirectory(db);
+  await districts.reload();
   const deps: BotDeps = {
     db,
     hot,
@@ -51,9 +58,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       db,
       logger,
     }),
-    serviceArea: bboxServiceArea(config.SERVICE_AREA_BBOX, config.SERVICE_AREA_NAME),
+    serviceArea: serviceArea(districts, config),
+    districts,
   };
-  if (config.SAMPLE_DATA) await loadSampleData(deps);
 
   const bot = createBot(config, deps);
   await bot.init();

@@ -6,7 +6,7 @@ import type { I18n, TFunction } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
 import type { HotPath } from "../db/hotPath.js";
 import type { Geocoder } from "../geocoding/geocoder.js";
-import type { DistrictSummary } from "./features/report/render.js";
+import type { DistrictDirectory } from "../services/districtDirectory.js";
 import type { ServiceArea } from "./features/report/serviceArea.js";
 import type { SessionUser, UserDirectory } from "../services/users.js";
 
@@ -22,8 +22,8 @@ export interface BotDeps {
   now: () => Date;
   geocoder: Geocoder;
   serviceArea: ServiceArea;
-  /** Who looks after this point: district, officer and station (districts feature); null outside all districts. */
-  districtFor?: (lat: number, lon: number) => Promise<DistrictSummary | null>;
+  /** Districts, officers and units in memory: "who is my dzielnicowy" and the service area. */
+  districts: DistrictDirectory;
 }
 
 /** Flavor added by our middleware: the stored user and their language. */

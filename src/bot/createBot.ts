@@ -1,5 +1,5 @@
 import { Bot, type Api, type MiddlewareFn } from "grammy";
-import { conversations } from "@grammyjs/conversations";
+import { conversations, createConversation } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import type { Config, Locale } from "../config.js";
 import { resolveLocale } from "../i18n/index.js";
@@ -10,6 +10,9 @@ import { cancelFeature } from "./features/cancel.js";
 import { fallbackFeature } from "./features/fallback.js";
 import { languageFeature } from "./features/language.js";
 import { placeholderFeature } from "./features/placeholders.js";
+import { officerLinksFeature } from "./features/admin/officerLinks.js";
+import { OFFICER_CONVERSATION, officerConversation, officerFeature } from "./features/officer/index.js";
+import { REPORT_CONVERSATION, reportConversation } from "./features/report/conversation.js";
 import { reportFeature } from "./features/report/index.js";
 import { startFeature } from "./features/start.js";
 import { userMiddleware } from "./middlewares/user.js";
@@ -54,10 +57,15 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
     }),
   );
   bot.use(cancelFeature());
+  // Every conversation before any feature's handlers: an active form must see its updates first.
+  bot.use(createConversation<BotContext, ConversationContext>(reportConversation, REPORT_CONVERSATION));
+  bot.use(createConversation<BotContext, ConversationContext>(officerConversation, OFFICER_CONVERSATION));
   bot.use(startFeature());
   bot.use(languageFeature(deps.i18n));
   bot.use(reportFeature(deps.i18n));
-  bot.use(placeholderFeature(deps.i18n, ["menu.officer", "menu.meetings"]));
+  bot.use(officerFeature(deps.i18n));
+  bot.use(officerLinksFeature());
+  bot.use(placeholderFeature(deps.i18n, ["menu.meetings"]));
   bot.use(fallbackFeature());
   return bot;
 }

@@ -79,6 +79,35 @@ export interface WaitOptions {
   timeout?: number;
 }
 
+/** Something changed in a chat: the bot called a method on it, or a user acted in it. */
+export interface ChatActivity {
+  chatId: number;
+  source: "bot" | "user";
+  /** The Bot API method (bot), or the update kind (user: "message", "edited_message", "callback_query"). */
+  method: string;
+}
+
+/** A stored file as a Telegram client would download it. */
+export interface StoredFileInfo {
+  file_id: string;
+  file_path: string;
+  kind: "photo" | "document" | "video" | "voice" | "sticker";
+  data: Buffer;
+  file_name?: string;
+  mime_type?: string;
+}
+
+/** The reply keyboard a chat shows below its input field, as the bot last set it. */
+export interface ShownReplyKeyboard {
+  keyboard: unknown[][];
+  is_persistent?: boolean;
+  resize_keyboard?: boolean;
+  one_time_keyboard?: boolean;
+  input_field_placeholder?: string;
+  /** message_id of the bot message that brought it. */
+  message_id: number;
+}
+
 export interface InlineButton {
   text: string;
   callback_data?: string;
@@ -298,6 +327,9 @@ export class FakeTelegram {
   private readonly repliesByChat = new Map<number, RecordedCall[]>();
   private readonly waiters = new Set<Waiter>();
   private readonly handlers: Record<string, Handler>;
+  private readonly activityListeners = new Set<(activity: ChatActivity) => void>();
+  /** chat id → the reply keyboard the bot last sent there (a client keeps showing it until removed). */
+  private readonly replyKeyboards = new Map<number, ShownReplyKeyboard>();
   private stopped = false;
 
   private constructor(private readonly server: Server) {
@@ -418,8 +450,9 @@ export class FakeTelegram {
     return this.userMessageUpdate(user, { location: { latitude, longitude } }, opts);
   }
 
-  sendPhoto(user: FakeUser, opts: SendOptions & { caption?: string } = {}): Update {
-    const photo = this.newPhoto(TINY_JPEG);
+  /** `opts.data`: the picture's bytes (a tiny JPEG by default). */
+  sendPhoto(user: FakeUser, opts: SendOptions & { caption?: string; data?: Buffer } = {}): Update {
+    const photo = this.newPhoto(opts.data ?? TINY_JPEG);
     const caption = opts.caption !== undefined ? { caption: opts.caption } : {};
     return this.userMessageUpdate(user, { photo, ...caption }, opts);
   }
@@ -594,6 +627,59 @@ export class FakeTelegram {
     });
   }
 
+  // ------------------------------------------------------------------------------------------
+  // What a Telegram client shows (used by the sandbox's chat page)
+
+  /** Every message in a chat, users' and the bot's, as it is now (edits and deletions applied), oldest first. */
+  transcript(chatId: number): Message[] {
+    const state = this.chats.get(chatId);
+    if (!state) return [];
+    return [...state.messages.values()].sort((a, b) => a.message_id - b.message_id).map((m) => structuredClone(m));
+  }
+
+  /** The reply keyboard the chat currently shows, if the bot sent one and did not remove it. */
+  shownReplyKeyboard(chatId: number): ShownReplyKeyboard | undefined {
+    const shown = this.replyKeyboards.get(chatId);
+    return shown && structuredClone(shown);
+  }
+
+  /** A file the bot sent or a user uploaded, by file_id. */
+  fileById(fileId: string): StoredFileInfo | undefined {
+    const file = this.files.get(fileId);
+    if (!file) return undefined;
+    const { file_id, file_path, kind, data, file_name, mime_type } = file;
+    return withoutUndefined({ file_id, file_path, kind, data, file_name, mime_type });
+  }
+
+  /**
+   * The command list a client shows in this chat, resolved like Telegram does: the narrowest scope
+   * with commands wins, the user's language before no language.
+   */
+  myCommands(chat: { id: number; type: "private" | "group" | "supergroup" }, languageCode?: string): BotCommand[] {
+    const scopes =
+      chat.type === "private"
+        ? [{ type: "chat", chat_id: chat.id }, { type: "all_private_chats" }, { type: "default" }]
+        : [{ type: "chat", chat_id: chat.id }, { type: "all_group_chats" }, { type: "default" }];
+    for (const scope of scopes) {
+      for (const language of languageCode ? [languageCode, ""] : [""]) {
+        const found = this.commands.get(`${canonical(scope)}|${language}`);
+        if (found?.length) return structuredClone(found);
+      }
+    }
+    return [];
+  }
+
+  /** Makes a group known with its title (the bot was added to it earlier), without sending any update. */
+  registerChat(chat: FakeChat): void {
+    this.rememberChat(chat);
+  }
+
+  /** Calls `listener` after every change in any chat; returns a function that removes it. */
+  onActivity(listener: (activity: ChatActivity) => void): () => void {
+    this.activityListeners.add(listener);
+    return () => this.activityListeners.delete(listener);
+  }
+
   /** Queues any update; update_id is assigned. */
   rawUpdate(partial: Omit<Update, "update_id">): Update {
     return this.enqueue(partial);
@@ -707,6 +793,10 @@ export class FakeTelegram {
       const list = this.repliesByChat.get(chatId);
       if (list) list.push(recorded);
       else this.repliesByChat.set(chatId, [recorded]);
+      this.trackReplyKeyboard(chatId, recorded);
+    }
+    if (!recorded.failed && CHAT_WRITE_METHODS.has(recorded.method) && recorded.payload.chat_id !== undefined) {
+      this.notify({ chatId: Number(recorded.payload.chat_id), source: "bot", method: recorded.method });
     }
     for (const waiter of this.waiters) waiter.check();
   }
@@ -827,7 +917,44 @@ export class FakeTelegram {
     if (update.callback_query) this.openCallbackQueries.add(update.callback_query.id);
     this.queue.push(update);
     for (const poll of this.polls) poll.tryAnswer();
+    const kind = (["message", "edited_message", "callback_query"] as const).find((k) => update[k] !== undefined);
+    const chatId = update.message?.chat.id ?? update.edited_message?.chat.id ?? update.callback_query?.message?.chat.id;
+    if (kind && chatId !== undefined) this.notify({ chatId, source: "user", method: kind });
     return structuredClone(update);
+  }
+
+  private notify(activity: ChatActivity): void {
+    for (const listener of this.activityListeners) {
+      try {
+        listener(activity);
+      } catch {
+        // A listener's failure (e.g. a closed page) must not break the Bot API answers.
+      }
+    }
+  }
+
+  /** A reply keyboard stays until another one replaces it or the bot removes it, as in Telegram's clients. */
+  private trackReplyKeyboard(chatId: number, call: RecordedCall): void {
+    if (call.method.startsWith("edit")) return; // edits carry inline keyboards only
+    const markup = asRecord(call.payload.reply_markup);
+    if (!markup) return;
+    if (markup.remove_keyboard === true) {
+      this.replyKeyboards.delete(chatId);
+      return;
+    }
+    if (!Array.isArray(markup.keyboard)) return;
+    const result = asRecord(asRecord(call.response)?.result);
+    this.replyKeyboards.set(
+      chatId,
+      withoutUndefined({
+        keyboard: structuredClone(markup.keyboard as unknown[][]),
+        is_persistent: markup.is_persistent as boolean | undefined,
+        resize_keyboard: markup.resize_keyboard as boolean | undefined,
+        one_time_keyboard: markup.one_time_keyboard as boolean | undefined,
+        input_field_placeholder: markup.input_field_placeholder as string | undefined,
+        message_id: Number(result?.message_id ?? 0),
+      }),
+    );
   }
 
   // ------------------------------------------------------------------------------------------

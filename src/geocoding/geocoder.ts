@@ -17,6 +17,8 @@ export type ReverseOutcome = { kind: "found"; label: string } | { kind: "none" }
 export interface Geocoder {
   search(query: string): Promise<SearchOutcome>;
   reverse(lat: number, lon: number): Promise<ReverseOutcome>;
+  /** Remembers the label a resident chose for a point, so later reverse lookups of it need no request. */
+  remember(lat: number, lon: number, label: string): Promise<void>;
 }
 
 export interface GeocoderOptions {
@@ -62,7 +64,12 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     return value;
   };
 
+  const reverseKey = (lat: number, lon: number) => `reverse:${lat.toFixed(5)},${lon.toFixed(5)}`;
   return {
+    async remember(lat, lon, label) {
+      const key = reverseKey(lat, lon);
+      await options.db.geocodeCache.upsert({ where: { key }, create: { key, value: JSON.stringify(label) }, update: {} });
+    },
     async search(query) {
       const q = query.trim().replace(/\s+/g, " ");
       try {
@@ -92,7 +99,7 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     },
     async reverse(lat, lon) {
       try {
-        const label = await cached(`reverse:${lat.toFixed(5)},${lon.toFixed(5)}`, async () => {
+        const label = await cached(reverseKey(lat, lon), async () => {
           // A pin's label is a courtesy (the coordinates are the report's truth): never queue long for it.
           if (pacer.expectedWait() > REVERSE_MAX_WAIT_MS) throw new Error("geocoding queue is full");
           try {

@@ -60,7 +60,7 @@ export async function findNearbyActive(db: Db, categoryCode: string, lat: number
  */
 export async function createReport(
   db: Db,
-  input: { draft: ReportDraft; reporterId: number; submissionKey: string; prefix: string; now: Date },
+  input: { draft: ReportDraft; districtId: number | null; reporterId: number; submissionKey: string; prefix: string; now: Date },
 ): Promise<{ report: ReportModel; created: boolean }> {
   const existing = await db.report.findUnique({ where: { submissionKey: input.submissionKey } });
   if (existing) return { report: existing, created: false };
@@ -85,6 +85,7 @@ export async function createReport(
         description: draft.description,
         photos: JSON.stringify(draft.photos),
         contactConsent: draft.contactConsent,
+        districtId: input.districtId,
         reporterId: input.reporterId,
         submissionKey: input.submissionKey,
         createdAt: input.now,

@@ -2,6 +2,7 @@ import { Composer, InlineKeyboard } from "grammy";
 import { SUPPORTED_LOCALES } from "../../config.js";
 import { isLocale, type I18n } from "../../i18n/index.js";
 import type { BotContext } from "../context.js";
+import { escapeHtml } from "../html.js";
 import { mainMenu } from "../keyboards.js";
 
 /** /language and Settings: the choice is stored on the user and wins over Telegram's language_code. */
@@ -16,14 +17,18 @@ export function languageFeature(i18n: I18n): Composer<BotContext> {
   };
 
   privateChat.command("language", chooser);
-  privateChat.hears(
-    i18n.allVariants("menu.settings"),
-    (ctx) =>
-      ctx.reply(ctx.t("settings.title", { language: ctx.t("language.name") }), {
-        parse_mode: "HTML",
-        reply_markup: new InlineKeyboard().text(ctx.t("settings.languageButton"), "settings:language"),
-      }),
-  );
+  privateChat.hears(i18n.allVariants("menu.settings"), async (ctx) => {
+    const saved = ctx.user ? await ctx.deps.db.user.findUnique({ where: { id: ctx.user.id }, select: { savedLat: true, savedLabel: true } }) : null;
+    const keyboard = new InlineKeyboard().text(ctx.t("settings.languageButton"), "settings:language");
+    const lines = [ctx.t("settings.title", { language: ctx.t("language.name") })];
+    if (saved?.savedLat != null) {
+      lines.push(ctx.t("settings.savedAddress", { address: escapeHtml(saved.savedLabel ?? "📍") }));
+      keyboard.row().text(ctx.t("settings.forgetAddress"), "settings:forgetAddress");
+    } else {
+      lines.push(ctx.t("settings.noSavedAddress"));
+    }
+    await ctx.reply(lines.join("\n"), { reply_markup: keyboard });
+  });
   privateChat.callbackQuery("settings:language", async (ctx) => {
     await ctx.answerCallbackQuery();
     await chooser(ctx);

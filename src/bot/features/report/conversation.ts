@@ -428,17 +428,20 @@ export async function reportConversation(conversation: Convo, ctx: Ctx, known?: 
         await u.answerCallbackQuery({ text: t("report.summary.sending") });
         const complete = draft as ReportDraft;
         const result = await conversation.external(async () => {
+          const coverage = ctx.deps.districts.atPoint(complete.lat, complete.lon);
+          const districtId = coverage.kind === "district" ? coverage.district.id : null;
           const { report } = await createReport(db, {
             draft: complete,
+            districtId,
             reporterId: me.id,
             submissionKey: nonce,
             prefix: config.REPORT_PREFIX,
             now: ctx.deps.now(),
           });
-          const district = ctx.deps.districtFor ? await ctx.deps.districtFor(complete.lat, complete.lon) : null;
-          return { ref: report.ref, district };
+          return { ref: report.ref, districtId };
         });
-        await u.reply(renderResult(t, result.ref, result.district), { parse_mode: "HTML", reply_markup: mainMenu(t) });
+        const district = result.districtId === null ? null : (ctx.deps.districts.byId(result.districtId) ?? null);
+        await u.reply(renderResult(t, result.ref, district), { parse_mode: "HTML", reply_markup: mainMenu(t) });
         return;
       }
       if (u.callbackQuery) await u.answerCallbackQuery();

@@ -1,18 +1,16 @@
 import { Composer, InlineKeyboard } from "grammy";
-import { createConversation } from "@grammyjs/conversations";
 import type { I18n } from "../../../i18n/index.js";
 import { getReportFor, listReportsOf } from "../../../services/reports.js";
-import type { BotContext, ConversationContext } from "../../context.js";
+import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
-import { REPORT_CONVERSATION, reportConversation, type KnownPlace } from "./conversation.js";
+import { REPORT_CONVERSATION, type KnownPlace } from "./conversation.js";
 
 const PAGE_SIZE = 5;
 
 /** "Zgłoś zagrożenie" (menu, /report, a pin sent outside any form) and "Moje zgłoszenia". */
 export function reportFeature(i18n: I18n): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.use(createConversation<BotContext, ConversationContext>(reportConversation, REPORT_CONVERSATION));
   const privateChat = composer.chatType("private");
 
   const start = (ctx: BotContext, known?: KnownPlace) => ctx.conversation.enter(REPORT_CONVERSATION, known);

@@ -1,15 +1,8 @@
 import type { TFunction } from "../../../i18n/index.js";
 import type { ReportDraft } from "../../../services/reports.js";
 import { escapeHtml } from "../../html.js";
-
-/** What the resident is told about their district officer once the report is stored (districts feature). */
-export interface DistrictSummary {
-  number: string;
-  name: string;
-  officer: string | null;
-  phone: string | null;
-  unit: string;
-}
+import type { DistrictInfo } from "../../../services/districtDirectory.js";
+import { renderDistrictLine } from "../officer/card.js";
 
 /** The summary before sending: every field, user text escaped. */
 export function renderSummary(t: TFunction, draft: Partial<ReportDraft>): string {
@@ -28,20 +21,9 @@ export function renderSummary(t: TFunction, draft: Partial<ReportDraft>): string
   return lines.join("\n");
 }
 
-export function renderResult(t: TFunction, ref: string, district: DistrictSummary | null): string {
+export function renderResult(t: TFunction, ref: string, district: DistrictInfo | null): string {
   const parts = [t("report.result.stored", { ref }), "", t("report.result.next")];
-  if (district) {
-    parts.push(
-      "",
-      t("report.result.district", {
-        number: escapeHtml(district.number),
-        name: escapeHtml(district.name),
-        officer: escapeHtml(district.officer ?? t("report.result.noOfficer")),
-        phone: escapeHtml(district.phone ?? "—"),
-        unit: escapeHtml(district.unit),
-      }),
-    );
-  }
+  if (district) parts.push("", renderDistrictLine(t, district));
   parts.push("", t("report.result.track"));
   return parts.join("\n");
 }

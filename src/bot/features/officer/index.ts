@@ -1,0 +1,174 @@
+import type { Conversation } from "@grammyjs/conversations";
+import { Composer, InlineKeyboard, Keyboard } from "grammy";
+import type { I18n } from "../../../i18n/index.js";
+import { splitAddress, type Coverage } from "../../../services/districtDirectory.js";
+import type { BotContext, ConversationContext } from "../../context.js";
+import { escapeHtml } from "../../html.js";
+import { mainMenu } from "../../keyboards.js";
+import { REPORT_CONVERSATION } from "../report/conversation.js";
+import { renderOfficerCard } from "./card.js";
+
+export const OFFICER_CONVERSATION = "officer";
+
+type Ctx = ConversationContext;
+
+interface Place {
+  lat: number;
+  lon: number;
+  label: string;
+}
+
+/** Points in callback data: 5 decimals (~1 m), validated again when pressed (callback data is untrusted). */
+const point = (p: { lat: number; lon: number }) => `${p.lat.toFixed(5)}:${p.lon.toFixed(5)}`;
+const POINT = "(-?\\d{1,2}\\.\\d{1,6}):(-?\\d{1,3}\\.\\d{1,6})";
+
+/** "Mój dzielnicowy": a pin, a typed address or the saved address → the officer's card. */
+export async function officerConversation(conversation: Conversation<BotContext, Ctx>, ctx: Ctx): Promise<void> {
+  const t = ctx.t;
+  const { districts, geocoder, db } = ctx.deps;
+  const telegramId = ctx.from!.id;
+  const saved = await conversation.external(async () => {
+    const u = await db.user.findUnique({ where: { telegramId: BigInt(telegramId) } });
+    return u?.savedLat != null && u.savedLon != null ? { lat: u.savedLat, lon: u.savedLon, label: u.savedLabel ?? "" } : null;
+  });
+  const keyboard = new Keyboard().requestLocation(t("officer.shareButton")).row();
+  if (saved) keyboard.text(t("officer.savedButton")).row();
+  keyboard.text(t("report.nav.cancel")).resized().persistent();
+  await ctx.reply(t("officer.prompt"), { reply_markup: keyboard });
+
+  let place: Place | null = null;
+  let coverage: Coverage | null = null;
+  while (!coverage) {
+    // (a rule match leaves the loop with `break`)
+    const u = await conversation.wait();
+    const text = u.message?.text;
+    const loc = u.message?.location ?? u.message?.venue?.location;
+    if (u.callbackQuery) {
+      await u.answerCallbackQuery({ text: t("form.closed") });
+      continue;
+    }
+    if (text === t("report.nav.cancel")) {
+      await u.reply(t("cancel.done"), { reply_markup: mainMenu(t) });
+      return;
+    }
+    if (text !== undefined && (text.startsWith("/") || isMenuText(ctx, text))) {
+      await conversation.halt({ next: true });
+    }
+    if (loc) {
+      const label = await conversation.external(() => labelFor(ctx, loc.latitude, loc.longitude));
+      place = { lat: loc.latitude, lon: loc.longitude, label };
+    } else if (text === t("officer.savedButton") && saved) {
+      place = saved;
+    } else if (text !== undefined) {
+      if ([...text].length > 200 || !/\p{L}/u.test(text)) {
+        await u.reply(t("report.place.notAnAddress"));
+        continue;
+      }
+      // Address rules first: the police's own street lists beat any map.
+      const ruled = districts.byAddress(splitAddress(text));
+      if (ruled) {
+        coverage = { kind: "district", district: ruled };
+        // The point only serves the card's buttons ("report here", "save"); the rule decided the district.
+        const pin = await conversation.external(() => geocoder.search(text));
+        place = pin.kind === "found" && pin.places[0] ? { ...pin.places[0], label: text } : { lat: NaN, lon: NaN, label: text };
+        break;
+      }
+      await u.replyWithChatAction("typing");
+      const outcome = await conversation.external(() => geocoder.search(text));
+      if (outcome.kind === "unavailable") {
+        await u.reply(t("report.place.geocoderDown"));
+        continue;
+      }
+      if (outcome.places.length === 0) {
+        await u.reply(t("report.place.notFound", { query: escapeHtml(text) }));
+        continue;
+      }
+      if (outcome.places.length > 1) {
+        const pick = new InlineKeyboard();
+        outcome.places.slice(0, 5).forEach((p, i) => pick.text(p.label, `of:pick:${i}`).row());
+        await u.reply(t("report.place.pick"), { reply_markup: pick });
+        const choice = await conversation.waitForCallbackQuery(/^of:pick:(\d)$/, {
+          otherwise: (o) => (o.callbackQuery ? o.answerCallbackQuery() : o.reply(t("report.useButtons"))),
+        });
+        await choice.answerCallbackQuery();
+        const chosen = outcome.places[Number(choice.match[1])];
+        if (!chosen) continue;
+        place = chosen;
+      } else {
+        place = outcome.places[0]!;
+      }
+    } else {
+      await u.reply(t("report.bad.generic", { expected: t("report.expected.place") }));
+      continue;
+    }
+    coverage = districts.atPoint(place.lat, place.lon);
+    if (coverage.kind === "outside" && !ctx.deps.serviceArea.covers(place.lat, place.lon) && districts.size === 0) {
+      await u.reply(t("report.place.outside", { area: ctx.deps.serviceArea.describe() }));
+      coverage = null;
+    }
+  }
+  const p = place!;
+  const located = Number.isFinite(p.lat);
+  if (located) await conversation.external(() => geocoder.remember(p.lat, p.lon, p.label));
+  await ctx.reply(renderOfficerCard(t, coverage, { place: p.label, sample: districts.sample }), { reply_markup: mainMenu(t) });
+  if (coverage.kind === "district") {
+    await ctx.reply(t("officer.actions"), { reply_markup: cardButtons(t, located ? p : null, coverage.district.id) });
+  }
+}
+
+function cardButtons(t: Ctx["t"], place: { lat: number; lon: number } | null, districtId: number): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  if (place) kb.text(t("officer.reportHere"), `of:report:${point(place)}`).row();
+  kb.text(t("officer.subscribe"), `of:sub:${districtId}`).row();
+  if (place) kb.text(t("officer.save"), `of:save:${point(place)}`);
+  return kb;
+}
+
+function isMenuText(ctx: Ctx, text: string): boolean {
+  const i18n = ctx.deps.i18n;
+  return ["menu.report", "menu.officer", "menu.myReports", "menu.meetings", "menu.settings"].some((k) => i18n.allVariants(k).includes(text));
+}
+
+async function labelFor(ctx: Ctx, lat: number, lon: number): Promise<string> {
+  const outcome = await ctx.deps.geocoder.reverse(lat, lon);
+  return outcome.kind === "found" ? outcome.label : `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
+}
+
+export function officerFeature(i18n: I18n): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  const privateChat = composer.chatType("private");
+  const start = (ctx: BotContext) => ctx.conversation.enter(OFFICER_CONVERSATION);
+  privateChat.command("officer", start);
+  privateChat.hears(i18n.allVariants("menu.officer"), start);
+
+  const parsePoint = (ctx: BotContext & { match: string | RegExpMatchArray }) => {
+    const lat = Number(ctx.match[1]);
+    const lon = Number(ctx.match[2]);
+    return ctx.deps.serviceArea.covers(lat, lon) ? { lat, lon } : null;
+  };
+  privateChat.callbackQuery(new RegExp(`^of:report:${POINT}$`), async (ctx) => {
+    const p = parsePoint(ctx);
+    await ctx.answerCallbackQuery(p ? undefined : { text: ctx.t("form.closed") });
+    if (p) await ctx.conversation.enter(REPORT_CONVERSATION, p);
+  });
+  privateChat.callbackQuery(new RegExp(`^of:save:${POINT}$`), async (ctx) => {
+    const p = parsePoint(ctx);
+    if (!p || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
+    const label = await ctx.deps.geocoder.reverse(p.lat, p.lon);
+    await ctx.deps.db.user.update({
+      where: { id: ctx.user.id },
+      data: { savedLat: p.lat, savedLon: p.lon, savedLabel: label.kind === "found" ? label.label : null, savedAt: ctx.deps.now() },
+    });
+    await ctx.answerCallbackQuery({ text: ctx.t("officer.saved") });
+    await ctx.reply(ctx.t("officer.savedInfo"), { reply_markup: mainMenu(ctx.t) });
+  });
+  privateChat.callbackQuery(/^of:sub:(\d{1,9})$/, (ctx) => ctx.answerCallbackQuery({ text: ctx.t("comingSoon"), show_alert: true }));
+  privateChat.callbackQuery("settings:forgetAddress", async (ctx) => {
+    if (ctx.user) {
+      await ctx.deps.db.user.update({ where: { id: ctx.user.id }, data: { savedLat: null, savedLon: null, savedLabel: null, savedAt: null } });
+    }
+    await ctx.answerCallbackQuery({ text: ctx.t("officer.forgotten") });
+    await ctx.reply(ctx.t("officer.forgotten"), { reply_markup: mainMenu(ctx.t) });
+  });
+  return composer;
+}

@@ -1,0 +1,618 @@
+// The one way out for messages the bot sends on its own initiative: rows of the "Delivery" outbox,
+// sent in id order under Telegram's limits, surviving restarts and crashes.
+//
+// Life of a row: pending → (claimed, committed) sending → HTTP call → sent | failed | pending again (retry).
+// A row is claimed only when a send slot is free, and its slot is freed only once its outcome is
+// committed, so at most `concurrency` rows are ever "sending". After a crash those rows go back to
+// pending and are sent again: they are the only messages anyone can receive twice.
+import type { Api } from "grammy";
+import type { Db } from "../db/client.js";
+import { sqliteDate } from "../db/hotPath.js";
+import type { Logger } from "../logger.js";
+import { backoffMs, classify, type Verdict } from "./errors.js";
+import { MESSAGE_METHODS } from "./outbox.js";
+import { ChatPacer, SlidingWindow } from "./rate.js";
+
+export interface DeliveryEvent {
+  id: number;
+  dedupeKey: string;
+  chatId: bigint;
+  userId: number | null;
+  kind: string;
+  batchKey: string | null;
+  method: string;
+  /** sent and failed are final; retrying means the row is pending again (backoff or flood control). */
+  status: "sent" | "failed" | "retrying";
+  /** Calls made for this row so far (429 answers are not counted). */
+  attempts: number;
+  error?: string;
+  /** What Telegram returned for a sent row (a Message, Message[] for media groups, true for some edits). */
+  result?: unknown;
+}
+
+export interface DeliveryWorkerOptions {
+  db: Db;
+  /** grammY's Api WITHOUT auto-retry: the worker owns retries and pacing (transformers like HTML-by-default are fine). */
+  api: Api;
+  logger: Logger;
+  /** Clock for the database (notBefore, sentAt); pacing uses the monotonic clock. */
+  now?: () => Date;
+  /** Sends in any rolling second, all chats together. Default 25 (Telegram allows about 30). */
+  perSecond?: number;
+  /** Sends per second to one chat. Default 1. */
+  perChatPerSecond?: number;
+  /** Sends per minute to one group (negative chat id). Default 20. */
+  perGroupPerMinute?: number;
+  /** Sends in flight at once: also the most messages a crash can duplicate. Default 8. */
+  concurrency?: number;
+  /** How often to look for rows enqueued without wake() (or by another process) when idle. Default 1000 ms. */
+  pollMs?: number;
+  /** Calls (excluding 429s) before a row that keeps failing with 5xx/network errors is given up. Default 8. */
+  maxAttempts?: number;
+  /** Backoff after the n-th failed call: base·2^n ms, at most maxBackoffMs. Defaults 1000 and 300,000. */
+  backoffBaseMs?: number;
+  maxBackoffMs?: number;
+  /** A call not answered within this is abandoned and retried. Default 30,000 ms. */
+  requestTimeoutMs?: number;
+  /** Due rows read per query. Default 500. */
+  batchSize?: number;
+  onSent?: (event: DeliveryEvent) => void | Promise<void>;
+  /** Every outcome: sent, failed, retrying. */
+  onProgress?: (event: DeliveryEvent) => void | Promise<void>;
+  /**
+   * A chat refused delivery (403, chat not found). The worker has already set User.blocked in the
+   * database; use this to update caches (e.g. UserDirectory.markBlocked).
+   */
+  onUnreachable?: (chatId: bigint) => void | Promise<void>;
+}
+
+interface Row {
+  id: number;
+  dedupeKey: string;
+  chatId: bigint;
+  chatKey: string;
+  userId: number | null;
+  kind: string;
+  batchKey: string | null;
+  payload: string;
+  /** Including the current call once claimed. */
+  attempts: number;
+}
+
+interface RawRow {
+  id: number | bigint;
+  dedupeKey: string;
+  chatId: number | bigint;
+  userId: number | bigint | null;
+  kind: string;
+  batchKey: string | null;
+  payload: string;
+  attempts: number | bigint;
+}
+
+type RawCall = (params: Record<string, unknown>, signal?: AbortSignal) => Promise<unknown>;
+
+interface Drain {
+  includeDelayed: boolean;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** Margin on every window for clock granularity (ms timestamps, two clocks). */
+const SAFETY_MS = 5;
+/** While there is work, look for newly due rows this often: a chat's next message shows up after its 1 s gap. */
+const ACTIVE_REFILL_MS = 1000;
+/** After a 401 (token revoked), wait this long before trying again. */
+const HALT_MS = 60_000;
+const FLUSH_CHUNK = 400;
+const METHODS = new Set<string>(MESSAGE_METHODS);
+
+// One head row per chat (its oldest due row), oldest heads first: a chat with a long queue cannot crowd
+// the others out of the batch, and each chat's messages go in order (barring retries).
+const SELECT_DUE = `
+  SELECT "id", "dedupeKey", "chatId", "userId", "kind", "batchKey", "payload", "attempts" FROM "Delivery"
+  WHERE "id" IN (
+    SELECT MIN("id") FROM "Delivery" WHERE "status" = 'pending' AND "notBefore" <= ?
+    GROUP BY "chatId" ORDER BY 1 LIMIT ?)
+  ORDER BY "id"`;
+
+const mono = () => performance.now();
+
+export class DeliveryWorker {
+  private readonly db: Db;
+  private readonly api: Api;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private readonly maxAttempts: number;
+  private readonly backoffBaseMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly batchSize: number;
+  private readonly hooks: Pick<DeliveryWorkerOptions, "onSent" | "onProgress" | "onUnreachable">;
+  private readonly window: SlidingWindow;
+  private readonly chats: ChatPacer;
+
+  /** Due rows from the last query, in id order; taken ones become undefined. */
+  private buffer: (Row | undefined)[] = [];
+  private scanFrom = 0;
+  /** Rows of the buffer not taken yet. */
+  private left = 0;
+  /** The last query hit its limit: more rows are due than were read. */
+  private moreDue = false;
+  private refillAt = 0;
+  private refillNow = true;
+  /** Monotonic ms until which nothing is sent (Telegram's flood control). */
+  private pausedUntil = 0;
+  /** Claimed rows whose outcome is not committed yet (≤ concurrency). */
+  private slots = 0;
+  private readonly sends = new Set<Promise<void>>();
+  private sentQueue: { row: Row; at: string; result: unknown; method: string }[] = [];
+  private flushing: Promise<void> | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeSleep: (() => void) | undefined;
+  private kicked = false;
+  private drains: Drain[] = [];
+
+  constructor(opts: DeliveryWorkerOptions) {
+    this.db = opts.db;
+    this.api = opts.api;
+    this.log = opts.logger.child({ component: "delivery" });
+    this.now = opts.now ?? (() => new Date());
+    this.concurrency = Math.max(1, opts.concurrency ?? 8);
+    this.pollMs = opts.pollMs ?? 1000;
+    this.maxAttempts = opts.maxAttempts ?? 8;
+    this.backoffBaseMs = opts.backoffBaseMs ?? 1000;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 300_000;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.batchSize = opts.batchSize ?? 500;
+    this.hooks = { onSent: opts.onSent, onProgress: opts.onProgress, onUnreachable: opts.onUnreachable };
+    const perSecond = opts.perSecond ?? 25;
+    this.window = new SlidingWindow(perSecond, 1000 + SAFETY_MS);
+    const gap = (perUnit: number, unitMs: number) => (Number.isFinite(perUnit) ? unitMs / perUnit + SAFETY_MS : 0);
+    const chatGap = gap(opts.perChatPerSecond ?? 1, 1000);
+    const groupGap = Math.max(chatGap, gap(opts.perGroupPerMinute ?? 20, 60_000));
+    this.chats = new ChatPacer((chatKey) => (chatKey.startsWith("-") ? groupGap : chatGap));
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops taking rows, lets in-flight sends finish and their outcomes be written, then resolves. */
+  async stop(): Promise<void> {
+    if (!this.loop) return;
+    this.running = false;
+    this.kick();
+    await this.loop;
+    await Promise.all([...this.sends]);
+    while (this.flushing) await this.flushing;
+    for (const drain of this.drains.splice(0)) drain.reject(new Error("DeliveryWorker stopped"));
+    this.loop = undefined;
+    this.log.info("delivery worker stopped");
+  }
+
+  /** New rows were enqueued: look now instead of at the next poll. */
+  wake(): void {
+    this.refillNow = true;
+    this.kick();
+  }
+
+  /**
+   * Resolves once nothing due is left (every due row sent, failed or waiting for a later retry);
+   * with includeDelayed, once no row is pending at all (waits out backoffs and scheduled rows).
+   */
+  drain(opts: { includeDelayed?: boolean } = {}): Promise<void> {
+    if (!this.running) return Promise.reject(new Error("DeliveryWorker.drain: the worker is not running"));
+    return new Promise((resolve, reject) => {
+      this.drains.push({ includeDelayed: opts.includeDelayed ?? false, resolve, reject });
+      this.wake();
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The loop: one at a time, so reading, claiming and pacing decisions never race each other.
+
+  private async run(): Promise<void> {
+    let recovered = false;
+    while (this.running) {
+      try {
+        if (!recovered) {
+          await this.recover();
+          recovered = true;
+        }
+        await this.step();
+      } catch (error) {
+        this.log.error({ err: this.describe(error) }, "delivery loop failed; trying again");
+        await this.sleep(this.pollMs);
+      }
+    }
+  }
+
+  /** Rows a crash left "sending" may or may not have reached Telegram; sending them again is the lesser evil. */
+  private async recover(): Promise<void> {
+    const n = await this.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'pending' WHERE "status" = 'sending'`);
+    if (n > 0) this.log.warn({ rows: n }, "rows left 'sending' by an unclean stop are pending again; these few may arrive twice");
+    this.log.info("delivery worker started");
+  }
+
+  private async step(): Promise<void> {
+    let now = mono();
+    if (now < this.pausedUntil) {
+      await this.sleep(this.pausedUntil - now);
+      this.refillNow = true;
+      return;
+    }
+    if (this.refillNow || now >= this.refillAt || (this.moreDue && this.remaining() === 0)) {
+      await this.refill();
+      now = mono();
+    }
+    let wait = await this.dispatch(now);
+    if (this.moreDue && this.remaining() === 0 && this.slots < this.concurrency) wait = 0;
+    if (this.drains.length && this.slots === 0 && this.remaining() === 0) await this.settleDrains();
+    await this.sleep(Math.min(wait, this.refillAt - mono()));
+  }
+
+  private remaining(): number {
+    return this.left;
+  }
+
+  private async refill(): Promise<void> {
+    this.refillNow = false;
+    const now = mono();
+    // Cooling chats' heads take places in the batch without being sendable: read that many more.
+    const limit = this.batchSize + this.chats.active(now);
+    const rows = await this.db.$queryRawUnsafe<RawRow[]>(SELECT_DUE, sqliteDate(this.now()), limit);
+    this.buffer = rows.map(toRow);
+    this.scanFrom = 0;
+    this.left = rows.length;
+    this.moreDue = rows.length === limit;
+    let next = now + (rows.length > 0 || this.slots > 0 ? Math.min(this.pollMs, ACTIVE_REFILL_MS) : this.pollMs);
+    if (rows.length === 0) {
+      // Nothing due: sleep until the next scheduled row (a retry, a reminder) if that comes before the poll.
+      const [first] = await this.db.$queryRawUnsafe<{ at: string | Date | null }[]>(
+        `SELECT MIN("notBefore") AS "at" FROM "Delivery" WHERE "status" = 'pending'`,
+      );
+      if (first?.at) next = Math.min(next, now + Math.max(new Date(first.at).getTime() - this.now().getTime(), 20));
+    }
+    this.refillAt = next;
+  }
+
+  /** Claims and starts every row that the limits allow now; returns ms until another might be allowed. */
+  private async dispatch(now: number): Promise<number> {
+    if (!this.running) return Infinity;
+    let wait = Infinity;
+    const picks: Row[] = [];
+    const free = this.concurrency - this.slots;
+    for (let i = this.scanFrom; i < this.buffer.length && picks.length < free; i++) {
+      const row = this.buffer[i];
+      if (!row) continue;
+      const overall = this.window.waitMs(now);
+      if (overall > 0) {
+        wait = overall;
+        break;
+      }
+      const chat = this.chats.waitMs(row.chatKey, now);
+      if (chat > 0) {
+        // Skip the chat that is not allowed yet; later rows of other chats may go.
+        wait = Math.min(wait, chat);
+        continue;
+      }
+      this.buffer[i] = undefined;
+      this.left--;
+      this.window.begin();
+      this.chats.begin(row.chatKey);
+      picks.push(row);
+    }
+    while (this.scanFrom < this.buffer.length && !this.buffer[this.scanFrom]) this.scanFrom++;
+    if (picks.length === 0) return wait;
+
+    this.slots += picks.length;
+    let claimed: Set<number>;
+    try {
+      // Committed before any HTTP call: a crash from here on leaves these rows "sending", never lost.
+      const rows = await this.db.$queryRawUnsafe<{ id: number | bigint }[]>(
+        `UPDATE "Delivery" SET "status" = 'sending', "attempts" = "attempts" + 1
+         WHERE "status" = 'pending' AND "id" IN (${picks.map(() => "?").join(", ")}) RETURNING "id"`,
+        ...picks.map((r) => r.id),
+      );
+      claimed = new Set(rows.map((r) => Number(r.id)));
+    } catch (error) {
+      this.release(picks);
+      throw error;
+    }
+    // Rows cancelled (or otherwise settled) since they were read are not pending any more: never sent.
+    this.release(picks.filter((r) => !claimed.has(r.id)));
+    for (const row of picks) {
+      if (!claimed.has(row.id)) continue;
+      row.attempts++;
+      const send = this.send(row);
+      this.sends.add(send);
+      void send.finally(() => this.sends.delete(send));
+    }
+    return 0;
+  }
+
+  /** Undoes picks that were not sent. */
+  private release(rows: Row[]): void {
+    for (const row of rows) {
+      this.window.abort();
+      this.chats.abort(row.chatKey);
+      this.slots--;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // One send
+
+  private async send(row: Row): Promise<void> {
+    let method = "?";
+    let params: Record<string, unknown>;
+    try {
+      const parsed = JSON.parse(row.payload) as Record<string, unknown>;
+      ({ method: method = "?", ...params } = parsed as { method?: string });
+      if (!METHODS.has(method)) throw new Error(`unsupported method ${method}`);
+    } catch (error) {
+      // Nothing left: undo the pacing and settle the row as failed.
+      this.window.abort();
+      this.chats.abort(row.chatKey);
+      await this.settle(row, method, { kind: "failed", error: `invalid payload: ${(error as Error).message}` });
+      return;
+    }
+    let result: unknown;
+    try {
+      const call = (this.api.raw as unknown as Record<string, RawCall>)[method]!;
+      result = await call(params, AbortSignal.timeout(this.requestTimeoutMs));
+    } catch (error) {
+      this.answered(row);
+      await this.settle(row, method, classify(error));
+      return;
+    }
+    this.answered(row);
+    this.queueSent(row, method, result);
+  }
+
+  private answered(row: Row): void {
+    const at = mono();
+    this.window.end(at);
+    this.chats.end(row.chatKey, at);
+    this.kick();
+  }
+
+  private queueSent(row: Row, method: string, result: unknown): void {
+    this.sentQueue.push({ row, method, result, at: sqliteDate(this.now()) });
+    // Group commit: answers that arrive while a write runs go together in the next one.
+    this.flushing ??= this.flushSent().finally(() => (this.flushing = undefined));
+  }
+
+  private async flushSent(): Promise<void> {
+    let failures = 0;
+    while (this.sentQueue.length) {
+      const batch = this.sentQueue.splice(0, FLUSH_CHUNK);
+      try {
+        await this.db.$executeRawUnsafe(
+          `WITH v("id", "at") AS (VALUES ${batch.map(() => "(?, ?)").join(", ")})
+           UPDATE "Delivery" SET "status" = 'sent', "sentAt" = v."at", "lastError" = NULL FROM v WHERE "Delivery"."id" = v."id"`,
+          ...batch.flatMap((s) => [s.row.id, s.at]),
+        );
+      } catch (error) {
+        // These messages went out: keep their slots and write again, or a restart would send them twice.
+        failures++;
+        this.log.error({ err: this.describe(error), rows: batch.length }, "could not record sent deliveries; retrying");
+        if (this.running || failures < 3) {
+          this.sentQueue.unshift(...batch);
+          await delay(Math.min(this.pollMs, 1000));
+          continue;
+        }
+      }
+      this.slots -= batch.length;
+      this.kick();
+      for (const s of batch) this.emit(this.event(s.row, s.method, "sent", { result: s.result }));
+    }
+  }
+
+  /** Writes a failed call's outcome, then frees its slot. */
+  private async settle(row: Row, method: string, verdict: Verdict): Promise<void> {
+    const error = this.redact(verdict.error);
+    const fields = { delivery: row.id, chat: String(row.chatId), kind: row.kind, method, attempts: row.attempts, error };
+    let status: DeliveryEvent["status"];
+    let write: () => Promise<unknown>;
+    switch (verdict.kind) {
+      case "done":
+        this.queueSent(row, method, true);
+        return;
+      case "flood":
+      case "halt": {
+        // Not the row's fault: the attempt does not count, and the row goes first once the pause ends.
+        const pauseMs = verdict.kind === "flood" ? verdict.retryAfterMs : HALT_MS;
+        this.pausedUntil = Math.max(this.pausedUntil, mono() + pauseMs);
+        this.refillNow = true;
+        row.attempts--;
+        if (verdict.kind === "flood") this.log.warn({ ...fields, pauseMs }, "flood control (429): all sending paused");
+        else this.log.error({ ...fields, pauseMs }, "Telegram refused the bot token (401): sending paused");
+        status = "retrying";
+        write = () =>
+          this.db.$executeRawUnsafe(
+            `UPDATE "Delivery" SET "status" = 'pending', "attempts" = "attempts" - 1, "lastError" = ? WHERE "id" = ?`,
+            error,
+            row.id,
+          );
+        break;
+      }
+      case "retry": {
+        if (row.attempts >= this.maxAttempts) {
+          this.log.warn(fields, "delivery given up after repeated failures");
+          status = "failed";
+          write = () => this.markFailed(row, `gave up after ${row.attempts} attempts: ${error}`);
+          break;
+        }
+        const waitMs = backoffMs(row.attempts, this.backoffBaseMs, this.maxBackoffMs);
+        this.log.info({ ...fields, retryInMs: waitMs }, "delivery failed; will retry");
+        status = "retrying";
+        write = () =>
+          this.db.$executeRawUnsafe(
+            `UPDATE "Delivery" SET "status" = 'pending', "notBefore" = ?, "lastError" = ? WHERE "id" = ?`,
+            sqliteDate(new Date(this.now().getTime() + waitMs)),
+            error,
+            row.id,
+          );
+        break;
+      }
+      case "unreachable":
+        this.log.info(fields, "chat refused delivery: its pending messages fail and the user is marked blocked");
+        status = "failed";
+        write = () => this.markUnreachable(row, error);
+        break;
+      case "failed":
+        this.log.warn(fields, "delivery refused by Telegram");
+        status = "failed";
+        write = () => this.markFailed(row, error);
+        break;
+    }
+    await this.commit(row, write);
+    this.emit(this.event(row, method, status, { error }));
+    if (verdict.kind === "unreachable" && this.hooks.onUnreachable) {
+      this.callHook(() => this.hooks.onUnreachable!(row.chatId));
+    }
+  }
+
+  private markFailed(row: Row, error: string): Promise<unknown> {
+    return this.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'failed', "lastError" = ? WHERE "id" = ?`, error, row.id);
+  }
+
+  /** 403 / chat not found: this row and every other pending one for the chat fail; the user is marked blocked. */
+  private markUnreachable(row: Row, error: string): Promise<unknown> {
+    return this.db.$transaction([
+      this.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'failed', "lastError" = ? WHERE "id" = ?`, error, row.id),
+      // Each would only fetch another refusal and spend the bot's rate.
+      this.db.$executeRawUnsafe(
+        `UPDATE "Delivery" SET "status" = 'failed', "lastError" = ? WHERE "chatId" = ? AND "status" = 'pending'`,
+        `not sent, the chat refused an earlier message: ${error}`,
+        row.chatId,
+      ),
+      this.db.user.updateMany({ where: { telegramId: row.chatId }, data: { blocked: true } }),
+    ]);
+  }
+
+  /** Runs a row's outcome write until it succeeds (the slot stays taken meanwhile), then frees the slot. */
+  private async commit(row: Row, write: () => Promise<unknown>): Promise<void> {
+    for (let failures = 1; ; failures++) {
+      try {
+        await write();
+        break;
+      } catch (error) {
+        this.log.error({ err: this.describe(error), delivery: row.id }, "could not record a delivery outcome; retrying");
+        if (!this.running && failures >= 3) break;
+        await delay(Math.min(this.pollMs, 1000));
+      }
+    }
+    this.slots--;
+    this.kick();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Drains, hooks, helpers
+
+  private async settleDrains(): Promise<void> {
+    const [counts] = await this.db.$queryRawUnsafe<{ due: number | bigint | null; all: number | bigint }[]>(
+      `SELECT SUM("notBefore" <= ?) AS "due", COUNT(*) AS "all" FROM "Delivery" WHERE "status" = 'pending'`,
+      sqliteDate(this.now()),
+    );
+    const due = Number(counts?.due ?? 0);
+    const all = Number(counts?.all ?? 0);
+    if (due > 0) {
+      // Rows became due since the last read: read again rather than report "drained".
+      this.refillNow = true;
+      this.kick();
+      return;
+    }
+    this.drains = this.drains.filter((drain) => {
+      if (drain.includeDelayed && all > 0) return true;
+      drain.resolve();
+      return false;
+    });
+  }
+
+  private event(row: Row, method: string, status: DeliveryEvent["status"], extra: { error?: string; result?: unknown }): DeliveryEvent {
+    return {
+      id: row.id,
+      dedupeKey: row.dedupeKey,
+      chatId: row.chatId,
+      userId: row.userId,
+      kind: row.kind,
+      batchKey: row.batchKey,
+      method,
+      status,
+      attempts: row.attempts,
+      ...extra,
+    };
+  }
+
+  private emit(event: DeliveryEvent): void {
+    if (event.status === "sent" && this.hooks.onSent) this.callHook(() => this.hooks.onSent!(event));
+    if (this.hooks.onProgress) this.callHook(() => this.hooks.onProgress!(event));
+  }
+
+  /** A hook's failure is logged, never allowed to stall or break delivery. */
+  private callHook(hook: () => void | Promise<void>): void {
+    try {
+      const result = hook();
+      if (result) result.catch((error: unknown) => this.log.error({ err: this.describe(error) }, "delivery hook failed"));
+    } catch (error) {
+      this.log.error({ err: this.describe(error) }, "delivery hook failed");
+    }
+  }
+
+  private kick(): void {
+    if (this.wakeSleep) this.wakeSleep();
+    else this.kicked = true;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.kicked || ms <= 0 || !this.running) {
+      this.kicked = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeSleep = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(Math.ceil(ms), this.pollMs, 2_147_483_647));
+      this.wakeSleep = done;
+    });
+  }
+
+  /** The token must never reach logs or the database (errors from fetch may quote the request URL). */
+  private redact(text: string): string {
+    return this.api.token ? text.split(this.api.token).join("[redacted]") : text;
+  }
+
+  private describe(error: unknown): { type: string; message: string } {
+    return error instanceof Error
+      ? { type: error.name, message: this.redact(error.message) }
+      : { type: typeof error, message: this.redact(String(error)) };
+  }
+}
+
+function toRow(raw: RawRow): Row {
+  const chatId = BigInt(raw.chatId);
+  return {
+    id: Number(raw.id),
+    dedupeKey: raw.dedupeKey,
+    chatId,
+    chatKey: String(chatId),
+    userId: raw.userId === null ? null : Number(raw.userId),
+    kind: raw.kind,
+    batchKey: raw.batchKey,
+    payload: raw.payload,
+    attempts: Number(raw.attempts),
+  };
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

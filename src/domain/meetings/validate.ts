@@ -1,0 +1,112 @@
+/**
+ * Checks of a MeetingInput shared by the import CLI and the bot's "new meeting" conversation.
+ * Issues carry a code (for translated bot messages) and an English message (for operators).
+ */
+import type { MeetingInput } from "./types.js";
+
+/**
+ * Length limits, so that one announcement (title, when, venue, description, agenda) fits in one
+ * Telegram message (4096 characters) with room for the formatting around it.
+ */
+export const MEETING_LIMITS = {
+  title: 200,
+  organiser: 200,
+  venueName: 200,
+  venueAddress: 300,
+  description: 1500,
+  agenda: 1000,
+} as const;
+
+/** Poland's bounding box (WGS84). A point outside it is a typo or swapped lat/lon. */
+export const POLAND_BOUNDS = { minLat: 49.0, maxLat: 54.84, minLon: 14.07, maxLon: 24.15 } as const;
+
+export function isInPoland(lat: number, lon: number): boolean {
+  const b = POLAND_BOUNDS;
+  return lat >= b.minLat && lat <= b.maxLat && lon >= b.minLon && lon <= b.maxLon;
+}
+
+export type MeetingIssueCode =
+  | "required"
+  | "too_long"
+  | "invalid_date"
+  | "end_before_start"
+  | "past"
+  | "lat_lon_pair"
+  | "outside_poland"
+  | "no_districts"
+  | "districts_with_city_wide"
+  | "unknown_district";
+
+export interface MeetingIssue {
+  field: keyof MeetingInput;
+  code: MeetingIssueCode;
+  message: string;
+  /** For unknown_district: the number that is not known. */
+  district?: string;
+}
+
+export interface MeetingValidationOptions {
+  /** Rejects meetings starting at or before this instant. */
+  now?: Date;
+  /** When given, every district number must be one of these. */
+  knownDistricts?: ReadonlySet<string>;
+}
+
+const TEXT_FIELDS = ["title", "organiser", "venueName", "venueAddress", "description"] as const;
+
+/** All problems of a meeting (empty when it is fine). Strings are judged after trimming. */
+export function validateMeetingInput(m: MeetingInput, options: MeetingValidationOptions = {}): MeetingIssue[] {
+  const issues: MeetingIssue[] = [];
+  for (const field of TEXT_FIELDS) {
+    const value = m[field].trim();
+    if (value === "") issues.push({ field, code: "required", message: "is required" });
+    else if (value.length > MEETING_LIMITS[field]) {
+      issues.push({ field, code: "too_long", message: `is ${value.length} characters long, at most ${MEETING_LIMITS[field]} allowed` });
+    }
+  }
+  const agenda = m.agenda?.trim() ?? "";
+  if (agenda.length > MEETING_LIMITS.agenda) {
+    issues.push({ field: "agenda", code: "too_long", message: `is ${agenda.length} characters long, at most ${MEETING_LIMITS.agenda} allowed` });
+  }
+
+  const start = m.startsAt.getTime();
+  const end = m.endsAt.getTime();
+  if (!Number.isFinite(start)) issues.push({ field: "startsAt", code: "invalid_date", message: "is not a valid date" });
+  if (!Number.isFinite(end)) issues.push({ field: "endsAt", code: "invalid_date", message: "is not a valid date" });
+  if (Number.isFinite(start) && Number.isFinite(end)) {
+    if (end <= start) issues.push({ field: "endsAt", code: "end_before_start", message: "must be after the start" });
+    if (options.now && start <= options.now.getTime()) {
+      issues.push({ field: "startsAt", code: "past", message: "is in the past" });
+    }
+  }
+
+  const hasLat = m.lat !== undefined;
+  const hasLon = m.lon !== undefined;
+  if (hasLat !== hasLon) {
+    issues.push({ field: hasLat ? "lon" : "lat", code: "lat_lon_pair", message: "lat and lon must be given together" });
+  } else if (hasLat && hasLon) {
+    const lat = m.lat!;
+    const lon = m.lon!;
+    if (!Number.isFinite(lat) || lat < POLAND_BOUNDS.minLat || lat > POLAND_BOUNDS.maxLat) {
+      issues.push({ field: "lat", code: "outside_poland", message: `${lat} is outside Poland (latitude ${POLAND_BOUNDS.minLat}–${POLAND_BOUNDS.maxLat})` });
+    }
+    if (!Number.isFinite(lon) || lon < POLAND_BOUNDS.minLon || lon > POLAND_BOUNDS.maxLon) {
+      issues.push({ field: "lon", code: "outside_poland", message: `${lon} is outside Poland (longitude ${POLAND_BOUNDS.minLon}–${POLAND_BOUNDS.maxLon})` });
+    }
+  }
+
+  if (m.cityWide) {
+    if (m.districtNumbers.length > 0) {
+      issues.push({ field: "districtNumbers", code: "districts_with_city_wide", message: "a city-wide meeting lists no districts" });
+    }
+  } else if (m.districtNumbers.length === 0) {
+    issues.push({ field: "districtNumbers", code: "no_districts", message: "name at least one district, or make the meeting city-wide" });
+  } else if (options.knownDistricts) {
+    for (const d of m.districtNumbers) {
+      if (!options.knownDistricts.has(d)) {
+        issues.push({ field: "districtNumbers", code: "unknown_district", message: `district "${d}" is not known`, district: d });
+      }
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,141 @@
+import type { Db } from "../db/client.js";
+import { AddressRuleIndex, type AddressQuery } from "../domain/districts/addressRules.js";
+import { DistrictIndex } from "../domain/districts/districtIndex.js";
+import { haversineM } from "../domain/geo/measure.js";
+import type { PolygonGeometry } from "../domain/geo/types.js";
+
+export interface UnitInfo {
+  id: number;
+  code: string;
+  kind: string;
+  name: string;
+  address: string;
+  lat: number | null;
+  lon: number | null;
+  switchboardPhone: string | null;
+  dutyPhone: string | null;
+}
+
+export interface OfficerInfo {
+  id: number;
+  code: string;
+  rank: string;
+  firstName: string;
+  lastName: string;
+  phone: string | null;
+  email: string | null;
+  dutyHours: string | null;
+  userId: number | null;
+}
+
+export interface DistrictInfo {
+  id: number;
+  number: string;
+  name: string;
+  description: string | null;
+  geometry: PolygonGeometry;
+  unit: UnitInfo;
+  /** Null when the district has no (active) officer: the card then names the unit's duty desk. */
+  officer: OfficerInfo | null;
+  plan: { period: string; threat: string | null; goal: string | null; actions: string[] } | null;
+}
+
+/** Who looks after a place: the district and its officer, or, outside every district, the nearest unit. */
+export type Coverage = { kind: "district"; district: DistrictInfo } | { kind: "outside"; nearestUnit: UnitInfo | null; distanceM: number | null };
+
+/**
+ * Districts in memory for instant answers: an R-tree over the polygons (DistrictIndex) and the address
+ * rules grouped by street and village. Built from the database at start and rebuilt after an import.
+ */
+export class DistrictDirectory {
+  private index = new DistrictIndex<DistrictInfo>([]);
+  private rules = new AddressRuleIndex([]);
+  private byNumber = new Map<string, DistrictInfo>();
+  private byIdMap = new Map<number, DistrictInfo>();
+  /** True while the loaded districts are the bundled sample (fictional officers): cards say so. */
+  sample = false;
+  private units: UnitInfo[] = [];
+
+  constructor(private readonly db: Db) {}
+
+  async reload(): Promise<void> {
+    const [districts, rules, units, source] = await Promise.all([
+      this.db.district.findMany({ include: { unit: true, officer: true } }),
+      this.db.addressRule.findMany({ include: { district: { select: { number: true } } } }),
+      this.db.unit.findMany(),
+      this.db.setting.findUnique({ where: { key: "districts.source" } }),
+    ]);
+    this.sample = source?.value === "sample";
+    const infos = districts.map<DistrictInfo>((d) => ({
+      id: d.id,
+      number: d.number,
+      name: d.name,
+      description: d.description,
+      geometry: JSON.parse(d.geometry) as PolygonGeometry,
+      unit: d.unit,
+      officer: d.officer && d.officer.active ? d.officer : null,
+      plan: d.planPeriod
+        ? { period: d.planPeriod, threat: d.planThreat, goal: d.planGoal, actions: JSON.parse(d.planActions ?? "[]") as string[] }
+        : null,
+    }));
+    this.index = new DistrictIndex(infos);
+    this.byNumber = new Map(infos.map((d) => [d.number.toLowerCase(), d]));
+    this.byIdMap = new Map(infos.map((d) => [d.id, d]));
+    this.rules = new AddressRuleIndex(
+      rules.map((r) => ({
+        districtNumber: r.district.number,
+        kind: r.kind as "range" | "street" | "village",
+        street: r.street ?? undefined,
+        village: r.village ?? undefined,
+        from: r.fromNumber ?? undefined,
+        to: r.toNumber ?? undefined,
+        parity: r.parity as "even" | "odd" | "all",
+      })),
+    );
+    this.units = units;
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  all(): DistrictInfo[] {
+    return [...this.byNumber.values()];
+  }
+
+  byId(id: number): DistrictInfo | undefined {
+    return this.byIdMap.get(id);
+  }
+
+  covers(lat: number, lon: number): boolean {
+    return this.index.covers(lon, lat);
+  }
+
+  /** Point → district (border points resolve to the lowest district number, see DistrictIndex). */
+  atPoint(lat: number, lon: number): Coverage {
+    const district = this.index.lookup(lon, lat);
+    if (district) return { kind: "district", district };
+    let nearest: UnitInfo | null = null;
+    let best = Infinity;
+    for (const u of this.units) {
+      if (u.lat === null || u.lon === null) continue;
+      const d = haversineM(lon, lat, u.lon, u.lat);
+      if (d < best) [best, nearest] = [d, u];
+    }
+    return { kind: "outside", nearestUnit: nearest, distanceM: nearest ? best : null };
+  }
+
+  /** Address → district by the address rules alone (null when no rule matches). */
+  byAddress(query: AddressQuery): DistrictInfo | null {
+    const number = this.rules.match(query);
+    return number ? (this.byNumber.get(number.toLowerCase()) ?? null) : null;
+  }
+}
+
+/** "Cieszyńska 10", "ul. 3 Maja 12a" → street and house number; a bare name may be a village or street. */
+export function splitAddress(text: string): AddressQuery {
+  const trimmed = text.trim().replace(/\s+/g, " ");
+  const m = /^(.*\D)\s+(\d+[a-zA-Z]?(?:\/\d+[a-zA-Z]?)?)$/.exec(trimmed);
+  if (m) return { street: m[1]!.replace(/,$/, "").trim(), houseNumber: m[2]! };
+  return { street: trimmed, village: trimmed };
+}

@@ -1,0 +1,25 @@
+import fs from "node:fs"; import os from "node:os"; import path from "node:path";
+import { Api } from "grammy"; import { pino } from "pino";
+import { openDb } from "../../src/db/client.js";
+import { applyMigrations } from "../../src/db/migrate.js";
+import { FakeTelegram } from "../../src/emulator/fakeTelegram.js";
+import { enqueue, DeliveryWorker } from "../../src/delivery/index.js";
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scr-"));
+const url = `file:${path.join(dir, "t.db")}`;
+applyMigrations(url);
+const db = await openDb(url);
+const tg = await FakeTelegram.start();
+const api = new Api("123456:TEST", { apiRoot: tg.apiRoot });
+const N = Number(process.argv[2] ?? 10000);
+let t = performance.now();
+const n = await enqueue(db, Array.from({ length: N }, (_, i) => ({ dedupeKey: `k${i}`, chatId: 1000 + i, kind: "test", batchKey: "b", message: { method: "sendMessage" as const, text: `Hello ${i}` } })));
+console.log("enqueue", n, performance.now() - t);
+const counts: Record<string, number> = {};
+for (const m of ["$executeRawUnsafe", "$queryRawUnsafe"] as const) { const orig = (db as any)[m].bind(db); (db as any)[m] = (sql: string, ...a: unknown[]) => { const k = m + " " + sql.trim().slice(0, 30); counts[k] = (counts[k] ?? 0) + 1; return orig(sql, ...a); }; }
+const worker = new DeliveryWorker({ db, api, logger: pino({ level: "warn" }), perSecond: Number(process.argv[3] ?? 1e9), concurrency: Number(process.argv[4] ?? 16) });
+t = performance.now(); const cpu = process.cpuUsage();
+worker.start(); await worker.drain();
+const s = (performance.now() - t) / 1000; const c = process.cpuUsage(cpu);
+console.log("sent", tg.callsOf("sendMessage").length, "s", s, "msg/s", N / s, "cpu s", (c.user + c.system) / 1e6);
+await worker.stop(); console.log(counts); await tg.stop();
+console.log(await db.delivery.groupBy({ by: ["status"], _count: { _all: true } }));

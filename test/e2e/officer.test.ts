@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inlineButtons, textOf } from "../support/fakeTelegram.js";
+import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
+import { press, replyContaining, say } from "../support/dialog.js";
+
+const ADMIN = { id: 42, first_name: "Adam", language_code: "pl" };
+const ALEKSANDROWICE = { lat: 49.814167, lon: 19.017778 };
+
+describe("Mój dzielnicowy, end to end", () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await startTestEnv({ ADMIN_TELEGRAM_IDS: String(ADMIN.id) });
+  });
+  afterAll(async () => {
+    await env.stop();
+  });
+
+  it("shows the officer's card for a shared location", async () => {
+    const user = newUser();
+    env.tg.sendText(user, "👮 Mój dzielnicowy");
+    const prompt = await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
+    expect(JSON.stringify(prompt.payload.reply_markup)).toContain("request_location");
+    env.tg.sendLocation(user, ALEKSANDROWICE.lat, ALEKSANDROWICE.lon);
+    const card = textOf(await replyContaining(env.tg, user.id, "Twój dzielnicowy"));
+    expect(card).toContain("asp. Anna Nowak");
+    expect(card).toContain("Rejon służbowy nr 1 — Aleksandrowice");
+    expect(card).toContain("📞 +48 47 899 00 01");
+    expect(card).toContain("dzielnicowy.01@bielsko.policja.example");
+    expect(card).toContain("Komisariat Policji I w Bielsku-Białej");
+    expect(card).toContain("Dyżurny: +48");
+    expect(card).toMatch(/Zagrożenie: .+\nCel: .+/);
+    expect(card).toContain("dane przykładowe");
+    const actions = await replyContaining(env.tg, user.id, "Co dalej");
+    expect(inlineButtons(actions).map((b) => b.text)).toEqual([
+      "🚨 Zgłoś zagrożenie tutaj",
+      "🔔 Powiadamiaj mnie o spotkaniach w tym rejonie",
+      "💾 Zapisz jako mój adres",
+    ]);
+  });
+
+  it("uses the address rules for a typed address before any map", async () => {
+    const user = newUser();
+    env.tg.sendCommand(user, "officer");
+    await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
+    const before = env.nominatim.requests.length;
+    const card = textOf(await say(env.tg, user, "ul. Wapienna 45", "Twój dzielnicowy"));
+    expect(card).toContain("Rejon służbowy nr 6 — Bielsko Południe");
+    expect(card).toContain("📍 ul. Wapienna 45");
+    // The rule decided; the map is asked only for the point behind the card's buttons.
+    expect(env.nominatim.requests.length - before).toBeLessThanOrEqual(1);
+  });
+
+  it("geocodes a typed address that no rule covers", async () => {
+    const user = newUser();
+    env.tg.sendCommand(user, "officer");
+    await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
+    const card = textOf(await say(env.tg, user, "Cieszyńska 10", "Twój dzielnicowy"));
+    expect(card).toMatch(/Rejon służbowy nr \d+ — /);
+  });
+
+  it("names the nearest unit's duty desk for a point outside every district", async () => {
+    const user = newUser();
+    env.tg.sendCommand(user, "officer");
+    await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
+    env.tg.sendLocation(user, 50.0614, 19.9366); // Kraków
+    const card = textOf(await replyContaining(env.tg, user.id, "nie należy do żadnego rejonu"));
+    expect(card).toContain("Dyżurny:");
+    expect(card).not.toContain("Twój dzielnicowy");
+  });
+
+  it("saves 'mój adres' with consent for one-tap lookups, and deletes it from Settings", async () => {
+    const user = newUser();
+    env.tg.sendCommand(user, "officer");
+    await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
+    env.tg.sendLocation(user, ALEKSANDROWICE.lat, ALEKSANDROWICE.lon);
+    await replyContaining(env.tg, user.id, "Co dalej");
+    await press(env.tg, user, "Zapisz jako mój adres", "Zapisaliśmy ten adres");
+    env.tg.sendCommand(user, "officer");
+    const prompt = await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
+    expect(JSON.stringify(prompt.payload.reply_markup)).toContain("🏠 Mój zapisany adres");
+    const card = textOf(await say(env.tg, user, "🏠 Mój zapisany adres", "Twój dzielnicowy"));
+    expect(card).toContain("Aleksandrowice");
+    await say(env.tg, user, "⚙️ Ustawienia", "Zapisany adres:");
+    await press(env.tg, user, "Usuń mój adres", "Usunęliśmy Twój zapisany adres");
+    const row = await env.app.deps.db.user.findUniqueOrThrow({ where: { telegramId: BigInt(user.id) } });
+    expect([row.savedLat, row.savedLon, row.savedLabel]).toEqual([null, null, null]);
+  });
+
+  it("starts a report with the place filled in from the card, and the report names the district", async () => {
+    const user = newUser();
+    env.tg.sendCommand(user, "officer");
+    await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
+    env.tg.sendLocation(user, ALEKSANDROWICE.lat, ALEKSANDROWICE.lon);
+    await replyContaining(env.tg, user.id, "Co dalej");
+    await press(env.tg, user, "Zgłoś zagrożenie tutaj", "Czego dotyczy zgłoszenie");
+    await press(env.tg, user, "Nieprawidłowe parkowanie", "O jakiej porze dnia");
+    await press(env.tg, user, "Dalej →", "W jakie dni");
+    await press(env.tg, user, "codziennie", "Opisz krótko");
+    await press(env.tg, user, "Pomiń →", "Zdjęcia");
+    await press(env.tg, user, "Pomiń →", "Kontakt");
+    await press(env.tg, user, "Anonimowo", "Sprawdź zgłoszenie");
+    const result = textOf((await press(env.tg, user, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte"))!);
+    expect(result).toContain("Twój rejon: nr 1 — Aleksandrowice");
+    expect(result).toContain("asp. Anna Nowak, tel. +48 47 899 00 01");
+    const report = await env.app.deps.db.report.findFirstOrThrow({ where: { reporter: { telegramId: BigInt(user.id) } }, include: { district: true } });
+    expect(report.district?.number).toBe("1");
+  });
+
+  it("refuses a forged 'report here' point outside the service area", async () => {
+    const user = newUser();
+    env.tg.sendCommand(user, "start");
+    const start = await env.tg.nextReply(user.id);
+    env.tg.rawUpdate({
+      callback_query: {
+        id: "forged-of-1",
+        from: { id: user.id, is_bot: false, first_name: user.first_name },
+        chat_instance: "x",
+        data: "of:report:52.22970:21.01220",
+        message: (start.response as { result: never }).result,
+      },
+    });
+    const answer = await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.callback_query_id === "forged-of-1");
+    expect(answer.payload.text).toBe("Ten formularz jest już zamknięty.");
+  });
+});
+
+describe("linking an officer's Telegram account", () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await startTestEnv({ ADMIN_TELEGRAM_IDS: String(ADMIN.id) });
+  });
+  afterAll(async () => {
+    await env.stop();
+  });
+
+  async function issue(officer: string): Promise<string> {
+    env.tg.sendCommand(ADMIN, "linkofficer", officer);
+    const reply = textOf(await replyContaining(env.tg, ADMIN.id, "Jednorazowy kod"));
+    return /\/link ([A-Z0-9]{10})/.exec(reply)![1]!;
+  }
+
+  it("refuses the admin commands to anyone without the admin role", async () => {
+    const user = newUser();
+    await say(env.tg, user, "/linkofficer O01", "tylko dla administratorów");
+    expect(await env.app.deps.db.officerLinkCode.count()).toBe(0);
+  });
+
+  it("links with a one-time code, refuses its reuse, and unlinks", async () => {
+    const code = await issue("O02");
+    const officer = newUser({ first_name: "Piotr" });
+    const done = textOf(await say(env.tg, officer, `/link ${code}`, "Konto połączone"));
+    expect(done).toContain("Biała Krakowska".length ? "O02" : "");
+    const row = await env.app.deps.db.officer.findUniqueOrThrow({ where: { code: "O02" }, include: { user: true } });
+    expect(row.user?.telegramId).toBe(BigInt(officer.id));
+    expect(row.user?.role).toBe("officer");
+
+    const intruder = newUser();
+    await say(env.tg, intruder, `/link ${code}`, "nieprawidłowy, został już użyty albo wygasł");
+    await say(env.tg, ADMIN, "/unlinkofficer O02", "Odłączono konto Telegram");
+    const after = await env.app.deps.db.officer.findUniqueOrThrow({ where: { code: "O02" }, include: { user: true } });
+    expect(after.userId).toBeNull();
+    expect((await env.app.deps.db.user.findUniqueOrThrow({ where: { telegramId: BigInt(officer.id) } })).role).toBe("resident");
+  });
+
+  it("lets a code expire after 24 hours", async () => {
+    const code = await issue("O03");
+    env.clock.now = new Date(env.clock.now.getTime() + 24 * 3600_000 + 1000);
+    const officer = newUser();
+    await say(env.tg, officer, `/link ${code}`, "wygasł");
+    env.clock.now = new Date();
+    expect(await env.app.deps.db.officer.findUniqueOrThrow({ where: { code: "O03" } })).toMatchObject({ userId: null });
+  });
+
+  it("names an unknown officer", async () => {
+    await say(env.tg, ADMIN, "/linkofficer X99", "Nie znam dzielnicowego „X99”");
+  });
+});
