@@ -97,7 +97,7 @@ export function foldIcsLine(line: string): string {
   let limit = 75;
   for (const unit of units) {
     let n = 0;
-    n = unit.length;
+    for (const ch of unit) n += utf8Length(ch.codePointAt(0)!);
     if (bytes + n > limit && current !== "") {
       out.push(current);
       current = " ";

@@ -224,6 +224,7 @@ export function parseWarsawSlot(text: string, now?: Date): SlotParseResult {
     .replace(/(^|\s)(r\.?|roku|w|o|od|godz\.?|godzina|godzinie|godzinach|h)(?=\s|\d|$)/g, " ")
     .replace(/(^|\s)do(?=\s|\d)/g, " - ")
     .replace(/\s+/g, " ")
+    .replace(/\.$/, "") // a sentence's full stop: "… 18:00–20:00."
     .trim();
   const t = /^(\d{1,2})(?:[:.](\d{2}))? ?(?:-|\s) ?(\d{1,2})(?:[:.](\d{2}))?$/.exec(rest);
   if (!t) return { error: "format" };

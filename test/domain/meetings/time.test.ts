@@ -98,6 +98,7 @@ describe("parseWarsawSlot", () => {
     "27 stycznia 2027r. w godzinach 18.00–20.00",
     "27.01.2027 od 18:00 do 20:00",
     "27.01.2027, godz. 18-20",
+    "27.01.2027 18:00-20:00.",
   ])("reads %j", (text) => {
     expect(parseWarsawSlot(text, now)).toEqual(expected);
   });
