@@ -1,4 +1,9 @@
 import type http from "node:http";
+import { Api } from "grammy";
+import { DeliveryWorker } from "./delivery/worker.js";
+import { Notifier, recordSent } from "./bot/notifier.js";
+import { outboxTransformers } from "./bot/api.js";
+import { startScheduler, type Scheduler } from "./bot/scheduler.js";
 import type { Config } from "./config.js";
 import { createBot, registerCommands, type AppBot } from "./bot/createBot.js";
 import type { BotDeps } from "./bot/context.js";
@@ -19,6 +24,8 @@ import { startPolling, type Poller } from "./bot/polling.js";
 export interface RunningApp {
   bot: AppBot;
   deps: BotDeps;
+  worker: DeliveryWorker;
+  scheduler: Scheduler;
   server?: http.Server;
   /** Stops taking updates, lets in-flight ones finish, closes the database. */
   stop(): Promise<void>;
@@ -60,11 +67,32 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }),
     serviceArea: serviceArea(districts, config),
     districts,
+    notifier: undefined as never,
   };
+  deps.notifier = new Notifier({ db, i18n: deps.i18n, logger, config, now: deps.now });
 
   const bot = createBot(config, deps);
   await bot.init();
   await registerCommands(bot.api, deps);
+
+  // The one way out for everything the bot sends on its own: the outbox worker, fed by the notifier.
+  const workerApi = new Api(config.BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT });
+  for (const t of outboxTransformers(deps)) workerApi.config.use(t);
+  const worker = new DeliveryWorker({
+    db,
+    api: workerApi,
+    logger,
+    now: deps.now,
+    perSecond: config.DELIVERY_PER_SECOND,
+    perChatPerSecond: config.DELIVERY_PER_CHAT_PER_SECOND,
+    perGroupPerMinute: config.DELIVERY_PER_GROUP_PER_MINUTE,
+    onSent: (event) => recordSent(db, deps.notifier, event),
+    onUnreachable: (chatId) => deps.users.forget(Number(chatId)),
+  });
+  deps.notifier.attach(() => worker.wake());
+  worker.start();
+  await deps.notifier.flush();
+  const scheduler = startScheduler(deps, config);
 
   let poller: Poller | undefined;
   let server: http.Server | undefined;
@@ -84,12 +112,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const stop = () =>
     (stopping ??= (async () => {
       await poller?.stop();
+      scheduler.stop();
+      await worker.stop();
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
       hot.close();
       await db.$disconnect();
       logger.info("stopped");
     })());
-  return { bot, deps, server, stop };
+  return { bot, deps, worker, scheduler, server, stop };
 }
 
 const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"] as const;

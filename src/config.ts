@@ -55,6 +55,11 @@ const schema = z.object({
   REPORTS_PER_DAY: z.coerce.number().int().min(1).max(1000).default(5),
   SERVICE_AREA_BBOX: bbox.default([18.9454, 49.7367, 19.1253, 49.8874]),
   SERVICE_AREA_NAME: z.string().min(2).default("Bielsko-Biała i powiat bielski"),
+  DELIVERY_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(25),
+  DELIVERY_PER_CHAT_PER_SECOND: z.coerce.number().min(0.01).max(30).default(1),
+  DELIVERY_PER_GROUP_PER_MINUTE: z.coerce.number().min(1).max(6000).default(20),
+  NEW_REMINDER_DAYS: z.coerce.number().min(0.01).max(60).default(2),
+  VERIFICATION_REMINDER_DAYS: z.coerce.number().min(0.01).max(120).default(5),
   GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
 });
 

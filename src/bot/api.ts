@@ -60,3 +60,8 @@ export function htmlByDefault(): Transformer {
 export function apiTransformers(deps: BotDeps): Transformer[] {
   return [htmlByDefault(), markBlockedOn403(deps), tolerateCosmeticErrors(deps), retryTransformer()];
 }
+
+/** The outbox worker's Api: formatting and cosmetic tolerance, but no auto-retry and no 403 handling (the worker owns both). */
+export function outboxTransformers(deps: BotDeps): Transformer[] {
+  return [htmlByDefault(), tolerateCosmeticErrors(deps)];
+}

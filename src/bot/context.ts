@@ -6,6 +6,7 @@ import type { I18n, TFunction } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
 import type { HotPath } from "../db/hotPath.js";
 import type { Geocoder } from "../geocoding/geocoder.js";
+import type { Notifier } from "./notifier.js";
 import type { DistrictDirectory } from "../services/districtDirectory.js";
 import type { ServiceArea } from "./features/report/serviceArea.js";
 import type { SessionUser, UserDirectory } from "../services/users.js";
@@ -24,6 +25,8 @@ export interface BotDeps {
   serviceArea: ServiceArea;
   /** Districts, officers and units in memory: "who is my dzielnicowy" and the service area. */
   districts: DistrictDirectory;
+  /** Turns stored report events into outbox rows; call flush() after storing events. */
+  notifier: Notifier;
 }
 
 /** Flavor added by our middleware: the stored user and their language. */

@@ -10,6 +10,8 @@ import { cancelFeature } from "./features/cancel.js";
 import { fallbackFeature } from "./features/fallback.js";
 import { languageFeature } from "./features/language.js";
 import { placeholderFeature } from "./features/placeholders.js";
+import { rolesFeature } from "./features/admin/roles.js";
+import { moderationFeature } from "./features/moderation/index.js";
 import { officerLinksFeature } from "./features/admin/officerLinks.js";
 import { OFFICER_CONVERSATION, officerConversation, officerFeature } from "./features/officer/index.js";
 import { REPORT_CONVERSATION, reportConversation } from "./features/report/conversation.js";
@@ -60,11 +62,13 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
   // Every conversation before any feature's handlers: an active form must see its updates first.
   bot.use(createConversation<BotContext, ConversationContext>(reportConversation, REPORT_CONVERSATION));
   bot.use(createConversation<BotContext, ConversationContext>(officerConversation, OFFICER_CONVERSATION));
+  bot.use(moderationFeature());
   bot.use(startFeature());
   bot.use(languageFeature(deps.i18n));
   bot.use(reportFeature(deps.i18n));
   bot.use(officerFeature(deps.i18n));
   bot.use(officerLinksFeature());
+  bot.use(rolesFeature());
   bot.use(placeholderFeature(deps.i18n, ["menu.meetings"]));
   bot.use(fallbackFeature());
   return bot;

@@ -37,10 +37,11 @@ export class HotPath {
     this.sqlite.pragma("synchronous = NORMAL");
     this.sqlite.pragma("busy_timeout = 5000");
     this.touchStmt = this.sqlite.prepare(
-      `INSERT INTO "User" ("telegramId", "firstName", "username", "role", "firstSeen", "lastSeen")
-       VALUES (@telegramId, @firstName, @username, @role, @now, @now)
+      `INSERT INTO "User" ("telegramId", "firstName", "username", "languageCode", "role", "firstSeen", "lastSeen")
+       VALUES (@telegramId, @firstName, @username, @languageCode, @role, @now, @now)
        ON CONFLICT ("telegramId") DO UPDATE SET
          "firstName" = excluded."firstName", "username" = excluded."username", "lastSeen" = excluded."lastSeen",
+         "languageCode" = COALESCE(excluded."languageCode", "languageCode"),
          "blocked" = CASE WHEN @unblock THEN 0 ELSE "blocked" END,
          "role" = CASE WHEN @admin THEN 'admin' ELSE "role" END
        RETURNING "id", "language", "role", "banned", "blocked"`,
@@ -59,11 +60,12 @@ export class HotPath {
     });
   }
 
-  touchUser(input: { telegramId: number; firstName: string; username: string | null; admin: boolean; unblock: boolean; now: Date }): TouchedUser {
+  touchUser(input: { telegramId: number; firstName: string; username: string | null; languageCode: string | null; admin: boolean; unblock: boolean; now: Date }): TouchedUser {
     const row = this.touchStmt.get({
       telegramId: input.telegramId,
       firstName: input.firstName,
       username: input.username,
+      languageCode: input.languageCode,
       role: input.admin ? "admin" : "resident",
       now: sqliteDate(input.now),
       unblock: input.unblock ? 1 : 0,

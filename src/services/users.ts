@@ -14,6 +14,7 @@ export interface SessionUser {
 interface Cached extends SessionUser {
   firstName: string;
   username: string | null;
+  languageCode: string | null;
   /** When lastSeen was last written (ms). */
   writtenAt: number;
 }
@@ -22,6 +23,7 @@ export interface Sender {
   id: number;
   first_name: string;
   username?: string;
+  language_code?: string;
 }
 
 /** lastSeen is written at most this often per user: a busy chat should not cost a write per message. */
@@ -49,6 +51,7 @@ export class UserDirectory {
       opts.now.getTime() - cached.writtenAt < LAST_SEEN_RESOLUTION_MS &&
       cached.firstName === from.first_name &&
       cached.username === username &&
+      cached.languageCode === (from.language_code ?? null) &&
       !(opts.privateChat && cached.blocked) &&
       !(opts.admin && cached.role !== "admin")
     ) {
@@ -58,6 +61,7 @@ export class UserDirectory {
       telegramId: from.id,
       firstName: from.first_name,
       username,
+      languageCode: from.language_code ?? null,
       admin: opts.admin,
       unblock: opts.privateChat,
       now: opts.now,
@@ -67,6 +71,7 @@ export class UserDirectory {
       telegramId: from.id,
       firstName: from.first_name,
       username,
+      languageCode: from.language_code ?? null,
       writtenAt: opts.now.getTime(),
     };
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);

@@ -438,6 +438,7 @@ export async function reportConversation(conversation: Convo, ctx: Ctx, known?: 
             prefix: config.REPORT_PREFIX,
             now: ctx.deps.now(),
           });
+          void ctx.deps.notifier.flush();
           return { ref: report.ref, districtId };
         });
         const district = result.districtId === null ? null : (ctx.deps.districts.byId(result.districtId) ?? null);

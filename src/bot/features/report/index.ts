@@ -76,7 +76,13 @@ export function reportFeature(i18n: I18n): Composer<BotContext> {
         photos,
         note: report.lastPublicNote ? escapeHtml(report.lastPublicNote) : ctx.t("report.summary.none"),
       }),
-      { parse_mode: "HTML" },
+      {
+        parse_mode: "HTML",
+        // An open report can be completed with text or a photo; the officer and the coordinators see it.
+        ...(["new", "verification", "confirmed", "confirmed_referred"].includes(report.status) && report.reporterId === ctx.user!.id
+          ? { reply_markup: new InlineKeyboard().text(ctx.t("myReports.addButton"), `my:add:${report.id}`) }
+          : {}),
+      },
     );
   });
   return composer;

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "ReportEvent" ADD COLUMN "fileId" TEXT;
+

@@ -1,0 +1,48 @@
+import { Composer } from "grammy";
+import type { BotContext } from "../../context.js";
+import { escapeHtml } from "../../html.js";
+
+const ROLES = ["resident", "officer", "coordinator", "admin"] as const;
+
+/** Admins grant and revoke roles and ban residents, in the bot. The role is re-read from the database. */
+export function rolesFeature(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  const privateChat = composer.chatType("private");
+
+  const requireAdmin = async (ctx: BotContext) => {
+    const me = ctx.from ? await ctx.deps.db.user.findUnique({ where: { telegramId: BigInt(ctx.from.id) } }) : null;
+    if (me?.role === "admin") return true;
+    await ctx.reply(ctx.t("link.forbidden"));
+    return false;
+  };
+  /** A user by numeric Telegram id or @username (they must have written to the bot). */
+  const findUser = (ctx: BotContext, ref: string) =>
+    /^\d+$/.test(ref)
+      ? ctx.deps.db.user.findUnique({ where: { telegramId: BigInt(ref) } })
+      : ctx.deps.db.user.findFirst({ where: { username: ref.replace(/^@/, "") } });
+
+  privateChat.command(["grant", "revoke"], async (ctx) => {
+    if (!(await requireAdmin(ctx))) return;
+    const [ref, roleArg] = ctx.match.trim().split(/\s+/);
+    const role = ctx.message.text.startsWith("/revoke") ? "resident" : roleArg;
+    if (!ref || !role || !(ROLES as readonly string[]).includes(role)) return ctx.reply(ctx.t("roles.usage"));
+    const user = await findUser(ctx, ref);
+    if (!user) return ctx.reply(ctx.t("roles.unknownUser", { user: escapeHtml(ref) }));
+    await ctx.deps.db.user.update({ where: { id: user.id }, data: { role } });
+    ctx.deps.users.forget(Number(user.telegramId));
+    await ctx.reply(ctx.t("roles.granted", { user: escapeHtml(user.firstName || ref), role: ctx.t(`roles.names.${role}`) }));
+  });
+
+  privateChat.command(["ban", "unban"], async (ctx) => {
+    if (!(await requireAdmin(ctx))) return;
+    const ref = ctx.match.trim();
+    if (!ref) return ctx.reply(ctx.t("roles.banUsage"));
+    const user = await findUser(ctx, ref);
+    if (!user) return ctx.reply(ctx.t("roles.unknownUser", { user: escapeHtml(ref) }));
+    const banned = ctx.message.text.startsWith("/ban");
+    await ctx.deps.db.user.update({ where: { id: user.id }, data: { banned } });
+    ctx.deps.users.forget(Number(user.telegramId));
+    await ctx.reply(ctx.t(banned ? "roles.banned" : "roles.unbanned", { user: escapeHtml(user.firstName || ref) }));
+  });
+  return composer;
+}

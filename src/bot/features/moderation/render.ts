@@ -1,0 +1,103 @@
+import { InlineKeyboard } from "grammy";
+import { findCategory } from "../../../domain/reports/categories.js";
+import { DUPLICATE_RADIUS_M } from "../../../domain/reports/limits.js";
+import { isFinal, STATUSES, type Status } from "../../../domain/reports/status.js";
+import type { TFunction } from "../../../i18n/index.js";
+import { escapeHtml } from "../../html.js";
+
+/** Statuses travel in callback data as their index: short, and anything else is refused as forged. */
+export const statusCode = (s: Status) => String(STATUSES.indexOf(s));
+export const statusFromCode = (code: string | undefined): Status | null => (code !== undefined && /^\d$/.test(code) ? (STATUSES[Number(code)] ?? null) : null);
+
+export interface CardReport {
+  id: number;
+  ref: string;
+  categoryCode: string;
+  status: string;
+  lat: number;
+  lon: number;
+  address: string;
+  timesOfDay: string;
+  days: string;
+  description: string | null;
+  photos: string;
+  contactConsent: boolean;
+  createdAt: Date;
+  mergedIntoRef?: string | null;
+  referredTo?: string | null;
+  lastPublicNote?: string | null;
+}
+
+export interface CardContext {
+  district: { number: string; name: string; officer: string | null } | null;
+  reporter: { total: number; confirmed: number };
+  nearby: number;
+  /** Who did the last thing, e.g. "Celina (koordynator)". */
+  lastActor?: string | null;
+}
+
+/** The report as the moderators' group sees it: never the reporter's identity. */
+export function renderCard(t: TFunction, r: CardReport, c: CardContext): string {
+  const when = [
+    ...r.timesOfDay.split(",").filter(Boolean).map((code) => t(`timing.${code}`)),
+    ...(r.days ? [t(`days.${r.days}`)] : []),
+  ].join(", ");
+  const photos = (JSON.parse(r.photos) as string[]).length;
+  const lines = [
+    t("moderation.card.title", { ref: r.ref, status: t(`status.${r.status}`) }),
+    `${t("report.summary.category")}: <b>${escapeHtml(t(`categories.${r.categoryCode}`))}</b>`,
+    `${t("report.summary.place")}: ${escapeHtml(r.address)} — <a href="https://www.openstreetmap.org/?mlat=${r.lat}&amp;mlon=${r.lon}#map=18/${r.lat}/${r.lon}">${t("moderation.card.map")}</a>`,
+    `${t("report.summary.when")}: ${escapeHtml(when || "—")}`,
+    `${t("report.summary.description")}: ${r.description ? escapeHtml(r.description) : "—"}`,
+    `${t("report.summary.photos")}: ${photos}`,
+    c.district
+      ? t("moderation.card.district", { number: escapeHtml(c.district.number), name: escapeHtml(c.district.name), officer: escapeHtml(c.district.officer ?? "—") })
+      : t("moderation.card.noDistrict"),
+    t("moderation.card.reporter", { total: c.reporter.total, confirmed: c.reporter.confirmed }),
+    t("moderation.card.contact", { consent: t(r.contactConsent ? "moderation.card.yes" : "moderation.card.no") }),
+    t("moderation.card.nearby", { count: c.nearby, radius: DUPLICATE_RADIUS_M * 2 }),
+    t("moderation.card.created", { date: formatDate(r.createdAt) }),
+  ];
+  if (r.mergedIntoRef) lines.push(t("moderation.card.merged", { ref: r.mergedIntoRef }));
+  if (r.referredTo) lines.push(t("moderation.card.referred", { body: escapeHtml(r.referredTo) }));
+  if (r.lastPublicNote) lines.push(t("moderation.card.note", { note: escapeHtml(r.lastPublicNote) }));
+  if (c.lastActor) lines.push(t("moderation.card.lastActor", { actor: escapeHtml(c.lastActor) }));
+  if (findCategory(r.categoryCode)?.publicVisibility === "never") lines.push(t("moderation.card.neverPublic"));
+  return lines.join("\n");
+}
+
+/** Coordinator buttons while the report is new; none once it left the queue. */
+export function cardKeyboard(t: TFunction, r: { id: number; status: string; mergedIntoRef?: string | null }): InlineKeyboard | undefined {
+  if (r.status !== "new" || r.mergedIntoRef) return undefined;
+  const s = statusCode("new");
+  return new InlineKeyboard()
+    .text(t("moderation.button.accept"), `m:acc:${r.id}:${s}`)
+    .row()
+    .text(t("moderation.button.joke"), `m:joke:${r.id}:${s}`)
+    .text(t("moderation.button.duplicate"), `m:dup:${r.id}:${s}`)
+    .row()
+    .text(t("moderation.button.category"), `m:cat:${r.id}:${s}`)
+    .text(t("moderation.button.district"), `m:dist:${r.id}:${s}`);
+}
+
+/** What the assigned officer can do with a report in verification (or confirmed: eliminate, refer). */
+export function officerKeyboard(t: TFunction, r: { id: number; status: string; contactConsent: boolean }): InlineKeyboard | undefined {
+  const status = r.status as Status;
+  if (isFinal(status) || status === "new") return undefined;
+  const s = statusCode(status);
+  const kb = new InlineKeyboard();
+  const targets: Status[] =
+    status === "verification" ? ["confirmed", "not_confirmed", "confirmed_referred", "confirmed_eliminated"] : status === "confirmed" ? ["confirmed_referred", "confirmed_eliminated"] : ["confirmed_eliminated"];
+  for (const to of targets) kb.text(t(`status.${to}`), `o:set:${r.id}:${s}:${statusCode(to)}`).row();
+  if (r.contactConsent) kb.text(t("moderation.button.ask"), `o:ask:${r.id}`);
+  return kb;
+}
+
+export function formatDate(d: Date): string {
+  return d.toLocaleString("pl-PL", { timeZone: "Europe/Warsaw", dateStyle: "short", timeStyle: "short" });
+}
+
+export function ageText(t: TFunction, from: Date, now: Date): string {
+  const hours = Math.floor((now.getTime() - from.getTime()) / 3600_000);
+  return hours < 48 ? t("moderation.ageHours", { count: hours }) : t("moderation.ageDays", { count: Math.floor(hours / 24) });
+}

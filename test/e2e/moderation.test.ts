@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileOf, inlineButtons, textOf, type FakeChat, type FakeUser, type RecordedCall } from "../support/fakeTelegram.js";
+import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
+import { press, replyContaining, say } from "../support/dialog.js";
+
+const GROUP: FakeChat = { id: -1001000000001, type: "supergroup", title: "Moderatorzy KMP" };
+const ADMIN: FakeUser = { id: 42, first_name: "Adam", language_code: "pl" };
+const ALEKSANDROWICE = { lat: 49.814167, lon: 19.017778 };
+
+describe("moderation queue and the officer's workflow, end to end", () => {
+  let env: TestEnv;
+  let coordinator: FakeUser;
+  let coordinator2: FakeUser;
+  let officer: FakeUser;
+  let resident: FakeUser;
+
+  beforeAll(async () => {
+    env = await startTestEnv({ ADMIN_TELEGRAM_IDS: String(ADMIN.id), MODERATION_CHAT_ID: String(GROUP.id), DELIVERY_PER_CHAT_PER_SECOND: "20", DELIVERY_PER_GROUP_PER_MINUTE: "600" });
+    coordinator = newUser({ first_name: "Celina" });
+    coordinator2 = newUser({ first_name: "Cezary" });
+    officer = newUser({ first_name: "Oskar" });
+    resident = newUser({ first_name: "Halina" });
+    for (const u of [coordinator, coordinator2, officer, resident]) await say(env.tg, u, "/start", "Dzień dobry");
+    await say(env.tg, ADMIN, `/grant ${coordinator.id} coordinator`, "rola „koordynator”");
+    await say(env.tg, ADMIN, `/grant ${coordinator2.id} coordinator`, "rola „koordynator”");
+    const code = /\/link ([A-Z0-9]{10})/.exec(textOf(await say(env.tg, ADMIN, "/linkofficer O01", "Jednorazowy kod")))![1]!;
+    await say(env.tg, officer, `/link ${code}`, "Konto połączone");
+  });
+  afterAll(async () => {
+    await env.stop();
+  });
+
+  /** A whole report from the resident, with a description full of markup. */
+  async function report(user: FakeUser, description: string, point = ALEKSANDROWICE): Promise<string> {
+    env.tg.sendCommand(user, "report");
+    await replyContaining(env.tg, user.id, "Czego dotyczy");
+    await press(env.tg, user, "Nieprawidłowe parkowanie", "Gdzie to się dzieje");
+    env.tg.sendLocation(user, point.lat, point.lon);
+    await replyContaining(env.tg, user.id, "O jakiej porze");
+    await press(env.tg, user, "Dalej →", "W jakie dni");
+    await press(env.tg, user, "codziennie", "Opisz krótko");
+    await say(env.tg, user, description, "Zdjęcia");
+    env.tg.sendPhoto(user);
+    await replyContaining(env.tg, user.id, "Dodano 1 zdjęcie");
+    await press(env.tg, user, "Dalej →", "Kontakt");
+    await press(env.tg, user, "Zgadzam się", "Sprawdź zgłoszenie");
+    const stored = textOf((await press(env.tg, user, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte"))!);
+    return /BB-\d{4}-\d{6}/.exec(stored)![0];
+  }
+
+  const cardOf = (ref: string) => env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(ref) && textOf(c).includes("status:"), { timeout: 10_000 });
+  const messageOf = (call: RecordedCall) => (call.response as { result: { message_id: number; chat: { id: number } } }).result;
+
+  it("takes a report through the whole lifecycle: resident → coordinator → officer → resident", async () => {
+    const ref = await report(resident, 'Auta na chodniku <script>alert("x")</script> & <b>bez</b> końca');
+    const card = await cardOf(ref);
+    // The description reaches the moderators intact and harmless: shown as text, not markup.
+    expect(textOf(card)).toContain('<script>alert("x")</script> & <b>bez</b> końca');
+    expect(textOf(card)).toContain("Rejon: nr 1 — Aleksandrowice");
+    expect(textOf(card)).toContain("zgłoszeń 1, potwierdzonych 0");
+    expect(textOf(card)).not.toContain(String(resident.id));
+    expect(textOf(card)).not.toContain("Halina");
+    const album = env.tg.calls.find((c) => c.method === "sendMediaGroup" && c.payload.chat_id === GROUP.id);
+    expect(album).toBeTruthy();
+    expect(inlineButtons(card).map((b) => b.text)).toEqual(["✅ Przyjmij do weryfikacji", "🃏 Żart lub pomyłka", "🔗 Duplikat", "🏷 Zmień kategorię", "🗺 Zmień rejon"]);
+
+    env.tg.pressButton(coordinator, messageOf(card), inlineButtons(card)[0]!.callback_data!, { chat: GROUP });
+    const toResident = await replyContaining(env.tg, resident.id, "nowy status: Weryfikacja", 10_000);
+    expect(textOf(toResident)).toContain(ref);
+    const edited = await env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === GROUP.id && textOf(c).includes("status: Weryfikacja"), { timeout: 10_000 });
+    expect(inlineButtons(edited)).toEqual([]);
+
+    const assignment = await replyContaining(env.tg, officer.id, "Nowe zgłoszenie do weryfikacji", 10_000);
+    expect(textOf(assignment)).toContain(ref);
+    expect(inlineButtons(assignment).map((b) => b.text)).toEqual([
+      "Potwierdzone",
+      "Niepotwierdzone",
+      "Potwierdzone (przekazane poza Policję)",
+      "Potwierdzone (wyeliminowane)",
+      "❓ Zapytaj zgłaszającego",
+    ]);
+
+    // The officer asks; the resident answers; neither sees the other's account.
+    env.tg.pressButton(officer, messageOf(assignment), inlineButtons(assignment)[4]!.callback_data!);
+    const askPrompt = await replyContaining(env.tg, officer.id, "Wpisz pytanie");
+    env.tg.sendText(officer, "O której godzinie auta stoją najczęściej?", { replyTo: messageOf(askPrompt).message_id });
+    await replyContaining(env.tg, officer.id, "Pytanie zostało przekazane");
+    const question = await replyContaining(env.tg, resident.id, "Dzielnicowy pyta", 10_000);
+    expect(textOf(question)).toContain("O której godzinie auta stoją najczęściej?");
+    expect(textOf(question)).not.toContain("Oskar");
+    env.tg.pressButton(resident, messageOf(question), inlineButtons(question)[0]!.callback_data!);
+    await replyContaining(env.tg, resident.id, "Napisz odpowiedź");
+    await say(env.tg, resident, "Głównie rano, między 7 a 9.", "Odpowiedź została przekazana");
+    const answer = await replyContaining(env.tg, officer.id, "Odpowiedź zgłaszającego", 10_000);
+    expect(textOf(answer)).toContain("Głównie rano, między 7 a 9.");
+    expect(textOf(answer)).not.toContain("Halina");
+
+    env.tg.pressButton(officer, messageOf(assignment), inlineButtons(assignment)[0]!.callback_data!);
+    const notePrompt = await replyContaining(env.tg, officer.id, "Dodaj notatkę dla mieszkańca");
+    env.tg.sendText(officer, "Patrol potwierdził; wystąpimy o słupki.", { replyTo: messageOf(notePrompt).message_id });
+    await replyContaining(env.tg, officer.id, "Zapisano status: Potwierdzone");
+    const confirmed = await replyContaining(env.tg, resident.id, "nowy status: Potwierdzone", 10_000);
+    expect(textOf(confirmed)).toContain("Patrol potwierdził; wystąpimy o słupki.");
+
+    const stored = await env.app.deps.db.report.findUniqueOrThrow({ where: { ref }, include: { events: { orderBy: { id: "asc" } } } });
+    expect(stored.status).toBe("confirmed");
+    expect(stored.events.filter((e) => e.kind === "status").map((e) => [e.fromStatus, e.toStatus, e.actorRole])).toEqual([
+      [null, "new", null],
+      ["new", "verification", "coordinator"],
+      ["verification", "confirmed", "officer"],
+    ]);
+    env.tg.sendText(resident, "📋 Moje zgłoszenia");
+    const list = await replyContaining(env.tg, resident.id, "Twoje zgłoszenia");
+    expect(textOf(list)).toContain("Patrol potwierdził");
+  });
+
+  it("refuses a forged button from someone with no role, and changes nothing", async () => {
+    const ref = await report(newUser(), "Ciężarówki parkują na trawniku przy szkole", { lat: 49.8201, lon: 19.0101 });
+    const card = await cardOf(ref);
+    const stranger = newUser();
+    env.tg.pressButton(stranger, messageOf(card), inlineButtons(card)[0]!.callback_data!, { chat: GROUP });
+    const answer = await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.text === "Brak uprawnień do tej czynności.");
+    expect(answer.payload.show_alert).toBe(true);
+    // Forged data for an officer action, from a coordinator who is not the assigned officer.
+    const stored = await env.app.deps.db.report.findUniqueOrThrow({ where: { ref } });
+    env.tg.rawUpdate({
+      callback_query: { id: "forged-o", from: { id: coordinator.id, is_bot: false, first_name: "Celina" }, chat_instance: "x", data: `o:set:${stored.id}:0:2`, message: messageOf(card) as never },
+    });
+    await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.callback_query_id === "forged-o");
+    expect((await env.app.deps.db.report.findUniqueOrThrow({ where: { ref } })).status).toBe("new");
+  });
+
+  it("lets exactly one of two simultaneous coordinators win, and tells the other the current state", async () => {
+    const ref = await report(newUser(), "Parkowanie na przejściu dla pieszych", { lat: 49.8301, lon: 19.0351 });
+    const card = await cardOf(ref);
+    const data = inlineButtons(card)[0]!.callback_data!;
+    env.tg.pressButton(coordinator, messageOf(card), data, { chat: GROUP });
+    env.tg.pressButton(coordinator2, messageOf(card), data, { chat: GROUP });
+    await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && String(c.payload.text).startsWith("To zgłoszenie ma już status: Weryfikacja"), { timeout: 10_000 });
+    const events = await env.app.deps.db.reportEvent.findMany({ where: { report: { ref }, toStatus: "verification" } });
+    expect(events).toHaveLength(1);
+    // A stale button, pressed again later (replayed), changes nothing either.
+    env.tg.rawUpdate({
+      callback_query: { id: "stale-1", from: { id: coordinator.id, is_bot: false, first_name: "Celina" }, chat_instance: "x", data, message: messageOf(card) as never },
+    });
+    const stale = await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.callback_query_id === "stale-1");
+    expect(stale.payload.text).toContain("Weryfikacja");
+    expect(await env.app.deps.db.reportEvent.count({ where: { report: { ref }, toStatus: "verification" } })).toBe(1);
+  });
+
+  it("marks a joke with a reason, merges a duplicate, and reports /queue, /stats and a CSV export", async () => {
+    const ref = await report(newUser(), "Test test test", { lat: 49.8101, lon: 19.0601 });
+    const card = await cardOf(ref);
+    env.tg.pressButton(coordinator, messageOf(card), inlineButtons(card)[1]!.callback_data!, { chat: GROUP });
+    const prompt = await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`Podaj krótko powód oznaczenia ${ref}`));
+    env.tg.sendText(coordinator, "Zgłoszenie testowe", { chat: GROUP, replyTo: messageOf(prompt).message_id });
+    await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes("Zapisano status: Żart lub pomyłka"));
+    expect((await env.app.deps.db.report.findUniqueOrThrow({ where: { ref } })).status).toBe("joke");
+
+    const first = await report(newUser(), "Samochody blokują wyjazd z garaży", { lat: 49.8401, lon: 19.0701 });
+    const dupReporter = newUser();
+    // Farther than 250 m, so the form itself does not offer to confirm the first one.
+    const dup = await report(dupReporter, "Samochody blokują wyjazd z garaży (znowu)", { lat: 49.8401, lon: 19.0761 });
+    const dupCard = await cardOf(dup);
+    env.tg.pressButton(coordinator, messageOf(dupCard), inlineButtons(dupCard)[2]!.callback_data!, { chat: GROUP });
+    const dupPrompt = await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`z którym połączyć ${dup}`));
+    env.tg.sendText(coordinator, first, { chat: GROUP, replyTo: messageOf(dupPrompt).message_id });
+    await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`Połączono z ${first}`));
+    await replyContaining(env.tg, dupReporter.id, `połączone`, 10_000);
+    const original = await env.app.deps.db.report.findUniqueOrThrow({ where: { ref: first }, include: { followers: true } });
+    expect(original.followers.map((f) => f.kind).sort()).toEqual(["confirmation", "reporter"]);
+
+    env.tg.sendCommand(coordinator, "queue", undefined, { chat: GROUP });
+    const queue = await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes("Kolejka:"));
+    expect(textOf(queue)).toContain(first);
+    expect(textOf(queue)).not.toContain(dup);
+    env.tg.sendCommand(resident, "queue");
+    await replyContaining(env.tg, resident.id, "Brak uprawnień");
+
+    env.tg.sendCommand(coordinator, "stats", "30");
+    const stats = await replyContaining(env.tg, coordinator.id, "Statystyki z ostatnich 30 dni");
+    expect(textOf(stats)).toMatch(/Żart lub pomyłka: 1/);
+    expect(textOf(stats)).toContain("Mediana czasu do pierwszego przeglądu");
+
+    env.tg.sendCommand(coordinator, "export", "30");
+    const doc = await env.tg.waitFor((c) => c.method === "sendDocument" && c.payload.chat_id === coordinator.id);
+    const csv = fileOf(doc, "document")!.data.toString("utf8");
+    expect(csv.split("\r\n")[0]).toContain("numer,data,kategoria,status");
+    expect(csv).toContain(ref);
+    expect(csv).not.toContain(String(resident.id));
+  });
+
+  it("reminds the group once per report when Nowe passes 2 days", async () => {
+    const ref = await report(newUser(), "Auta parkują na zakazie przy przychodni", { lat: 49.8001, lon: 19.0001 });
+    await cardOf(ref);
+    env.clock.now = new Date(env.clock.now.getTime() + 2 * 24 * 3600_000 + 3600_000);
+    await env.app.scheduler.tick();
+    const reminder = await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`${ref} czeka na przegląd`), { timeout: 10_000 });
+    expect(textOf(reminder)).toContain("2 dni");
+    await env.app.scheduler.tick();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(env.tg.calls.filter((c) => c.method === "sendMessage" && textOf(c).includes(`${ref} czeka na przegląd`))).toHaveLength(1);
+    env.clock.now = new Date();
+  });
+});
