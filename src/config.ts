@@ -60,6 +60,11 @@ const schema = z.object({
   DELIVERY_PER_GROUP_PER_MINUTE: z.coerce.number().min(1).max(6000).default(20),
   NEW_REMINDER_DAYS: z.coerce.number().min(0.01).max(60).default(2),
   VERIFICATION_REMINDER_DAYS: z.coerce.number().min(0.01).max(120).default(5),
+  MEETING_REMINDER_HOURS: z
+    .string()
+    .transform((s) => s.split(",").map((p) => Number(p.trim())))
+    .pipe(z.array(z.number().positive().max(24 * 14)).min(1, "a comma list of hours, e.g. 24,2"))
+    .default([24, 2]),
   GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
 });
 

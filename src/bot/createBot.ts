@@ -9,7 +9,8 @@ import { sqliteConversationStorage } from "./conversationStorage.js";
 import { cancelFeature } from "./features/cancel.js";
 import { fallbackFeature } from "./features/fallback.js";
 import { languageFeature } from "./features/language.js";
-import { placeholderFeature } from "./features/placeholders.js";
+import { meetingsFeature } from "./features/meetings/index.js";
+import { NEW_MEETING_CONVERSATION, newMeetingConversation } from "./features/meetings/newMeeting.js";
 import { rolesFeature } from "./features/admin/roles.js";
 import { moderationFeature } from "./features/moderation/index.js";
 import { officerLinksFeature } from "./features/admin/officerLinks.js";
@@ -62,6 +63,7 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
   // Every conversation before any feature's handlers: an active form must see its updates first.
   bot.use(createConversation<BotContext, ConversationContext>(reportConversation, REPORT_CONVERSATION));
   bot.use(createConversation<BotContext, ConversationContext>(officerConversation, OFFICER_CONVERSATION));
+  bot.use(createConversation<BotContext, ConversationContext>(newMeetingConversation, NEW_MEETING_CONVERSATION));
   bot.use(moderationFeature());
   bot.use(startFeature());
   bot.use(languageFeature(deps.i18n));
@@ -69,7 +71,7 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
   bot.use(officerFeature(deps.i18n));
   bot.use(officerLinksFeature());
   bot.use(rolesFeature());
-  bot.use(placeholderFeature(deps.i18n, ["menu.meetings"]));
+  bot.use(meetingsFeature(deps.i18n));
   bot.use(fallbackFeature());
   return bot;
 }
@@ -95,7 +97,7 @@ function errorBoundary(deps: BotDeps): MiddlewareFn<BotContext> {
 
 /** Commands in each language's menu (Telegram shows the list matching the user's app language). */
 export async function registerCommands(api: Api, deps: BotDeps): Promise<void> {
-  const names = ["start", "report", "officer", "myreports", "meetings", "language", "privacy", "help", "cancel"] as const;
+  const names = ["start", "report", "officer", "myreports", "meetings", "subscribe", "unsubscribe", "language", "privacy", "help", "cancel"] as const;
   const list = (locale: "pl" | "en" | "uk") => names.map((command) => ({ command, description: deps.i18n.t(locale, `commands.${command}`) }));
   await api.setMyCommands(list(deps.i18n.defaultLocale));
   for (const locale of ["pl", "en", "uk"] as const) await api.setMyCommands(list(locale), { language_code: locale });

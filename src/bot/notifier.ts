@@ -1,7 +1,7 @@
 import type { Config, Locale } from "../config.js";
 import type { Db } from "../db/client.js";
 import { enqueue, type OutgoingMessage } from "../delivery/outbox.js";
-import { haversineM } from "../domain/geo/measure.js";
+import { METRES_PER_DEGREE } from "../domain/geo/measure.js";
 import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
 import type { I18n } from "../i18n/index.js";
 import { resolveLocale } from "../i18n/index.js";
@@ -23,6 +23,11 @@ export class Notifier {
   private wake: () => void = () => undefined;
 
   constructor(private readonly deps: { db: Db; i18n: I18n; logger: Logger; config: Config; now: () => Date }) {}
+
+  /** Rows were queued elsewhere (a broadcast): let the worker look now. */
+  wakeOutbox(): void {
+    this.wake();
+  }
 
   /** The delivery worker to wake when rows were queued. */
   attach(wake: () => void): void {
@@ -244,15 +249,16 @@ export class Notifier {
     t: ReturnType<I18n["fixedT"]>,
   ) {
     const { db } = this.deps;
-    const [reporter, nearbyCandidates, merged] = await Promise.all([
+    // "Nearby" is a box of ±2×250 m around the point: one indexed count, even where reports pile up.
+    const dLat = (DUPLICATE_RADIUS_M * 2) / METRES_PER_DEGREE;
+    const dLon = dLat / Math.cos((report.lat * Math.PI) / 180);
+    const [reporter, nearby, merged] = await Promise.all([
       reporterRecord(db, report.reporterId),
-      db.report.findMany({
-        where: { categoryCode: report.categoryCode, id: { not: report.id }, lat: { gte: report.lat - 0.005, lte: report.lat + 0.005 }, lon: { gte: report.lon - 0.008, lte: report.lon + 0.008 } },
-        select: { lat: true, lon: true },
+      db.report.count({
+        where: { categoryCode: report.categoryCode, id: { not: report.id }, lat: { gte: report.lat - dLat, lte: report.lat + dLat }, lon: { gte: report.lon - dLon, lte: report.lon + dLon } },
       }),
       report.mergedIntoId ? db.report.findUnique({ where: { id: report.mergedIntoId }, select: { ref: true } }) : null,
     ]);
-    const nearby = nearbyCandidates.filter((n) => haversineM(report.lon, report.lat, n.lon, n.lat) <= DUPLICATE_RADIUS_M * 2).length;
     const o = report.district?.officer;
     const full = { ...report, mergedIntoRef: merged?.ref ?? null };
     return {

@@ -1,5 +1,12 @@
 import type { Config } from "../config.js";
-import { enqueue, type OutgoingMessage } from "../delivery/outbox.js";
+import { batchProgress, enqueue, type OutgoingMessage } from "../delivery/outbox.js";
+import { dueReminders, questionDigestDue, sentReminderKey } from "../domain/meetings/schedule.js";
+import type { MeetingStatus } from "../domain/meetings/types.js";
+import { formatMeetingWhen } from "../domain/meetings/time.js";
+import { resolveLocale } from "../i18n/index.js";
+import { audienceOf } from "../services/meetings.js";
+import { escapeHtml } from "./html.js";
+import { meetingKeyboard, progressText, renderMeeting } from "./features/meetings/render.js";
 import type { BotDeps } from "./context.js";
 import { ageText } from "./features/moderation/render.js";
 
@@ -41,20 +48,105 @@ export async function remindStaff(deps: BotDeps, config: Config, now: Date): Pro
   return sent;
 }
 
+/** Meeting reminders (24 h and 2 h before, once each) to the meeting's audience and those who said "Będę". */
+export async function remindMeetings(deps: BotDeps, config: Config, now: Date): Promise<number> {
+  const { db } = deps;
+  const meetings = await db.meeting.findMany({
+    where: { status: "published", startsAt: { gt: now, lte: new Date(now.getTime() + (Math.max(...config.MEETING_REMINDER_HOURS) + 1) * 3600_000) } },
+    include: { reminders: true },
+  });
+  const sent = new Set(meetings.flatMap((m) => m.reminders.map((r) => sentReminderKey(m.id, r.key))));
+  let queued = 0;
+  const schedulable = meetings.map((m) => ({ ...m, status: m.status as MeetingStatus, announcedAt: m.publishedAt }));
+  for (const due of dueReminders(schedulable, sent, now, config.MEETING_REMINDER_HOURS)) {
+    const m = due.meeting;
+    const rsvps = await db.meetingRsvp.findMany({ where: { meetingId: m.id }, select: { userId: true } });
+    const [audience, going] = await Promise.all([
+      audienceOf(db, m),
+      db.user.findMany({ where: { id: { in: rsvps.map((r) => r.userId) }, blocked: false }, select: { id: true, telegramId: true, language: true, languageCode: true } }),
+    ]);
+    const people = new Map([...audience, ...going].map((u) => [u.id, u]));
+    const items: OutgoingMessage[] = [...people.values()].map((u) => {
+      const locale = resolveLocale(u.language, u.languageCode ?? undefined, config.DEFAULT_LOCALE);
+      const t = deps.i18n.fixedT(locale);
+      return {
+        dedupeKey: `meeting:${m.id}:remind:${due.key}:user:${u.id}`,
+        batchKey: `meeting:${m.id}:remind:${due.key}`,
+        chatId: u.telegramId,
+        userId: u.id,
+        kind: "meeting_reminder",
+        message: {
+          method: "sendMessage",
+          text: `${t("meetings.reminder", { when: formatMeetingWhen(m.startsAt, m.endsAt, locale) })}\n\n${renderMeeting(t, locale, m)}`,
+          reply_markup: meetingKeyboard(t, m.id, false),
+        },
+      };
+    });
+    await enqueue(db, items, { now });
+    await db.meetingReminder.upsert({ where: { meetingId_key: { meetingId: m.id, key: due.key } }, create: { meetingId: m.id, key: due.key, sentAt: now }, update: {} });
+    queued += items.length;
+  }
+  return queued;
+}
+
+/** The day before a meeting, the residents' questions go to the organiser as one digest. */
+export async function sendQuestionDigests(deps: BotDeps, config: Config, now: Date): Promise<number> {
+  const { db } = deps;
+  const meetings = await db.meeting.findMany({
+    where: { status: "published", digestSentAt: null, startsAt: { gt: now, lte: new Date(now.getTime() + DAY) } },
+    include: { questions: { orderBy: { id: "asc" } } },
+  });
+  let count = 0;
+  for (const m of meetings) {
+    if (!questionDigestDue(m.startsAt, now)) continue;
+    const organiser = m.createdById ? await db.user.findUnique({ where: { id: m.createdById } }) : null;
+    const chatId = organiser?.telegramId ?? config.MODERATION_CHAT_ID;
+    if (chatId) {
+      const locale = organiser ? resolveLocale(organiser.language, organiser.languageCode ?? undefined, config.DEFAULT_LOCALE) : config.DEFAULT_LOCALE;
+      const t = deps.i18n.fixedT(locale);
+      const body = m.questions.length ? m.questions.map((q, i) => `${i + 1}. ${escapeHtml(q.text)}`).join("\n") : t("meetings.digestEmpty");
+      await enqueue(db, [{ dedupeKey: `meeting:${m.id}:digest`, chatId, kind: "meeting_digest", message: { method: "sendMessage", text: `${t("meetings.digestTitle", { title: escapeHtml(m.title), count: m.questions.length })}\n\n${body}` } }], { now });
+      count++;
+    }
+    await db.meeting.update({ where: { id: m.id }, data: { digestSentAt: now } });
+  }
+  return count;
+}
+
+/** The organiser's progress message: sent / failed / left, edited in place while the broadcast runs. */
+export async function updateBroadcastProgress(deps: BotDeps, config: Config, now: Date, lastShown: Map<number, string>): Promise<void> {
+  const { db } = deps;
+  const meetings = await db.meeting.findMany({ where: { status: { in: ["published", "cancelled"] }, progressMessageId: { not: null }, publishedAt: { gte: new Date(now.getTime() - DAY) } } });
+  for (const m of meetings) {
+    const p = await batchProgress(db, `meeting:${m.id}:announce`);
+    const key = `${p.sent}/${p.failed}/${p.pending}/${p.cancelled}`;
+    if (lastShown.get(m.id) === key) continue;
+    lastShown.set(m.id, key);
+    const t = deps.i18n.fixedT(config.DEFAULT_LOCALE);
+    await enqueue(db, [{ dedupeKey: `meeting:${m.id}:progress:${key}`, chatId: m.progressChatId!, kind: "meeting_progress", message: { method: "editMessageText", message_id: m.progressMessageId!, text: progressText(t, m.title, p) } }], { now });
+    deps.notifier.wakeOutbox();
+  }
+}
+
 export interface Scheduler {
   /** Runs every periodic task once, now (tests drive the clock and call this). */
   tick(): Promise<void>;
   stop(): void;
 }
 
-/** Periodic work: the notifier's safety net and staff reminders. */
-export function startScheduler(deps: BotDeps, config: Config, intervalMs = 30_000): Scheduler {
+/** Periodic work: the notifier's safety net, staff reminders, meeting reminders, digests, broadcast progress. */
+export function startScheduler(deps: BotDeps, config: Config, intervalMs = 5_000): Scheduler {
   let running: Promise<void> | null = null;
+  const progressShown = new Map<number, string>();
   const tick = () =>
     (running ??= (async () => {
       try {
+        const now = deps.now();
         await deps.notifier.flush();
-        await remindStaff(deps, config, deps.now());
+        await remindStaff(deps, config, now);
+        const queued = (await remindMeetings(deps, config, now)) + (await sendQuestionDigests(deps, config, now));
+        await updateBroadcastProgress(deps, config, now, progressShown);
+        if (queued) deps.notifier.wakeOutbox();
       } catch (err) {
         deps.logger.error({ err }, "scheduled task failed");
       } finally {

@@ -47,7 +47,9 @@ export function moderationFeature(): Composer<BotContext> {
   const ask = async (ctx: BotContext, actor: StaffActor, action: PendingAction, text: string, extra?: InlineKeyboard) => {
     const chatId = ctx.chat!.id;
     const id = await createPending(ctx.deps.db, { chatId, userId: actor.userId, action, now: ctx.deps.now() });
-    const prompt = await ctx.reply(text, {
+    // In a group, "selective" force_reply targets the users mentioned in the text: name the one who pressed.
+    const mention = ctx.chat?.type !== "private" && ctx.from ? `<a href="tg://user?id=${ctx.from.id}">${escapeHtml(ctx.from.first_name)}</a>, ` : "";
+    const prompt = await ctx.reply(mention + text, {
       reply_markup: extra ?? { force_reply: true, selective: true, input_field_placeholder: ctx.t("moderation.replyPlaceholder") },
       ...(ctx.chat?.type !== "private" && ctx.callbackQuery?.message ? { reply_parameters: { message_id: ctx.callbackQuery.message.message_id, allow_sending_without_reply: true } } : {}),
     });
@@ -229,6 +231,12 @@ export function moderationFeature(): Composer<BotContext> {
         return askNote(ctx, actor, { action: "officerNote", reportId: a.reportId, expected: a.expected, to: "confirmed_referred", referredTo: text }, (await db.report.findUnique({ where: { id: a.reportId } }))?.ref ?? "");
       case "officerNote":
         return replyOutcome(ctx, await officerTransition(ctx, actor, a, text));
+      case "meetingQuestion": {
+        const meeting = await db.meeting.findUnique({ where: { id: a.meetingId } });
+        if (!meeting || meeting.status !== "published" || !text) return ctx.reply(ctx.t("form.closed"));
+        await db.meetingQuestion.create({ data: { meetingId: meeting.id, userId: actor.userId, text, createdAt: now } });
+        return ctx.reply(ctx.t("meetings.questionSaved"));
+      }
       case "ask":
       case "answer":
       case "addition": {

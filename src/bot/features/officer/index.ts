@@ -162,7 +162,6 @@ export function officerFeature(i18n: I18n): Composer<BotContext> {
     await ctx.answerCallbackQuery({ text: ctx.t("officer.saved") });
     await ctx.reply(ctx.t("officer.savedInfo"), { reply_markup: mainMenu(ctx.t) });
   });
-  privateChat.callbackQuery(/^of:sub:(\d{1,9})$/, (ctx) => ctx.answerCallbackQuery({ text: ctx.t("comingSoon"), show_alert: true }));
   privateChat.callbackQuery("settings:forgetAddress", async (ctx) => {
     if (ctx.user) {
       await ctx.deps.db.user.update({ where: { id: ctx.user.id }, data: { savedLat: null, savedLon: null, savedLabel: null, savedAt: null } });

@@ -443,6 +443,14 @@ export async function reportConversation(conversation: Convo, ctx: Ctx, known?: 
         });
         const district = result.districtId === null ? null : (ctx.deps.districts.byId(result.districtId) ?? null);
         await u.reply(renderResult(t, result.ref, district), { parse_mode: "HTML", reply_markup: mainMenu(t) });
+        // The first report is a good moment to offer meeting announcements (once: only while there are none).
+        const subscribed = await conversation.external(() => db.subscription.count({ where: { userId: me.id } }));
+        if (subscribed === 0) {
+          const offer = new InlineKeyboard();
+          if (district) offer.text(`🔔 ${district.number}. ${district.name}`, `sub:d:${district.id}`).row();
+          offer.text(t("meetings.sub.all"), "sub:all");
+          await u.reply(t("meetings.offer"), { reply_markup: offer });
+        }
         return;
       }
       if (u.callbackQuery) await u.answerCallbackQuery();

@@ -1,0 +1,180 @@
+import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { icsFileName, meetingToIcs } from "../../../domain/meetings/ics.js";
+import type { I18n } from "../../../i18n/index.js";
+import { cancelMeeting, getMeeting, subscribe, subscriptionsOf, toggleRsvp, unsubscribe, upcomingFor } from "../../../services/meetings.js";
+import { isCoordinator, loadActor } from "../../../services/moderation.js";
+import { attachPrompt, createPending } from "../../../services/pendingInput.js";
+import { resolveLocale } from "../../../i18n/index.js";
+import type { BotContext } from "../../context.js";
+import { escapeHtml } from "../../html.js";
+import { mainMenu } from "../../keyboards.js";
+import { meetingKeyboard, renderMeeting } from "./render.js";
+import { NEW_MEETING_CONVERSATION } from "./newMeeting.js";
+
+const PAGE = 8;
+
+/** "Spotkania": upcoming meetings, RSVP, calendar files, questions for the organiser, subscriptions. */
+export function meetingsFeature(i18n: I18n): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  const privateChat = composer.chatType("private");
+
+  /** The resident's districts: the saved address's and the subscribed ones. */
+  const districtsOf = async (ctx: BotContext): Promise<number[]> => {
+    if (!ctx.user) return [];
+    const [user, subs] = await Promise.all([
+      ctx.deps.db.user.findUnique({ where: { id: ctx.user.id }, select: { savedLat: true, savedLon: true } }),
+      subscriptionsOf(ctx.deps.db, ctx.user.id),
+    ]);
+    const ids = subs.map((s) => s.districtId).filter((id): id is number => id !== null);
+    if (user?.savedLat != null && user.savedLon != null) {
+      const c = ctx.deps.districts.atPoint(user.savedLat, user.savedLon);
+      if (c.kind === "district") ids.push(c.district.id);
+    }
+    return ids;
+  };
+
+  const list = async (ctx: BotContext) => {
+    const meetings = await upcomingFor(ctx.deps.db, await districtsOf(ctx), ctx.deps.now());
+    if (!meetings.length) await ctx.reply(ctx.t("meetings.none"));
+    const staff = isCoordinator(ctx.from ? await loadActor(ctx.deps.db, ctx.from.id) : null);
+    for (const m of meetings) {
+      const full = await getMeeting(ctx.deps.db, m.id);
+      const kb = meetingKeyboard(ctx.t, m.id, false);
+      if (staff) kb.row().text(ctx.t("meetings.button.cancelMeeting"), `mt:cancel:${m.id}`);
+      await ctx.reply(
+        renderMeeting(ctx.t, ctx.locale, { ...m, areaNames: full?.areas.map((a) => `${a.district.number} ${a.district.name}`) ?? [], rsvpCount: m._count.rsvps }),
+        { reply_markup: kb, link_preview_options: { is_disabled: true } },
+      );
+    }
+    await ctx.reply(ctx.t("meetings.subscribeHint"), { reply_markup: subscribeKeyboard(ctx) });
+  };
+  const subscribeKeyboard = (ctx: BotContext) =>
+    new InlineKeyboard().text(ctx.t("meetings.sub.all"), "sub:all").row().text(ctx.t("meetings.sub.choose"), "sub:list:0").row().text(ctx.t("meetings.sub.mine"), "sub:mine");
+
+  privateChat.command("meetings", list);
+  privateChat.hears(i18n.allVariants("menu.meetings"), list);
+  privateChat.command("newmeeting", (ctx) => ctx.conversation.enter(NEW_MEETING_CONVERSATION));
+  privateChat.command("subscribe", (ctx) => ctx.reply(ctx.t("meetings.subscribeHint"), { reply_markup: subscribeKeyboard(ctx) }));
+  privateChat.command("unsubscribe", (ctx) => showSubscriptions(ctx));
+
+  const meetingOr404 = async (ctx: BotContext, id: number) => {
+    const m = await getMeeting(ctx.deps.db, id);
+    if (!m || m.status !== "published") {
+      await ctx.answerCallbackQuery({ text: ctx.t("meetings.notAvailable"), show_alert: true });
+      return null;
+    }
+    return m;
+  };
+
+  privateChat.callbackQuery(/^mt:rsvp:(\d{1,9})$/, async (ctx) => {
+    const m = await meetingOr404(ctx, Number(ctx.match[1]));
+    if (!m || !ctx.user) return;
+    const { going, count } = await toggleRsvp(ctx.deps.db, m.id, ctx.user.id, ctx.deps.now());
+    await ctx.answerCallbackQuery({ text: ctx.t(going ? "meetings.going" : "meetings.notGoing", { count }), show_alert: going });
+  });
+
+  privateChat.callbackQuery(/^mt:ics:(\d{1,9})$/, async (ctx) => {
+    const m = await meetingOr404(ctx, Number(ctx.match[1]));
+    if (!m) return;
+    await ctx.answerCallbackQuery();
+    const ics = meetingToIcs(
+      {
+        uid: `meeting-${m.id}@dzielnicowy`,
+        title: m.title,
+        organiser: m.organiser,
+        startsAt: m.startsAt,
+        endsAt: m.endsAt,
+        venueName: m.venueName,
+        venueAddress: m.venueAddress,
+        ...(m.lat !== null && m.lon !== null ? { lat: m.lat, lon: m.lon } : {}),
+        description: m.description,
+        ...(m.agenda ? { agenda: m.agenda } : {}),
+      },
+      ctx.deps.now(),
+      { organiserLabel: ctx.t("meetings.ics.organiser"), agendaLabel: ctx.t("meetings.ics.agenda") },
+    );
+    await ctx.replyWithDocument(new InputFile(Buffer.from(ics, "utf8"), icsFileName(m.title, m.startsAt)), { caption: ctx.t("meetings.icsCaption") });
+  });
+
+  privateChat.callbackQuery(/^mt:q:(\d{1,9})$/, async (ctx) => {
+    const m = await meetingOr404(ctx, Number(ctx.match[1]));
+    if (!m || !ctx.user) return;
+    await ctx.answerCallbackQuery();
+    const id = await createPending(ctx.deps.db, { chatId: ctx.chat.id, userId: ctx.user.id, action: { action: "meetingQuestion", meetingId: m.id }, now: ctx.deps.now() });
+    const prompt = await ctx.reply(ctx.t("meetings.questionPrompt", { title: escapeHtml(m.title) }), { reply_markup: { force_reply: true, input_field_placeholder: ctx.t("moderation.replyPlaceholder") } });
+    await attachPrompt(ctx.deps.db, id, prompt.message_id);
+  });
+
+  privateChat.callbackQuery(/^mt:cancel:(\d{1,9})$/, async (ctx) => {
+    if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
+    const m = await getMeeting(ctx.deps.db, Number(ctx.match[1]));
+    if (!m) return ctx.answerCallbackQuery({ text: ctx.t("meetings.notAvailable") });
+    const notified = await cancelMeeting(ctx.deps.db, {
+      meetingId: m.id,
+      now: ctx.deps.now(),
+      render: (u) => {
+        const t = ctx.deps.i18n.fixedT(resolveLocale(u.language, u.languageCode ?? undefined, ctx.config.DEFAULT_LOCALE));
+        return { method: "sendMessage", text: t("meetings.cancelledNotice", { title: escapeHtml(m.title) }) };
+      },
+    });
+    ctx.deps.notifier.wakeOutbox();
+    await ctx.answerCallbackQuery({ text: ctx.t(notified === null ? "meetings.notAvailable" : "meetings.cancelDone", { count: notified ?? 0 }), show_alert: true });
+  });
+
+  // ---- subscriptions
+  const done = async (ctx: BotContext, created: boolean, what: string) => {
+    await ctx.answerCallbackQuery({ text: ctx.t(created ? "meetings.sub.done" : "meetings.sub.already", { what }) });
+    if (created) await ctx.reply(ctx.t("meetings.sub.doneLong", { what }), { reply_markup: mainMenu(ctx.t) });
+  };
+  privateChat.callbackQuery("sub:all", async (ctx) => {
+    if (!ctx.user) return;
+    await done(ctx, await subscribe(ctx.deps.db, ctx.user.id, null, ctx.deps.now()), ctx.t("meetings.sub.allName"));
+  });
+  privateChat.callbackQuery(/^(?:sub:d|of:sub):(\d{1,9})$/, async (ctx) => {
+    const district = ctx.deps.districts.byId(Number(ctx.match[1]));
+    if (!district || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
+    await done(ctx, await subscribe(ctx.deps.db, ctx.user.id, district.id, ctx.deps.now()), `${district.number} ${district.name}`);
+  });
+  privateChat.callbackQuery("sub:mine", async (ctx) => {
+    const ids = await districtsOf(ctx);
+    const district = ids.length ? ctx.deps.districts.byId(ids[0]!) : undefined;
+    if (!district || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("meetings.sub.noAddress"), show_alert: true });
+    await done(ctx, await subscribe(ctx.deps.db, ctx.user.id, district.id, ctx.deps.now()), `${district.number} ${district.name}`);
+  });
+  privateChat.callbackQuery(/^sub:list:(\d{1,3})$/, async (ctx) => {
+    const all = ctx.deps.districts.all();
+    const page = Number(ctx.match[1]);
+    const kb = new InlineKeyboard();
+    for (const d of all.slice(page * PAGE, (page + 1) * PAGE)) kb.text(`${d.number}. ${d.name}`, `sub:d:${d.id}`).row();
+    if (page > 0) kb.text("‹", `sub:list:${page - 1}`);
+    if ((page + 1) * PAGE < all.length) kb.text("›", `sub:list:${page + 1}`);
+    await ctx.answerCallbackQuery();
+    if (ctx.callbackQuery.message?.text?.startsWith(ctx.t("meetings.sub.chooseTitle"))) await ctx.editMessageReplyMarkup({ reply_markup: kb });
+    else await ctx.reply(ctx.t("meetings.sub.chooseTitle"), { reply_markup: kb });
+  });
+
+  const showSubscriptions = async (ctx: BotContext) => {
+    if (!ctx.user) return;
+    const subs = await subscriptionsOf(ctx.deps.db, ctx.user.id);
+    if (!subs.length) return ctx.reply(ctx.t("meetings.sub.none"), { reply_markup: subscribeKeyboard(ctx) });
+    const kb = new InlineKeyboard();
+    for (const s of subs) {
+      const name = s.districtId === null ? ctx.t("meetings.sub.allName") : (ctx.deps.districts.byId(s.districtId)?.name ?? s.scope);
+      kb.text(`✖ ${name}`, `unsub:${s.scope}`).row();
+    }
+    kb.text(ctx.t("meetings.sub.unsubscribeAll"), "mt:unsub");
+    await ctx.reply(ctx.t("meetings.sub.list"), { reply_markup: kb });
+  };
+  privateChat.callbackQuery(/^unsub:(all|district:\d{1,9})$/, async (ctx) => {
+    if (!ctx.user) return;
+    const removed = await unsubscribe(ctx.deps.db, ctx.user.id, ctx.match[1]!);
+    await ctx.answerCallbackQuery({ text: ctx.t(removed ? "meetings.sub.removed" : "meetings.sub.none") });
+  });
+  privateChat.callbackQuery("mt:unsub", async (ctx) => {
+    if (!ctx.user) return;
+    await unsubscribe(ctx.deps.db, ctx.user.id, null);
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t("meetings.sub.unsubscribed"), { reply_markup: mainMenu(ctx.t) });
+  });
+  return composer;
+}
