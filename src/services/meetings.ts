@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.js";
+import type { Prisma } from "../generated/prisma/client.js";
 import { cancel as cancelDeliveries, enqueue, type OutgoingMessage } from "../delivery/outbox.js";
 import type { MeetingInput } from "../domain/meetings/types.js";
 
@@ -8,7 +9,7 @@ export function getMeeting(db: Db, id: number) {
   return db.meeting.findUnique({ where: { id }, include: { areas: { include: { district: { select: { id: true, number: true, name: true } } } }, _count: { select: { rsvps: true, questions: true } } } });
 }
 
-export async function createMeeting(db: Db, input: MeetingInput, createdById: number | null, now: Date): Promise<number> {
+export async function createMeeting(db: Db | Prisma.TransactionClient, input: MeetingInput, createdById: number | null, now: Date): Promise<number> {
   const districts = input.cityWide ? [] : await db.district.findMany({ where: { number: { in: input.districtNumbers } }, select: { id: true } });
   const meeting = await db.meeting.create({
     data: {

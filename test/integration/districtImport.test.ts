@@ -139,3 +139,41 @@ describe("npm run districts:import / districts:export", () => {
     }
   }, 120_000);
 });
+
+describe("npm run meetings:import", () => {
+  it("refuses a file with problems (row and field named), imports a good one and queues its announcements", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-meet-"));
+    const url = `file:${path.join(dir, "m.db")}`;
+    applyMigrations(url);
+    const db = await openDb(url);
+    await loadSampleIfEmpty(db);
+    const user = await db.user.create({ data: { telegramId: 777n } });
+    await db.subscription.create({ data: { userId: user.id, scope: "all" } });
+    await db.$disconnect();
+    const env = { ...process.env, DATABASE_URL: url };
+    const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/meetingsImport.ts", ...args], { env, encoding: "utf8", timeout: 60_000 });
+    const header = "title,organiser,date,start,end,venue_name,venue_address,lat,lon,area,description,agenda";
+    const bad = path.join(dir, "bad.csv");
+    fs.writeFileSync(bad, `${header}\nDebata,KMP,2020-01-01,18:00,20:00,Sala,ul. 3 Maja 1,,,all,Opis,\n`);
+    const good = path.join(dir, "good.csv");
+    fs.writeFileSync(good, `${header}\n"Debata: bezpieczeństwo, drogi",KMP,2099-03-04,18:00,20:00,Starostwo,"ul. Piastowska 40, Bielsko-Biała",49.82,19.04,1;2,Zapraszamy,\n`);
+    try {
+      const refused = run(bad);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain("bad.csv");
+      expect(refused.stderr).toMatch(/row 2/);
+      expect(refused.stderr).toContain("nothing was written");
+      const imported = run(good, "--publish");
+      expect(imported.stderr).toBe("");
+      expect(imported.stdout).toContain("Imported 1 meeting(s), published; 1 announcement(s) queued");
+      const check = await openDb(url);
+      const meeting = await check.meeting.findFirstOrThrow({ include: { areas: true } });
+      expect(meeting).toMatchObject({ title: "Debata: bezpieczeństwo, drogi", status: "published", cityWide: false });
+      expect(meeting.areas).toHaveLength(2);
+      expect(await check.delivery.count({ where: { kind: "meeting_announcement", chatId: 777n } })).toBe(1);
+      await check.$disconnect();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
