@@ -33,9 +33,8 @@ export interface GeocoderOptions {
 
 const REVERSE_MAX_WAIT_MS = 2000;
 
-// One pacer for the whole process: the policy limit is per application, not per caller. 1.1 s, not 1 s:
-// a request's start here and its arrival there jitter by some milliseconds, and the limit is theirs.
-const pacer = new Pacer(1100);
+// One pacer for the whole process: the policy limit is per application, not per caller.
+const pacer = new Pacer(1000);
 
 /** node-geocoder (provider "openstreetmap") against a configurable Nominatim, with a SQLite cache. */
 export function createGeocoder(options: GeocoderOptions): Geocoder {

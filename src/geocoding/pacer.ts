@@ -1,6 +1,8 @@
 /**
- * Spaces calls at least `intervalMs` apart, in order, however many callers there are.
- * Nominatim's usage policy allows one request per second for the whole application.
+ * Runs calls one at a time, in order, starting each at least `intervalMs` after the previous one
+ * FINISHED. Nominatim's usage policy allows one request per second for the whole application; timing
+ * from completion (not from start) keeps that true as the server sees it, whatever the network jitter:
+ * a request arrives before its answer leaves, and the next one starts a full interval after that answer.
  */
 export class Pacer {
   private nextStart = 0;
@@ -9,20 +11,23 @@ export class Pacer {
 
   constructor(private readonly intervalMs: number) {}
 
-  /** How long a call queued now would wait before it starts (ms). */
+  /** How long a call queued now would wait before it starts (ms), assuming each call is quick. */
   expectedWait(): number {
     return Math.max(0, this.nextStart - Date.now()) + this.waiting * this.intervalMs;
   }
 
   run<T>(task: () => Promise<T>): Promise<T> {
     this.waiting++;
-    const turn = this.tail.then(async () => {
+    const result = this.tail.then(async () => {
       this.waiting--;
       const wait = this.nextStart - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      this.nextStart = Date.now() + this.intervalMs;
+      try {
+        return await task();
+      } finally {
+        this.nextStart = Date.now() + this.intervalMs;
+      }
     });
-    const result = turn.then(task);
     this.tail = result.catch(() => undefined);
     return result;
   }
