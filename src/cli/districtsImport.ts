@@ -2,8 +2,7 @@
 // Validates everything and reports each problem with file, feature and field; writes all or nothing.
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { openDb } from "../db/client.js";
-import { applyMigrations } from "../db/migrate.js";
+import { withDatabase } from "./database.js";
 import { formatProblem } from "../domain/districts/types.js";
 import { importDistricts } from "../services/districtImport.js";
 
@@ -26,10 +25,7 @@ const read = (name: string | undefined) => {
 };
 const files = { districts: read(file)!, rules: read(values.rules), units: read(values.units), officers: read(values.officers) };
 
-const url = process.env.DATABASE_URL || "file:./data/dzielnicowy.db";
-applyMigrations(url);
-const db = await openDb(url);
-try {
+await withDatabase(async (db) => {
   const outcome = await importDistricts(db, files, { dryRun: values["dry-run"], source: `import:${file}` });
   for (const p of outcome.problems) console.error(formatProblem(p));
   if (outcome.problems.length) {
@@ -39,6 +35,4 @@ try {
     const what = `${outcome.districts} district(s), ${outcome.rules} address rule(s), ${outcome.units} unit(s), ${outcome.officers} officer(s)`;
     console.log(outcome.written ? `Imported ${what}. The running bot picks them up after a restart.` : `Valid: ${what}. Nothing written (--dry-run).`);
   }
-} finally {
-  await db.$disconnect();
-}
+});

@@ -5,8 +5,7 @@ import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { meetingKeyboard, renderMeeting } from "../bot/features/meetings/render.js";
 import { parseConfig } from "../config.js";
-import { openDb } from "../db/client.js";
-import { applyMigrations } from "../db/migrate.js";
+import { withDatabase } from "./database.js";
 import { formatMeetingImportProblem, parseMeetingsImport } from "../domain/meetings/import.js";
 import { createI18n, resolveLocale } from "../i18n/index.js";
 import { createMeeting, publishMeeting } from "../services/meetings.js";
@@ -17,10 +16,7 @@ if (!file || !fs.existsSync(file)) {
   console.error("Usage: npm run meetings:import -- <meetings.csv|meetings.json> [--publish] [--dry-run]");
   process.exit(2);
 }
-const url = process.env.DATABASE_URL || "file:./data/dzielnicowy.db";
-applyMigrations(url);
-const db = await openDb(url);
-try {
+await withDatabase(async (db) => {
   const known = (await db.district.findMany({ select: { number: true } })).map((d) => d.number);
   const result = parseMeetingsImport(fs.readFileSync(file, "utf8"), { file, now: new Date(), knownDistricts: known });
   for (const p of result.problems) console.error(formatMeetingImportProblem(p));
@@ -56,6 +52,4 @@ try {
     }
     console.log(`Imported ${ids.length} meeting(s)${values.publish ? `, published; ${queued} announcement(s) queued` : " as drafts"}.`);
   }
-} finally {
-  await db.$disconnect();
-}
+});

@@ -1,6 +1,5 @@
 // `npm run officer:link-code -- <officer code or id>`: a one-time code (24 h) the officer sends as /link CODE.
-import { openDb } from "../db/client.js";
-import { applyMigrations } from "../db/migrate.js";
+import { withDatabase } from "./database.js";
 import { findOfficer, issueLinkCode, officerName } from "../services/officerLinks.js";
 
 const ref = process.argv[2];
@@ -8,10 +7,7 @@ if (!ref) {
   console.error("Usage: npm run officer:link-code -- <officer code or id>");
   process.exit(2);
 }
-const url = process.env.DATABASE_URL || "file:./data/dzielnicowy.db";
-applyMigrations(url);
-const db = await openDb(url);
-try {
+await withDatabase(async (db) => {
   const officer = await findOfficer(db, ref);
   if (!officer) {
     console.error(`Unknown officer: ${ref}`);
@@ -20,6 +16,4 @@ try {
     const { code, expiresAt } = await issueLinkCode(db, officer.id, null, new Date());
     console.log(`${officerName(officer)}: /link ${code}  (valid until ${expiresAt.toISOString()})`);
   }
-} finally {
-  await db.$disconnect();
-}
+});
