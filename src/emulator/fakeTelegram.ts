@@ -260,6 +260,7 @@ const MIME_BY_EXTENSION: Record<string, string> = {
   png: "image/png",
   txt: "text/plain",
   csv: "text/csv",
+  ics: "text/calendar",
   json: "application/json",
   geojson: "application/geo+json",
   zip: "application/zip",
@@ -330,6 +331,8 @@ export class FakeTelegram {
   private readonly activityListeners = new Set<(activity: ChatActivity) => void>();
   /** chat id → the reply keyboard the bot last sent there (a client keeps showing it until removed). */
   private readonly replyKeyboards = new Map<number, ShownReplyKeyboard>();
+  /** "chatId:messageId" → the force_reply sent with that bot message. */
+  private readonly forceReplies = new Map<string, { selective: boolean; input_field_placeholder?: string }>();
   private stopped = false;
 
   private constructor(private readonly server: Server) {
@@ -643,6 +646,26 @@ export class FakeTelegram {
     return shown && structuredClone(shown);
   }
 
+  /**
+   * Whether a client shows `viewer` a forced reply to this bot message, by Telegram's rules: everyone,
+   * or with `selective` only users @mentioned in it and the sender of the message it replies to.
+   */
+  forceReplyFor(chatId: number, messageId: number, viewer: FakeUser): { input_field_placeholder?: string } | undefined {
+    const force = this.forceReplies.get(`${chatId}:${messageId}`);
+    const message = this.chats.get(chatId)?.messages.get(messageId);
+    if (!force || !message) return undefined;
+    const { input_field_placeholder } = force;
+    const answer = withoutUndefined({ input_field_placeholder });
+    if (!force.selective) return answer;
+    const text = message.text ?? message.caption ?? "";
+    // Telegram finds @mentions in plain text too, so the text is searched as well as the entities.
+    const username = viewer.username?.toLowerCase();
+    const mentioned =
+      (username !== undefined && new RegExp(`(^|[^\\w@])@${username.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?!\\w)`, "i").test(text)) ||
+      (message.entities ?? message.caption_entities ?? []).some((e) => e.type === "text_mention" && e.user.id === viewer.id);
+    return mentioned || message.reply_to_message?.from?.id === viewer.id ? answer : undefined;
+  }
+
   /** A file the bot sent or a user uploaded, by file_id. */
   fileById(fileId: string): StoredFileInfo | undefined {
     const file = this.files.get(fileId);
@@ -933,7 +956,10 @@ export class FakeTelegram {
     }
   }
 
-  /** A reply keyboard stays until another one replaces it or the bot removes it, as in Telegram's clients. */
+  /**
+   * A reply keyboard stays until another one replaces it or the bot removes it, as in Telegram's clients.
+   * A force_reply is remembered on its message: a client opens a reply to it.
+   */
   private trackReplyKeyboard(chatId: number, call: RecordedCall): void {
     if (call.method.startsWith("edit")) return; // edits carry inline keyboards only
     const markup = asRecord(call.payload.reply_markup);
@@ -942,8 +968,18 @@ export class FakeTelegram {
       this.replyKeyboards.delete(chatId);
       return;
     }
-    if (!Array.isArray(markup.keyboard)) return;
     const result = asRecord(asRecord(call.response)?.result);
+    if (markup.force_reply === true && result?.message_id !== undefined) {
+      this.forceReplies.set(
+        `${chatId}:${String(result.message_id)}`,
+        withoutUndefined({
+          selective: markup.selective === true,
+          input_field_placeholder: typeof markup.input_field_placeholder === "string" ? markup.input_field_placeholder : undefined,
+        }),
+      );
+      return;
+    }
+    if (!Array.isArray(markup.keyboard)) return;
     this.replyKeyboards.set(
       chatId,
       withoutUndefined({

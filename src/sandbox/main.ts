@@ -19,7 +19,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
-// The app logs JSON; in the sandbox it goes to a file so the terminal shows only the URL.
+// The app logs JSON; in the sandbox it goes to a file beside the database so the terminal shows only the URL.
 const logFile = path.join(path.dirname(DEFAULT_DB_FILE), "sandbox.log");
 fs.mkdirSync(path.dirname(logFile), { recursive: true });
 const logDestination = fs.createWriteStream(logFile, { flags: "a" });

@@ -8,6 +8,7 @@ import { startApp, type RunningApp } from "../app.js";
 import { configFor, type Config } from "../config.js";
 import { pointInGeometry, type PolygonGeometry } from "../domain/geo/index.js";
 import { FakeNominatim } from "../emulator/fakeNominatim.js";
+import { issueLinkCode, redeemLinkCode } from "../services/officerLinks.js";
 import { BOT_INFO, FakeTelegram } from "../emulator/fakeTelegram.js";
 import { COORDINATOR, MODERATION_CHAT, OFFICER, OFFICER_HOME, PERSONAS } from "./personas.js";
 import { startSandboxServer } from "./server.js";
@@ -122,9 +123,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 }
 
 /**
- * Links the officer persona to the sample officer of the district around OFFICER_HOME, as an admin's
- * /linkofficer + the officer's /link CODE would. Done directly in the database until the linking
- * service exists; skipped while no sample officers are loaded or when someone is linked already.
+ * Links the officer persona to the sample officer of the district around OFFICER_HOME, the way an
+ * admin's /linkofficer and the officer's /link CODE do (the same service, without the chat).
+ * Skipped while no sample officers are loaded or when someone else is linked already.
  */
 async function prelinkOfficer(app: RunningApp, districts: DistrictFeature[]): Promise<OfficerLink> {
   const { db, users } = app.deps;
@@ -132,22 +133,17 @@ async function prelinkOfficer(app: RunningApp, districts: DistrictFeature[]): Pr
   const code = home?.properties.officer;
   if (!home || !code) return { linked: false, reason: "no sample district at the officer's home point" };
   const officer = await db.officer.findUnique({ where: { code } });
-  if (!officer) return { linked: false, reason: "the sample officers are not in the database yet" };
+  if (!officer) return { linked: false, reason: "the sample officers are not in the database" };
   const as = `${officer.rank} ${officer.firstName} ${officer.lastName}, rejon ${home.properties.number} ${home.properties.name}`;
 
-  const user = await users.touch(
-    { id: OFFICER.user.id, first_name: OFFICER.user.first_name },
-    { now: app.deps.now(), privateChat: true, admin: false },
-  );
-  if (officer.userId !== null && officer.userId !== user.id) {
-    return { linked: false, reason: `officer ${code} is linked to another account` };
-  }
-  if (officer.userId === null || user.role !== "officer") {
-    await db.$transaction([
-      db.user.update({ where: { id: user.id }, data: { role: "officer" } }),
-      db.officer.update({ where: { id: officer.id }, data: { userId: user.id } }),
-    ]);
-    users.forget(OFFICER.user.id); // the directory caches roles
-  }
+  const now = app.deps.now();
+  const user = await users.touch({ id: OFFICER.user.id, first_name: OFFICER.user.first_name }, { now, privateChat: true, admin: false });
+  if (officer.userId === user.id) return { linked: true, as };
+  if (officer.userId !== null) return { linked: false, reason: `officer ${code} is linked to another account` };
+  const { code: linkCode } = await issueLinkCode(db, officer.id, null, now);
+  const result = await redeemLinkCode(db, linkCode, user.id, now);
+  if (!result.ok) return { linked: false, reason: `linking failed: ${result.reason}` };
+  users.forget(OFFICER.user.id); // the directory caches roles
+  await app.deps.districts.reload(); // the directory caches who serves where
   return { linked: true, as };
 }

@@ -117,7 +117,9 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     const shown = tg.shownReplyKeyboard(chat.id);
     return {
       chat: { id: chat.id, type: chat.type, title: chat.title ?? "Dzielnicowy" },
-      messages: tg.transcript(chat.id).map((m) => viewMessage(m, persona.user.id)),
+      messages: tg
+        .transcript(chat.id)
+        .map((m) => viewMessage(m, persona.user.id, m.from?.is_bot ? tg.forceReplyFor(chat.id, m.message_id, persona.user) : undefined)),
       replyKeyboard: viewReplyKeyboard(shown) ?? null,
       commands: tg.myCommands(chat, persona.user.language_code),
       typing: (typingUntil.get(chat.id) ?? 0) > Date.now(),
@@ -161,7 +163,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
       const lat = asNumber(body.lat, "lat");
       const lon = asNumber(body.lon, "lon");
       if (Math.abs(lat) > 90 || Math.abs(lon) > 180) throw new HttpError(400, "lat/lon out of range");
-      const update = tg.sendLocation(persona.user, lat, lon, sendOpts(chat));
+      const update = tg.sendLocation(persona.user, lat, lon, sendOpts(chat, body.replyTo));
       return { messageId: update.message?.message_id };
     },
     "/api/contact": (body) => {
@@ -176,7 +178,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
       const data = Buffer.from(asString(body.data, "data", MAX_BODY_BYTES), "base64");
       if (!sniffImage(data)) throw new HttpError(415, "not a JPEG, PNG, GIF or WebP picture");
       const caption = typeof body.caption === "string" && body.caption.trim() ? { caption: body.caption } : {};
-      const update = tg.sendPhoto(persona.user, { ...sendOpts(chat), ...caption, data });
+      const update = tg.sendPhoto(persona.user, { ...sendOpts(chat, body.replyTo), ...caption, data });
       return { messageId: update.message?.message_id };
     },
     "/api/document": (body) => {
@@ -185,7 +187,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
       const fileName = asString(body.fileName, "fileName", 255).replace(/[\\/\0]/g, "_");
       const mimeType = typeof body.mimeType === "string" && body.mimeType ? body.mimeType : "application/octet-stream";
       const caption = typeof body.caption === "string" && body.caption.trim() ? { caption: body.caption } : {};
-      const update = tg.sendDocument(persona.user, { file_name: fileName, mime_type: mimeType, data, ...caption }, sendOpts(chat));
+      const update = tg.sendDocument(persona.user, { file_name: fileName, mime_type: mimeType, data, ...caption }, sendOpts(chat, body.replyTo));
       return { messageId: update.message?.message_id };
     },
   };

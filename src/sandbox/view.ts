@@ -31,6 +31,8 @@ export interface ViewMessage {
   inlineKeyboard?: ViewButton[][];
   replyTo?: { id: number; sender: string; preview: string };
   forwardedFrom?: string;
+  /** The bot asked this viewer to reply to this message (force_reply): the page opens a reply. */
+  forceReply?: { placeholder?: string };
 }
 
 export interface ViewKeyboardButton {
@@ -68,7 +70,7 @@ function inlineButton(raw: Record<string, unknown>): ViewButton {
   return { text, unsupported: kind };
 }
 
-export function viewMessage(m: Message, viewerId: number): ViewMessage {
+export function viewMessage(m: Message, viewerId: number, forceReply?: { input_field_placeholder?: string }): ViewMessage {
   const photo = m.photo?.at(-1);
   const rows = m.reply_markup?.inline_keyboard;
   const origin = m.forward_origin;
@@ -99,8 +101,9 @@ export function viewMessage(m: Message, viewerId: number): ViewMessage {
     ...(m.sticker ? { other: `Naklejka ${m.sticker.emoji ?? ""}`.trim() } : {}),
     ...(m.voice ? { other: "🎤 Wiadomość głosowa" } : {}),
     ...(m.video ? { other: "🎬 Film" } : {}),
-    ...(rows?.length
-      ? { inlineKeyboard: rows.map((row) => row.map((b) => inlineButton(b as unknown as Record<string, unknown>))) }
+    // Telegram's apps skip empty rows, which keyboard builders leave behind with a double .row().
+    ...(rows?.some((row) => row.length)
+      ? { inlineKeyboard: rows.filter((row) => row.length).map((row) => row.map((b) => inlineButton(b as unknown as Record<string, unknown>))) }
       : {}),
     ...(m.reply_to_message
       ? { replyTo: { id: m.reply_to_message.message_id, sender: senderName(m.reply_to_message), preview: preview(m.reply_to_message) } }
@@ -108,6 +111,7 @@ export function viewMessage(m: Message, viewerId: number): ViewMessage {
     ...(origin
       ? { forwardedFrom: origin.type === "user" ? senderName({ from: origin.sender_user }) : origin.type }
       : {}),
+    ...(forceReply ? { forceReply: forceReply.input_field_placeholder ? { placeholder: forceReply.input_field_placeholder } : {} } : {}),
   };
 }
 

@@ -20,8 +20,9 @@ const els = {
   commandsList: $("commands-list"),
   keyboard: $("reply-keyboard"),
   keyboardToggle: $("keyboard-toggle"),
-  editBanner: $("edit-banner"),
-  editCancel: $("edit-cancel"),
+  composeBanner: $("compose-banner"),
+  composeBannerText: $("compose-banner-text"),
+  composeCancel: $("compose-cancel"),
   toast: $("toast"),
   mapDialog: $("map-dialog"),
   map: $("map"),
@@ -42,13 +43,19 @@ const state = {
   commands: [],
   keyboard: null,
   keyboardOpen: true,
+  /** Composer mode: editing an own message, or replying to one. */
   editing: null,
+  replyTo: null,
+  /** Force-reply prompts already opened, so closing a reply does not reopen it. */
+  forced: new Set(),
   typingTimer: 0,
   /** Increases on every chat switch: answers for an older chat are dropped. */
   generation: 0,
   loading: false,
   reloadQueued: false,
   connected: true,
+  /** The view follows new messages while the reader is at the bottom. */
+  pinned: true,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -76,8 +83,10 @@ async function act(path, body) {
 
 function toast(text, alert = false) {
   els.toast.textContent = "";
+  const generation = state.generation;
   // A fresh text node, so screen readers announce the same text twice in a row too.
   requestAnimationFrame(() => {
+    if (generation !== state.generation) return; // the chat changed meanwhile
     els.toast.textContent = text;
     els.toast.classList.toggle("alert", alert);
     els.toast.classList.add("visible");
@@ -93,66 +102,61 @@ function personaOfChat(chatId) {
   return state.config.personas.filter((p) => p.chats.some((c) => c.id === chatId));
 }
 
+/** "New messages" mark: a dot for the eye, words for screen readers. */
+function unreadMark() {
+  const mark = el("span", "unread");
+  const dot = el("span", "unread-dot", "●");
+  dot.setAttribute("aria-hidden", "true");
+  mark.append(dot, el("span", "visually-hidden", " (nowe wiadomości)"));
+  return mark;
+}
+
+/** Builds the persona buttons once; later calls only update them, so keyboard focus stays put. */
 function renderPersonas() {
-  els.personas.replaceChildren(
-    ...state.config.personas.map((p) => {
-      const li = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "persona";
-      button.dataset.persona = p.key;
-      button.setAttribute("aria-pressed", String(p.key === state.persona?.key));
-      const avatar = document.createElement("span");
-      avatar.className = `avatar avatar-${p.key}`;
-      avatar.setAttribute("aria-hidden", "true");
-      avatar.textContent = p.firstName[0];
-      const text = document.createElement("span");
-      text.className = "persona-text";
-      const name = document.createElement("span");
-      name.className = "persona-name";
-      name.textContent = p.name;
-      const role = document.createElement("span");
-      role.className = "persona-role";
-      role.textContent = p.role;
-      const hint = document.createElement("span");
-      hint.className = "persona-hint";
-      hint.textContent = p.key === "oskar" && state.config.officerLink?.linked ? `${p.hint} Jako: ${state.config.officerLink.as}.` : p.hint;
-      text.append(name, role, hint);
-      const dot = document.createElement("span");
-      dot.className = "unread-dot";
-      dot.hidden = !p.chats.some((c) => state.unread.has(c.id));
-      dot.textContent = "●";
-      dot.setAttribute("aria-label", "nowe wiadomości");
-      button.append(avatar, text, dot);
-      button.addEventListener("click", () => selectChat(p.key, p.chats[0].id));
-      li.append(button);
-      return li;
-    }),
-  );
+  if (!els.personas.childElementCount) {
+    els.personas.replaceChildren(
+      ...state.config.personas.map((p) => {
+        const li = el("li");
+        const button = el("button", "persona");
+        button.type = "button";
+        button.dataset.persona = p.key;
+        const avatar = el("span", `avatar avatar-${p.key}`, p.firstName[0]);
+        avatar.setAttribute("aria-hidden", "true");
+        const text = el("span", "persona-text");
+        const name = el("span", "persona-name");
+        name.append(el("span", "", p.firstName), el("span", "persona-last", p.name.slice(p.firstName.length)));
+        const linked = p.key === "oskar" && state.config.officerLink?.linked ? ` Jako: ${state.config.officerLink.as}.` : "";
+        text.append(name, el("span", "persona-role", p.role), el("span", "persona-hint", p.hint + linked));
+        button.append(avatar, text, unreadMark());
+        button.addEventListener("click", () => selectChat(p.key, p.chats[0].id));
+        li.append(button);
+        return li;
+      }),
+    );
+  }
+  for (const button of els.personas.querySelectorAll(".persona")) {
+    const p = state.config.personas.find((x) => x.key === button.dataset.persona);
+    button.setAttribute("aria-pressed", String(p.key === state.persona?.key));
+    button.querySelector(".unread").hidden = !p.chats.some((c) => state.unread.has(c.id));
+  }
 }
 
 function renderChatTabs() {
   const chats = state.persona.chats;
+  const focused = els.chatTabs.contains(document.activeElement) ? document.activeElement.dataset.chat : undefined;
   els.chatTabs.hidden = chats.length < 2;
   els.chatTabs.replaceChildren(
     ...chats.map((c) => {
-      const button = document.createElement("button");
+      const button = el("button", "chat-tab", c.type === "private" ? "Czat z botem" : c.title);
       button.type = "button";
-      button.className = "chat-tab";
       button.dataset.chat = String(c.id);
       button.setAttribute("aria-pressed", String(c.id === state.chatId));
-      button.textContent = c.type === "private" ? "Czat z botem" : c.title;
-      if (state.unread.has(c.id) && c.id !== state.chatId) {
-        const dot = document.createElement("span");
-        dot.className = "unread-dot";
-        dot.textContent = " ●";
-        dot.setAttribute("aria-label", "nowe wiadomości");
-        button.append(dot);
-      }
+      if (state.unread.has(c.id) && c.id !== state.chatId) button.append(unreadMark());
       button.addEventListener("click", () => selectChat(state.persona.key, c.id));
       return button;
     }),
   );
+  if (focused) els.chatTabs.querySelector(`[data-chat="${focused}"]`)?.focus();
 }
 
 function selectChat(personaKey, chatId) {
@@ -168,11 +172,14 @@ function selectChat(personaKey, chatId) {
   renderChatTabs();
   if (changed) {
     state.generation++;
+    // A button's answer belongs to the chat where it was pressed.
+    clearTimeout(toast.timer);
+    els.toast.classList.remove("visible");
     state.rendered.clear();
     els.messages.querySelectorAll(".msg").forEach((el) => el.remove());
     state.keyboard = null;
     state.keyboardOpen = true;
-    stopEditing();
+    resetComposer();
     els.chatTitle.textContent = chat.type === "private" ? "Dzielnicowy" : chat.title;
     els.messages.setAttribute("aria-label", `Wiadomości: ${chat.type === "private" ? "czat z botem Dzielnicowy" : chat.title}, jako ${persona.firstName}`);
   }
@@ -191,7 +198,11 @@ async function loadChat(scrollToEnd = false) {
   const generation = state.generation;
   try {
     const data = await api(`/api/chat?persona=${encodeURIComponent(state.persona.key)}&chat=${state.chatId}`);
-    if (generation === state.generation) renderChat(data, scrollToEnd);
+    if (generation !== state.generation) return;
+    // Opening a chat draws its whole history: screen readers should announce new messages, not that.
+    if (scrollToEnd) els.messages.setAttribute("aria-live", "off");
+    renderChat(data, scrollToEnd);
+    if (scrollToEnd) setTimeout(() => els.messages.setAttribute("aria-live", "polite"), 100);
   } catch (error) {
     toast(`Nie udało się wczytać czatu: ${error.message}`, true);
   } finally {
@@ -204,9 +215,6 @@ async function loadChat(scrollToEnd = false) {
 }
 
 function renderChat(data, scrollToEnd) {
-  const box = els.messages;
-  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-  const before = box.querySelectorAll(".msg").length;
   const seen = new Set();
   let prev = els.emptyHint;
   let ownNew = false;
@@ -231,14 +239,39 @@ function renderChat(data, scrollToEnd) {
     }
   }
   els.emptyHint.hidden = data.messages.length > 0;
-  const after = box.querySelectorAll(".msg").length;
-  if (scrollToEnd || ownNew || (nearBottom && after >= before)) box.scrollTop = box.scrollHeight;
-
+  // A bot question sent with force_reply opens a reply to it, as Telegram's apps do.
+  const last = data.messages.at(-1);
+  if (last?.forceReply && !last.out && !state.forced.has(`${state.chatId}:${last.id}`)) {
+    state.forced.add(`${state.chatId}:${last.id}`);
+    startReply(last, last.forceReply.placeholder);
+  }
   setTyping(data.typing);
   state.commands = data.commands;
   els.commandsButton.hidden = data.commands.length === 0;
   renderKeyboard(data.replyKeyboard);
+  // Last, once the bot's keyboard has taken its room: the end of the chat stays in view.
+  if (scrollToEnd || ownNew) state.pinned = true;
+  if (state.pinned) scrollToBottom();
 }
+
+function scrollToBottom() {
+  els.messages.scrollTop = els.messages.scrollHeight;
+}
+
+/** The message list's height as last seen: its changes are layout, not the reader scrolling. */
+let boxHeight = 0;
+els.messages.addEventListener("scroll", () => {
+  const box = els.messages;
+  // The bot's keyboard opening shrinks the list, and the browser reports that as a scroll before
+  // the ResizeObserver below runs: only the reader's own scrolling may unpin the view.
+  if (box.clientHeight !== boxHeight) return;
+  state.pinned = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
+});
+// Pictures loading and the bot's keyboard opening change the height: stay at the end if there.
+new ResizeObserver(() => {
+  boxHeight = els.messages.clientHeight;
+  if (state.pinned) scrollToBottom();
+}).observe(els.messages);
 
 function setTyping(typing) {
   clearTimeout(state.typingTimer);
@@ -299,7 +332,9 @@ function renderMessage(m, chat) {
     const img = el("img");
     img.src = link.href;
     img.alt = m.text ? `Zdjęcie: ${m.text}` : "Zdjęcie";
-    img.loading = "lazy";
+    // The box has its final size before the picture arrives, so the chat does not jump.
+    img.style.aspectRatio = `${m.photo.width} / ${m.photo.height}`;
+    img.addEventListener("load", () => state.pinned && scrollToBottom());
     link.append(img);
     bubble.append(link);
   }
@@ -335,12 +370,19 @@ function renderMessage(m, chat) {
   const t = el("time", "", time(m.date));
   t.dateTime = new Date(m.date * 1000).toISOString();
   meta.append(t);
+  const reply = el("button", "msg-action", "↩");
+  reply.type = "button";
+  reply.title = "Odpowiedz";
+  reply.setAttribute("aria-label", `Odpowiedz na wiadomość od ${who}`);
+  reply.addEventListener("click", () => startReply(m));
+  meta.append(" ", reply);
   if (m.out && m.text !== undefined && !m.photo && !m.document) {
-    const edit = el("button", "edit-own", "✎");
+    const edit = el("button", "msg-action", "✎");
     edit.type = "button";
+    edit.title = "Edytuj";
     edit.setAttribute("aria-label", "Edytuj tę wiadomość");
     edit.addEventListener("click", () => startEditing(m));
-    meta.append(" ", edit);
+    meta.append(edit);
   }
   bubble.append(meta);
   article.append(bubble);
@@ -384,8 +426,10 @@ function renderInlineKeyboard(m) {
 async function pressInline(button, messageId, data) {
   if (button.getAttribute("aria-busy") === "true") return;
   button.setAttribute("aria-busy", "true");
+  const generation = state.generation;
   const answer = await act("/api/press", { messageId, data });
   button.removeAttribute("aria-busy");
+  if (generation !== state.generation) return; // answered after the reader left the chat
   if (answer?.text) toast(answer.text, answer.showAlert);
   if (answer?.url) window.open(answer.url, "_blank", "noopener");
 }
@@ -397,7 +441,7 @@ function renderKeyboard(keyboard) {
   const previous = state.keyboard;
   state.keyboard = keyboard;
   if (keyboard && previous?.messageId !== keyboard.messageId) state.keyboardOpen = true;
-  els.input.placeholder = keyboard?.placeholder || "Wiadomość";
+  if (state.replyTo === null) els.input.placeholder = keyboard?.placeholder || "Wiadomość";
   els.keyboardToggle.hidden = !keyboard;
   const open = Boolean(keyboard) && state.keyboardOpen;
   els.keyboardToggle.setAttribute("aria-expanded", String(open));
@@ -439,16 +483,42 @@ function pressReplyButton(button) {
   void act("/api/send", { text: button.text });
 }
 
+function showBanner(label, detail) {
+  const strong = el("strong", "", label);
+  els.composeBannerText.replaceChildren(strong, ` ${detail}`);
+  els.composeBanner.hidden = false;
+  els.composeCancel.setAttribute("aria-label", state.editing !== null ? "Anuluj edycję" : "Anuluj odpowiedź");
+}
+
 function startEditing(message) {
+  resetComposer();
   state.editing = message.id;
-  els.editBanner.hidden = false;
+  showBanner("Edycja:", message.text);
   els.input.value = message.text;
   els.input.focus();
 }
 
-function stopEditing() {
+function startReply(message, placeholder) {
+  resetComposer();
+  const preview = message.text ?? (message.photo ? "Zdjęcie" : message.document ? message.document.fileName : message.location ? "Lokalizacja" : "…");
+  state.replyTo = message.id;
+  showBanner(`Odpowiedź do: ${message.out ? "siebie" : message.sender.name}`, preview.length > 90 ? `${preview.slice(0, 87)}…` : preview);
+  if (placeholder) els.input.placeholder = placeholder;
+  els.input.focus();
+}
+
+function resetComposer() {
   state.editing = null;
-  els.editBanner.hidden = true;
+  state.replyTo = null;
+  els.composeBanner.hidden = true;
+  els.input.placeholder = state.keyboard?.placeholder || "Wiadomość";
+}
+
+/** What goes with the next message: the reply it is, if any. Clears the reply mode. */
+function takeReply() {
+  const replyTo = state.replyTo;
+  if (replyTo !== null) resetComposer();
+  return replyTo !== null ? { replyTo } : {};
 }
 
 els.composer.addEventListener("submit", (event) => {
@@ -458,16 +528,22 @@ els.composer.addEventListener("submit", (event) => {
   els.input.value = "";
   if (state.editing !== null) {
     const messageId = state.editing;
-    stopEditing();
+    resetComposer();
     void act("/api/edit", { messageId, text });
   } else {
-    void act("/api/send", { text });
+    void act("/api/send", { text, ...takeReply() });
   }
 });
-els.editCancel.addEventListener("click", () => {
-  stopEditing();
-  els.input.value = "";
+els.composeCancel.addEventListener("click", () => {
+  if (state.editing !== null) els.input.value = "";
+  resetComposer();
   els.input.focus();
+});
+els.input.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && !els.composeBanner.hidden) {
+    event.preventDefault();
+    els.composeCancel.click();
+  }
 });
 els.keyboardToggle.addEventListener("click", () => {
   state.keyboardOpen = !state.keyboardOpen;
@@ -489,8 +565,8 @@ els.attach.addEventListener("change", async () => {
   // The text typed so far goes along as the caption, as in Telegram's attach dialog.
   const caption = els.input.value.trim();
   els.input.value = "";
-  if (PHOTO_TYPES.has(file.type)) await act("/api/photo", { data, caption });
-  else await act("/api/document", { data, caption, fileName: file.name, mimeType: file.type });
+  if (PHOTO_TYPES.has(file.type)) await act("/api/photo", { data, caption, ...takeReply() });
+  else await act("/api/document", { data, caption, fileName: file.name, mimeType: file.type, ...takeReply() });
 });
 
 els.commandsButton.addEventListener("click", () => {
@@ -533,7 +609,9 @@ function buildMap(serviceArea) {
   els.map.append(area, map.crosshair);
   map.labels = els.map.querySelector(".district-labels");
   map.point = { lat: (s + n) / 2, lon: (w + e) / 2 };
-  [map.cx, map.cy] = [width / 2, height / 2];
+  // Open on the service area (the city), where the small districts are; − shows the whole county.
+  map.zoom = Math.max(1, Math.min(width / (x2 - x1), height / (y2 - y1)) * 0.92);
+  [map.cx, map.cy] = [(x1 + x2) / 2, (y1 + y2) / 2];
   updateMap();
 }
 
@@ -566,7 +644,7 @@ function openMap() {
 
 function sendPoint(point) {
   els.mapDialog.close();
-  void act("/api/location", { lat: Number(point.lat.toFixed(6)), lon: Number(point.lon.toFixed(6)) });
+  void act("/api/location", { lat: Number(point.lat.toFixed(6)), lon: Number(point.lon.toFixed(6)), ...takeReply() });
   els.input.focus();
 }
 

@@ -105,7 +105,7 @@ export async function newMeetingConversation(conversation: Conversation<BotConte
   }
   const areaNames = ctx.deps.districts.all().filter((d) => districtNumbers.includes(d.number)).map((d) => `${d.number} ${d.name}`);
   await ctx.reply(`${t("meetings.new.preview")}\n\n${renderMeeting(t, ctx.locale, { id: 0, ...input, agenda: input.agenda ?? null, areaNames })}`, {
-    reply_markup: new InlineKeyboard().text(t("meetings.new.publish"), "nm:publish").row().text(t("report.summary.cancel"), "nm:cancel"),
+    reply_markup: new InlineKeyboard().text(t("meetings.new.publish"), "nm:publish").row().text(t("meetings.new.cancel"), "nm:cancel"),
   });
   const decision = await conversation.waitForCallbackQuery(["nm:publish", "nm:cancel"], {
     otherwise: (o) => (o.callbackQuery ? o.answerCallbackQuery({ text: t("form.closed") }) : o.reply(t("report.useButtons"))),
