@@ -4,6 +4,13 @@
 import { InputFile } from "grammy";
 import type { Db } from "../db/client.js";
 import { sqliteDate } from "../db/hotPath.js";
+import type { Prisma } from "../generated/prisma/client.js";
+
+/**
+ * The client, or a transaction's: enqueueing inside the transaction that makes the change the messages
+ * announce (a meeting created, a status changed) means both happen or neither does.
+ */
+export type DbOrTx = Db | Prisma.TransactionClient;
 
 export const MESSAGE_METHODS = [
   "sendMessage",
@@ -46,34 +53,41 @@ export interface BatchProgress {
 }
 
 const METHODS = new Set<string>(MESSAGE_METHODS);
-const COLUMNS = 8;
-// 8 bound values a row; SQLite allows 32,766 per statement, and fewer, larger statements are cheaper.
-const ROWS_PER_STATEMENT = 1000;
+const ROWS_PER_STATEMENT = 2000;
 
-/** Inserts the messages that are not queued yet (by dedupeKey) and returns how many were new. */
-export async function enqueue(db: Db, items: OutgoingMessage[], opts: { now?: Date } = {}): Promise<number> {
+// Rows travel as one JSON array per statement, unpacked by SQLite's json_each: Prisma's cost grows with
+// the number of bound values, and this measured twice as fast as multi-row VALUES with 8 values a row
+// (10,000 rows: ~350 ms against ~600-900 ms). `->` keeps the payload as (minified) JSON text.
+const INSERT = `
+  INSERT OR IGNORE INTO "Delivery" ("dedupeKey", "chatId", "userId", "kind", "batchKey", "payload", "notBefore", "createdAt")
+  SELECT value ->> 'k', CAST(value ->> 'c' AS INTEGER), value ->> 'u', value ->> 't', value ->> 'b', value -> 'p', value ->> 'n', ?
+  FROM json_each(?)`;
+
+/**
+ * Inserts the messages that are not queued yet (by dedupeKey) and returns how many were new.
+ * Call the worker's wake() afterwards (after the commit, when given a transaction).
+ */
+export async function enqueue(db: DbOrTx, items: OutgoingMessage[], opts: { now?: Date } = {}): Promise<number> {
   if (items.length === 0) return 0;
   const now = sqliteDate(opts.now ?? new Date());
   const rows = items.map((item) => row(item, now));
-  const statements = [];
+  const chunks: string[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
-    statements.push(
-      db.$executeRawUnsafe(
-        `INSERT OR IGNORE INTO "Delivery" ("dedupeKey", "chatId", "userId", "kind", "batchKey", "payload", "notBefore", "createdAt")
-         VALUES ${chunk.map(() => PLACEHOLDERS).join(", ")}`,
-        ...chunk.flat(),
-      ),
-    );
+    chunks.push(`[${rows.slice(start, start + ROWS_PER_STATEMENT).join(",")}]`);
+  }
+  if (!("$transaction" in db)) {
+    // Already inside the caller's transaction.
+    let inserted = 0;
+    for (const chunk of chunks) inserted += await db.$executeRawUnsafe(INSERT, now, chunk);
+    return inserted;
   }
   // One transaction: a broadcast is queued entirely or not at all.
-  const inserted = await db.$transaction(statements);
+  const inserted = await db.$transaction(chunks.map((chunk) => db.$executeRawUnsafe(INSERT, now, chunk)));
   return inserted.reduce((sum, n) => sum + n, 0);
 }
 
-const PLACEHOLDERS = `(${Array.from({ length: COLUMNS }, () => "?").join(", ")})`;
-
-function row(item: OutgoingMessage, now: string): unknown[] {
+/** One row as JSON for the INSERT above. */
+function row(item: OutgoingMessage, now: string): string {
   const { method, ...params } = item.message;
   if (!METHODS.has(method)) throw new Error(`enqueue: unsupported method ${String(method)} (${item.dedupeKey})`);
   if (!item.dedupeKey) throw new Error("enqueue: empty dedupeKey");
@@ -86,24 +100,23 @@ function row(item: OutgoingMessage, now: string): unknown[] {
   if (params.chat_id === undefined && params.inline_message_id === undefined) {
     params.chat_id = Number.isSafeInteger(Number(chatId)) ? Number(chatId) : String(chatId);
   }
-  return [
-    item.dedupeKey,
-    chatId,
-    item.userId ?? null,
-    item.kind,
-    item.batchKey ?? null,
-    serialize({ method, ...params }, item.dedupeKey),
-    item.notBefore ? sqliteDate(item.notBefore) : now,
-    now,
-  ];
-}
-
-function serialize(message: Record<string, unknown>, dedupeKey: string): string {
-  return JSON.stringify(message, (_key, value: unknown) => {
-    if (value instanceof InputFile) throw new Error(`enqueue: an InputFile cannot be queued; upload it first and use its file_id (${dedupeKey})`);
-    if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
-    return value;
-  });
+  return JSON.stringify(
+    {
+      k: item.dedupeKey,
+      // As a string: CAST keeps every 64-bit id exact.
+      c: String(chatId),
+      u: item.userId ?? null,
+      t: item.kind,
+      b: item.batchKey ?? null,
+      p: { method, ...params },
+      n: item.notBefore ? sqliteDate(item.notBefore) : now,
+    },
+    (_key, value: unknown) => {
+      if (value instanceof InputFile) throw new Error(`enqueue: an InputFile cannot be queued; upload it first and use its file_id (${item.dedupeKey})`);
+      if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
+      return value;
+    },
+  );
 }
 
 export interface CancelFilter {
@@ -117,7 +130,7 @@ export interface CancelFilter {
  * Pending rows matching every given field become "cancelled" (e.g. a resident unsubscribed: nothing more
  * goes to them). A row already being sent (at most the worker's concurrency) still goes. Returns the count.
  */
-export async function cancel(db: Db, where: CancelFilter): Promise<number> {
+export async function cancel(db: DbOrTx, where: CancelFilter): Promise<number> {
   if (where.batchKey === undefined && where.userId === undefined && where.chatId === undefined) {
     // Cancelling everything is never what a caller meant.
     throw new Error("cancel: give a batchKey, userId or chatId");

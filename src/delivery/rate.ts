@@ -16,31 +16,35 @@ export class SlidingWindow {
     readonly windowMs: number,
   ) {}
 
-  /** 0 if a send may start at `now`; otherwise ms until one may (Infinity: only an answer frees a place). */
-  waitMs(now: number): number {
+  /**
+   * 0 if a send of `weight` messages (a media group counts each item) may start at `now`; otherwise ms
+   * until it may (Infinity: only an answer can free enough places).
+   */
+  waitMs(now: number, weight = 1): number {
     if (this.limit === Infinity) return 0;
     this.prune(now);
+    const need = Math.min(weight, this.limit);
     const used = this.answered.length - this.head + this.inFlight;
-    if (used < this.limit) return 0;
-    // used - limit + 1 answered sends must age out; they are the oldest ones.
-    const index = this.head + (used - this.limit);
+    if (used + need <= this.limit) return 0;
+    // The oldest (used + need - limit) answered sends must age out first.
+    const index = this.head + (used + need - this.limit) - 1;
     if (index >= this.answered.length) return Infinity;
     return Math.max(this.answered[index]! + this.windowMs - now, 0.001);
   }
 
-  begin(): void {
-    this.inFlight++;
+  begin(weight = 1): void {
+    this.inFlight += weight;
   }
 
   /** The send got an answer (any answer: a refused call still reached Telegram). `now` must not go back. */
-  end(now: number): void {
-    this.inFlight--;
-    if (this.limit !== Infinity) this.answered.push(now);
+  end(now: number, weight = 1): void {
+    this.inFlight -= weight;
+    if (this.limit !== Infinity) for (let i = 0; i < weight; i++) this.answered.push(now);
   }
 
   /** The send never left (its row could not be claimed). */
-  abort(): void {
-    this.inFlight--;
+  abort(weight = 1): void {
+    this.inFlight -= weight;
   }
 
   private prune(now: number): void {
@@ -50,6 +54,50 @@ export class SlidingWindow {
     if (this.head > 1024 && this.head * 2 > this.answered.length) {
       this.answered = this.answered.slice(this.head);
       this.head = 0;
+    }
+  }
+}
+
+/**
+ * Spreads sends out: `perSecond` tokens a second, at most `burst` saved up. Without it the window above
+ * lets a whole second's quota go in one burst of a few milliseconds, then nothing; Telegram's flood
+ * control is not documented to tolerate that, and an even pace costs nothing.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt = -Infinity;
+
+  constructor(
+    readonly perSecond: number,
+    readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  waitMs(now: number, weight = 1): number {
+    if (this.perSecond === Infinity) return 0;
+    this.refill(now);
+    const need = Math.min(weight, this.burst);
+    return this.tokens >= need ? 0 : ((need - this.tokens) * 1000) / this.perSecond;
+  }
+
+  /** May go into debt (a media group heavier than the burst): later sends wait it off. */
+  take(now: number, weight = 1): void {
+    if (this.perSecond === Infinity) return;
+    this.refill(now);
+    this.tokens -= weight;
+  }
+
+  /** The send never left. */
+  refund(weight = 1): void {
+    if (this.perSecond === Infinity) return;
+    this.tokens = Math.min(this.burst, this.tokens + weight);
+  }
+
+  private refill(now: number): void {
+    if (now > this.updatedAt) {
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) * this.perSecond) / 1000);
+      this.updatedAt = now;
     }
   }
 }
@@ -80,11 +128,12 @@ export class ChatPacer {
     else this.chats.set(chatKey, { busy: true, freeAt: 0 });
   }
 
-  end(chatKey: string, now: number): void {
+  /** `weight`: messages the send made (a media group's items), each worth one interval. */
+  end(chatKey: string, now: number, weight = 1): void {
     const slot = this.chats.get(chatKey);
     if (!slot) return;
     slot.busy = false;
-    slot.freeAt = now + this.intervalMs(chatKey);
+    slot.freeAt = now + this.intervalMs(chatKey) * weight;
   }
 
   /** The send never left: the chat is as free as before. */

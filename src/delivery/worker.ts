@@ -5,13 +5,14 @@
 // A row is claimed only when a send slot is free, and its slot is freed only once its outcome is
 // committed, so at most `concurrency` rows are ever "sending". After a crash those rows go back to
 // pending and are sent again: they are the only messages anyone can receive twice.
+// One worker per database: a second one would take the first one's "sending" rows for crash leftovers.
 import type { Api } from "grammy";
 import type { Db } from "../db/client.js";
 import { sqliteDate } from "../db/hotPath.js";
 import type { Logger } from "../logger.js";
 import { backoffMs, classify, type Verdict } from "./errors.js";
 import { MESSAGE_METHODS } from "./outbox.js";
-import { ChatPacer, SlidingWindow } from "./rate.js";
+import { ChatPacer, SlidingWindow, TokenBucket } from "./rate.js";
 
 export interface DeliveryEvent {
   id: number;
@@ -61,7 +62,7 @@ export interface DeliveryWorkerOptions {
   onProgress?: (event: DeliveryEvent) => void | Promise<void>;
   /**
    * A chat refused delivery (403, chat not found). The worker has already set User.blocked in the
-   * database; use this to update caches (e.g. UserDirectory.markBlocked).
+   * database; use this to update caches (e.g. UserDirectory.forget).
    */
   onUnreachable?: (chatId: bigint) => void | Promise<void>;
 }
@@ -74,7 +75,12 @@ interface Row {
   userId: number | null;
   kind: string;
   batchKey: string | null;
-  payload: string;
+  method: string;
+  params: Record<string, unknown>;
+  /** Messages the call makes, for pacing: a media group's items each count. */
+  weight: number;
+  /** Why the stored payload cannot be sent, if it cannot. */
+  invalid?: string;
   /** Including the current call once claimed. */
   attempts: number;
 }
@@ -102,6 +108,11 @@ interface Drain {
 const SAFETY_MS = 5;
 /** While there is work, look for newly due rows this often: a chat's next message shows up after its 1 s gap. */
 const ACTIVE_REFILL_MS = 1000;
+/**
+ * …unless the batch in hand already holds this much sending at the cap: reading the heads of a 10,000-row
+ * backlog takes 10-20 ms, during which nothing is dispatched, so it is not done every second for nothing.
+ */
+const BUSY_REFILL_MS = 5000;
 /** After a 401 (token revoked), wait this long before trying again. */
 const HALT_MS = 60_000;
 const FLUSH_CHUNK = 400;
@@ -132,6 +143,7 @@ export class DeliveryWorker {
   private readonly batchSize: number;
   private readonly hooks: Pick<DeliveryWorkerOptions, "onSent" | "onProgress" | "onUnreachable">;
   private readonly window: SlidingWindow;
+  private readonly pace: TokenBucket;
   private readonly chats: ChatPacer;
 
   /** Due rows from the last query, in id order; taken ones become undefined. */
@@ -148,7 +160,7 @@ export class DeliveryWorker {
   /** Claimed rows whose outcome is not committed yet (≤ concurrency). */
   private slots = 0;
   private readonly sends = new Set<Promise<void>>();
-  private sentQueue: { row: Row; at: string; result: unknown; method: string }[] = [];
+  private sentQueue: { row: Row; at: string; result: unknown }[] = [];
   private flushing: Promise<void> | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -170,7 +182,13 @@ export class DeliveryWorker {
     this.batchSize = opts.batchSize ?? 500;
     this.hooks = { onSent: opts.onSent, onProgress: opts.onProgress, onUnreachable: opts.onUnreachable };
     const perSecond = opts.perSecond ?? 25;
+    for (const [name, value] of Object.entries({ perSecond, perChatPerSecond: opts.perChatPerSecond, perGroupPerMinute: opts.perGroupPerMinute })) {
+      if (value !== undefined && !(value > 0)) throw new Error(`DeliveryWorker: ${name} must be positive (Infinity lifts the cap)`);
+    }
+    // The window is the guarantee (never more than perSecond in any second as Telegram sees it); the
+    // bucket spreads the sends evenly, with a small burst so that batches still form at high caps.
     this.window = new SlidingWindow(perSecond, 1000 + SAFETY_MS);
+    this.pace = new TokenBucket(perSecond, Math.max(1, Math.ceil(perSecond / 10)));
     const gap = (perUnit: number, unitMs: number) => (Number.isFinite(perUnit) ? unitMs / perUnit + SAFETY_MS : 0);
     const chatGap = gap(opts.perChatPerSecond ?? 1, 1000);
     const groupGap = Math.max(chatGap, gap(opts.perGroupPerMinute ?? 20, 60_000));
@@ -237,7 +255,7 @@ export class DeliveryWorker {
   private async recover(): Promise<void> {
     const n = await this.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'pending' WHERE "status" = 'sending'`);
     if (n > 0) this.log.warn({ rows: n }, "rows left 'sending' by an unclean stop are pending again; these few may arrive twice");
-    this.log.info("delivery worker started");
+    this.log.info({ perSecond: this.window.limit, concurrency: this.concurrency }, "delivery worker started");
   }
 
   private async step(): Promise<void> {
@@ -247,18 +265,14 @@ export class DeliveryWorker {
       this.refillNow = true;
       return;
     }
-    if (this.refillNow || now >= this.refillAt || (this.moreDue && this.remaining() === 0)) {
+    if (this.refillNow || now >= this.refillAt || (this.moreDue && this.left === 0)) {
       await this.refill();
       now = mono();
     }
     let wait = await this.dispatch(now);
-    if (this.moreDue && this.remaining() === 0 && this.slots < this.concurrency) wait = 0;
-    if (this.drains.length && this.slots === 0 && this.remaining() === 0) await this.settleDrains();
+    if (this.moreDue && this.left === 0 && this.slots < this.concurrency) wait = 0;
+    if (this.drains.length && this.slots === 0 && this.left === 0) await this.settleDrains();
     await this.sleep(Math.min(wait, this.refillAt - mono()));
-  }
-
-  private remaining(): number {
-    return this.left;
   }
 
   private async refill(): Promise<void> {
@@ -271,7 +285,9 @@ export class DeliveryWorker {
     this.scanFrom = 0;
     this.left = rows.length;
     this.moreDue = rows.length === limit;
-    let next = now + (rows.length > 0 || this.slots > 0 ? Math.min(this.pollMs, ACTIVE_REFILL_MS) : this.pollMs);
+    const busy = (rows.length / this.window.limit) * 1000 > BUSY_REFILL_MS;
+    const active = rows.length > 0 || this.slots > 0;
+    let next = now + (!active ? this.pollMs : busy ? BUSY_REFILL_MS : Math.min(this.pollMs, ACTIVE_REFILL_MS));
     if (rows.length === 0) {
       // Nothing due: sleep until the next scheduled row (a retry, a reminder) if that comes before the poll.
       const [first] = await this.db.$queryRawUnsafe<{ at: string | Date | null }[]>(
@@ -291,7 +307,7 @@ export class DeliveryWorker {
     for (let i = this.scanFrom; i < this.buffer.length && picks.length < free; i++) {
       const row = this.buffer[i];
       if (!row) continue;
-      const overall = this.window.waitMs(now);
+      const overall = Math.max(this.window.waitMs(now, row.weight), this.pace.waitMs(now, row.weight));
       if (overall > 0) {
         wait = overall;
         break;
@@ -304,7 +320,8 @@ export class DeliveryWorker {
       }
       this.buffer[i] = undefined;
       this.left--;
-      this.window.begin();
+      this.window.begin(row.weight);
+      this.pace.take(now, row.weight);
       this.chats.begin(row.chatKey);
       picks.push(row);
     }
@@ -330,9 +347,10 @@ export class DeliveryWorker {
     for (const row of picks) {
       if (!claimed.has(row.id)) continue;
       row.attempts++;
-      const send = this.send(row);
+      const send = this.send(row)
+        .catch((error: unknown) => this.log.error({ err: this.describe(error), delivery: row.id }, "delivery send crashed"))
+        .finally(() => this.sends.delete(send));
       this.sends.add(send);
-      void send.finally(() => this.sends.delete(send));
     }
     return 0;
   }
@@ -340,7 +358,8 @@ export class DeliveryWorker {
   /** Undoes picks that were not sent. */
   private release(rows: Row[]): void {
     for (const row of rows) {
-      this.window.abort();
+      this.window.abort(row.weight);
+      this.pace.refund(row.weight);
       this.chats.abort(row.chatKey);
       this.slots--;
     }
@@ -350,43 +369,42 @@ export class DeliveryWorker {
   // One send
 
   private async send(row: Row): Promise<void> {
-    let method = "?";
-    let params: Record<string, unknown>;
-    try {
-      const parsed = JSON.parse(row.payload) as Record<string, unknown>;
-      ({ method: method = "?", ...params } = parsed as { method?: string });
-      if (!METHODS.has(method)) throw new Error(`unsupported method ${method}`);
-    } catch (error) {
-      // Nothing left: undo the pacing and settle the row as failed.
-      this.window.abort();
+    const { method } = row;
+    if (row.invalid) {
+      // Nothing goes out: undo the pacing and settle the row as failed.
+      this.window.abort(row.weight);
+      this.pace.refund(row.weight);
       this.chats.abort(row.chatKey);
-      await this.settle(row, method, { kind: "failed", error: `invalid payload: ${(error as Error).message}` });
+      await this.settle(row, method, { kind: "failed", error: row.invalid });
       return;
     }
     let result: unknown;
     try {
       const call = (this.api.raw as unknown as Record<string, RawCall>)[method]!;
-      result = await call(params, AbortSignal.timeout(this.requestTimeoutMs));
+      result = await call(row.params, AbortSignal.timeout(this.requestTimeoutMs));
     } catch (error) {
       this.answered(row);
       await this.settle(row, method, classify(error));
       return;
     }
     this.answered(row);
-    this.queueSent(row, method, result);
+    this.queueSent(row, result);
   }
 
   private answered(row: Row): void {
     const at = mono();
-    this.window.end(at);
-    this.chats.end(row.chatKey, at);
+    this.window.end(at, row.weight);
+    this.chats.end(row.chatKey, at, row.weight);
     this.kick();
   }
 
-  private queueSent(row: Row, method: string, result: unknown): void {
-    this.sentQueue.push({ row, method, result, at: sqliteDate(this.now()) });
-    // Group commit: answers that arrive while a write runs go together in the next one.
-    this.flushing ??= this.flushSent().finally(() => (this.flushing = undefined));
+  private queueSent(row: Row, result: unknown): void {
+    this.sentQueue.push({ row, result, at: sqliteDate(this.now()) });
+    // Group commit: answers that arrive in the same turn of the event loop, or while a write runs, are
+    // written together (a statement costs far more than a row).
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.flushSent())
+      .finally(() => (this.flushing = undefined));
   }
 
   private async flushSent(): Promise<void> {
@@ -402,16 +420,17 @@ export class DeliveryWorker {
       } catch (error) {
         // These messages went out: keep their slots and write again, or a restart would send them twice.
         failures++;
-        this.log.error({ err: this.describe(error), rows: batch.length }, "could not record sent deliveries; retrying");
         if (this.running || failures < 3) {
+          this.log.error({ err: this.describe(error), rows: batch.length }, "could not record sent deliveries; retrying");
           this.sentQueue.unshift(...batch);
           await delay(Math.min(this.pollMs, 1000));
           continue;
         }
+        this.log.error({ err: this.describe(error), rows: batch.length }, "stopping without recording sent deliveries: they will go again at the next start");
       }
       this.slots -= batch.length;
       this.kick();
-      for (const s of batch) this.emit(this.event(s.row, s.method, "sent", { result: s.result }));
+      for (const s of batch) this.emit(this.event(s.row, "sent", { result: s.result }));
     }
   }
 
@@ -423,7 +442,7 @@ export class DeliveryWorker {
     let write: () => Promise<unknown>;
     switch (verdict.kind) {
       case "done":
-        this.queueSent(row, method, true);
+        this.queueSent(row, true);
         return;
       case "flood":
       case "halt": {
@@ -452,6 +471,7 @@ export class DeliveryWorker {
         }
         const waitMs = backoffMs(row.attempts, this.backoffBaseMs, this.maxBackoffMs);
         this.log.info({ ...fields, retryInMs: waitMs }, "delivery failed; will retry");
+        this.refillAt = Math.min(this.refillAt, mono() + waitMs);
         status = "retrying";
         write = () =>
           this.db.$executeRawUnsafe(
@@ -474,7 +494,7 @@ export class DeliveryWorker {
         break;
     }
     await this.commit(row, write);
-    this.emit(this.event(row, method, status, { error }));
+    this.emit(this.event(row, status, { error }));
     if (verdict.kind === "unreachable" && this.hooks.onUnreachable) {
       this.callHook(() => this.hooks.onUnreachable!(row.chatId));
     }
@@ -537,7 +557,7 @@ export class DeliveryWorker {
     });
   }
 
-  private event(row: Row, method: string, status: DeliveryEvent["status"], extra: { error?: string; result?: unknown }): DeliveryEvent {
+  private event(row: Row, status: DeliveryEvent["status"], extra: { error?: string; result?: unknown }): DeliveryEvent {
     return {
       id: row.id,
       dedupeKey: row.dedupeKey,
@@ -545,7 +565,7 @@ export class DeliveryWorker {
       userId: row.userId,
       kind: row.kind,
       batchKey: row.batchKey,
-      method,
+      method: row.method,
       status,
       attempts: row.attempts,
       ...extra,
@@ -602,6 +622,16 @@ export class DeliveryWorker {
 
 function toRow(raw: RawRow): Row {
   const chatId = BigInt(raw.chatId);
+  let method = "?";
+  let params: Record<string, unknown> = {};
+  let invalid: string | undefined;
+  try {
+    ({ method = "?", ...params } = JSON.parse(raw.payload) as { method?: string });
+    if (!METHODS.has(method)) invalid = `invalid payload: unsupported method ${method}`;
+  } catch (error) {
+    invalid = `invalid payload: ${(error as Error).message}`;
+  }
+  const media = params.media;
   return {
     id: Number(raw.id),
     dedupeKey: raw.dedupeKey,
@@ -610,7 +640,10 @@ function toRow(raw: RawRow): Row {
     userId: raw.userId === null ? null : Number(raw.userId),
     kind: raw.kind,
     batchKey: raw.batchKey,
-    payload: raw.payload,
+    method,
+    params,
+    weight: method === "sendMediaGroup" && Array.isArray(media) ? Math.max(media.length, 1) : 1,
+    ...(invalid ? { invalid } : {}),
     attempts: Number(raw.attempts),
   };
 }

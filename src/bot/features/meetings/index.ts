@@ -124,7 +124,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   // ---- subscriptions
   const done = async (ctx: BotContext, created: boolean, what: string) => {
     await ctx.answerCallbackQuery({ text: ctx.t(created ? "meetings.sub.done" : "meetings.sub.already", { what }) });
-    if (created) await ctx.reply(ctx.t("meetings.sub.doneLong", { what }), { reply_markup: mainMenu(ctx.t) });
+    if (created) await ctx.reply(ctx.t("meetings.sub.doneLong", { what: escapeHtml(what) }), { reply_markup: mainMenu(ctx.t) });
   };
   privateChat.callbackQuery("sub:all", async (ctx) => {
     if (!ctx.user) return;

@@ -7,6 +7,7 @@ import { resolveLocale } from "../../../i18n/index.js";
 import { createMeeting, publishMeeting } from "../../../services/meetings.js";
 import { isCoordinator, loadActor } from "../../../services/moderation.js";
 import type { BotContext, ConversationContext } from "../../context.js";
+import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
 import { meetingKeyboard, progressText, renderMeeting } from "./render.js";
 
@@ -100,7 +101,7 @@ export async function newMeetingConversation(conversation: Conversation<BotConte
   };
   const issues = validateMeetingInput(input, { now: new Date(now) });
   if (issues.length) {
-    await ctx.reply(t("meetings.new.invalid", { problems: issues.map((i) => i.message).join("; ") }), { reply_markup: mainMenu(t) });
+    await ctx.reply(t("meetings.new.invalid", { problems: escapeHtml(issues.map((i) => i.message).join("; ")) }), { reply_markup: mainMenu(t) });
     return;
   }
   const areaNames = ctx.deps.districts.all().filter((d) => districtNumbers.includes(d.number)).map((d) => `${d.number} ${d.name}`);
