@@ -5,7 +5,7 @@ import { Notifier, recordSent } from "./bot/notifier.js";
 import { outboxTransformers } from "./bot/api.js";
 import { startScheduler, type Scheduler } from "./bot/scheduler.js";
 import type { Config } from "./config.js";
-import { createBot, registerCommands, type AppBot } from "./bot/createBot.js";
+import { createBot, registerCommands, registerGroupCommands, type AppBot } from "./bot/createBot.js";
 import type { BotDeps } from "./bot/context.js";
 import { openDb } from "./db/client.js";
 import { HotPath } from "./db/hotPath.js";
@@ -74,6 +74,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const bot = createBot(config, deps);
   await bot.init();
   await registerCommands(bot.api, deps);
+  if (config.MODERATION_CHAT_ID) await registerGroupCommands(bot.api, deps, config.MODERATION_CHAT_ID);
 
   // The one way out for everything the bot sends on its own: the outbox worker, fed by the notifier.
   const workerApi = new Api(config.BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT });

@@ -102,3 +102,12 @@ export async function registerCommands(api: Api, deps: BotDeps): Promise<void> {
   await api.setMyCommands(list(deps.i18n.defaultLocale));
   for (const locale of ["pl", "en", "uk"] as const) await api.setMyCommands(list(locale), { language_code: locale });
 }
+
+/** The moderators' group gets the coordinators' commands; a bot not (yet) in the group must still start. */
+export async function registerGroupCommands(api: Api, deps: BotDeps, chatId: bigint): Promise<void> {
+  const t = deps.i18n.fixedT(deps.i18n.defaultLocale);
+  const commands = (["queue", "stats", "export"] as const).map((command) => ({ command, description: t(`commands.${command}`) }));
+  await api.setMyCommands(commands, { scope: { type: "chat", chat_id: Number(chatId) } }).catch((err: unknown) => {
+    deps.logger.warn({ err: String(err) }, "could not set the moderators' group commands (is the bot in the group?)");
+  });
+}

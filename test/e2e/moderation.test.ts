@@ -51,6 +51,11 @@ describe("moderation queue and the officer's workflow, end to end", () => {
   const cardOf = (ref: string) => env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(ref) && textOf(c).includes("status:"), { timeout: 10_000 });
   const messageOf = (call: RecordedCall) => (call.response as { result: { message_id: number; chat: { id: number } } }).result;
 
+  it("gives the moderators' group the coordinators' commands", () => {
+    const scoped = env.tg.callsOf("setMyCommands").find((c) => JSON.stringify(c.payload.scope ?? {}).includes(String(GROUP.id)));
+    expect(JSON.stringify(scoped?.payload.commands)).toContain("queue");
+  });
+
   it("takes a report through the whole lifecycle: resident → coordinator → officer → resident", async () => {
     const ref = await report(resident, 'Auta na chodniku <script>alert("x")</script> & <b>bez</b> końca');
     const card = await cardOf(ref);
