@@ -111,6 +111,8 @@ export class Notifier {
     fileId: string | null;
   }): Promise<OutgoingMessage[]> {
     const { db, config } = this.deps;
+    // A new report tells only the moderators' group: without one there is nothing to send.
+    if (event.kind === "status" && event.fromStatus === null && !config.MODERATION_CHAT_ID) return [];
     const report = await db.report.findUnique({
       where: { id: event.reportId },
       include: {
@@ -120,13 +122,13 @@ export class Notifier {
     });
     if (!report) return [];
     const items: OutgoingMessage[] = [];
-    const groupT = this.t(config.DEFAULT_LOCALE);
-    const card = await this.cardFor(report, groupT);
     const group = config.MODERATION_CHAT_ID;
+    // The card costs queries (reporter's record, nearby reports): only render it when a group will see it.
+    const card = group ? await this.cardFor(report, this.t(config.DEFAULT_LOCALE)) : null;
 
     if (event.kind === "status" && event.fromStatus === null) {
       // A new report: the album, then the card, in the moderators' group.
-      if (group) {
+      if (group && card) {
         const photos = JSON.parse(report.photos) as string[];
         if (photos.length) {
           items.push({
@@ -147,7 +149,7 @@ export class Notifier {
     }
 
     // Every later event: the card shows the new state (edited in place).
-    if (group && report.moderationMessageId) {
+    if (group && card && report.moderationMessageId) {
       items.push({
         dedupeKey: `event:${event.id}:card`,
         chatId: group,
