@@ -3,14 +3,19 @@
 import { benchFoundation } from "./foundation.js";
 import { benchReports } from "./reports.js";
 import { benchDistricts } from "./districts.js";
+import { benchModeration } from "./moderation.js";
+import { benchDelivery } from "./delivery.js";
 
 const suites: [string, () => Promise<Record<string, number | string>>][] = [
   ["Foundation: /start from 1,000 users, ours vs bare grammY (issue 2)", benchFoundation],
   ["Reports: 100 residents at once (issue 3)", benchReports],
   ["Districts: national scale, 8,000 × 200 vertices (issue 4)", () => benchDistricts()],
+  ["Moderation: status transitions with events and queued notifications (issue 5)", () => benchModeration()],
+  // --full also measures 10,000 recipients at the default 25/s (about 7 minutes).
+  ["Delivery: outbox throughput, cap lifted and at the default cap (issue 6)", () => benchDelivery({ fullRun: process.argv.includes("--full") })],
 ];
 
-const only = process.argv[2];
+const only = process.argv.slice(2).find((a) => !a.startsWith("--"));
 for (const [name, run] of suites) {
   if (only && !name.toLowerCase().includes(only.toLowerCase())) continue;
   console.log(`\n## ${name}`);
