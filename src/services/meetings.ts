@@ -78,13 +78,45 @@ export async function cancelMeeting(
   const changed = await db.meeting.updateMany({ where: { id: input.meetingId, status: { in: ["draft", "published"] } }, data: { status: "cancelled", cancelledAt: input.now } });
   if (changed.count !== 1) return null;
   await cancelDeliveries(db, { batchKey: `meeting:${input.meetingId}:announce` });
-  const reached = await db.delivery.findMany({ where: { batchKey: `meeting:${input.meetingId}:announce`, status: "sent" }, select: { userId: true } });
-  const rsvps = await db.meetingRsvp.findMany({ where: { meetingId: input.meetingId }, select: { userId: true } });
-  const ids = [...new Set([...reached, ...rsvps].map((r) => r.userId).filter((id): id is number => id !== null))];
-  const users = await db.user.findMany({ where: { id: { in: ids }, blocked: false }, select: { id: true, telegramId: true, language: true, languageCode: true } });
+  const users = await reachedBy(db, input.meetingId);
   return enqueue(
     db,
     users.map((u) => ({ dedupeKey: `meeting:${input.meetingId}:cancelled:user:${u.id}`, chatId: u.telegramId, userId: u.id, kind: "meeting_cancelled", message: input.render(u) })),
+    { now: input.now },
+  );
+}
+
+/** Those a meeting's announcement reached, and those who said "Będę": who must hear of a change. */
+async function reachedBy(db: Db, meetingId: number) {
+  const reached = await db.delivery.findMany({ where: { batchKey: `meeting:${meetingId}:announce`, status: "sent" }, select: { userId: true } });
+  const rsvps = await db.meetingRsvp.findMany({ where: { meetingId }, select: { userId: true } });
+  const ids = [...new Set([...reached, ...rsvps].map((r) => r.userId).filter((id): id is number => id !== null))];
+  return db.user.findMany({ where: { id: { in: ids }, blocked: false }, select: { id: true, telegramId: true, language: true, languageCode: true } });
+}
+
+export const EDITABLE_FIELDS = ["title", "when", "venueName", "venueAddress", "description", "agenda"] as const;
+export type EditableField = (typeof EDITABLE_FIELDS)[number];
+
+/**
+ * Changes one field of a published meeting and tells everyone it reached (and those coming), with the
+ * announcement as it now reads. Announcements still queued go out with the old text: the notice follows.
+ */
+export async function editMeeting(
+  db: Db,
+  input: {
+    meetingId: number;
+    data: Partial<{ title: string; startsAt: Date; endsAt: Date; venueName: string; venueAddress: string; description: string; agenda: string | null }>;
+    now: Date;
+    render: (user: { id: number; language: string | null; languageCode: string | null }, meeting: { id: number; title: string }) => OutgoingMessage["message"];
+  },
+): Promise<number | null> {
+  const changed = await db.meeting.updateMany({ where: { id: input.meetingId, status: "published" }, data: input.data });
+  if (changed.count !== 1) return null;
+  const meeting = await db.meeting.findUniqueOrThrow({ where: { id: input.meetingId } });
+  const users = await reachedBy(db, meeting.id);
+  return enqueue(
+    db,
+    users.map((u) => ({ dedupeKey: `meeting:${meeting.id}:update:${input.now.getTime()}:user:${u.id}`, chatId: u.telegramId, userId: u.id, kind: "meeting_update", message: input.render(u, meeting) })),
     { now: input.now },
   );
 }

@@ -10,7 +10,8 @@ export type PendingAction =
   | { action: "ask"; reportId: number }
   | { action: "answer"; reportId: number; questionEventId: number }
   | { action: "addition"; reportId: number }
-  | { action: "meetingQuestion"; meetingId: number };
+  | { action: "meetingQuestion"; meetingId: number }
+  | { action: "meetingEdit"; meetingId: number; field: string };
 
 /** Private chats accept the next message as the answer for this long; groups need a reply to the prompt. */
 const PRIVATE_WINDOW_MS = 30 * 60_000;

@@ -123,9 +123,16 @@ describe("meetings with residents, end to end", () => {
     expect(await db.subscription.count({ where: { userId: ewaRow.id } })).toBe(0);
   });
 
-  it("cancels a meeting and tells those it reached; refuses /newmeeting to residents", async () => {
-    const id = await announce("Debata do odwołania", "all");
-    await replyContaining(env.tg, bohdan.id, "Debata do odwołania", 10_000);
+  it("edits a meeting and tells those it reached, then cancels it; refuses /newmeeting to residents", async () => {
+    const id = await announce("Debata do zmiany", "all");
+    await replyContaining(env.tg, bohdan.id, "Debata do zmiany", 10_000);
+    env.tg.sendText(coordinator, "🗓 Spotkania");
+    await replyContaining(env.tg, coordinator.id, "Debata do zmiany");
+    await press(env.tg, coordinator, "✏️ Zmień", "Co zmienić w spotkaniu");
+    await press(env.tg, coordinator, "Temat", "Podaj nową wartość");
+    await say(env.tg, coordinator, "Debata do odwołania", "Zapisano. Powiadamiamy 1 osobę");
+    const notice = await replyContaining(env.tg, bohdan.id, "Зміни в зустрічі", 10_000);
+    expect(textOf(notice)).toContain("Debata do odwołania");
     env.tg.sendText(coordinator, "🗓 Spotkania");
     const listed = await replyContaining(env.tg, coordinator.id, "Debata do odwołania");
     const cancel = inlineButtons(listed).find((b) => b.text.includes("Odwołaj"))!;

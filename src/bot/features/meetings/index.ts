@@ -1,7 +1,7 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { icsFileName, meetingToIcs } from "../../../domain/meetings/ics.js";
 import type { I18n } from "../../../i18n/index.js";
-import { cancelMeeting, getMeeting, subscribe, subscriptionsOf, toggleRsvp, unsubscribe, upcomingFor } from "../../../services/meetings.js";
+import { cancelMeeting, EDITABLE_FIELDS, getMeeting, subscribe, subscriptionsOf, toggleRsvp, unsubscribe, upcomingFor } from "../../../services/meetings.js";
 import { isCoordinator, loadActor } from "../../../services/moderation.js";
 import { attachPrompt, createPending } from "../../../services/pendingInput.js";
 import { resolveLocale } from "../../../i18n/index.js";
@@ -9,6 +9,7 @@ import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
 import { meetingKeyboard, renderMeeting } from "./render.js";
+import { isEditableField } from "./edit.js";
 import { NEW_MEETING_CONVERSATION } from "./newMeeting.js";
 
 const PAGE = 8;
@@ -40,7 +41,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     for (const m of meetings) {
       const full = await getMeeting(ctx.deps.db, m.id);
       const kb = meetingKeyboard(ctx.t, m.id, false);
-      if (staff) kb.row().text(ctx.t("meetings.button.cancelMeeting"), `mt:cancel:${m.id}`);
+      if (staff) kb.row().text(ctx.t("meetings.edit.button"), `mt:edit:${m.id}`).text(ctx.t("meetings.button.cancelMeeting"), `mt:cancel:${m.id}`);
       await ctx.reply(
         renderMeeting(ctx.t, ctx.locale, { ...m, areaNames: full?.areas.map((a) => `${a.district.number} ${a.district.name}`) ?? [], rsvpCount: m._count.rsvps }),
         { reply_markup: kb, link_preview_options: { is_disabled: true } },
@@ -119,6 +120,27 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     });
     ctx.deps.notifier.wakeOutbox();
     await ctx.answerCallbackQuery({ text: ctx.t(notified === null ? "meetings.notAvailable" : "meetings.cancelDone", { count: notified ?? 0 }), show_alert: true });
+  });
+
+  // ---- editing (coordinators): pick a field, answer the prompt; those reached are told
+  privateChat.callbackQuery(/^mt:edit:(\d{1,9})$/, async (ctx) => {
+    if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
+    const m = await meetingOr404(ctx, Number(ctx.match[1]));
+    if (!m) return;
+    const kb = new InlineKeyboard();
+    for (const f of EDITABLE_FIELDS) kb.text(ctx.t(`meetings.edit.fields.${f}`), `mt:ef:${m.id}:${f}`).row();
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t("meetings.edit.choose", { title: escapeHtml(m.title) }), { reply_markup: kb });
+  });
+  privateChat.callbackQuery(/^mt:ef:(\d{1,9}):([a-zA-Z]+)$/, async (ctx) => {
+    const actor = await loadActor(ctx.deps.db, ctx.from.id);
+    if (!isCoordinator(actor) || !isEditableField(ctx.match[2]!)) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
+    const m = await meetingOr404(ctx, Number(ctx.match[1]));
+    if (!m) return;
+    await ctx.answerCallbackQuery();
+    const id = await createPending(ctx.deps.db, { chatId: ctx.chat.id, userId: actor!.userId, action: { action: "meetingEdit", meetingId: m.id, field: ctx.match[2]! }, now: ctx.deps.now() });
+    const prompt = await ctx.reply(ctx.t("meetings.edit.prompt", { field: ctx.t(`meetings.edit.fields.${ctx.match[2]}`) }), { reply_markup: { force_reply: true } });
+    await attachPrompt(ctx.deps.db, id, prompt.message_id);
   });
 
   // ---- subscriptions

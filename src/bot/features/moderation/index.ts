@@ -14,6 +14,7 @@ import {
 } from "../../../services/moderation.js";
 import { attachPrompt, closePending, createPending, takePending, type PendingAction } from "../../../services/pendingInput.js";
 import { exportCsv, queue, stats } from "../../../services/reportStats.js";
+import { applyMeetingEdit } from "../meetings/edit.js";
 import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { ageText, statusFromCode } from "./render.js";
@@ -231,6 +232,15 @@ export function moderationFeature(): Composer<BotContext> {
         return askNote(ctx, actor, { action: "officerNote", reportId: a.reportId, expected: a.expected, to: "confirmed_referred", referredTo: text }, (await db.report.findUnique({ where: { id: a.reportId } }))?.ref ?? "");
       case "officerNote":
         return replyOutcome(ctx, await officerTransition(ctx, actor, a, text));
+      case "meetingEdit": {
+        if (!isCoordinator(actor)) return ctx.reply(ctx.t("moderation.forbidden"));
+        const result = await applyMeetingEdit(ctx, a.meetingId, a.field, raw.trim());
+        if (!result.ok) {
+          await ctx.deps.db.pendingInput.update({ where: { id: pending.id }, data: { doneAt: null } });
+          return ctx.reply(ctx.t(result.error));
+        }
+        return ctx.reply(ctx.t("meetings.edit.done", { count: result.notified }));
+      }
       case "meetingQuestion": {
         const meeting = await db.meeting.findUnique({ where: { id: a.meetingId } });
         if (!meeting || meeting.status !== "published" || !text) return ctx.reply(ctx.t("form.closed"));
