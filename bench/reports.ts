@@ -10,7 +10,8 @@ import { FakeNominatim } from "../test/support/fakeNominatim.js";
 import { FakeTelegram, textOf, type FakeUser } from "../test/support/fakeTelegram.js";
 import { percentile, round, TOKEN } from "./support.js";
 
-const RESIDENTS = 100;
+/** 100 by default (the figure); BENCH_RESIDENTS=1 or 10 shows the latency without contention. */
+const RESIDENTS = Number(process.env.BENCH_RESIDENTS ?? 100);
 
 /** User + system CPU time of a process so far, from /proc (Linux). */
 function cpuSeconds(pid: number): number {
