@@ -31,7 +31,8 @@ export interface GeocoderOptions {
   logger: Logger;
 }
 
-const REVERSE_MAX_WAIT_MS = 2000;
+/** A pin waits for no queue: reverse lookups run only when Nominatim can be asked right now. */
+const REVERSE_MAX_WAIT_MS = 0;
 
 // One pacer for the whole process: the policy limit is per application, not per caller.
 const pacer = new Pacer(1000);
@@ -99,7 +100,6 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     async reverse(lat, lon) {
       try {
         const label = await cached(reverseKey(lat, lon), async () => {
-          // A pin's label is a courtesy (the coordinates are the report's truth): never queue long for it.
           if (pacer.expectedWait() > REVERSE_MAX_WAIT_MS) throw new Error("geocoding queue is full");
           try {
             const results = await pacer.run(() => nodeGeocoder.reverse({ lat, lon, zoom: 18 } as never));

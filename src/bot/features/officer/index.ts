@@ -5,6 +5,7 @@ import { splitAddress, type Coverage } from "../../../services/districtDirectory
 import type { BotContext, ConversationContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
+import { placeLabel } from "../../placeLabel.js";
 import { REPORT_CONVERSATION } from "../report/conversation.js";
 import { renderOfficerCard } from "./card.js";
 
@@ -55,7 +56,7 @@ export async function officerConversation(conversation: Conversation<BotContext,
       await conversation.halt({ next: true });
     }
     if (loc) {
-      const label = await conversation.external(() => labelFor(ctx, loc.latitude, loc.longitude));
+      const label = await conversation.external(() => placeLabel(ctx.deps, loc.latitude, loc.longitude));
       place = { lat: loc.latitude, lon: loc.longitude, label };
     } else if (text === t("officer.savedButton") && saved) {
       place = saved;
@@ -129,10 +130,6 @@ function isMenuText(ctx: Ctx, text: string): boolean {
   return ["menu.report", "menu.officer", "menu.myReports", "menu.meetings", "menu.settings"].some((k) => i18n.allVariants(k).includes(text));
 }
 
-async function labelFor(ctx: Ctx, lat: number, lon: number): Promise<string> {
-  const outcome = await ctx.deps.geocoder.reverse(lat, lon);
-  return outcome.kind === "found" ? outcome.label : `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
-}
 
 export function officerFeature(i18n: I18n): Composer<BotContext> {
   const composer = new Composer<BotContext>();

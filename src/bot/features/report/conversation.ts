@@ -8,6 +8,7 @@ import { confirmExisting, countRecentReports, createReport, findNearbyActive, ty
 import type { BotContext, ConversationContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
+import { placeLabel } from "../../placeLabel.js";
 import { renderResult, renderSummary } from "./render.js";
 
 export const REPORT_CONVERSATION = "report";
@@ -57,7 +58,7 @@ export async function reportConversation(conversation: Convo, ctx: Ctx, known?: 
 
   const draft: Partial<ReportDraft> & { timesOfDay: TimeOfDay[]; photos: string[] } = { timesOfDay: [], photos: [] };
   if (known) {
-    const label = known.label ?? (await conversation.external(() => labelFor(ctx, known.lat, known.lon)));
+    const label = known.label ?? (await conversation.external(() => placeLabel(ctx.deps, known.lat, known.lon)));
     Object.assign(draft, { lat: known.lat, lon: known.lon, address: label, placeSource: "pin" });
   }
   let placeEdited = false;
@@ -158,7 +159,7 @@ export async function reportConversation(conversation: Convo, ctx: Ctx, known?: 
           await u.reply(t("report.place.outside", { area: ctx.deps.serviceArea.describe() }));
           continue;
         }
-        const label = await conversation.external(() => labelFor(ctx, loc.latitude, loc.longitude));
+        const label = await conversation.external(() => placeLabel(ctx.deps, loc.latitude, loc.longitude));
         Object.assign(draft, { lat: loc.latitude, lon: loc.longitude, address: label, placeSource: "pin" });
         await u.reply(t("report.place.chosen", { address: escapeHtml(label) }), { parse_mode: "HTML", reply_markup: navKeyboard });
         return true;
@@ -478,8 +479,3 @@ function menuTexts(ctx: Ctx): Set<string> {
   return set;
 }
 
-/** A readable label for a pin; the coordinates when Nominatim has none or is down (the report is never lost). */
-async function labelFor(ctx: Ctx, lat: number, lon: number): Promise<string> {
-  const outcome = await ctx.deps.geocoder.reverse(lat, lon);
-  return outcome.kind === "found" ? outcome.label : `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
-}
