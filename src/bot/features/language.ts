@@ -2,6 +2,7 @@ import { Composer, InlineKeyboard } from "grammy";
 import { SUPPORTED_LOCALES } from "../../config.js";
 import { isLocale, type I18n } from "../../i18n/index.js";
 import type { BotContext } from "../context.js";
+import { deleteUserData } from "../../services/privacy.js";
 import { escapeHtml } from "../html.js";
 import { mainMenu } from "../keyboards.js";
 
@@ -27,7 +28,25 @@ export function languageFeature(i18n: I18n): Composer<BotContext> {
     } else {
       lines.push(ctx.t("settings.noSavedAddress"));
     }
+    keyboard.row().text(ctx.t("privacy.deleteButton"), "settings:deleteData");
     await ctx.reply(lines.join("\n"), { reply_markup: keyboard });
+  });
+  privateChat.callbackQuery("settings:deleteData", async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t("privacy.deleteConfirm"), {
+      reply_markup: new InlineKeyboard().text(ctx.t("privacy.deleteYes"), "settings:deleteData:yes").row().text(ctx.t("privacy.deleteNo"), "settings:deleteData:no"),
+    });
+  });
+  privateChat.callbackQuery("settings:deleteData:no", async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t("privacy.deleteKept"));
+  });
+  privateChat.callbackQuery("settings:deleteData:yes", async (ctx) => {
+    await ctx.conversation.exitAll();
+    await deleteUserData(ctx.deps.db, ctx.from.id);
+    ctx.deps.users.forget(ctx.from.id);
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t("privacy.deleted"));
   });
   privateChat.callbackQuery("settings:language", async (ctx) => {
     await ctx.answerCallbackQuery();
