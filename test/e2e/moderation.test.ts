@@ -195,6 +195,16 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     expect(csv).not.toContain(String(resident.id));
   });
 
+  it("refuses a banned resident's new reports politely, until unbanned", async () => {
+    const banned = newUser({ first_name: "Zenon" });
+    await say(env.tg, banned, "/start", "Dzień dobry");
+    await say(env.tg, ADMIN, `/ban ${banned.id}`, "nie może już wysyłać zgłoszeń");
+    await say(env.tg, banned, "/report", "możliwość wysyłania zgłoszeń z tego konta została zablokowana");
+    await say(env.tg, resident, `/ban ${banned.id}`, "tylko dla administratorów");
+    await say(env.tg, ADMIN, `/unban ${banned.id}`, "znów może wysyłać zgłoszenia");
+    await say(env.tg, banned, "/report", "Czego dotyczy");
+  });
+
   it("reminds the group once per report when Nowe passes 2 days", async () => {
     const ref = await report(newUser(), "Auta parkują na zakazie przy przychodni", { lat: 49.8001, lon: 19.0001 });
     await cardOf(ref);
