@@ -29,6 +29,7 @@
  */
 import type { ImportProblem } from "./types.js";
 import { compareDistrictNumbers } from "./types.js";
+import { isBlankRecord, readCsv } from "../csv.js";
 
 export type AddressRuleKind = "range" | "street" | "village";
 export type Parity = "even" | "odd" | "all";
@@ -199,94 +200,6 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 // ---------------------------------------------------------------------------------------------------
 // CSV
 
-/** One CSV record with the 1-based line on which it starts. */
-export interface CsvRecord {
-  line: number;
-  fields: string[];
-}
-
-/**
- * Minimal RFC 4180 reader: quoted fields (with "" escapes, commas and line breaks inside), CRLF or LF,
- * a leading BOM. Blank lines and lines whose first character is "#" are skipped. An unterminated quote
- * is reported through `unterminatedAt` (the line where the quoted field starts).
- */
-export function readCsv(text: string): { records: CsvRecord[]; unterminatedAt?: number } {
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const records: CsvRecord[] = [];
-  let line = 1;
-  let i = 0;
-  const n = src.length;
-  while (i < n) {
-    const startLine = line;
-    // Skip blank lines and comments (only at the start of a record).
-    if (src[i] === "\n" || src[i] === "\r") {
-      if (src[i] === "\r" && src[i + 1] === "\n") i++;
-      i++;
-      line++;
-      continue;
-    }
-    if (src[i] === "#") {
-      while (i < n && src[i] !== "\n") i++;
-      i++;
-      line++;
-      continue;
-    }
-    const fields: string[] = [];
-    let field = "";
-    let quoted = false;
-    let quoteStartLine = 0;
-    let atFieldStart = true;
-    for (;;) {
-      if (i >= n) {
-        if (quoted) return { records, unterminatedAt: quoteStartLine };
-        fields.push(field);
-        break;
-      }
-      const c = src[i]!;
-      if (quoted) {
-        if (c === '"') {
-          if (src[i + 1] === '"') {
-            field += '"';
-            i += 2;
-          } else {
-            quoted = false;
-            i++;
-          }
-        } else {
-          if (c === "\n") line++;
-          field += c;
-          i++;
-        }
-        continue;
-      }
-      if (c === '"' && atFieldStart) {
-        quoted = true;
-        quoteStartLine = line;
-        atFieldStart = false;
-        i++;
-      } else if (c === ",") {
-        fields.push(field);
-        field = "";
-        atFieldStart = true;
-        i++;
-      } else if (c === "\n" || c === "\r") {
-        fields.push(field);
-        if (c === "\r" && src[i + 1] === "\n") i++;
-        i++;
-        line++;
-        break;
-      } else {
-        field += c;
-        atFieldStart = false;
-        i++;
-      }
-    }
-    if (fields.every((f) => f.trim() === "")) continue; // e.g. ",,,,,," rows from spreadsheets
-    records.push({ line: startLine, fields });
-  }
-  return { records };
-}
-
 export const ADDRESS_RULE_COLUMNS = ["district_number", "kind", "street", "village", "from", "to", "parity"] as const;
 type Column = (typeof ADDRESS_RULE_COLUMNS)[number];
 
@@ -297,7 +210,10 @@ export function parseAddressRulesCsv(
 ): { rules: AddressRule[]; problems: ImportProblem[] } {
   const problems: ImportProblem[] = [];
   const rules: AddressRule[] = [];
-  const { records, unterminatedAt } = readCsv(text);
+  const read = readCsv(text, { comments: true });
+  // Blank rows (and ",,,,," rows from spreadsheets) carry nothing.
+  const records = read.records.filter((r) => !isBlankRecord(r.fields));
+  const unterminatedAt = read.unterminated?.line;
   if (unterminatedAt !== undefined) {
     problems.push({ file: fileName, line: unterminatedAt, message: "a quoted field is never closed (missing '\"')" });
   }

@@ -17,6 +17,7 @@
 import type { MeetingInput } from "./types.js";
 import { warsawToUtc, isValidWall } from "./time.js";
 import { validateMeetingInput, type MeetingIssue } from "./validate.js";
+import { isBlankRecord, readCsv } from "../csv.js";
 
 export const MEETING_CSV_COLUMNS = [
   "title",
@@ -212,100 +213,16 @@ function columnOf(issue: MeetingIssue): MeetingColumn {
 // ---------------------------------------------------------------------------------------------
 // CSV
 
-interface CsvRecord {
-  row: number;
-  line: number;
-  /** The line it ends on: more than `line` when a quoted field holds line breaks. */
-  endLine: number;
-  fields: string[];
-}
-
-/**
- * RFC 4180 reader. Blank lines are returned as empty records (they still count as rows).
- * `unterminated` is the record whose quoted field never closes (everything after it is lost).
- */
-function readCsv(src: string, delimiter: string): { records: CsvRecord[]; unterminated?: { row: number; line: number } } {
-  const records: CsvRecord[] = [];
-  const n = src.length;
-  let i = 0;
-  let line = 1;
-  let row = 0;
-  while (i < n) {
-    row++;
-    const startLine = line;
-    const fields: string[] = [];
-    let field = "";
-    let quoted = false;
-    let atFieldStart = true;
-    for (;;) {
-      if (i >= n) {
-        if (quoted) return { records, unterminated: { row, line: startLine } };
-        fields.push(field);
-        break;
-      }
-      const c = src[i]!;
-      if (quoted) {
-        if (c === '"') {
-          if (src[i + 1] === '"') {
-            field += '"';
-            i += 2;
-          } else {
-            quoted = false;
-            i++;
-          }
-          continue;
-        }
-        if (c === "\r" && src[i + 1] === "\n") i++; // keep one "\n" for a CRLF inside quotes
-        if (c === "\n" || c === "\r") {
-          line++;
-          field += "\n";
-        } else {
-          field += c;
-        }
-        i++;
-        continue;
-      }
-      if (c === '"' && atFieldStart) {
-        quoted = true;
-        atFieldStart = false;
-        i++;
-      } else if (c === delimiter) {
-        fields.push(field);
-        field = "";
-        atFieldStart = true;
-        i++;
-      } else if (c === "\n" || c === "\r") {
-        fields.push(field);
-        if (c === "\r" && src[i + 1] === "\n") i++;
-        i++;
-        line++;
-        break;
-      } else {
-        // Lenient: a quote inside an unquoted field, or text after a closing quote, is kept as is.
-        field += c;
-        atFieldStart = false;
-        i++;
-      }
-    }
-    records.push({ row, line: startLine, endLine: line - (src[i - 1] === "\n" || src[i - 1] === "\r" ? 1 : 0), fields });
-  }
-  return { records };
-}
-
-function isBlank(fields: readonly string[]): boolean {
-  return fields.every((f) => f.trim() === ""); // also ",,,,,," rows that spreadsheets leave behind
-}
-
 /** Parses the CSV form (see the file comment). */
 export function parseMeetingsCsv(text: string, options: MeetingImportOptions): MeetingImportResult {
   const out = new Collector(options);
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const firstLine = src.slice(0, src.search(/\r|\n|$/));
   const delimiter = !firstLine.includes(",") && firstLine.includes(";") ? ";" : ",";
-  const { records, unterminated } = readCsv(src, delimiter);
+  const { records, unterminated } = readCsv(src, { delimiter });
 
   const headerRecord = records[0];
-  if (!headerRecord || isBlank(headerRecord.fields)) {
+  if (!headerRecord || isBlankRecord(headerRecord.fields)) {
     out.problem(1, undefined, `the first line must be the header: ${MEETING_CSV_COLUMNS.join(",")}`);
     return out.result();
   }
@@ -336,7 +253,7 @@ export function parseMeetingsCsv(text: string, options: MeetingImportOptions): M
   if (!headerOk) return out.result();
 
   for (const record of records.slice(1)) {
-    if (isBlank(record.fields)) continue;
+    if (isBlankRecord(record.fields)) continue;
     if (record.fields.length !== columns.length) {
       const hint =
         record.endLine > record.line
