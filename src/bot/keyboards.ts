@@ -1,5 +1,5 @@
 import { Keyboard } from "grammy";
-import type { TFunction } from "../i18n/index.js";
+import type { I18n, TFunction } from "../i18n/index.js";
 
 /** The main menu as a persistent reply keyboard: the five things a resident comes for. */
 export function mainMenu(t: TFunction): Keyboard {
@@ -14,4 +14,14 @@ export function mainMenu(t: TFunction): Keyboard {
     .resized()
     .persistent()
     .placeholder(t("menu.placeholder"));
+}
+
+const MENU_KEYS = ["menu.report", "menu.officer", "menu.myReports", "menu.meetings", "menu.settings"];
+const menuTextSets = new WeakMap<I18n, Set<string>>();
+
+/** Whether a text is one of the main menu's buttons, in any language: mid-form it means "the user moved on". */
+export function isMainMenuText(i18n: I18n, text: string): boolean {
+  let set = menuTextSets.get(i18n);
+  if (!set) menuTextSets.set(i18n, (set = new Set(MENU_KEYS.flatMap((k) => i18n.allVariants(k)))));
+  return set.has(text);
 }

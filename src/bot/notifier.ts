@@ -4,7 +4,7 @@ import { enqueue, type OutgoingMessage } from "../delivery/outbox.js";
 import { METRES_PER_DEGREE } from "../domain/geo/measure.js";
 import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
 import type { I18n } from "../i18n/index.js";
-import { resolveLocale } from "../i18n/index.js";
+import { userLocale } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
 import { reporterRecord } from "../services/moderation.js";
 import { cardKeyboard, officerKeyboard, renderCard, type CardReport } from "./features/moderation/render.js";
@@ -96,7 +96,7 @@ export class Notifier {
   }
 
   private localeOf(user: { language: string | null; languageCode: string | null }): Locale {
-    return resolveLocale(user.language, user.languageCode ?? undefined, this.deps.config.DEFAULT_LOCALE);
+    return userLocale(user, this.deps.config.DEFAULT_LOCALE);
   }
 
   private async messagesFor(event: {

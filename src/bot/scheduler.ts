@@ -3,7 +3,7 @@ import { batchProgress, enqueue, type OutgoingMessage } from "../delivery/outbox
 import { dueReminders, questionDigestDue, sentReminderKey } from "../domain/meetings/schedule.js";
 import type { MeetingStatus } from "../domain/meetings/types.js";
 import { formatMeetingWhen } from "../domain/meetings/time.js";
-import { resolveLocale } from "../i18n/index.js";
+import { userLocale } from "../i18n/index.js";
 import { audienceOf } from "../services/meetings.js";
 import { escapeHtml } from "./html.js";
 import { meetingKeyboard, progressText, renderMeeting } from "./features/meetings/render.js";
@@ -67,7 +67,7 @@ export async function remindMeetings(deps: BotDeps, config: Config, now: Date): 
     ]);
     const people = new Map([...audience, ...going].map((u) => [u.id, u]));
     const items: OutgoingMessage[] = [...people.values()].map((u) => {
-      const locale = resolveLocale(u.language, u.languageCode ?? undefined, config.DEFAULT_LOCALE);
+      const locale = userLocale(u, config.DEFAULT_LOCALE);
       const t = deps.i18n.fixedT(locale);
       return {
         dedupeKey: `meeting:${m.id}:remind:${due.key}:user:${u.id}`,
@@ -102,7 +102,7 @@ export async function sendQuestionDigests(deps: BotDeps, config: Config, now: Da
     const organiser = m.createdById ? await db.user.findUnique({ where: { id: m.createdById } }) : null;
     const chatId = organiser?.telegramId ?? config.MODERATION_CHAT_ID;
     if (chatId) {
-      const locale = organiser ? resolveLocale(organiser.language, organiser.languageCode ?? undefined, config.DEFAULT_LOCALE) : config.DEFAULT_LOCALE;
+      const locale = organiser ? userLocale(organiser, config.DEFAULT_LOCALE) : config.DEFAULT_LOCALE;
       const t = deps.i18n.fixedT(locale);
       const body = m.questions.length ? m.questions.map((q, i) => `${i + 1}. ${escapeHtml(q.text)}`).join("\n") : t("meetings.digestEmpty");
       await enqueue(db, [{ dedupeKey: `meeting:${m.id}:digest`, chatId, kind: "meeting_digest", message: { method: "sendMessage", text: `${t("meetings.digestTitle", { title: escapeHtml(m.title), count: m.questions.length })}\n\n${body}` } }], { now });

@@ -3,11 +3,11 @@
 // meetings are announced: the rows go to the outbox, which the running bot sends at Telegram's pace.
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { meetingKeyboard, renderMeeting } from "../bot/features/meetings/render.js";
+import { announcementFor } from "../bot/features/meetings/render.js";
 import { parseConfig } from "../config.js";
 import { withDatabase } from "./database.js";
 import { formatMeetingImportProblem, parseMeetingsImport } from "../domain/meetings/import.js";
-import { createI18n, resolveLocale } from "../i18n/index.js";
+import { createI18n } from "../i18n/index.js";
 import { createMeeting, publishMeeting } from "../services/meetings.js";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { publish: { type: "boolean", default: false }, "dry-run": { type: "boolean", default: false } } });
@@ -41,11 +41,7 @@ await withDatabase(async (db) => {
         const published = await publishMeeting(db, {
           meetingId: id,
           now: new Date(),
-          render: (u) => {
-            const locale = resolveLocale(u.language, u.languageCode ?? undefined, defaultLocale);
-            const t = i18n.fixedT(locale);
-            return { method: "sendMessage", text: renderMeeting(t, locale, view), reply_markup: meetingKeyboard(t, id, true), link_preview_options: { is_disabled: true } };
-          },
+          render: announcementFor(i18n, defaultLocale, view),
         });
         queued += published?.queued ?? 0;
       }

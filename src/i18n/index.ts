@@ -71,6 +71,11 @@ export function resolveLocale(saved: string | null | undefined, languageCode: st
   return fallback;
 }
 
+/** The language to write to a stored user in: their choice, else Telegram's language as last seen. */
+export function userLocale(user: { language: string | null; languageCode: string | null }, fallback: Locale): Locale {
+  return resolveLocale(user.language, user.languageCode ?? undefined, fallback);
+}
+
 export function isLocale(value: string): value is Locale {
   return (SUPPORTED_LOCALES as readonly string[]).includes(value);
 }

@@ -17,6 +17,9 @@ export async function loadActor(db: Db, telegramId: number): Promise<StaffActor 
 }
 
 export const isCoordinator = (a: StaffActor | null) => a?.role === "coordinator" || a?.role === "admin";
+/** The report's assigned officer acting through their linked account, or an admin (who may act for anyone). */
+export const isAssignedOfficer = (a: StaffActor, report: { assignedOfficerId: number | null }) =>
+  a.role === "admin" || (a.officerId !== null && a.officerId === report.assignedOfficerId);
 export const isStaff = (a: StaffActor | null) => isCoordinator(a) || (a?.role === "officer" && a.officerId !== null);
 
 export type TransitionOutcome =

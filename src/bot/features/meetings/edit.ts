@@ -1,6 +1,6 @@
 import { parseWarsawSlot } from "../../../domain/meetings/time.js";
 import { MEETING_LIMITS } from "../../../domain/meetings/validate.js";
-import { resolveLocale } from "../../../i18n/index.js";
+import { userLocale } from "../../../i18n/index.js";
 import { editMeeting, EDITABLE_FIELDS, getMeeting, type EditableField } from "../../../services/meetings.js";
 import type { BotContext } from "../../context.js";
 import { meetingKeyboard, renderMeeting } from "./render.js";
@@ -28,7 +28,7 @@ export async function applyMeetingEdit(ctx: BotContext, meetingId: number, field
     data,
     now,
     render: (u, m) => {
-      const locale = resolveLocale(u.language, u.languageCode ?? undefined, ctx.config.DEFAULT_LOCALE);
+      const locale = userLocale(u, ctx.config.DEFAULT_LOCALE);
       const t = ctx.deps.i18n.fixedT(locale);
       const full = { ...before!, ...m, ...data, areaNames };
       return { method: "sendMessage", text: `${t("meetings.edit.notice")}\n\n${renderMeeting(t, locale, full)}`, reply_markup: meetingKeyboard(t, meetingId, true) };

@@ -4,7 +4,7 @@ import type { I18n } from "../../../i18n/index.js";
 import { cancelMeeting, EDITABLE_FIELDS, getMeeting, subscribe, subscriptionsOf, toggleRsvp, unsubscribe, upcomingFor } from "../../../services/meetings.js";
 import { isCoordinator, loadActor } from "../../../services/moderation.js";
 import { attachPrompt, createPending } from "../../../services/pendingInput.js";
-import { resolveLocale } from "../../../i18n/index.js";
+import { userLocale } from "../../../i18n/index.js";
 import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
@@ -114,7 +114,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
       meetingId: m.id,
       now: ctx.deps.now(),
       render: (u) => {
-        const t = ctx.deps.i18n.fixedT(resolveLocale(u.language, u.languageCode ?? undefined, ctx.config.DEFAULT_LOCALE));
+        const t = ctx.deps.i18n.fixedT(userLocale(u, ctx.config.DEFAULT_LOCALE));
         return { method: "sendMessage", text: t("meetings.cancelledNotice", { title: escapeHtml(m.title) }) };
       },
     });

@@ -3,13 +3,12 @@ import { InlineKeyboard } from "grammy";
 import { parseWarsawSlot } from "../../../domain/meetings/time.js";
 import { validateMeetingInput } from "../../../domain/meetings/validate.js";
 import type { MeetingInput } from "../../../domain/meetings/types.js";
-import { resolveLocale } from "../../../i18n/index.js";
 import { createMeeting, publishMeeting } from "../../../services/meetings.js";
 import { isCoordinator, loadActor } from "../../../services/moderation.js";
 import type { BotContext, ConversationContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
-import { meetingKeyboard, progressText, renderMeeting } from "./render.js";
+import { announcementFor, progressText, renderMeeting } from "./render.js";
 
 export const NEW_MEETING_CONVERSATION = "newMeeting";
 type Ctx = ConversationContext;
@@ -123,11 +122,7 @@ export async function newMeetingConversation(conversation: Conversation<BotConte
     const result = await publishMeeting(db, {
       meetingId: id,
       now: ctx.deps.now(),
-      render: (u) => {
-        const locale = resolveLocale(u.language, u.languageCode ?? undefined, ctx.config.DEFAULT_LOCALE);
-        const ut = i18n.fixedT(locale);
-        return { method: "sendMessage", text: renderMeeting(ut, locale, view), reply_markup: meetingKeyboard(ut, id, true), link_preview_options: { is_disabled: true } };
-      },
+      render: announcementFor(i18n, ctx.config.DEFAULT_LOCALE, view),
     });
     ctx.deps.notifier.wakeOutbox();
     return { id, audience: result?.audience ?? 0 };

@@ -1,7 +1,7 @@
 import { InlineKeyboard } from "grammy";
 import type { Locale } from "../../../config.js";
 import { formatMeetingWhen } from "../../../domain/meetings/time.js";
-import type { TFunction } from "../../../i18n/index.js";
+import { userLocale, type I18n, type TFunction } from "../../../i18n/index.js";
 import { escapeHtml } from "../../html.js";
 
 export interface MeetingView {
@@ -44,6 +44,15 @@ export function meetingKeyboard(t: TFunction, meetingId: number, withUnsubscribe
     .text(t("meetings.button.question"), `mt:q:${meetingId}`);
   if (withUnsubscribe) kb.row().text(t("meetings.button.unsubscribe"), "mt:unsub");
   return kb;
+}
+
+/** The announcement as one subscriber gets it, in their language, with the buttons and "unsubscribe". */
+export function announcementFor(i18n: I18n, fallback: Locale, view: MeetingView) {
+  return (user: { language: string | null; languageCode: string | null }) => {
+    const locale = userLocale(user, fallback);
+    const t = i18n.fixedT(locale);
+    return { method: "sendMessage" as const, text: renderMeeting(t, locale, view), reply_markup: meetingKeyboard(t, view.id, true), link_preview_options: { is_disabled: true } };
+  };
 }
 
 export function progressText(t: TFunction, title: string, p: { sent: number; failed: number; pending: number; total: number; cancelled: number }): string {

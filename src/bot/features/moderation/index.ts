@@ -5,6 +5,7 @@ import { isStatus, type Status } from "../../../domain/reports/status.js";
 import {
   changeCategory,
   changeDistrict,
+  isAssignedOfficer,
   isCoordinator,
   loadActor,
   mergeInto,
@@ -113,7 +114,7 @@ export function moderationFeature(): Composer<BotContext> {
     if (!actor || !expected || !to) return refuse(ctx, "bad data");
     const report = await ctx.deps.db.report.findUnique({ where: { id: reportId } });
     if (!report) return refuse(ctx, "no such report");
-    if (!(actor.role === "admin" || (actor.officerId !== null && actor.officerId === report.assignedOfficerId))) return refuse(ctx, "not the assigned officer");
+    if (!isAssignedOfficer(actor, report)) return refuse(ctx, "not the assigned officer");
     if (report.status !== expected) {
       return ctx.answerCallbackQuery({ text: ctx.t("moderation.stale", { status: ctx.t(`status.${report.status}`) }), show_alert: true });
     }
@@ -141,7 +142,7 @@ export function moderationFeature(): Composer<BotContext> {
     const expected = statusFromCode(ctx.match[2]);
     const report = await ctx.deps.db.report.findUnique({ where: { id: reportId } });
     if (!actor || !expected || !report) return refuse(ctx, "bad data");
-    if (!(actor.role === "admin" || (actor.officerId !== null && actor.officerId === report.assignedOfficerId))) return refuse(ctx, "not the assigned officer");
+    if (!isAssignedOfficer(actor, report)) return refuse(ctx, "not the assigned officer");
     await ctx.answerCallbackQuery();
     if (ctx.match[3] === "x") return ask(ctx, actor, { action: "referredOther", reportId, expected }, ctx.t("moderation.ask.bodyOther", { ref: report.ref }));
     const body = REFERRAL_BODIES[Number(ctx.match[3])];
@@ -163,7 +164,7 @@ export function moderationFeature(): Composer<BotContext> {
     const actor = await actorOf(ctx);
     const report = await ctx.deps.db.report.findUnique({ where: { id: Number(ctx.match[1]) } });
     if (!actor || !report) return refuse(ctx, "bad data");
-    if (!(actor.role === "admin" || (actor.officerId !== null && actor.officerId === report.assignedOfficerId))) return refuse(ctx, "not the assigned officer");
+    if (!isAssignedOfficer(actor, report)) return refuse(ctx, "not the assigned officer");
     if (!report.contactConsent) return ctx.answerCallbackQuery({ text: ctx.t("relay.noConsent"), show_alert: true });
     await ctx.answerCallbackQuery();
     await ask(ctx, actor, { action: "ask", reportId: report.id }, ctx.t("relay.askPrompt", { ref: report.ref }));
@@ -253,7 +254,7 @@ export function moderationFeature(): Composer<BotContext> {
         const report = await db.report.findUnique({ where: { id: a.reportId }, include: { followers: true } });
         const allowed =
           a.action === "ask"
-            ? report?.contactConsent && (actor.role === "admin" || (actor.officerId !== null && actor.officerId === report.assignedOfficerId))
+            ? report?.contactConsent && isAssignedOfficer(actor, report)
             : report?.followers.some((f) => f.kind === "reporter" && f.userId === actor.userId);
         if (!report || !allowed) return ctx.reply(ctx.t("moderation.forbidden"));
         const kind = a.action === "ask" ? "relay_question" : a.action === "answer" ? "relay_answer" : "addition";

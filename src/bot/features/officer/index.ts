@@ -4,7 +4,7 @@ import type { I18n } from "../../../i18n/index.js";
 import { splitAddress, type Coverage } from "../../../services/districtDirectory.js";
 import type { BotContext, ConversationContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
-import { mainMenu } from "../../keyboards.js";
+import { isMainMenuText, mainMenu } from "../../keyboards.js";
 import { placeLabel } from "../../placeLabel.js";
 import { REPORT_CONVERSATION } from "../report/conversation.js";
 import { renderOfficerCard } from "./card.js";
@@ -52,7 +52,7 @@ export async function officerConversation(conversation: Conversation<BotContext,
       await u.reply(t("cancel.done"), { reply_markup: mainMenu(t) });
       return;
     }
-    if (text !== undefined && (text.startsWith("/") || isMenuText(ctx, text))) {
+    if (text !== undefined && (text.startsWith("/") || isMainMenuText(ctx.deps.i18n, text))) {
       await conversation.halt({ next: true });
     }
     if (loc) {
@@ -125,10 +125,6 @@ function cardButtons(t: Ctx["t"], place: { lat: number; lon: number } | null, di
   return kb;
 }
 
-function isMenuText(ctx: Ctx, text: string): boolean {
-  const i18n = ctx.deps.i18n;
-  return ["menu.report", "menu.officer", "menu.myReports", "menu.meetings", "menu.settings"].some((k) => i18n.allVariants(k).includes(text));
-}
 
 
 export function officerFeature(i18n: I18n): Composer<BotContext> {

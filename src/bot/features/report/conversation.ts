@@ -7,7 +7,7 @@ import { DAY_SETS, isDaySet, isTimeOfDay, TIMES_OF_DAY, toggleTimeOfDay, type Ti
 import { confirmExisting, countRecentReports, createReport, findNearbyActive, type ReportDraft } from "../../../services/reports.js";
 import type { BotContext, ConversationContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
-import { mainMenu } from "../../keyboards.js";
+import { isMainMenuText, mainMenu } from "../../keyboards.js";
 import { placeLabel } from "../../placeLabel.js";
 import { renderResult, renderSummary } from "./render.js";
 
@@ -96,7 +96,7 @@ export async function reportConversation(conversation: Convo, ctx: Ctx, known?: 
       if (text !== undefined) {
         if (text === t("report.nav.cancel")) throw new LeaveForm("cancelled");
         if (text === t("report.nav.back")) return "back";
-        if (text.startsWith("/") || menuTexts(ctx).has(text)) {
+        if (text.startsWith("/") || isMainMenuText(ctx.deps.i18n, text)) {
           // Another command or menu entry: the resident moved on. Let the outer handlers answer it.
           throw new LeaveForm("handedOver");
         }
@@ -466,16 +466,3 @@ export async function reportConversation(conversation: Convo, ctx: Ctx, known?: 
     await conversation.halt({ next: true });
   }
 }
-
-const menuTextSets = new WeakMap<object, Set<string>>();
-/** The main menu's buttons in every language: pressing one mid-form means the resident moved on. */
-function menuTexts(ctx: Ctx): Set<string> {
-  const i18n = ctx.deps.i18n;
-  let set = menuTextSets.get(i18n);
-  if (!set) {
-    const keys = ["menu.report", "menu.officer", "menu.myReports", "menu.meetings", "menu.settings"];
-    menuTextSets.set(i18n, (set = new Set(keys.flatMap((k) => i18n.allVariants(k)))));
-  }
-  return set;
-}
-
