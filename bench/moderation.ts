@@ -12,7 +12,8 @@ import { createI18n } from "../src/i18n/index.js";
 import { createLogger } from "../src/logger.js";
 import { loadSampleIfEmpty } from "../src/services/districtImport.js";
 import { transition } from "../src/services/moderation.js";
-import { createReport } from "../src/services/reports.js";
+import { HotPath } from "../src/db/hotPath.js";
+import { ReportStore } from "../src/db/reportStore.js";
 import { round } from "./support.js";
 
 export async function benchModeration(opts: { reports?: number } = {}): Promise<Record<string, number | string>> {
@@ -30,10 +31,12 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
     const district = await db.district.findFirstOrThrow({ where: { number: "1" }, include: { officer: true } });
     const officerUser = await db.user.create({ data: { telegramId: 2n, role: "officer" } });
     await db.officer.update({ where: { id: district.officerId! }, data: { userId: officerUser.id } });
+    const hot = new HotPath(url);
+    const store = new ReportStore(hot);
     const ids: number[] = [];
     for (let i = 0; i < count; i++) {
       const reporter = await db.user.create({ data: { telegramId: BigInt(1000 + i) } });
-      const { report } = await createReport(db, {
+      const report = store.create({
         draft: { categoryCode: "parking", lat: 49.8141, lon: 19.0177, address: "Aleksandrowice", placeSource: "pin", timesOfDay: ["morning"], days: "everyday", description: "x", photos: [], contactConsent: false },
         districtId: district.id,
         reporterId: reporter.id,
@@ -43,6 +46,7 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
       });
       ids.push(report.id);
     }
+    hot.close();
     await notifier.flush(); // the creation events: the cards
     await db.report.updateMany({ data: { moderationMessageId: 777 } });
     const before = await db.delivery.count();

@@ -9,6 +9,8 @@ import { createBot, registerCommands, registerGroupCommands, type AppBot } from 
 import type { BotDeps } from "./bot/context.js";
 import { openDb } from "./db/client.js";
 import { HotPath } from "./db/hotPath.js";
+import { SqliteGeocodeCache } from "./db/geocodeCache.js";
+import { ReportStore } from "./db/reportStore.js";
 import { applyMigrations } from "./db/migrate.js";
 import { loadSampleIfEmpty } from "./services/districtImport.js";
 import { DistrictDirectory } from "./services/districtDirectory.js";
@@ -54,6 +56,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     db,
     hot,
     users: new UserDirectory(db, hot),
+    reports: new ReportStore(hot),
     logger,
     i18n: await createI18n(config.DEFAULT_LOCALE),
     now: options.now ?? (() => new Date()),
@@ -62,7 +65,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       userAgent: config.GEOCODER_USER_AGENT,
       timeoutMs: config.GEOCODER_TIMEOUT_MS,
       viewbox: config.SERVICE_AREA_BBOX,
-      db,
+      cache: new SqliteGeocodeCache(hot),
       logger,
     }),
     serviceArea: serviceArea(districts, config),

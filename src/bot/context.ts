@@ -5,6 +5,7 @@ import type { Db } from "../db/client.js";
 import type { I18n, TFunction } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
 import type { HotPath } from "../db/hotPath.js";
+import type { ReportStore } from "../db/reportStore.js";
 import type { Geocoder } from "../geocoding/geocoder.js";
 import type { Notifier } from "./notifier.js";
 import type { DistrictDirectory } from "../services/districtDirectory.js";
@@ -17,6 +18,8 @@ export interface BotDeps {
   /** Prepared statements for what runs on every update (see db/hotPath.ts). */
   hot: HotPath;
   users: UserDirectory;
+  /** The resident's report form's reads and writes (prepared statements, see db/reportStore.ts). */
+  reports: ReportStore;
   logger: Logger;
   i18n: I18n;
   /** The clock, injectable so deadlines and reminders are testable. */

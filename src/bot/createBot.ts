@@ -15,14 +15,14 @@ import { rolesFeature } from "./features/admin/roles.js";
 import { moderationFeature } from "./features/moderation/index.js";
 import { officerLinksFeature } from "./features/admin/officerLinks.js";
 import { OFFICER_CONVERSATION, officerConversation, officerFeature } from "./features/officer/index.js";
-import { REPORT_CONVERSATION, reportConversation } from "./features/report/conversation.js";
+import { reportForm } from "./features/report/form.js";
 import { reportFeature } from "./features/report/index.js";
 import { startFeature } from "./features/start.js";
 import { userMiddleware } from "./middlewares/user.js";
 import { mainMenu } from "./keyboards.js";
 
 /** Bump when a conversation's code changes shape, so stored state is not replayed against new code. */
-export const CONVERSATION_STATE_VERSION = 1;
+export const CONVERSATION_STATE_VERSION = 2;
 
 export type AppBot = Bot<BotContext>;
 
@@ -60,8 +60,8 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
     }),
   );
   bot.use(cancelFeature());
-  // Every conversation before any feature's handlers: an active form must see its updates first.
-  bot.use(createConversation<BotContext, ConversationContext>(reportConversation, REPORT_CONVERSATION));
+  // Every form before any feature's handlers: an active form must see its updates first.
+  bot.use(reportForm());
   bot.use(createConversation<BotContext, ConversationContext>(officerConversation, OFFICER_CONVERSATION));
   bot.use(createConversation<BotContext, ConversationContext>(newMeetingConversation, NEW_MEETING_CONVERSATION));
   bot.use(moderationFeature());

@@ -21,7 +21,8 @@ export interface TouchedUser {
  * more than the rest of an update's handling (see bench/foundation.ts); everything else uses Prisma.
  */
 export class HotPath {
-  private readonly sqlite: Database.Database;
+  /** The dedicated connection; other prepared-statement stores (reports, geocode cache) share it. */
+  readonly sqlite: Database.Database;
   private readonly touchStmt: Database.Statement;
   private readonly inboxInsert: Database.Statement;
   private readonly inboxDelete: Database.Statement;
@@ -98,6 +99,11 @@ export class HotPath {
 
   deleteConversation(key: string): void {
     this.stateDelete.run(key);
+  }
+
+  /** Runs `fn` in one transaction on this connection (for stores that share it). */
+  transaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn)();
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import NodeGeocoder from "node-geocoder";
-import type { Db } from "../db/client.js";
+import type { GeocodeCache } from "../db/geocodeCache.js";
 import type { Logger } from "../logger.js";
 import { Pacer } from "./pacer.js";
 
@@ -27,7 +27,7 @@ export interface GeocoderOptions {
   timeoutMs: number;
   /** west, south, east, north: the service area, so Nominatim prefers (and bounds to) places in it. */
   viewbox: [number, number, number, number];
-  db: Db;
+  cache: GeocodeCache;
   logger: Logger;
 }
 
@@ -57,18 +57,17 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
   const [west, south, east, north] = options.viewbox;
 
   const cached = async <T>(key: string, load: () => Promise<T>): Promise<T> => {
-    const hit = await options.db.geocodeCache.findUnique({ where: { key } });
-    if (hit) return JSON.parse(hit.value) as T;
+    const hit = options.cache.get(key);
+    if (hit !== undefined) return JSON.parse(hit) as T;
     const value = await load();
-    await options.db.geocodeCache.upsert({ where: { key }, create: { key, value: JSON.stringify(value) }, update: {} });
+    options.cache.put(key, JSON.stringify(value), new Date());
     return value;
   };
 
   const reverseKey = (lat: number, lon: number) => `reverse:${lat.toFixed(5)},${lon.toFixed(5)}`;
   return {
     async remember(lat, lon, label) {
-      const key = reverseKey(lat, lon);
-      await options.db.geocodeCache.upsert({ where: { key }, create: { key, value: JSON.stringify(label) }, update: {} });
+      options.cache.put(reverseKey(lat, lon), JSON.stringify(label), new Date());
     },
     async search(query) {
       const q = query.trim().replace(/\s+/g, " ");

@@ -6,7 +6,7 @@ import type { BotContext, ConversationContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { isMainMenuText, mainMenu } from "../../keyboards.js";
 import { placeLabel } from "../../placeLabel.js";
-import { REPORT_CONVERSATION } from "../report/conversation.js";
+import { startReportForm } from "../report/form.js";
 import { renderOfficerCard } from "./card.js";
 
 export const OFFICER_CONVERSATION = "officer";
@@ -142,7 +142,7 @@ export function officerFeature(i18n: I18n): Composer<BotContext> {
   privateChat.callbackQuery(new RegExp(`^of:report:${POINT}$`), async (ctx) => {
     const p = parsePoint(ctx);
     await ctx.answerCallbackQuery(p ? undefined : { text: ctx.t("form.closed") });
-    if (p) await ctx.conversation.enter(REPORT_CONVERSATION, p);
+    if (p) await startReportForm(ctx, p);
   });
   privateChat.callbackQuery(new RegExp(`^of:save:${POINT}$`), async (ctx) => {
     const p = parsePoint(ctx);

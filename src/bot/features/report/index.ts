@@ -4,7 +4,7 @@ import { getReportFor, listReportsOf } from "../../../services/reports.js";
 import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
-import { REPORT_CONVERSATION, type KnownPlace } from "./conversation.js";
+import { startReportForm, type KnownPlace } from "./form.js";
 
 const PAGE_SIZE = 5;
 
@@ -13,7 +13,7 @@ export function reportFeature(i18n: I18n): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const privateChat = composer.chatType("private");
 
-  const start = (ctx: BotContext, known?: KnownPlace) => ctx.conversation.enter(REPORT_CONVERSATION, known);
+  const start = (ctx: BotContext, known?: KnownPlace) => startReportForm(ctx, known);
   privateChat.command("report", (ctx) => start(ctx));
   privateChat.hears(i18n.allVariants("menu.report"), (ctx) => start(ctx));
   privateChat.on("message:location", (ctx) => start(ctx, { lat: ctx.message.location.latitude, lon: ctx.message.location.longitude }));

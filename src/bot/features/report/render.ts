@@ -1,5 +1,5 @@
 import type { TFunction } from "../../../i18n/index.js";
-import type { ReportDraft } from "../../../services/reports.js";
+import type { ReportDraft } from "../../../db/reportStore.js";
 import { escapeHtml } from "../../html.js";
 import type { DistrictInfo } from "../../../services/districtDirectory.js";
 import { renderDistrictLine } from "../officer/card.js";

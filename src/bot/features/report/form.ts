@@ -1,0 +1,602 @@
+import { randomBytes } from "node:crypto";
+import { InlineKeyboard, Keyboard, type MiddlewareFn } from "grammy";
+import type { NearbyReport, ReportDraft } from "../../../db/reportStore.js";
+import { categoriesInGroup, CATEGORY_GROUPS, findCategory, MOST_REPORTED, type CategoryGroup } from "../../../domain/reports/categories.js";
+import {
+  EDITABLE_FROM_SUMMARY,
+  isFormStep,
+  nextAfter,
+  previousBefore,
+  type Destination,
+  type FormStage,
+  type FormStep,
+} from "../../../domain/reports/form.js";
+import { checkDescription, MAX_PHOTOS } from "../../../domain/reports/limits.js";
+import { DAY_SETS, isDaySet, isTimeOfDay, TIMES_OF_DAY, toggleTimeOfDay, type TimeOfDay } from "../../../domain/reports/timing.js";
+import type { Place } from "../../../geocoding/geocoder.js";
+import type { TFunction } from "../../../i18n/index.js";
+import type { BotContext } from "../../context.js";
+import { escapeHtml } from "../../html.js";
+import { isMainMenuText, mainMenu } from "../../keyboards.js";
+import { placeLabel } from "../../placeLabel.js";
+import { renderResult, renderSummary } from "./render.js";
+
+/** A place already known when the form starts (a pin sent outside the form, or "report here" on an officer card). */
+export interface KnownPlace {
+  lat: number;
+  lon: number;
+  label?: string;
+}
+
+type Draft = Partial<ReportDraft> & { timesOfDay: TimeOfDay[]; photos: string[] };
+
+/** Bump when the stored shape changes: a form stored in an older shape is then dropped, not misread. */
+const FORM_VERSION = 1;
+
+/**
+ * The whole form as one small row (ConversationState, key `reportForm:<chat>`), written before the bot
+ * answers each step: a restart or SIGKILL resumes at the same step. An explicit state machine rather than a
+ * replayed conversation: each update costs the same at the seventh step as at the first (bench/reports.ts).
+ */
+interface FormState {
+  v: typeof FORM_VERSION;
+  /** Buttons carry it: buttons of an older, finished form are recognised and refused. Also the submission key. */
+  nonce: string;
+  stage: FormStage;
+  editing: boolean;
+  placeKnown: boolean;
+  draft: Draft;
+  /** Geocoded matches offered to pick from. */
+  candidates?: Place[];
+  duplicate?: NearbyReport;
+  /** category@lat,lon last checked for an active report nearby: offered once per place and category. */
+  duplicateChecked?: string;
+  /** The update that last changed the form: seeing it again means it is being replayed after a crash. */
+  lastUpdateId: number;
+  /** When done: what to say again if the finishing update is replayed. */
+  outcome?: { kind: "stored"; ref: string; districtId: number | null } | { kind: "confirmed"; ref: string };
+}
+
+const formKey = (chatId: number) => `reportForm:${chatId}`;
+
+function load(ctx: BotContext): FormState | undefined {
+  const raw = ctx.deps.hot.readConversation(formKey(ctx.chat!.id));
+  if (raw === undefined) return undefined;
+  const state = JSON.parse(raw) as FormState;
+  return state.v === FORM_VERSION ? state : undefined;
+}
+
+/** Stores the form; called before any message about the change goes out. */
+function save(ctx: BotContext, state: FormState): void {
+  state.lastUpdateId = ctx.update.update_id;
+  ctx.deps.hot.writeConversation(formKey(ctx.chat!.id), JSON.stringify(state));
+}
+
+function forget(ctx: BotContext): void {
+  ctx.deps.hot.deleteConversation(formKey(ctx.chat!.id));
+}
+
+/** /cancel: drops an open form. True when there was one. */
+export function leaveReportForm(ctx: BotContext): boolean {
+  if (ctx.chat?.type !== "private") return false;
+  const state = load(ctx);
+  if (!state) return false;
+  forget(ctx);
+  return state.stage !== "done";
+}
+
+/** "Zgłoś zagrożenie": checks the resident may report, stores a new form, asks the first question. */
+export async function startReportForm(ctx: BotContext, known?: KnownPlace): Promise<void> {
+  const { t } = ctx;
+  if (!ctx.user || ctx.chat?.type !== "private") return;
+  if (ctx.user.banned) {
+    await ctx.reply(t("report.banned"), { reply_markup: mainMenu(t) });
+    return;
+  }
+  if (ctx.deps.reports.countRecent(ctx.user.id, ctx.deps.now()) >= ctx.config.REPORTS_PER_DAY) {
+    await ctx.reply(t("report.limit", { count: ctx.config.REPORTS_PER_DAY }), { reply_markup: mainMenu(t) });
+    return;
+  }
+  const draft: Draft = { timesOfDay: [], photos: [] };
+  if (known) {
+    const label = known.label ?? (await placeLabel(ctx.deps, known.lat, known.lon));
+    Object.assign(draft, { lat: known.lat, lon: known.lon, address: label, placeSource: "pin" });
+  }
+  const state: FormState = {
+    v: FORM_VERSION,
+    nonce: randomBytes(4).toString("hex"),
+    stage: "category",
+    editing: false,
+    placeKnown: Boolean(known),
+    draft,
+    lastUpdateId: 0,
+  };
+  save(ctx, state);
+  await ctx.reply(t("report.notice"), { parse_mode: "HTML", reply_markup: navKeyboard(t) });
+  await ask(ctx, state);
+}
+
+/**
+ * Runs an open form's step for every update in its private chat. Registered before every other feature:
+ * a form sees its chat's updates first. Commands and menu buttons leave it (the update goes on to them);
+ * buttons that are not the form's go on too.
+ */
+export function reportForm(): MiddlewareFn<BotContext> {
+  return async (ctx, next) => {
+    if (ctx.chat?.type !== "private" || !ctx.user) return next();
+    const state = load(ctx);
+    if (!state) return next();
+    if (ctx.update.update_id === state.lastUpdateId) {
+      // Handled before a crash, maybe not answered: ask the current question again (the change is stored).
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery();
+      return ask(ctx, state);
+    }
+    if (state.stage === "done") {
+      forget(ctx);
+      return next();
+    }
+    const { t } = ctx;
+    if (ctx.editedMessage) {
+      await ctx.reply(t("report.bad.edited"));
+      return;
+    }
+    const callback = ctx.callbackQuery;
+    if (callback) {
+      const [prefix, nonce, step, ...action] = (callback.data ?? "").split(":");
+      if (prefix !== "r") return next();
+      if (nonce !== state.nonce) return void (await ctx.answerCallbackQuery({ text: t("form.closed") }));
+      if (step !== callbackStep(state.stage)) return void (await ctx.answerCallbackQuery({ text: t("report.staleButton") }));
+      if (action[0] === "back") {
+        await ctx.answerCallbackQuery();
+        return goBack(ctx, state);
+      }
+      return handlers[state.stage](ctx, state, action);
+    }
+    const text = ctx.message?.text;
+    if (text !== undefined) {
+      if (text === t("report.nav.cancel")) return cancel(ctx);
+      if (text === t("report.nav.back")) return goBack(ctx, state);
+      if (text.startsWith("/") || isMainMenuText(ctx.deps.i18n, text)) {
+        // Another command or menu entry: the resident moved on. The outer handlers answer it.
+        forget(ctx);
+        return next();
+      }
+    }
+    if (!ctx.message) return next();
+    return handlers[state.stage](ctx, state, []);
+  };
+}
+
+// ---- navigation
+
+/** The step name buttons carry: a stale button of another step is told apart from a forged one. */
+function callbackStep(stage: FormStage): string {
+  if (stage === "placePick") return "place";
+  if (stage === "duplicate") return "dup";
+  return stage;
+}
+
+const data = (state: FormState, step: string, action: string) => `r:${state.nonce}:${step}:${action}`;
+
+function navKeyboard(t: TFunction): Keyboard {
+  return new Keyboard().text(t("report.nav.back")).text(t("report.nav.cancel")).resized().persistent();
+}
+
+/** Moves the form to `destination`; "review" checks for an active report nearby, then shows the summary. */
+function moveTo(ctx: BotContext, state: FormState, destination: Destination): void {
+  if (destination !== "review") {
+    state.stage = destination;
+    return;
+  }
+  state.editing = false;
+  const { categoryCode, lat, lon } = state.draft;
+  const key = `${categoryCode}@${lat},${lon}`;
+  if (state.duplicateChecked !== key) {
+    state.duplicateChecked = key;
+    const near = ctx.deps.reports.findNearbyActive(categoryCode!, lat!, lon!, ctx.user!.id);
+    if (near) {
+      state.duplicate = near;
+      state.stage = "duplicate";
+      return;
+    }
+  }
+  state.stage = "summary";
+}
+
+/** The answered step is stored, then `acknowledge` confirms it to the resident, then the next question. */
+async function forward(ctx: BotContext, state: FormState, step: FormStep, acknowledge: () => Promise<unknown>): Promise<void> {
+  moveTo(ctx, state, nextAfter(step, state));
+  save(ctx, state);
+  await acknowledge();
+  await ask(ctx, state);
+}
+
+async function goBack(ctx: BotContext, state: FormState): Promise<void> {
+  const { stage } = state;
+  if (stage === "summary") {
+    state.editing = true;
+    moveTo(ctx, state, "contact");
+  } else if (stage === "placePick") moveTo(ctx, state, "place");
+  else if (stage === "duplicate") state.stage = "summary";
+  else if (isFormStep(stage)) moveTo(ctx, state, previousBefore(stage, state));
+  save(ctx, state);
+  await ask(ctx, state);
+}
+
+async function cancel(ctx: BotContext): Promise<void> {
+  forget(ctx);
+  await ctx.reply(ctx.t("report.cancelled"), { reply_markup: mainMenu(ctx.t) });
+}
+
+const badInput = (ctx: BotContext, expected: string) => ctx.reply(ctx.t("report.bad.generic", { expected: ctx.t(expected) }));
+
+/** Answers a button press that means nothing at this step (the button stops spinning), then says what to do. */
+async function useButtons(ctx: BotContext, key = "report.useButtons"): Promise<void> {
+  if (ctx.callbackQuery) await ctx.answerCallbackQuery();
+  await ctx.reply(ctx.t(key));
+}
+
+// ---- questions
+
+function categoryKeyboard(t: TFunction, state: FormState): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  for (const code of MOST_REPORTED) kb.text(t(`categories.${code}`), data(state, "category", `c:${code}`)).row();
+  for (const g of CATEGORY_GROUPS) kb.text(`${t(`categoryGroups.${g}`)} ›`, data(state, "category", `g:${g}`)).row();
+  return kb;
+}
+
+function timesKeyboard(t: TFunction, state: FormState): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  for (const code of TIMES_OF_DAY) {
+    const mark = state.draft.timesOfDay.includes(code) ? "✅ " : "";
+    kb.text(mark + t(`timing.${code}`), data(state, "times", `t:${code}`)).row();
+  }
+  return kb.text(t("report.nav.backInline"), data(state, "times", "back")).text(t("report.nav.next"), data(state, "times", "next"));
+}
+
+function photosKeyboard(t: TFunction, state: FormState): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(t("report.nav.backInline"), data(state, "photos", "back"))
+    .text(state.draft.photos.length ? t("report.nav.next") : t("report.nav.skip"), data(state, "photos", "done"));
+}
+
+/** Sends the question of the form's current stage. */
+async function ask(ctx: BotContext, state: FormState): Promise<void> {
+  const { t } = ctx;
+  const { draft } = state;
+  switch (state.stage) {
+    case "category":
+      await ctx.reply(t("report.category.prompt"), { parse_mode: "HTML", reply_markup: categoryKeyboard(t, state) });
+      return;
+    case "place": {
+      const keyboard = new Keyboard()
+        .requestLocation(t("report.place.shareButton"))
+        .row()
+        .text(t("report.nav.back"))
+        .text(t("report.nav.cancel"))
+        .resized()
+        .persistent();
+      await ctx.reply(t("report.place.prompt"), { parse_mode: "HTML", reply_markup: keyboard });
+      return;
+    }
+    case "placePick": {
+      const pick = new InlineKeyboard();
+      (state.candidates ?? []).forEach((p, i) => pick.text(p.label, data(state, "place", `p:${i}`)).row());
+      pick.text(t("report.place.noneOfThese"), data(state, "place", "none"));
+      await ctx.reply(t("report.place.pick"), { reply_markup: pick });
+      return;
+    }
+    case "times":
+      await ctx.reply(t("report.times.prompt"), { parse_mode: "HTML", reply_markup: timesKeyboard(t, state) });
+      return;
+    case "days": {
+      const kb = new InlineKeyboard();
+      for (const code of DAY_SETS) kb.text(t(`days.${code}`), data(state, "days", `d:${code}`)).row();
+      kb.text(t("report.nav.backInline"), data(state, "days", "back"));
+      await ctx.reply(t("report.days.prompt"), { parse_mode: "HTML", reply_markup: kb });
+      return;
+    }
+    case "description": {
+      const required = findCategory(draft.categoryCode!)!.requiresDescription;
+      const kb = new InlineKeyboard().text(t("report.nav.backInline"), data(state, "description", "back"));
+      if (!required) kb.text(t("report.nav.skip"), data(state, "description", "skip"));
+      await ctx.reply(t(required ? "report.description.promptRequired" : "report.description.prompt"), { parse_mode: "HTML", reply_markup: kb });
+      return;
+    }
+    case "photos":
+      await ctx.reply(t("report.photos.prompt", { max: MAX_PHOTOS }), { parse_mode: "HTML", reply_markup: photosKeyboard(t, state) });
+      return;
+    case "contact": {
+      const kb = new InlineKeyboard()
+        .text(t("report.contact.anonymous"), data(state, "contact", "no"))
+        .row()
+        .text(t("report.contact.allow"), data(state, "contact", "yes"))
+        .row()
+        .text(t("report.nav.backInline"), data(state, "contact", "back"));
+      await ctx.reply(t("report.contact.prompt"), { parse_mode: "HTML", reply_markup: kb });
+      return;
+    }
+    case "duplicate": {
+      const near = state.duplicate!;
+      const kb = new InlineKeyboard()
+        .text(t("report.duplicate.confirm"), data(state, "dup", "confirm"))
+        .row()
+        .text(t("report.duplicate.different"), data(state, "dup", "different"));
+      await ctx.reply(t("report.duplicate.prompt", { ref: near.ref, status: t(`status.${near.status}`), distance: Math.round(near.distanceM) }), {
+        parse_mode: "HTML",
+        reply_markup: kb,
+      });
+      return;
+    }
+    case "summary": {
+      const kb = new InlineKeyboard();
+      EDITABLE_FROM_SUMMARY.forEach((step, i) => {
+        kb.text(t(`report.edit.${step}`), data(state, "summary", `e:${step}`));
+        if (i % 2 === 1) kb.row();
+      });
+      kb.row().text(t("report.summary.submit"), data(state, "summary", "submit")).row().text(t("report.summary.cancel"), data(state, "summary", "cancel"));
+      await ctx.reply(renderSummary(t, draft), { parse_mode: "HTML", reply_markup: kb });
+      return;
+    }
+    case "done":
+      await tellOutcome(ctx, state);
+      return;
+  }
+}
+
+// ---- answers, one handler per stage. `action` is the button's data after the step ([] for a message).
+
+type Handler = (ctx: BotContext, state: FormState, action: string[]) => Promise<void>;
+
+const handlers: Record<FormStage, Handler> = {
+  async category(ctx, state, [kind, value]) {
+    const { t } = ctx;
+    if (kind === "g" && CATEGORY_GROUPS.includes(value as CategoryGroup)) {
+      const list = new InlineKeyboard();
+      for (const cat of categoriesInGroup(value as CategoryGroup)) list.text(t(`categories.${cat.code}`), data(state, "category", `c:${cat.code}`)).row();
+      list.text(t("report.nav.backInline"), data(state, "category", "top"));
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(t("report.category.group", { group: t(`categoryGroups.${value}`) }), { reply_markup: list });
+    } else if (kind === "top") {
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(t("report.category.prompt"), { parse_mode: "HTML", reply_markup: categoryKeyboard(t, state) });
+    } else if (kind === "c" && findCategory(value ?? "")) {
+      state.draft.categoryCode = value!;
+      await forward(ctx, state, "category", async () => {
+        await ctx.answerCallbackQuery();
+        await ctx.editMessageText(t("report.category.chosen", { category: t(`categories.${value}`) }));
+      });
+    } else if (ctx.callbackQuery) {
+      await ctx.answerCallbackQuery({ text: t("report.staleButton") });
+    } else {
+      await ctx.reply(t("report.category.useButtons"));
+    }
+  },
+
+  async place(ctx, state) {
+    const { t, deps } = ctx;
+    const choose = (place: { lat: number; lon: number; label: string }, source: "pin" | "address") => {
+      Object.assign(state.draft, { lat: place.lat, lon: place.lon, address: place.label, placeSource: source });
+      state.candidates = undefined;
+      return forward(ctx, state, "place", () =>
+        ctx.reply(t("report.place.chosen", { address: escapeHtml(place.label) }), { parse_mode: "HTML", reply_markup: navKeyboard(t) }),
+      );
+    };
+    const loc = ctx.message?.location ?? ctx.message?.venue?.location;
+    if (loc) {
+      if (!deps.serviceArea.covers(loc.latitude, loc.longitude)) {
+        await ctx.reply(t("report.place.outside", { area: deps.serviceArea.describe() }));
+        return;
+      }
+      const label = await placeLabel(deps, loc.latitude, loc.longitude);
+      return choose({ lat: loc.latitude, lon: loc.longitude, label }, "pin");
+    }
+    const text = ctx.message?.text;
+    if (text === undefined) {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery();
+      await badInput(ctx, "report.expected.place");
+      return;
+    }
+    if ([...text].length > 200 || !/\p{L}/u.test(text)) {
+      await ctx.reply(t("report.place.notAnAddress"));
+      return;
+    }
+    await ctx.replyWithChatAction("typing");
+    const outcome = await deps.geocoder.search(text);
+    if (outcome.kind === "unavailable") {
+      await ctx.reply(t("report.place.geocoderDown"));
+      return;
+    }
+    const inArea = outcome.places.filter((p) => deps.serviceArea.covers(p.lat, p.lon));
+    if (inArea.length === 0) {
+      await ctx.reply(
+        outcome.places.length ? t("report.place.outside", { area: deps.serviceArea.describe() }) : t("report.place.notFound", { query: escapeHtml(text) }),
+        { parse_mode: "HTML" },
+      );
+      return;
+    }
+    if (inArea.length === 1) return choose(inArea[0]!, "address");
+    state.candidates = inArea.slice(0, 5);
+    state.stage = "placePick";
+    save(ctx, state);
+    await ask(ctx, state);
+  },
+
+  async placePick(ctx, state, [kind, value]) {
+    const chosen = kind === "p" ? state.candidates?.[Number(value)] : undefined;
+    if (chosen) {
+      Object.assign(state.draft, { lat: chosen.lat, lon: chosen.lon, address: chosen.label, placeSource: "address" });
+      state.candidates = undefined;
+      return forward(ctx, state, "place", async () => {
+        await ctx.answerCallbackQuery();
+        await ctx.reply(ctx.t("report.place.chosen", { address: escapeHtml(chosen.label) }), { parse_mode: "HTML", reply_markup: navKeyboard(ctx.t) });
+      });
+    }
+    state.stage = "place";
+    state.candidates = undefined;
+    if (kind === "none") {
+      save(ctx, state);
+      await ctx.answerCallbackQuery();
+      await ctx.reply(ctx.t("report.place.tryAgain"));
+      return;
+    }
+    // Another address or a pin instead of a pick: taken as the answer to the place question.
+    return handlers.place(ctx, state, []);
+  },
+
+  async times(ctx, state, [kind, value]) {
+    const { t } = ctx;
+    if (kind === "t" && isTimeOfDay(value ?? "")) {
+      state.draft.timesOfDay = toggleTimeOfDay(state.draft.timesOfDay, value as TimeOfDay);
+      save(ctx, state);
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageReplyMarkup({ reply_markup: timesKeyboard(t, state) });
+    } else if (kind === "next") {
+      if (state.draft.timesOfDay.length === 0) state.draft.timesOfDay = ["unknown"];
+      const times = state.draft.timesOfDay.map((c) => t(`timing.${c}`)).join(", ");
+      await forward(ctx, state, "times", async () => {
+        await ctx.answerCallbackQuery();
+        await ctx.editMessageText(t("report.times.chosen", { times }));
+      });
+    } else await useButtons(ctx);
+  },
+
+  async days(ctx, state, [kind, value]) {
+    if (kind === "d" && isDaySet(value ?? "")) {
+      state.draft.days = value!;
+      await forward(ctx, state, "days", async () => {
+        await ctx.answerCallbackQuery();
+        await ctx.editMessageText(ctx.t("report.days.chosen", { days: ctx.t(`days.${value}`) }));
+      });
+    } else await useButtons(ctx);
+  },
+
+  async description(ctx, state, [kind]) {
+    const { t } = ctx;
+    const required = findCategory(state.draft.categoryCode!)!.requiresDescription;
+    if (kind === "skip" && !required) {
+      state.draft.description = null;
+      return forward(ctx, state, "description", async () => {
+        await ctx.answerCallbackQuery();
+        await ctx.reply(t("report.description.skipped"));
+      });
+    }
+    const text = ctx.message?.text;
+    if (text === undefined) {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery();
+      await badInput(ctx, "report.expected.text");
+      return;
+    }
+    const check = checkDescription(text);
+    if (!check.ok) {
+      await ctx.reply(check.reason === "too_long" ? t("report.description.tooLong", { count: check.length, max: 500 }) : t("report.description.empty"));
+      return;
+    }
+    state.draft.description = check.text;
+    await forward(ctx, state, "description", () => ctx.reply(t("report.description.saved")));
+  },
+
+  async photos(ctx, state, [kind]) {
+    const { t } = ctx;
+    if (kind === "done") {
+      return forward(ctx, state, "photos", () => ctx.answerCallbackQuery());
+    }
+    const photo = ctx.message?.photo;
+    if (!photo?.length) {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery();
+      await badInput(ctx, "report.expected.photo");
+      return;
+    }
+    state.draft.photos.push(photo[photo.length - 1]!.file_id);
+    const count = state.draft.photos.length;
+    if (count >= MAX_PHOTOS) return forward(ctx, state, "photos", () => ctx.reply(t("report.photos.full")));
+    save(ctx, state);
+    await ctx.reply(t("report.photos.added", { count, left: MAX_PHOTOS - count }), { reply_markup: photosKeyboard(t, state) });
+  },
+
+  async contact(ctx, state, [kind]) {
+    if (kind !== "yes" && kind !== "no") return useButtons(ctx);
+    state.draft.contactConsent = kind === "yes";
+    await forward(ctx, state, "contact", async () => {
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(ctx.t(kind === "yes" ? "report.contact.chosenAllow" : "report.contact.chosenAnonymous"));
+    });
+  },
+
+  async duplicate(ctx, state, [kind]) {
+    const near = state.duplicate!;
+    if (kind === "confirm") {
+      state.stage = "done";
+      state.outcome = { kind: "confirmed", ref: near.ref };
+      ctx.deps.reports.confirm(near.id, ctx.user!.id, ctx.deps.now(), () => save(ctx, state));
+      await ctx.answerCallbackQuery();
+      await tellOutcome(ctx, state);
+      return;
+    }
+    // "To coś innego", or anything else: go on to the summary.
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery();
+    state.stage = "summary";
+    save(ctx, state);
+    await ask(ctx, state);
+  },
+
+  async summary(ctx, state, [kind, value]) {
+    const { t, deps } = ctx;
+    if (kind === "cancel") {
+      await ctx.answerCallbackQuery();
+      return cancel(ctx);
+    }
+    if (kind === "e" && EDITABLE_FROM_SUMMARY.includes(value as FormStep)) {
+      const step = value as FormStep;
+      state.editing = true;
+      if (step === "place") state.placeKnown = false;
+      // New photos replace the earlier ones (there is no other way to take one back).
+      if (step === "photos") state.draft.photos = [];
+      moveTo(ctx, state, step);
+      save(ctx, state);
+      await ctx.answerCallbackQuery();
+      await ask(ctx, state);
+      return;
+    }
+    if (kind !== "submit") return useButtons(ctx);
+    const draft = state.draft as ReportDraft;
+    const coverage = deps.districts.atPoint(draft.lat, draft.lon);
+    const districtId = coverage.kind === "district" ? coverage.district.id : null;
+    state.stage = "done";
+    // The report and the finished form in one transaction: a replayed tap finds the form done, not a second report.
+    deps.reports.create(
+      { draft, districtId, reporterId: ctx.user!.id, submissionKey: state.nonce, prefix: ctx.config.REPORT_PREFIX, now: deps.now() },
+      (report) => {
+        state.outcome = { kind: "stored", ref: report.ref, districtId };
+        save(ctx, state);
+      },
+    );
+    await ctx.answerCallbackQuery({ text: t("report.summary.sending") });
+    void deps.notifier.flush();
+    await tellOutcome(ctx, state);
+    // The first report is a good moment to offer meeting announcements (once: only while there are none).
+    if (deps.reports.subscriptionCount(ctx.user!.id) === 0) {
+      const district = districtId === null ? null : deps.districts.byId(districtId);
+      const offer = new InlineKeyboard();
+      if (district) offer.text(`🔔 ${district.number}. ${district.name}`, `sub:d:${district.id}`).row();
+      offer.text(t("meetings.sub.all"), "sub:all");
+      await ctx.reply(t("meetings.offer"), { reply_markup: offer });
+    }
+  },
+
+  async done() {
+    // Unreachable: a done form is forgotten before any handler runs.
+  },
+};
+
+/** The end of the form: the new report's number, district and officer, or the confirmation of an existing one. */
+async function tellOutcome(ctx: BotContext, state: FormState): Promise<void> {
+  const { t } = ctx;
+  const outcome = state.outcome!;
+  if (outcome.kind === "confirmed") {
+    await ctx.reply(t("report.duplicate.confirmed", { ref: outcome.ref }), { parse_mode: "HTML", reply_markup: mainMenu(t) });
+    return;
+  }
+  const district = outcome.districtId === null ? null : (ctx.deps.districts.byId(outcome.districtId) ?? null);
+  await ctx.reply(renderResult(t, outcome.ref, district), { parse_mode: "HTML", reply_markup: mainMenu(t) });
+}
