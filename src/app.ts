@@ -3,6 +3,7 @@ import { Api } from "grammy";
 import { DeliveryWorker } from "./delivery/worker.js";
 import { Notifier, recordSent } from "./bot/notifier.js";
 import { outboxTransformers } from "./bot/api.js";
+import { botApiFetch } from "./bot/httpClient.js";
 import { startScheduler, type Scheduler } from "./bot/scheduler.js";
 import type { Config } from "./config.js";
 import { createBot, registerCommands, registerGroupCommands, type AppBot } from "./bot/createBot.js";
@@ -80,7 +81,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   if (config.MODERATION_CHAT_ID) await registerGroupCommands(bot.api, deps, config.MODERATION_CHAT_ID);
 
   // The one way out for everything the bot sends on its own: the outbox worker, fed by the notifier.
-  const workerApi = new Api(config.BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT });
+  const workerApi = new Api(config.BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT, fetch: botApiFetch() });
   for (const t of outboxTransformers(deps)) workerApi.config.use(t);
   const worker = new DeliveryWorker({
     db,

@@ -4,6 +4,7 @@ import { sequentialize } from "@grammyjs/runner";
 import type { Config, Locale } from "../config.js";
 import { resolveLocale } from "../i18n/index.js";
 import { apiTransformers } from "./api.js";
+import { botApiFetch } from "./httpClient.js";
 import type { BotContext, BotDeps, ConversationContext } from "./context.js";
 import { sqliteConversationStorage } from "./conversationStorage.js";
 import { cancelFeature } from "./features/cancel.js";
@@ -28,7 +29,7 @@ export type AppBot = Bot<BotContext>;
 
 /** Builds the real bot. Tests call this with fake servers behind config and deps. */
 export function createBot(config: Config, deps: BotDeps): AppBot {
-  const bot = new Bot<BotContext>(config.BOT_TOKEN, { client: { apiRoot: config.TELEGRAM_API_ROOT } });
+  const bot = new Bot<BotContext>(config.BOT_TOKEN, { client: { apiRoot: config.TELEGRAM_API_ROOT, fetch: botApiFetch() } });
   for (const t of apiTransformers(deps)) bot.api.config.use(t);
 
   // One chat's updates in order; different chats concurrently (runner).

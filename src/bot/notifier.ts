@@ -16,6 +16,8 @@ import { escapeHtml } from "./html.js";
  * them again, and their dedupe keys make that a no-op. So no message goes out before its event is stored,
  * and no event is left without its messages.
  */
+const PASS_SIZE = 100;
+
 export class Notifier {
   private running: Promise<void> | null = null;
   private again = false;
@@ -57,14 +59,17 @@ export class Notifier {
 
   private async pass(): Promise<number> {
     const { db } = this.deps;
-    const events = await db.reportEvent.findMany({ where: { notifiedAt: null }, orderBy: { id: "asc" }, take: 100 });
+    const events = await db.reportEvent.findMany({ where: { notifiedAt: null }, orderBy: { id: "asc" }, take: PASS_SIZE });
+    if (!events.length) return 0;
     for (const event of events) {
       const items = await this.messagesFor(event);
       if (items.length) await enqueue(db, items, { now: this.deps.now() });
-      await db.reportEvent.update({ where: { id: event.id }, data: { notifiedAt: this.deps.now() } });
     }
-    if (events.length) this.wake();
-    return events.length;
+    // Marked once for the pass: a crash before this queues the pass again, which the dedupe keys absorb.
+    await db.reportEvent.updateMany({ where: { id: { in: events.map((e) => e.id) } }, data: { notifiedAt: this.deps.now() } });
+    this.wake();
+    // A short pass took everything there was: no need to ask again.
+    return events.length < PASS_SIZE ? 0 : events.length;
   }
 
   /** Re-renders the moderators' card if anything happened to the report since it was posted. */

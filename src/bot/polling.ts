@@ -14,12 +14,20 @@ export interface Poller {
  * as soon as it asks for the next one, before the handlers finish. So each batch is written to SQLite
  * before the runner sees it, and a row is deleted only once its update was handled. Updates left over
  * by a crash are handled again at the next start; our handlers are idempotent where it matters
- * (report submission keys, conversation replay), so "again" never means "twice" in the database.
+ * (report submission keys, the report form's replay check, conversation replay), so "again" never means "twice" in the database.
  */
 export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, allowedUpdates: readonly string[]): Promise<Poller> {
-  const leftovers = hot.pendingInbox();
-  if (leftovers.length) logger.warn({ count: leftovers.length }, "handling updates left over by an interrupted run");
-  for (const update of leftovers) await handle(update);
+  // Handled updates are forgotten together, once per turn of the event loop: one write for many updates.
+  // A crash in that instant only means they are handled again, which the handlers are built for.
+  let handled: number[] = [];
+  let forgetScheduled = false;
+  const forgetHandled = () => {
+    forgetScheduled = false;
+    if (!handled.length) return;
+    const ids = handled;
+    handled = [];
+    hot.inboxDone(ids);
+  };
 
   const inFlight = new Set<Promise<void>>();
   async function handle(update: Update): Promise<void> {
@@ -28,9 +36,18 @@ export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, al
     } catch (err) {
       logger.error({ err, updateId: update.update_id }, "update failed");
     } finally {
-      hot.inboxDone(update.update_id);
+      handled.push(update.update_id);
+      if (!forgetScheduled) {
+        forgetScheduled = true;
+        setImmediate(forgetHandled);
+      }
     }
   }
+
+  const leftovers = hot.pendingInbox();
+  if (leftovers.length) logger.warn({ count: leftovers.length }, "handling updates left over by an interrupted run");
+  for (const update of leftovers) await handle(update);
+  forgetHandled();
 
   const runner = run(
     {
@@ -56,6 +73,7 @@ export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, al
     async stop() {
       if (runner.isRunning()) await runner.stop();
       await Promise.all(inFlight);
+      forgetHandled();
     },
   };
 }

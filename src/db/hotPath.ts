@@ -28,6 +28,7 @@ export class HotPath {
   private readonly inboxDelete: Database.Statement;
   private readonly inboxAll: Database.Statement;
   private readonly insertBatch: (updates: Update[], now: string) => void;
+  private readonly deleteBatch: (updateIds: readonly number[]) => void;
   private readonly stateGet: Database.Statement;
   private readonly statePut: Database.Statement;
   private readonly stateDelete: Database.Statement;
@@ -56,6 +57,9 @@ export class HotPath {
        ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "updatedAt" = excluded."updatedAt"`,
     );
     this.stateDelete = this.sqlite.prepare(`DELETE FROM "ConversationState" WHERE "key" = ?`);
+    this.deleteBatch = this.sqlite.transaction((updateIds: readonly number[]) => {
+      for (const id of updateIds) this.inboxDelete.run(id);
+    });
     this.insertBatch = this.sqlite.transaction((updates: Update[], now: string) => {
       for (const u of updates) this.inboxInsert.run(u.update_id, JSON.stringify(u), now);
     });
@@ -80,8 +84,9 @@ export class HotPath {
     this.insertBatch(updates, sqliteDate(now));
   }
 
-  inboxDone(updateId: number): void {
-    this.inboxDelete.run(updateId);
+  /** Forgets handled updates, in one transaction. */
+  inboxDone(updateIds: readonly number[]): void {
+    this.deleteBatch(updateIds);
   }
 
   pendingInbox(): Update[] {

@@ -34,6 +34,12 @@ export interface GeocoderOptions {
 /** A pin waits for no queue: reverse lookups run only when Nominatim can be asked right now. */
 const REVERSE_MAX_WAIT_MS = 0;
 
+class QueueBusy extends Error {
+  constructor() {
+    super("geocoding queue is busy");
+  }
+}
+
 // One pacer for the whole process: the policy limit is per application, not per caller.
 const pacer = new Pacer(1000);
 
@@ -99,7 +105,7 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     async reverse(lat, lon) {
       try {
         const label = await cached(reverseKey(lat, lon), async () => {
-          if (pacer.expectedWait() > REVERSE_MAX_WAIT_MS) throw new Error("geocoding queue is full");
+          if (pacer.expectedWait() > REVERSE_MAX_WAIT_MS) throw new QueueBusy();
           try {
             const results = await pacer.run(() => nodeGeocoder.reverse({ lat, lon, zoom: 18 } as never));
             const first = results[0];
@@ -112,7 +118,9 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
         });
         return label ? { kind: "found", label } : { kind: "none" };
       } catch (err) {
-        options.logger.warn({ err: String(err) }, "reverse geocoding failed");
+        // A busy queue is the design working (the pin gets the district's name), not a failure to report.
+        if (err instanceof QueueBusy) options.logger.debug("reverse geocoding skipped: Nominatim was asked within the last second");
+        else options.logger.warn({ err: String(err) }, "reverse geocoding failed");
         return { kind: "unavailable" };
       }
     },

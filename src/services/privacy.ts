@@ -25,6 +25,8 @@ export async function deleteUserData(db: Db, telegramId: number): Promise<boolea
     await tx.meetingQuestion.deleteMany({ where: { userId: user.id } });
     await tx.subscription.deleteMany({ where: { userId: user.id } });
     await tx.pendingInput.deleteMany({ where: { userId: user.id } });
+    // Open forms (the report form's row, the other forms' conversation state) hold what was typed so far.
+    await tx.conversationState.deleteMany({ where: { key: { in: [`reportForm:${telegramId}`, `${telegramId}:${telegramId}`] } } });
     // A row being sent right now finishes; everything else addressed to this person is dropped.
     await tx.delivery.deleteMany({ where: { OR: [{ userId: user.id }, { chatId: BigInt(telegramId) }], NOT: { status: "sending" } } });
     await tx.officer.updateMany({ where: { userId: user.id }, data: { userId: null } });

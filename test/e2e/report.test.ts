@@ -287,6 +287,30 @@ describe("the resident's report, end to end", () => {
     env.tg.sendLocation(user, 49.81, 19.03);
     await replyContaining(env.tg, user.id, "Czego dotyczy zgłoszenie");
   });
+  it("answers an update replayed after a crash by asking the current question again, and never stores twice", async () => {
+    const user = newUser();
+    env.tg.sendCommand(user, "report");
+    await replyContaining(env.tg, user.id, "Czego dotyczy zgłoszenie");
+    const category = env.tg.pressButtonByText(user, "Nieprawidłowe parkowanie");
+    await replyContaining(env.tg, user.id, "Gdzie to się dzieje");
+    // The polling inbox hands an update over again when the bot died before forgetting it.
+    await env.app.bot.handleUpdate(category);
+    await replyContaining(env.tg, user.id, "Gdzie to się dzieje");
+    env.tg.sendLocation(user, 49.7901, 19.0201);
+    await replyContaining(env.tg, user.id, "O jakiej porze dnia");
+    await press(env.tg, user, "Dalej →", "W jakie dni");
+    await press(env.tg, user, "codziennie", "Opisz krótko problem");
+    await finishQuickly(user);
+    const submit = env.tg.pressButtonByText(user, "Wyślij zgłoszenie");
+    const stored = await replyContaining(env.tg, user.id, "Zgłoszenie zostało przyjęte");
+    await env.app.bot.handleUpdate(submit);
+    const again = await replyContaining(env.tg, user.id, "Zgłoszenie zostało przyjęte");
+    expect(textOf(again)).toBe(textOf(stored));
+    const reports = await env.app.deps.db.report.findMany({ where: { reporter: { telegramId: BigInt(user.id) } } });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ categoryCode: "parking", days: "everyday", timesOfDay: "unknown" });
+  });
+
   it("never sends Nominatim more than one request per second", async () => {
     const users = Array.from({ length: 4 }, () => newUser());
     await Promise.all(users.map((u) => toPlace(u)));

@@ -1,0 +1,124 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openDb, type Db } from "../../src/db/client.js";
+import { SqliteGeocodeCache } from "../../src/db/geocodeCache.js";
+import { HotPath } from "../../src/db/hotPath.js";
+import { applyMigrations } from "../../src/db/migrate.js";
+import { ReportStore, type ReportDraft } from "../../src/db/reportStore.js";
+
+const draft = (over: Partial<ReportDraft> = {}): ReportDraft => ({
+  categoryCode: "parking",
+  lat: 49.8225,
+  lon: 19.0444,
+  address: "Plac Ratuszowy",
+  placeSource: "pin",
+  timesOfDay: ["morning", "evening"],
+  days: "weekend",
+  description: "Auta na chodniku",
+  photos: ["file-1"],
+  contactConsent: true,
+  ...over,
+});
+
+// The store writes with prepared statements what Prisma reads: the rows must be exactly Prisma's.
+describe("the report form's store (prepared statements beside Prisma)", () => {
+  let dir: string;
+  let db: Db;
+  let hot: HotPath;
+  let store: ReportStore;
+  let reporterId: number;
+  let neighbourId: number;
+  const now = new Date("2026-11-27T10:00:00Z");
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-store-"));
+    const url = `file:${path.join(dir, "t.db")}`;
+    applyMigrations(url);
+    db = await openDb(url);
+    hot = new HotPath(url);
+    store = new ReportStore(hot);
+    reporterId = (await db.user.create({ data: { telegramId: 1n } })).id;
+    neighbourId = (await db.user.create({ data: { telegramId: 2n } })).id;
+  });
+  afterEach(async () => {
+    hot.close();
+    await db.$disconnect();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const create = (key: string, over: Partial<ReportDraft> = {}, who = reporterId, at = now) =>
+    store.create({ draft: draft(over), districtId: null, reporterId: who, submissionKey: key, prefix: "BB", now: at });
+
+  it("stores a report Prisma reads back field for field, with its event and its reporter as follower", async () => {
+    const made = create("k1");
+    expect(made).toMatchObject({ ref: "BB-2026-000001", created: true });
+    const report = await db.report.findUniqueOrThrow({ where: { id: made.id }, include: { events: true, followers: true } });
+    expect(report).toMatchObject({
+      status: "new",
+      categoryCode: "parking",
+      timesOfDay: "morning,evening",
+      days: "weekend",
+      photos: JSON.stringify(["file-1"]),
+      contactConsent: true,
+      reporterId,
+      districtId: null,
+    });
+    expect(report.createdAt.toISOString()).toBe(now.toISOString());
+    expect(report.events).toMatchObject([{ kind: "status", toStatus: "new", fromStatus: null, actorId: reporterId, notifiedAt: null }]);
+    expect(report.followers).toMatchObject([{ userId: reporterId, kind: "reporter" }]);
+  });
+
+  it("makes one report per submission key, and numbers the next one on", () => {
+    const first = create("k1");
+    const again = create("k1");
+    expect(again).toEqual({ id: first.id, ref: first.ref, created: false });
+    expect(create("k2", { lat: 49.8 }).ref).toBe("BB-2026-000002");
+  });
+
+  it("rolls the report back when the form's own write in the same transaction fails", async () => {
+    expect(() =>
+      store.create({ draft: draft(), districtId: null, reporterId, submissionKey: "k1", prefix: "BB", now }, () => {
+        throw new Error("disk full");
+      }),
+    ).toThrow("disk full");
+    expect(await db.report.count()).toBe(0);
+  });
+
+  it("counts a resident's reports of the last 24 hours only", () => {
+    create("old", {}, reporterId, new Date(now.getTime() - 25 * 3600_000));
+    create("new", { lat: 49.81 }, reporterId, new Date(now.getTime() - 3600_000));
+    expect(store.countRecent(reporterId, now)).toBe(1);
+    expect(store.countRecent(neighbourId, now)).toBe(0);
+  });
+
+  it("finds the closest active report of the category within 250 m, never the resident's own", async () => {
+    const near = create("near", { lat: 49.8225 + 0.001 }); // ~111 m north
+    create("far", { lat: 49.8225 + 0.003 }); // ~333 m
+    create("other-category", { categoryCode: "speeding" });
+    const found = store.findNearbyActive("parking", 49.8225, 19.0444, neighbourId);
+    expect(found).toMatchObject({ id: near.id, status: "new" });
+    expect(found!.distanceM).toBeGreaterThan(100);
+    expect(found!.distanceM).toBeLessThan(120);
+    expect(store.findNearbyActive("parking", 49.8225, 19.0444, reporterId)).toBeNull();
+    await db.report.update({ where: { id: near.id }, data: { status: "rejected" } });
+    expect(store.findNearbyActive("parking", 49.8225, 19.0444, neighbourId)).toBeNull();
+  });
+
+  it("adds a confirmation once, however often it is pressed", async () => {
+    const report = create("k1");
+    expect(store.confirm(report.id, neighbourId, now)).toBe(1);
+    expect(store.confirm(report.id, neighbourId, now)).toBe(1);
+    const followers = await db.reportFollower.findMany({ where: { reportId: report.id }, orderBy: { kind: "asc" } });
+    expect(followers.map((f) => f.kind)).toEqual(["confirmation", "reporter"]);
+  });
+
+  it("keeps the first geocoding answer for a key", () => {
+    const cache = new SqliteGeocodeCache(hot);
+    expect(cache.get("reverse:1,2")).toBeUndefined();
+    cache.put("reverse:1,2", JSON.stringify("Cieszyńska 10"), now);
+    cache.put("reverse:1,2", JSON.stringify("something else"), now);
+    expect(JSON.parse(cache.get("reverse:1,2")!)).toBe("Cieszyńska 10");
+  });
+});
