@@ -13,6 +13,7 @@ import { createLogger } from "../src/logger.js";
 import { loadSampleIfEmpty } from "../src/services/districtImport.js";
 import { transition } from "../src/services/moderation.js";
 import { HotPath } from "../src/db/hotPath.js";
+import { NotifierStore } from "../src/db/notifierStore.js";
 import { ReportStore } from "../src/db/reportStore.js";
 import { round } from "./support.js";
 
@@ -26,12 +27,12 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
     await loadSampleIfEmpty(db);
     const config = configFor({ DATABASE_URL: url, MODERATION_CHAT_ID: "-1001000000001" });
     const logger = createLogger("warn", undefined, new Writable({ write: (_c, _e, cb) => cb() }));
-    const notifier = new Notifier({ db, i18n: await createI18n("pl"), logger, config, now: () => new Date() });
+    const hot = new HotPath(url);
+    const notifier = new Notifier({ store: new NotifierStore(hot), i18n: await createI18n("pl"), logger, config, now: () => new Date() });
     const admin = await db.user.create({ data: { telegramId: 1n, role: "admin" } });
     const district = await db.district.findFirstOrThrow({ where: { number: "1" }, include: { officer: true } });
     const officerUser = await db.user.create({ data: { telegramId: 2n, role: "officer" } });
     await db.officer.update({ where: { id: district.officerId! }, data: { userId: officerUser.id } });
-    const hot = new HotPath(url);
     const store = new ReportStore(hot);
     const ids: number[] = [];
     for (let i = 0; i < count; i++) {
@@ -46,7 +47,6 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
       });
       ids.push(report.id);
     }
-    hot.close();
     await notifier.flush(); // the creation events: the cards
     await db.report.updateMany({ data: { moderationMessageId: 777 } });
     const before = await db.delivery.count();
@@ -59,6 +59,7 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
     }
     const seconds = (performance.now() - started) / 1000;
     const queued = (await db.delivery.count()) - before;
+    hot.close();
     return {
       transitions: count,
       "transitions/s (event + notifications queued)": round(count / seconds),

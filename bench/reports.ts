@@ -1,6 +1,7 @@
 // Issue 3: complete report conversations per second with 100 residents at once, and per-step latency.
-// The bot runs as its own process (`npm start`'s entry), as in production; the fake Telegram and
-// Nominatim run in this process and play the residents, so the two share the machine's two cores.
+// The bot runs as its own process (`npm start`'s entry), as in production, with a moderators' group (each
+// report then costs its card); the fake Telegram and Nominatim run in this process and play the residents,
+// so the two share the machine's two cores.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -12,14 +13,19 @@ import { percentile, round, TOKEN } from "./support.js";
 
 /** 100 by default (the issue's figure); BENCH_RESIDENTS=1 or 10 shows the latency without contention. */
 const RESIDENTS = Number(process.env.BENCH_RESIDENTS ?? 100);
-/** Reports each resident makes, one after another: long enough a run for a steady state. */
+/** Measured reports each resident makes, one after another, after one unmeasured warm-up report. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /**
- * 0 (default): closed loop, every resident answers the instant the bot replies — the bot's capacity.
+ * 0: closed loop, every resident answers the instant the bot replies — the bot's capacity.
  * N: a resident's next input goes out N ms after their previous one (or at once if the reply came later),
  * so 100 residents offer a fixed load: with 10 steps a report, N = 200 offers 50 reports/s.
  */
-const DEFAULT_PACE_MS = process.env.BENCH_PACE_MS === undefined ? undefined : Number(process.env.BENCH_PACE_MS);
+const PACE_OVERRIDE = process.env.BENCH_PACE_MS === undefined ? undefined : Number(process.env.BENCH_PACE_MS);
+/** A deployment has a moderators' group: every report then costs its card. BENCH_MODERATION=0 leaves it out. */
+const MODERATION = process.env.BENCH_MODERATION !== "0";
+const GROUP = { id: -1001000000001, type: "supergroup" as const, title: "Moderatorzy" };
+/** One of the four most reported categories per round (first page of the keyboard): no round's report is a duplicate of another's. */
+const CATEGORIES = ["Nieprawidłowe parkowanie", "Przekraczanie dozwolonej prędkości", "Spożywanie alkoholu", "Niewłaściwa infrastruktura drogowa"];
 
 /** User + system CPU time of a process so far, from /proc (Linux). */
 function cpuSeconds(pid: number): number {
@@ -27,13 +33,20 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+interface Step {
+  startedAt: number;
+  latencyMs: number;
+}
+
 export async function benchReports(opts: { paceMs?: number } = {}): Promise<Record<string, number | string>> {
-  const PACE_MS = DEFAULT_PACE_MS ?? opts.paceMs ?? 0;
+  const PACE_MS = PACE_OVERRIDE ?? opts.paceMs ?? 0;
   const tg = await FakeTelegram.start();
+  if (MODERATION) tg.registerChat(GROUP);
   const nominatim = await FakeNominatim.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-bench-"));
   const databaseUrl = `file:${path.join(dir, "bench.db")}`;
-  const bot = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []), "--max-semi-space-size=32", "--import", "tsx", "src/main.ts"], {
+  const nodeArgs = [...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []), "--max-semi-space-size=32"];
+  const bot = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
     env: {
       ...process.env,
       BOT_TOKEN: TOKEN,
@@ -42,72 +55,104 @@ export async function benchReports(opts: { paceMs?: number } = {}): Promise<Reco
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: "warn",
       REPORTS_PER_DAY: "1000",
+      ...(MODERATION ? { MODERATION_CHAT_ID: String(GROUP.id) } : {}),
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const latencies: number[] = [];
+  const warmSteps: Step[] = [];
+  const measuredSteps: Step[] = [];
+  const completions: number[] = [];
 
   /** Sends one input and waits for the reply that proves the step was handled. */
-  async function step(user: FakeUser, act: () => void, fragment: string): Promise<void> {
-    const started = performance.now();
+  async function step(user: FakeUser, into: Step[], act: () => void, fragment: string): Promise<void> {
+    const startedAt = performance.now();
     act();
     for (;;) {
       const call = await tg.nextReply(user.id, { timeout: 60_000 });
       if (textOf(call).includes(fragment)) break;
     }
-    const latency = performance.now() - started;
-    latencies.push(latency);
-    if (PACE_MS > latency) await new Promise((r) => setTimeout(r, PACE_MS - latency));
+    const latencyMs = performance.now() - startedAt;
+    into.push({ startedAt, latencyMs });
+    if (PACE_MS > latencyMs) await new Promise((r) => setTimeout(r, PACE_MS - latencyMs));
   }
 
-  async function report(i: number, round: number): Promise<void> {
+  async function report(i: number, round: number, into: Step[]): Promise<void> {
     const user: FakeUser = { id: 8_000_000 + i, first_name: `Mieszkaniec ${i}`, language_code: "pl" };
-    // Points ~300 m apart across the city (each round in its own band), so no duplicate suggestion (250 m) interferes.
-    const lat = 49.77 + round * 0.033 + Math.floor(i / 10) * 0.003;
+    // Points ~300 m apart across the city, a category per round: no duplicate suggestion (250 m) interferes.
+    const lat = 49.77 + Math.floor(round / CATEGORIES.length) * 0.033 + Math.floor(i / 10) * 0.003;
     const lon = 19.0 + (i % 10) * 0.0045;
-    await step(user, () => tg.sendCommand(user, "report"), "Czego dotyczy");
-    await step(user, () => tg.pressButtonByText(user, "Nieprawidłowe parkowanie"), "Gdzie to się dzieje");
-    await step(user, () => tg.sendLocation(user, lat, lon), "O jakiej porze");
-    await step(user, () => tg.pressButtonByText(user, "rano"), "");
-    await step(user, () => tg.pressButtonByText(user, "Dalej →"), "W jakie dni");
-    await step(user, () => tg.pressButtonByText(user, "codziennie"), "Opisz krótko");
-    await step(user, () => tg.sendText(user, `Samochody stoją na chodniku przy przejściu (${i})`), "Zdjęcia");
-    await step(user, () => tg.pressButtonByText(user, "Pomiń →"), "Kontakt");
-    await step(user, () => tg.pressButtonByText(user, "Anonimowo"), "Sprawdź zgłoszenie");
-    await step(user, () => tg.pressButtonByText(user, "Wyślij zgłoszenie"), "Zgłoszenie zostało przyjęte");
+    const s = (act: () => void, fragment: string) => step(user, into, act, fragment);
+    await s(() => tg.sendCommand(user, "report"), "Czego dotyczy");
+    await s(() => tg.pressButtonByText(user, CATEGORIES[round % CATEGORIES.length]!), "Gdzie to się dzieje");
+    await s(() => tg.sendLocation(user, lat, lon), "O jakiej porze");
+    await s(() => tg.pressButtonByText(user, "rano"), "");
+    await s(() => tg.pressButtonByText(user, "Dalej →"), "W jakie dni");
+    await s(() => tg.pressButtonByText(user, "codziennie"), "Opisz krótko");
+    await s(() => tg.sendText(user, `Problem powtarza się codziennie rano przy przejściu (${i})`), "Zdjęcia");
+    await s(() => tg.pressButtonByText(user, "Pomiń →"), "Kontakt");
+    await s(() => tg.pressButtonByText(user, "Anonimowo"), "Sprawdź zgłoszenie");
+    await s(() => tg.pressButtonByText(user, "Wyślij zgłoszenie"), "Zgłoszenie zostało przyjęte");
   }
+
+  interface Mark {
+    at: number;
+    botCpu: number;
+    ownCpu: NodeJS.CpuUsage;
+    calls: number;
+    completions: number;
+  }
+  const mark = (): Mark => ({ at: performance.now(), botCpu: cpuSeconds(bot.pid!), ownCpu: process.cpuUsage(), calls: tg.calls.length, completions: completions.length });
 
   try {
-    await report(RESIDENTS + 1, 0); // warm-up, also waits for the bot to start
-    latencies.length = 0;
-    const botCpuBefore = cpuSeconds(bot.pid!);
-    const ownCpuBefore = process.cpuUsage();
-    const started = performance.now();
-    // Paced residents start spread over one report's length, as they would arrive.
+    await report(RESIDENTS + 1, 0, []); // the bot is up and has seen a whole report once
+    // Each resident first makes one unmeasured report (the JIT warms up under the real load), then ROUNDS
+    // measured ones. The steady state is the window from the moment every resident is measuring until
+    // the first one is done: the load is whole there, neither arriving nor leaving.
+    let measuring = 0;
+    let done = 0;
+    let from: Mark | undefined;
+    let to: Mark | undefined;
     const arrival = (i: number) => new Promise((r) => setTimeout(r, PACE_MS ? (i / RESIDENTS) * PACE_MS * 10 : 0));
     const resident = async (i: number) => {
       await arrival(i);
-      for (let round = 0; round < ROUNDS; round++) await report(i, round);
+      await report(i, 0, warmSteps);
+      if (++measuring === RESIDENTS) from = mark();
+      for (let r = 1; r <= ROUNDS; r++) {
+        await report(i, r, measuredSteps);
+        completions.push(performance.now());
+      }
+      if (++done === 1) to = mark();
     };
     await Promise.all(Array.from({ length: RESIDENTS }, (_, i) => resident(i)));
-    const seconds = (performance.now() - started) / 1000;
-    const botCpu = cpuSeconds(bot.pid!) - botCpuBefore;
-    const ownCpu = process.cpuUsage(ownCpuBefore);
+    if (!from || !to || to.at <= from.at) throw new Error("no steady window: raise BENCH_ROUNDS");
+    const seconds = (to.at - from.at) / 1000;
+    const reports = to.completions - from.completions;
+    const ownCpuSeconds = (to.ownCpu.user + to.ownCpu.system - from.ownCpu.user - from.ownCpu.system) / 1e6;
+    const calls = tg.calls.slice(from.calls, to.calls);
+    const polls = calls.filter((c) => c.method === "getUpdates").length;
+    const inWindow = measuredSteps.filter((s) => s.startedAt >= from!.at && s.startedAt < to!.at).map((s) => s.latencyMs);
+    const cold = warmSteps.map((s) => s.latencyMs);
+    const all = measuredSteps.map((s) => s.latencyMs);
+    for (const list of [inWindow, cold, all]) list.sort((a, b) => a - b);
     const db = await openDb(databaseUrl);
     const stored = await db.report.count();
+    const cards = await db.delivery.count({ where: { kind: "moderation_card" } });
     await db.$disconnect();
-    latencies.sort((a, b) => a - b);
     return {
       "residents at once": RESIDENTS,
-      "reports each": ROUNDS,
       pace: PACE_MS ? `an input every ${PACE_MS} ms per resident (offers ${round((RESIDENTS * 1000) / (PACE_MS * 10))} reports/s)` : "none: closed loop (capacity)",
-      "reports stored": stored,
-      "complete reports/s": round((RESIDENTS * ROUNDS) / seconds),
-      "step latency median (ms)": round(percentile(latencies, 50)),
-      "step latency p95 (ms)": round(percentile(latencies, 95)),
-      "steps measured": latencies.length,
-      "bot process CPU per report (ms)": round((botCpu / (RESIDENTS * ROUNDS)) * 1000),
-      "fake servers + residents CPU per report (ms)": round(((ownCpu.user + ownCpu.system) / 1e6 / (RESIDENTS * ROUNDS)) * 1000),
+      "moderators' group": MODERATION ? `configured: ${cards} cards queued (sent at 20/min)` : "none (BENCH_MODERATION=0)",
+      "reports stored": `${stored} (1 + ${RESIDENTS} warm-up + ${RESIDENTS} × ${ROUNDS} measured)`,
+      "steady window (s)": round(seconds, 2),
+      "complete reports/s": round(reports / seconds),
+      "step latency median (ms)": round(percentile(inWindow, 50)),
+      "step latency p95 (ms)": round(percentile(inWindow, 95)),
+      "steps in window": inWindow.length,
+      "all measured steps: median / p95 / max (ms)": `${round(percentile(all, 50))} / ${round(percentile(all, 95))} / ${round(all.at(-1) ?? NaN)}`,
+      "warm-up reports (cold JIT): median / p95 (ms)": `${round(percentile(cold, 50))} / ${round(percentile(cold, 95))}`,
+      "Bot API calls per report (of them getUpdates)": `${round(calls.length / reports)} (${round(polls / reports)})`,
+      "bot process CPU per report (ms)": round(((to.botCpu - from.botCpu) / reports) * 1000),
+      "fake servers + residents CPU per report (ms)": round((ownCpuSeconds / reports) * 1000),
       target: "≥ 50 reports/s, p95 < 50 ms",
     };
   } finally {

@@ -1,7 +1,7 @@
 import type http from "node:http";
 import { Api } from "grammy";
 import { DeliveryWorker } from "./delivery/worker.js";
-import { Notifier, recordSent } from "./bot/notifier.js";
+import { Notifier } from "./bot/notifier.js";
 import { outboxTransformers } from "./bot/api.js";
 import { botApiFetch } from "./bot/httpClient.js";
 import { startScheduler, type Scheduler } from "./bot/scheduler.js";
@@ -11,6 +11,7 @@ import type { BotDeps } from "./bot/context.js";
 import { openDb } from "./db/client.js";
 import { HotPath } from "./db/hotPath.js";
 import { SqliteGeocodeCache } from "./db/geocodeCache.js";
+import { NotifierStore } from "./db/notifierStore.js";
 import { ReportStore } from "./db/reportStore.js";
 import { applyMigrations } from "./db/migrate.js";
 import { loadSampleIfEmpty } from "./services/districtImport.js";
@@ -73,7 +74,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     districts,
     notifier: undefined as never,
   };
-  deps.notifier = new Notifier({ db, i18n: deps.i18n, logger, config, now: deps.now });
+  deps.notifier = new Notifier({ store: new NotifierStore(hot), i18n: deps.i18n, logger, config, now: deps.now });
 
   const bot = createBot(config, deps);
   await bot.init();
@@ -91,7 +92,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     perSecond: config.DELIVERY_PER_SECOND,
     perChatPerSecond: config.DELIVERY_PER_CHAT_PER_SECOND,
     perGroupPerMinute: config.DELIVERY_PER_GROUP_PER_MINUTE,
-    onSent: (event) => recordSent(db, deps.notifier, event),
+    onSent: (event) => deps.notifier.recordSent(event),
     onUnreachable: (chatId) => deps.users.forget(Number(chatId)),
   });
   deps.notifier.attach(() => worker.wake());

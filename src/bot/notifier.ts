@@ -1,30 +1,24 @@
 import type { Config, Locale } from "../config.js";
-import type { Db } from "../db/client.js";
-import { enqueue, type OutgoingMessage } from "../delivery/outbox.js";
-import { METRES_PER_DEGREE } from "../domain/geo/measure.js";
-import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
+import type { OutgoingMessage } from "../delivery/outbox.js";
+import type { NoticeReport, NotifierStore, PendingEvent } from "../db/notifierStore.js";
 import type { I18n } from "../i18n/index.js";
 import { userLocale } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
-import { reporterRecord } from "../services/moderation.js";
-import { cardKeyboard, officerKeyboard, renderCard, type CardReport } from "./features/moderation/render.js";
+import { cardKeyboard, officerKeyboard, renderCard } from "./features/moderation/render.js";
 import { escapeHtml } from "./html.js";
 
 /**
  * Turns stored report events into outbox rows: the moderators' card, the officer's copy, the residents'
- * status messages. An event is marked notified only after its rows are queued; a crash in between queues
- * them again, and their dedupe keys make that a no-op. So no message goes out before its event is stored,
- * and no event is left without its messages.
+ * status messages. A pass reads the events, queues their messages and marks the events notified in one
+ * transaction, so no message goes out before its event is stored, no event is left without its messages,
+ * and a crash queues nothing twice (the dedupe keys would absorb it anyway).
  */
 const PASS_SIZE = 100;
 
 export class Notifier {
-  private running: Promise<void> | null = null;
-  private again = false;
-
   private wake: () => void = () => undefined;
 
-  constructor(private readonly deps: { db: Db; i18n: I18n; logger: Logger; config: Config; now: () => Date }) {}
+  constructor(private readonly deps: { store: NotifierStore; i18n: I18n; logger: Logger; config: Config; now: () => Date }) {}
 
   /** Rows were queued elsewhere (a broadcast): let the worker look now. */
   wakeOutbox(): void {
@@ -36,64 +30,65 @@ export class Notifier {
     this.wake = wake;
   }
 
-  /** Queues the messages of every event not yet notified. Calls made while running coalesce into one more pass. */
+  /** Queues the messages of every event not yet notified (synchronously; the promise is for callers' convenience). */
   flush(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
+    try {
+      let queued = 0;
+      for (let n = this.pass(); n > 0; n = n < PASS_SIZE ? 0 : this.pass()) queued += n;
+      if (queued) this.wake();
+    } catch (err) {
+      this.deps.logger.error({ err }, "notifier pass failed; events stay queued for the next pass");
     }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          while ((await this.pass()) > 0);
-        } while (this.again);
-      } catch (err) {
-        this.deps.logger.error({ err }, "notifier pass failed; events stay queued for the next pass");
-      } finally {
-        this.running = null;
-      }
-    })();
-    return this.running;
+    return Promise.resolve();
   }
 
-  private async pass(): Promise<number> {
-    const { db } = this.deps;
-    const events = await db.reportEvent.findMany({ where: { notifiedAt: null }, orderBy: { id: "asc" }, take: PASS_SIZE });
-    if (!events.length) return 0;
-    for (const event of events) {
-      const items = await this.messagesFor(event);
-      if (items.length) await enqueue(db, items, { now: this.deps.now() });
-    }
-    // Marked once for the pass: a crash before this queues the pass again, which the dedupe keys absorb.
-    await db.reportEvent.updateMany({ where: { id: { in: events.map((e) => e.id) } }, data: { notifiedAt: this.deps.now() } });
-    this.wake();
-    // A short pass took everything there was: no need to ask again.
-    return events.length < PASS_SIZE ? 0 : events.length;
+  /** One transaction: up to PASS_SIZE events, their messages queued, the events marked. Returns the events handled. */
+  private pass(): number {
+    const { store } = this.deps;
+    return store.transaction(() => {
+      const events = store.pendingEvents(PASS_SIZE);
+      if (!events.length) return 0;
+      const now = this.deps.now();
+      const items = events.flatMap((event) => this.messagesFor(event));
+      if (items.length) store.enqueue(items, now);
+      store.markNotified(
+        events.map((e) => e.id),
+        now,
+      );
+      return events.length;
+    });
   }
 
-  /** Re-renders the moderators' card if anything happened to the report since it was posted. */
-  async refreshCard(reportId: number): Promise<void> {
-    const { db, config } = this.deps;
-    const group = config.MODERATION_CHAT_ID;
-    const report = await db.report.findUnique({ where: { id: reportId }, include: { district: { include: { officer: true } } } });
-    if (!group || !report?.moderationMessageId) return;
-    const last = await db.reportEvent.findFirst({ where: { reportId, NOT: { fromStatus: null } }, orderBy: { id: "desc" } });
-    if (!last) return;
-    const card = await this.cardFor(report, this.t(config.DEFAULT_LOCALE));
-    await enqueue(
-      db,
-      [
-        {
-          dedupeKey: `report:${reportId}:cardsync:${last.id}`,
-          chatId: group,
-          kind: "moderation_card_edit",
-          message: { method: "editMessageText", message_id: report.moderationMessageId, text: card.text, reply_markup: card.keyboard ?? { inline_keyboard: [] }, link_preview_options: { is_disabled: true } },
-        },
-      ],
-      { now: this.deps.now() },
-    );
-    this.wake();
+  /**
+   * What the outbox learns from Telegram: the moderation card's message id, so later events edit it in place.
+   * Events that happened while the card was still on its way could not edit it: the card catches up now.
+   */
+  recordSent(event: { dedupeKey: string; result?: unknown }): void {
+    const m = /^report:(\d+):card$/.exec(event.dedupeKey);
+    const messageId = (event.result as { message_id?: number } | undefined)?.message_id;
+    const group = this.deps.config.MODERATION_CHAT_ID;
+    if (!m || !messageId || !group) return;
+    const reportId = Number(m[1]);
+    const { store, config } = this.deps;
+    const queued = store.transaction(() => {
+      store.setModerationMessageId(reportId, messageId, this.deps.now());
+      const last = store.lastChange(reportId);
+      const report = store.report(reportId);
+      if (last === null || !report) return 0;
+      const card = this.cardFor(report, this.t(config.DEFAULT_LOCALE));
+      return store.enqueue(
+        [
+          {
+            dedupeKey: `report:${reportId}:cardsync:${last}`,
+            chatId: group,
+            kind: "moderation_card_edit",
+            message: { method: "editMessageText", message_id: messageId, text: card.text, reply_markup: card.keyboard ?? { inline_keyboard: [] }, link_preview_options: { is_disabled: true } },
+          },
+        ],
+        this.deps.now(),
+      );
+    });
+    if (queued) this.wake();
   }
 
   private t(locale: Locale) {
@@ -104,32 +99,16 @@ export class Notifier {
     return userLocale(user, this.deps.config.DEFAULT_LOCALE);
   }
 
-  private async messagesFor(event: {
-    id: number;
-    reportId: number;
-    kind: string;
-    actorId: number | null;
-    toStatus: string;
-    fromStatus: string | null;
-    note: string | null;
-    publicNote: string | null;
-    fileId: string | null;
-  }): Promise<OutgoingMessage[]> {
-    const { db, config } = this.deps;
+  private messagesFor(event: PendingEvent): OutgoingMessage[] {
+    const { store, config } = this.deps;
     // A new report tells only the moderators' group: without one there is nothing to send.
     if (event.kind === "status" && event.fromStatus === null && !config.MODERATION_CHAT_ID) return [];
-    const report = await db.report.findUnique({
-      where: { id: event.reportId },
-      include: {
-        followers: { include: { user: true } },
-        district: { include: { officer: { include: { user: true } } } },
-      },
-    });
+    const report = store.report(event.reportId);
     if (!report) return [];
     const items: OutgoingMessage[] = [];
     const group = config.MODERATION_CHAT_ID;
     // The card costs queries (reporter's record, nearby reports): only render it when a group will see it.
-    const card = group ? await this.cardFor(report, this.t(config.DEFAULT_LOCALE)) : null;
+    const card = group ? this.cardFor(report, this.t(config.DEFAULT_LOCALE)) : null;
 
     if (event.kind === "status" && event.fromStatus === null) {
       // A new report: the album, then the card, in the moderators' group.
@@ -193,7 +172,7 @@ export class Notifier {
           kind: "officer_assignment",
           message: {
             method: "sendMessage",
-            text: `${t("moderation.assigned")}\n\n${(await this.cardFor(report, t)).text}`,
+            text: `${t("moderation.assigned")}\n\n${this.cardFor(report, t).text}`,
             reply_markup: officerKeyboard(t, report),
             link_preview_options: { is_disabled: true },
           },
@@ -251,43 +230,16 @@ export class Notifier {
     return items;
   }
 
-  private async cardFor(
-    report: CardReport & { reporterId: number; mergedIntoId: number | null; district: { number: string; name: string; officer: { rank: string; firstName: string; lastName: string } | null } | null },
-    t: ReturnType<I18n["fixedT"]>,
-  ) {
-    const { db } = this.deps;
-    // "Nearby" is a box of ±2×250 m around the point: one indexed count, even where reports pile up.
-    const dLat = (DUPLICATE_RADIUS_M * 2) / METRES_PER_DEGREE;
-    const dLon = dLat / Math.cos((report.lat * Math.PI) / 180);
-    const [reporter, nearby, merged] = await Promise.all([
-      reporterRecord(db, report.reporterId),
-      db.report.count({
-        where: { categoryCode: report.categoryCode, id: { not: report.id }, lat: { gte: report.lat - dLat, lte: report.lat + dLat }, lon: { gte: report.lon - dLon, lte: report.lon + dLon } },
-      }),
-      report.mergedIntoId ? db.report.findUnique({ where: { id: report.mergedIntoId }, select: { ref: true } }) : null,
-    ]);
+  private cardFor(report: NoticeReport, t: ReturnType<I18n["fixedT"]>) {
+    const { store } = this.deps;
     const o = report.district?.officer;
-    const full = { ...report, mergedIntoRef: merged?.ref ?? null };
     return {
-      text: renderCard(t, full, {
+      text: renderCard(t, report, {
         district: report.district ? { number: report.district.number, name: report.district.name, officer: o ? `${o.rank} ${o.firstName} ${o.lastName}` : null } : null,
-        reporter,
-        nearby,
+        reporter: store.reporterRecord(report.reporterId),
+        nearby: store.nearby(report),
       }),
-      keyboard: cardKeyboard(t, full),
+      keyboard: cardKeyboard(t, report),
     };
   }
-}
-
-/**
- * What the outbox learns from Telegram: the moderation card's message id, so later events edit it in place.
- * Events that happened while the card was still on its way could not edit it: the card catches up now.
- */
-export async function recordSent(db: Db, notifier: Notifier, event: { dedupeKey: string; result?: unknown }): Promise<void> {
-  const m = /^report:(\d+):card$/.exec(event.dedupeKey);
-  const messageId = (event.result as { message_id?: number } | undefined)?.message_id;
-  if (!m || !messageId) return;
-  const reportId = Number(m[1]);
-  await db.report.update({ where: { id: reportId }, data: { moderationMessageId: messageId } });
-  await notifier.refreshCard(reportId);
 }

@@ -1,6 +1,7 @@
 // The outbox: every message the bot sends on its own initiative (meeting announcements, reminders,
 // status changes, relays) is a row in "Delivery" first, and only the DeliveryWorker sends it.
 // A row is written once per (dedupeKey): whoever enqueues may retry or run twice without spamming anyone.
+import type Database from "better-sqlite3";
 import { InputFile } from "grammy";
 import type { Db } from "../db/client.js";
 import { sqliteDate } from "../db/hotPath.js";
@@ -84,6 +85,23 @@ export async function enqueue(db: DbOrTx, items: OutgoingMessage[], opts: { now?
   // One transaction: a broadcast is queued entirely or not at all.
   const inserted = await db.$transaction(chunks.map((chunk) => db.$executeRawUnsafe(INSERT, now, chunk)));
   return inserted.reduce((sum, n) => sum + n, 0);
+}
+
+/**
+ * The same insert as a prepared statement on a better-sqlite3 connection (the hot path's), for callers
+ * that run synchronously in their own transaction (the notifier). Returns how many rows were new.
+ */
+export function enqueueStatement(sqlite: Database.Database): (items: OutgoingMessage[], now: Date) => number {
+  const insert = sqlite.prepare(INSERT);
+  return sqlite.transaction((items: OutgoingMessage[], now: Date) => {
+    const at = sqliteDate(now);
+    const rows = items.map((item) => row(item, at));
+    let inserted = 0;
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      inserted += insert.run(at, `[${rows.slice(start, start + ROWS_PER_STATEMENT).join(",")}]`).changes;
+    }
+    return inserted;
+  });
 }
 
 /** One row as JSON for the INSERT above. */

@@ -113,6 +113,12 @@ const ACTIVE_REFILL_MS = 1000;
  * backlog takes 10-20 ms, during which nothing is dispatched, so it is not done every second for nothing.
  */
 const BUSY_REFILL_MS = 5000;
+/**
+ * A wake (rows just enqueued) reads at once, unless the last read was less than this long ago, or less than
+ * ten times its own duration: a report every 20 ms must not mean a read every 20 ms, and reading a long
+ * backlog's heads (milliseconds) must not take more than a tenth of the time.
+ */
+const WAKE_REFILL_GAP_MS = 100;
 /** After a 401 (token revoked), wait this long before trying again. */
 const HALT_MS = 60_000;
 const FLUSH_CHUNK = 400;
@@ -155,6 +161,10 @@ export class DeliveryWorker {
   private moreDue = false;
   private refillAt = 0;
   private refillNow = true;
+  /** A wake's read was put off until refillAt (see WAKE_REFILL_GAP_MS). */
+  private refillPutOff = false;
+  private lastRefillAt = -Infinity;
+  private lastRefillMs = 0;
   /** Monotonic ms until which nothing is sent (Telegram's flood control). */
   private pausedUntil = 0;
   /** Claimed rows whose outcome is not committed yet (≤ concurrency). */
@@ -265,19 +275,27 @@ export class DeliveryWorker {
       this.refillNow = true;
       return;
     }
+    const earliest = this.lastRefillAt + Math.max(WAKE_REFILL_GAP_MS, 10 * this.lastRefillMs);
+    if (this.refillNow && now < earliest) {
+      this.refillNow = false;
+      this.refillPutOff = true;
+      this.refillAt = Math.min(this.refillAt, earliest);
+    }
     if (this.refillNow || now >= this.refillAt || (this.moreDue && this.left === 0)) {
       await this.refill();
       now = mono();
     }
     let wait = await this.dispatch(now);
     if (this.moreDue && this.left === 0 && this.slots < this.concurrency) wait = 0;
-    if (this.drains.length && this.slots === 0 && this.left === 0) await this.settleDrains();
+    if (this.drains.length && this.slots === 0 && this.left === 0 && !this.refillPutOff) await this.settleDrains();
     await this.sleep(Math.min(wait, this.refillAt - mono()));
   }
 
   private async refill(): Promise<void> {
     this.refillNow = false;
+    this.refillPutOff = false;
     const now = mono();
+    this.lastRefillAt = now;
     // Cooling chats' heads take places in the batch without being sendable: read that many more.
     const limit = this.batchSize + this.chats.active(now);
     const rows = await this.db.$queryRawUnsafe<RawRow[]>(SELECT_DUE, sqliteDate(this.now()), limit);
@@ -296,6 +314,7 @@ export class DeliveryWorker {
       if (first?.at) next = Math.min(next, now + Math.max(new Date(first.at).getTime() - this.now().getTime(), 20));
     }
     this.refillAt = next;
+    this.lastRefillMs = mono() - now;
   }
 
   /** Claims and starts every row that the limits allow now; returns ms until another might be allowed. */

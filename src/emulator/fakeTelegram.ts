@@ -582,7 +582,8 @@ export class FakeTelegram {
    */
   pressButtonByText(user: FakeUser, text: string, opts: { chat?: FakeChat } = {}): Update {
     const chatId = opts.chat?.id ?? user.id;
-    const candidates = this.messages(chatId).reverse();
+    // The stored messages themselves, newest first (messages() clones each one: a long chat made every press slow).
+    const candidates = [...(this.chats.get(chatId)?.messages.values() ?? [])].filter((m) => m.from?.id === BOT_INFO.id).reverse();
     for (const message of candidates) {
       const buttons = buttonsOf(message.reply_markup);
       const button = buttons.find((b) => b.text === text) ?? buttons.find((b) => b.text.includes(text));

@@ -7,13 +7,15 @@
 export class Pacer {
   private nextStart = 0;
   private waiting = 0;
+  /** Started and not finished: the next call starts a full interval after it finishes. */
+  private inFlight = 0;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly intervalMs: number) {}
 
   /** How long a call queued now would wait before it starts (ms), assuming each call is quick. */
   expectedWait(): number {
-    return Math.max(0, this.nextStart - Date.now()) + this.waiting * this.intervalMs;
+    return Math.max(0, this.nextStart - Date.now()) + (this.waiting + this.inFlight) * this.intervalMs;
   }
 
   run<T>(task: () => Promise<T>): Promise<T> {
@@ -22,9 +24,11 @@ export class Pacer {
       this.waiting--;
       const wait = this.nextStart - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      this.inFlight++;
       try {
         return await task();
       } finally {
+        this.inFlight--;
         this.nextStart = Date.now() + this.intervalMs;
       }
     });

@@ -21,20 +21,28 @@ export interface I18n {
   allVariants(key: string): string[];
 }
 
-/** One i18next instance for the process; resources are the JSON files in locales/. */
-export async function createI18n(defaultLocale: Locale): Promise<I18n> {
+const FALLBACK_LOCALE: Locale = "pl";
+
+/** The i18next instance itself, as configured for the bot (tests compare the fast path with it). */
+export async function createI18nextInstance(defaultLocale: Locale): Promise<i18n> {
   const instance: i18n = i18next.createInstance();
   await instance.init({
     resources: Object.fromEntries(Object.entries(loadLocaleResources()).map(([l, r]) => [l, { translation: r }])),
     lng: defaultLocale,
-    fallbackLng: "pl",
+    fallbackLng: FALLBACK_LOCALE,
     supportedLngs: [...SUPPORTED_LOCALES],
     // Telegram HTML is escaped where user text is interpolated (see bot/html.ts), not by i18next.
     interpolation: { escapeValue: false },
     returnNull: false,
     initAsync: false,
   });
-  const fixed = new Map(SUPPORTED_LOCALES.map((l) => [l, memoized(instance.getFixedT(l))]));
+  return instance;
+}
+
+/** One i18next instance for the process; resources are the JSON files in locales/. */
+export async function createI18n(defaultLocale: Locale): Promise<I18n> {
+  const instance = await createI18nextInstance(defaultLocale);
+  const fixed = new Map(SUPPORTED_LOCALES.map((l) => [l, memoized(instance.getFixedT(l), l, FALLBACK_LOCALE)]));
   const variants = new Map<string, string[]>();
   return {
     defaultLocale,
@@ -49,18 +57,57 @@ export async function createI18n(defaultLocale: Locale): Promise<I18n> {
 }
 
 /**
- * Conversations replay their steps on every update, so the same labels are looked up again and again;
- * texts without interpolation are remembered (i18next's own lookup showed up in the report benchmark).
+ * i18next's t() costs ~35 µs of CPU whenever it interpolates (key resolution, plural rules, regexes,
+ * nesting), and a report renders a few dozen such texts. Our locales use only plain `{{name}}`
+ * placeholders and `count` plurals, so each (key, plural form) is resolved by i18next once, with its
+ * placeholders kept, and filled in here afterwards. Anything else (an unknown option) goes to i18next.
+ * test/unit/i18nFastPath.test.ts compares both for every key of every locale.
  */
-function memoized(t: TFunction): TFunction {
+function memoized(t: TFunction, locale: Locale, fallback: Locale): TFunction {
   const plain = new Map<string, string>();
-  const wrapped = ((key: string | string[], options?: unknown) => {
-    if (options !== undefined || typeof key !== "string") return (t as (k: unknown, o?: unknown) => string)(key, options);
-    let text = plain.get(key);
-    if (text === undefined) plain.set(key, (text = t(key) as string));
-    return text;
+  const templates = new Map<string, Template>();
+  const rules = new Intl.PluralRules(locale);
+  const fallbackRules = new Intl.PluralRules(fallback);
+  const slow = t as (k: unknown, o?: unknown) => string;
+  const wrapped = ((key: string | string[], options?: Record<string, unknown>) => {
+    if (typeof key !== "string") return slow(key, options);
+    if (options === undefined) {
+      let text = plain.get(key);
+      if (text === undefined) plain.set(key, (text = t(key) as string));
+      return text;
+    }
+    const count = options.count;
+    if ((count !== undefined && typeof count !== "number") || Object.keys(options).some((name) => RESERVED_OPTIONS.has(name))) return slow(key, options);
+    // The fallback language's plural form too: a key missing here is taken from there, with its rules.
+    const cacheKey = count === undefined ? key : `${key}\u0000${rules.select(count)}\u0000${fallbackRules.select(count)}`;
+    let template = templates.get(cacheKey);
+    if (!template) templates.set(cacheKey, (template = compile(slow(key, count === undefined ? { skipInterpolation: true } : { count, skipInterpolation: true }))));
+    return fill(template, options);
   }) as TFunction;
   return wrapped;
+}
+
+/** Options that change how i18next resolves a key: never taken by the fast path. */
+const RESERVED_OPTIONS = new Set(["lng", "lngs", "ns", "context", "defaultValue", "returnObjects", "returnDetails", "joinArrays", "postProcess", "interpolation", "replace", "ordinal", "skipInterpolation", "nest", "keyPrefix", "fallbackLng"]);
+
+/** Literal text at even indexes, placeholder names at odd ones. */
+type Template = string[];
+
+function compile(text: string): Template {
+  return text.split(/\{\{\s*([A-Za-z_$][\w$]*)\s*\}\}/);
+}
+
+/** As i18next fills (escapeValue off, skipOnVariables on): a value passed as undefined or null is "", one not passed keeps its placeholder. */
+function fill(template: Template, values: Record<string, unknown>): string {
+  let out = template[0]!;
+  for (let i = 1; i < template.length; i += 2) {
+    const name = template[i]!;
+    const value = values[name];
+    if (value === undefined && !Object.prototype.hasOwnProperty.call(values, name)) out += `{{${name}}}`;
+    else out += value == null ? "" : String(value);
+    out += template[i + 1]!;
+  }
+  return out;
 }
 
 /** The user's saved choice, else Telegram's language_code (pl-PL → pl), else the deployment default. */

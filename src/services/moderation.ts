@@ -140,12 +140,3 @@ export async function changeDistrict(db: Db, input: { reportId: number; district
     return { ok: true as const, district: district.number, eventId: event.id };
   });
 }
-
-/** The reporter's record, for the card: how many reports and how many confirmed. Never who they are. */
-export async function reporterRecord(db: Db, reporterId: number) {
-  const [total, confirmed] = await Promise.all([
-    db.report.count({ where: { reporterId } }),
-    db.report.count({ where: { reporterId, status: { in: ["confirmed", "confirmed_referred", "confirmed_eliminated"] } } }),
-  ]);
-  return { total, confirmed };
-}

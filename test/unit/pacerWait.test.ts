@@ -11,4 +11,17 @@ describe("Pacer.expectedWait", () => {
     await new Promise((r) => setTimeout(r, 250));
     expect(pacer.expectedWait()).toBe(0);
   });
+
+  it("counts a call still running: the next one starts a full interval after it ends", async () => {
+    const pacer = new Pacer(200);
+    let finish!: () => void;
+    const running = pacer.run(() => new Promise<void>((resolve) => (finish = resolve)));
+    await new Promise((r) => setTimeout(r, 20));
+    // Queued (waiting) is 0 now and no interval has been set yet: only the running call says "busy".
+    expect(pacer.expectedWait()).toBeGreaterThanOrEqual(200);
+    finish();
+    await running;
+    expect(pacer.expectedWait()).toBeGreaterThan(150);
+    expect(pacer.expectedWait()).toBeLessThanOrEqual(200);
+  });
 });

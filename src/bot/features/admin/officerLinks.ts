@@ -2,6 +2,7 @@ import { Composer } from "grammy";
 import { findOfficer, issueLinkCode, officerName, redeemLinkCode, unlinkOfficer } from "../../../services/officerLinks.js";
 import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
+import { formatDate } from "../moderation/render.js";
 
 /** /linkofficer and /unlinkofficer for admins; /link CODE for the officer. */
 export function officerLinksFeature(): Composer<BotContext> {
@@ -18,7 +19,7 @@ export function officerLinksFeature(): Composer<BotContext> {
     const officer = await findOfficer(ctx.deps.db, ref);
     if (!officer) return ctx.reply(ctx.t("link.unknownOfficer", { officer: escapeHtml(ref) }));
     const { code, expiresAt } = await issueLinkCode(ctx.deps.db, officer.id, ctx.user!.id, ctx.deps.now());
-    const expires = expiresAt.toLocaleString("pl-PL", { timeZone: "Europe/Warsaw", dateStyle: "short", timeStyle: "short" });
+    const expires = formatDate(expiresAt);
     await ctx.reply(ctx.t("link.code", { officer: escapeHtml(officerName(officer)), code, expires }));
   });
 

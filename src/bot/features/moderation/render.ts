@@ -93,8 +93,12 @@ export function officerKeyboard(t: TFunction, r: { id: number; status: string; c
   return kb;
 }
 
+// One formatter for the process: building one per call (toLocaleString with options) cost ~0.3 ms.
+const WARSAW_SHORT = new Intl.DateTimeFormat("pl-PL", { timeZone: "Europe/Warsaw", dateStyle: "short", timeStyle: "short" });
+
+/** Date and time in Warsaw, as staff read it: "27.11.2026, 02:20". */
 export function formatDate(d: Date): string {
-  return d.toLocaleString("pl-PL", { timeZone: "Europe/Warsaw", dateStyle: "short", timeStyle: "short" });
+  return WARSAW_SHORT.format(d);
 }
 
 export function ageText(t: TFunction, from: Date, now: Date): string {

@@ -5,6 +5,7 @@ import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
 import { startReportForm, type KnownPlace } from "./form.js";
+import { formatDate } from "../moderation/render.js";
 
 const PAGE_SIZE = 5;
 
@@ -69,7 +70,7 @@ export function reportFeature(i18n: I18n): Composer<BotContext> {
         ref: report.ref,
         category: escapeHtml(ctx.t(`categories.${report.categoryCode}`)),
         status: ctx.t(`status.${report.status}`),
-        date: report.createdAt.toLocaleString("pl-PL", { timeZone: "Europe/Warsaw", dateStyle: "short", timeStyle: "short" }),
+        date: formatDate(report.createdAt),
         address: escapeHtml(report.address),
         when,
         description: report.description ? escapeHtml(report.description) : ctx.t("report.summary.none"),

@@ -1,0 +1,245 @@
+import type Database from "better-sqlite3";
+import { METRES_PER_DEGREE } from "../domain/geo/measure.js";
+import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
+import { enqueueStatement, type OutgoingMessage } from "../delivery/outbox.js";
+import { sqliteDate, type HotPath } from "./hotPath.js";
+
+/** A stored report event not yet turned into messages. */
+export interface PendingEvent {
+  id: number;
+  reportId: number;
+  kind: string;
+  actorId: number | null;
+  toStatus: string;
+  fromStatus: string | null;
+  note: string | null;
+  publicNote: string | null;
+  fileId: string | null;
+}
+
+/** Who a message goes to: enough to pick their language and to skip those who blocked the bot. */
+export interface Recipient {
+  id: number;
+  telegramId: bigint;
+  blocked: boolean;
+  language: string | null;
+  languageCode: string | null;
+}
+
+/** A report with everything its messages and its moderators' card show. */
+export interface NoticeReport {
+  id: number;
+  ref: string;
+  categoryCode: string;
+  status: string;
+  lat: number;
+  lon: number;
+  address: string;
+  timesOfDay: string;
+  days: string;
+  description: string | null;
+  photos: string;
+  contactConsent: boolean;
+  createdAt: Date;
+  referredTo: string | null;
+  lastPublicNote: string | null;
+  reporterId: number;
+  mergedIntoRef: string | null;
+  moderationMessageId: number | null;
+  district: { number: string; name: string; officer: { rank: string; firstName: string; lastName: string; user: Recipient | null } | null } | null;
+  followers: { userId: number; kind: string; user: Recipient }[];
+}
+
+const CONFIRMED = ["confirmed", "confirmed_referred", "confirmed_eliminated"].map((s) => `'${s}'`).join(", ");
+
+/**
+ * What the notifier reads and writes, as prepared statements on the hot-path connection: it runs after
+ * every report, and through Prisma the card alone cost about ten queries of ~1 ms CPU each
+ * (bench/reports.ts with a moderators' group). Synchronous, so a whole pass is one transaction: the
+ * messages are queued and their events marked together, or neither.
+ */
+export class NotifierStore {
+  private readonly pending: Database.Statement;
+  private readonly markOne: Database.Statement;
+  private readonly reportRow: Database.Statement;
+  private readonly followerRows: Database.Statement;
+  private readonly reporterCounts: Database.Statement;
+  private readonly nearbyCount: Database.Statement;
+  private readonly lastStatusEvent: Database.Statement;
+  private readonly setMessageId: Database.Statement;
+  private readonly insert: (items: OutgoingMessage[], now: Date) => number;
+
+  constructor(private readonly hot: HotPath) {
+    const db = hot.sqlite;
+    this.pending = db.prepare(
+      `SELECT "id", "reportId", "kind", "actorId", "toStatus", "fromStatus", "note", "publicNote", "fileId"
+       FROM "ReportEvent" WHERE "notifiedAt" IS NULL ORDER BY "id" LIMIT ?`,
+    );
+    this.markOne = db.prepare(`UPDATE "ReportEvent" SET "notifiedAt" = ? WHERE "id" = ?`);
+    this.reportRow = db.prepare(
+      `SELECT r."id", r."ref", r."categoryCode", r."status", r."lat", r."lon", r."address", r."timesOfDay", r."days",
+         r."description", r."photos", r."contactConsent", r."createdAt", r."referredTo", r."lastPublicNote", r."reporterId",
+         r."moderationMessageId", m."ref" AS "mergedIntoRef",
+         d."id" AS "districtId", d."number" AS "districtNumber", d."name" AS "districtName",
+         o."id" AS "officerId", o."rank" AS "officerRank", o."firstName" AS "officerFirstName", o."lastName" AS "officerLastName",
+         u."id" AS "officerUserId", CAST(u."telegramId" AS TEXT) AS "officerTelegramId", u."blocked" AS "officerBlocked",
+         u."language" AS "officerLanguage", u."languageCode" AS "officerLanguageCode"
+       FROM "Report" r
+       LEFT JOIN "Report" m ON m."id" = r."mergedIntoId"
+       LEFT JOIN "District" d ON d."id" = r."districtId"
+       LEFT JOIN "Officer" o ON o."id" = d."officerId"
+       LEFT JOIN "User" u ON u."id" = o."userId"
+       WHERE r."id" = ?`,
+    );
+    this.followerRows = db.prepare(
+      `SELECT f."userId", f."kind", CAST(u."telegramId" AS TEXT) AS "telegramId", u."blocked", u."language", u."languageCode"
+       FROM "ReportFollower" f JOIN "User" u ON u."id" = f."userId"
+       WHERE f."reportId" = ? ORDER BY f."createdAt", f."userId"`,
+    );
+    this.reporterCounts = db.prepare(
+      `SELECT COUNT(*) AS "total", COALESCE(SUM("status" IN (${CONFIRMED})), 0) AS "confirmed" FROM "Report" WHERE "reporterId" = ?`,
+    );
+    this.nearbyCount = db.prepare(
+      `SELECT COUNT(*) AS "n" FROM "Report"
+       WHERE "categoryCode" = @category AND "id" != @id AND "lat" BETWEEN @south AND @north AND "lon" BETWEEN @west AND @east`,
+    );
+    this.lastStatusEvent = db.prepare(
+      `SELECT "id" FROM "ReportEvent" WHERE "reportId" = ? AND "fromStatus" IS NOT NULL ORDER BY "id" DESC LIMIT 1`,
+    );
+    this.setMessageId = db.prepare(`UPDATE "Report" SET "moderationMessageId" = ?, "updatedAt" = ? WHERE "id" = ?`);
+    this.insert = enqueueStatement(db);
+  }
+
+  /** Runs `fn` in one transaction on the hot-path connection. */
+  transaction<T>(fn: () => T): T {
+    return this.hot.transaction(fn);
+  }
+
+  pendingEvents(limit: number): PendingEvent[] {
+    return this.pending.all(limit) as PendingEvent[];
+  }
+
+  markNotified(eventIds: readonly number[], now: Date): void {
+    const at = sqliteDate(now);
+    for (const id of eventIds) this.markOne.run(at, id);
+  }
+
+  /** Queues messages (a no-op for dedupe keys already queued); returns how many were new. */
+  enqueue(items: OutgoingMessage[], now: Date): number {
+    return this.insert(items, now);
+  }
+
+  report(reportId: number): NoticeReport | null {
+    const r = this.reportRow.get(reportId) as ReportRow | undefined;
+    if (!r) return null;
+    const officerUser: Recipient | null =
+      r.officerUserId === null
+        ? null
+        : { id: r.officerUserId, telegramId: BigInt(r.officerTelegramId!), blocked: r.officerBlocked === 1, language: r.officerLanguage, languageCode: r.officerLanguageCode };
+    const followers = (this.followerRows.all(reportId) as FollowerRow[]).map((f) => ({
+      userId: f.userId,
+      kind: f.kind,
+      user: { id: f.userId, telegramId: BigInt(f.telegramId), blocked: f.blocked === 1, language: f.language, languageCode: f.languageCode },
+    }));
+    return {
+      id: r.id,
+      ref: r.ref,
+      categoryCode: r.categoryCode,
+      status: r.status,
+      lat: r.lat,
+      lon: r.lon,
+      address: r.address,
+      timesOfDay: r.timesOfDay,
+      days: r.days,
+      description: r.description,
+      photos: r.photos,
+      contactConsent: r.contactConsent === 1,
+      createdAt: new Date(r.createdAt),
+      referredTo: r.referredTo,
+      lastPublicNote: r.lastPublicNote,
+      reporterId: r.reporterId,
+      mergedIntoRef: r.mergedIntoRef,
+      moderationMessageId: r.moderationMessageId,
+      district:
+        r.districtId === null
+          ? null
+          : {
+              number: r.districtNumber!,
+              name: r.districtName!,
+              officer: r.officerId === null ? null : { rank: r.officerRank!, firstName: r.officerFirstName!, lastName: r.officerLastName!, user: officerUser },
+            },
+      followers,
+    };
+  }
+
+  /** The reporter's record, for the card: how many reports and how many confirmed. Never who they are. */
+  reporterRecord(reporterId: number): { total: number; confirmed: number } {
+    return this.reporterCounts.get(reporterId) as { total: number; confirmed: number };
+  }
+
+  /** Other reports of the category in a box of ±2×250 m around the point: one indexed count. */
+  nearby(report: { id: number; categoryCode: string; lat: number; lon: number }): number {
+    const dLat = (DUPLICATE_RADIUS_M * 2) / METRES_PER_DEGREE;
+    const dLon = dLat / Math.cos((report.lat * Math.PI) / 180);
+    const row = this.nearbyCount.get({
+      category: report.categoryCode,
+      id: report.id,
+      south: report.lat - dLat,
+      north: report.lat + dLat,
+      west: report.lon - dLon,
+      east: report.lon + dLon,
+    }) as { n: number };
+    return row.n;
+  }
+
+  /** The latest event after the creation (a status change, merge, category…), if any. */
+  lastChange(reportId: number): number | null {
+    return (this.lastStatusEvent.get(reportId) as { id: number } | undefined)?.id ?? null;
+  }
+
+  setModerationMessageId(reportId: number, messageId: number, now: Date): void {
+    this.setMessageId.run(messageId, sqliteDate(now), reportId);
+  }
+}
+
+interface ReportRow {
+  id: number;
+  ref: string;
+  categoryCode: string;
+  status: string;
+  lat: number;
+  lon: number;
+  address: string;
+  timesOfDay: string;
+  days: string;
+  description: string | null;
+  photos: string;
+  contactConsent: number;
+  createdAt: string;
+  referredTo: string | null;
+  lastPublicNote: string | null;
+  reporterId: number;
+  moderationMessageId: number | null;
+  mergedIntoRef: string | null;
+  districtId: number | null;
+  districtNumber: string | null;
+  districtName: string | null;
+  officerId: number | null;
+  officerRank: string | null;
+  officerFirstName: string | null;
+  officerLastName: string | null;
+  officerUserId: number | null;
+  officerTelegramId: string | null;
+  officerBlocked: number | null;
+  officerLanguage: string | null;
+  officerLanguageCode: string | null;
+}
+
+interface FollowerRow {
+  userId: number;
+  kind: string;
+  telegramId: string;
+  blocked: number;
+  language: string | null;
+  languageCode: string | null;
+}
