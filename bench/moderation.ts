@@ -37,7 +37,7 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
     const ids: number[] = [];
     for (let i = 0; i < count; i++) {
       const reporter = await db.user.create({ data: { telegramId: BigInt(1000 + i) } });
-      const report = store.create({
+      const report = await store.create({
         draft: { categoryCode: "parking", lat: 49.8141, lon: 19.0177, address: "Aleksandrowice", placeSource: "pin", timesOfDay: ["morning"], days: "everyday", description: "x", photos: [], contactConsent: false },
         districtId: district.id,
         reporterId: reporter.id,

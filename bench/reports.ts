@@ -14,7 +14,7 @@ import { percentile, round, TOKEN } from "./support.js";
 /** 100 by default (the issue's figure); BENCH_RESIDENTS=1 or 10 shows the latency without contention. */
 const RESIDENTS = Number(process.env.BENCH_RESIDENTS ?? 100);
 /** Measured reports each resident makes, one after another, after one unmeasured warm-up report. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 /**
  * 0: closed loop, every resident answers the instant the bot replies — the bot's capacity.
  * N: a resident's next input goes out N ms after their previous one (or at once if the reply came later),
@@ -45,7 +45,7 @@ export async function benchReports(opts: { paceMs?: number } = {}): Promise<Reco
   const nominatim = await FakeNominatim.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-bench-"));
   const databaseUrl = `file:${path.join(dir, "bench.db")}`;
-  const nodeArgs = [...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []), "--max-semi-space-size=32"];
+  const nodeArgs = [...(process.env.BENCH_NODE_ARGS?.split(" ") ?? []), ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []), "--max-semi-space-size=32"];
   const bot = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
     env: {
       ...process.env,
@@ -57,7 +57,7 @@ export async function benchReports(opts: { paceMs?: number } = {}): Promise<Reco
       REPORTS_PER_DAY: "1000",
       ...(MODERATION ? { MODERATION_CHAT_ID: String(GROUP.id) } : {}),
     },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", process.env.BENCH_NODE_ARGS ? "inherit" : "ignore", "inherit"],
   });
   const warmSteps: Step[] = [];
   const measuredSteps: Step[] = [];

@@ -24,14 +24,14 @@ export function sqliteConversationStorage(hot: HotPath): VersionedStateStorage<s
       remember(key, state);
       return state ?? undefined;
     },
-    write(key, state) {
+    async write(key, state) {
       const value = JSON.stringify(state);
-      hot.writeConversation(key, value);
+      await hot.writeConversation(key, value);
       // A copy: the plugin keeps working on the object it handed us.
       remember(key, JSON.parse(value) as State);
     },
-    delete(key) {
-      hot.deleteConversation(key);
+    async delete(key) {
+      await hot.deleteConversation(key);
       remember(key, null);
     },
   };

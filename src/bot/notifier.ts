@@ -30,20 +30,19 @@ export class Notifier {
     this.wake = wake;
   }
 
-  /** Queues the messages of every event not yet notified (synchronously; the promise is for callers' convenience). */
-  flush(): Promise<void> {
+  /** Queues the messages of every event not yet notified. */
+  async flush(): Promise<void> {
     try {
       let queued = 0;
-      for (let n = this.pass(); n > 0; n = n < PASS_SIZE ? 0 : this.pass()) queued += n;
+      for (let n = await this.pass(); n > 0; n = n < PASS_SIZE ? 0 : await this.pass()) queued += n;
       if (queued) this.wake();
     } catch (err) {
       this.deps.logger.error({ err }, "notifier pass failed; events stay queued for the next pass");
     }
-    return Promise.resolve();
   }
 
   /** One transaction: up to PASS_SIZE events, their messages queued, the events marked. Returns the events handled. */
-  private pass(): number {
+  private pass(): Promise<number> {
     const { store } = this.deps;
     return store.transaction(() => {
       const events = store.pendingEvents(PASS_SIZE);
@@ -63,14 +62,14 @@ export class Notifier {
    * What the outbox learns from Telegram: the moderation card's message id, so later events edit it in place.
    * Events that happened while the card was still on its way could not edit it: the card catches up now.
    */
-  recordSent(event: { dedupeKey: string; result?: unknown }): void {
+  async recordSent(event: { dedupeKey: string; result?: unknown }): Promise<void> {
     const m = /^report:(\d+):card$/.exec(event.dedupeKey);
     const messageId = (event.result as { message_id?: number } | undefined)?.message_id;
     const group = this.deps.config.MODERATION_CHAT_ID;
     if (!m || !messageId || !group) return;
     const reportId = Number(m[1]);
     const { store, config } = this.deps;
-    const queued = store.transaction(() => {
+    const queued = await store.transaction(() => {
       store.setModerationMessageId(reportId, messageId, this.deps.now());
       const last = store.lastChange(reportId);
       const report = store.report(reportId);

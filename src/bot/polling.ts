@@ -26,7 +26,8 @@ export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, al
     if (!handled.length) return;
     const ids = handled;
     handled = [];
-    hot.inboxDone(ids);
+    // A failure only means these are handled again at the next start, which the handlers are built for.
+    return hot.inboxDone(ids).catch((err: unknown) => logger.error({ err }, "could not forget handled updates"));
   };
 
   const inFlight = new Set<Promise<void>>();
@@ -47,7 +48,7 @@ export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, al
   const leftovers = hot.pendingInbox();
   if (leftovers.length) logger.warn({ count: leftovers.length }, "handling updates left over by an interrupted run");
   for (const update of leftovers) await handle(update);
-  forgetHandled();
+  await forgetHandled();
 
   const runner = run(
     {
@@ -56,7 +57,7 @@ export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, al
       api: {
         getUpdates: async (args: { offset: number; limit: number; timeout: number }, signal: Parameters<AppBot["api"]["getUpdates"]>[1]) => {
           const updates = await bot.api.getUpdates({ ...args, allowed_updates: allowedUpdates as never }, signal);
-          if (updates.length) hot.storeInbox(updates, new Date());
+          if (updates.length) await hot.storeInbox(updates, new Date());
           return updates;
         },
       },
@@ -73,7 +74,7 @@ export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, al
     async stop() {
       if (runner.isRunning()) await runner.stop();
       await Promise.all(inFlight);
-      forgetHandled();
+      await forgetHandled();
     },
   };
 }

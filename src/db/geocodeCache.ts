@@ -5,7 +5,7 @@ import { sqliteDate, type HotPath } from "./hotPath.js";
 export interface GeocodeCache {
   get(key: string): string | undefined;
   /** Keeps the first answer for a key: a later one for the same key is ignored. */
-  put(key: string, value: string, now: Date): void;
+  put(key: string, value: string, now: Date): Promise<void>;
 }
 
 /** The GeocodeCache table, as prepared statements on the hot-path connection: every pin reads it. */
@@ -13,7 +13,7 @@ export class SqliteGeocodeCache implements GeocodeCache {
   private readonly getStmt: Database.Statement;
   private readonly putStmt: Database.Statement;
 
-  constructor(hot: HotPath) {
+  constructor(private readonly hot: HotPath) {
     this.getStmt = hot.sqlite.prepare(`SELECT "value" FROM "GeocodeCache" WHERE "key" = ?`);
     this.putStmt = hot.sqlite.prepare(`INSERT INTO "GeocodeCache" ("key", "value", "createdAt") VALUES (?, ?, ?) ON CONFLICT ("key") DO NOTHING`);
   }
@@ -22,7 +22,7 @@ export class SqliteGeocodeCache implements GeocodeCache {
     return (this.getStmt.get(key) as { value: string } | undefined)?.value;
   }
 
-  put(key: string, value: string, now: Date): void {
-    this.putStmt.run(key, value, sqliteDate(now));
+  put(key: string, value: string, now: Date): Promise<void> {
+    return this.hot.write(() => void this.putStmt.run(key, value, sqliteDate(now)));
   }
 }

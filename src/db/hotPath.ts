@@ -15,6 +15,13 @@ export interface TouchedUser {
   blocked: boolean;
 }
 
+/** How long a write waits for a lock held elsewhere before it fails. */
+const LOCK_WAIT_MS = 5000;
+
+function isBusy(err: unknown): boolean {
+  return typeof (err as { code?: unknown })?.code === "string" && (err as { code: string }).code.startsWith("SQLITE_BUSY");
+}
+
 /**
  * The few statements that run for every update (recording the sender, the polling inbox), prepared
  * once on a dedicated better-sqlite3 connection. Going through Prisma's query compiler for these cost
@@ -37,7 +44,8 @@ export class HotPath {
     this.sqlite = new Database(sqlitePath(databaseUrl));
     this.sqlite.pragma("journal_mode = WAL");
     this.sqlite.pragma("synchronous = NORMAL");
-    this.sqlite.pragma("busy_timeout = 5000");
+    // No busy wait inside SQLite: see write().
+    this.sqlite.pragma("busy_timeout = 0");
     this.touchStmt = this.sqlite.prepare(
       `INSERT INTO "User" ("telegramId", "firstName", "username", "languageCode", "role", "firstSeen", "lastSeen")
        VALUES (@telegramId, @firstName, @username, @languageCode, @role, @now, @now)
@@ -65,28 +73,56 @@ export class HotPath {
     });
   }
 
-  touchUser(input: { telegramId: number; firstName: string; username: string | null; languageCode: string | null; admin: boolean; unblock: boolean; now: Date }): TouchedUser {
-    const row = this.touchStmt.get({
-      telegramId: input.telegramId,
-      firstName: input.firstName,
-      username: input.username,
-      languageCode: input.languageCode,
-      role: input.admin ? "admin" : "resident",
-      now: sqliteDate(input.now),
-      unblock: input.unblock ? 1 : 0,
-      admin: input.admin ? 1 : 0,
-    }) as { id: number; language: string | null; role: string; banned: number; blocked: number };
-    return { ...row, banned: row.banned === 1, blocked: row.blocked === 1 };
+  /**
+   * Runs a synchronous write (a statement or a whole better-sqlite3 transaction); if the write lock is
+   * taken, tries again on a later turn of the event loop, for up to LOCK_WAIT_MS. The lock may be held by
+   * this very process: Prisma's interactive transactions hold it between their statements, resuming
+   * through process.nextTick. A busy wait inside SQLite (busy_timeout) blocks the one thread that could
+   * release it, so it froze the bot for the whole timeout and then failed. `fn` runs again from the start:
+   * it must not have done anything outside the rolled-back transaction.
+   */
+  async write<T>(fn: () => T): Promise<T> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() >= deadline) throw err;
+        // The first retry after pending I/O callbacks (a transaction of this process is done by then), later ones back off.
+        await new Promise((resolve) => (attempt === 0 ? setImmediate(resolve) : setTimeout(resolve, Math.min(2 ** attempt, 50))));
+      }
+    }
+  }
+
+  /** Runs `fn` in one transaction on this connection (for stores that share it), waiting for the lock as write() does. */
+  transaction<T>(fn: () => T): Promise<T> {
+    return this.write(() => this.sqlite.transaction(fn)());
+  }
+
+  touchUser(input: { telegramId: number; firstName: string; username: string | null; languageCode: string | null; admin: boolean; unblock: boolean; now: Date }): Promise<TouchedUser> {
+    return this.write(() => {
+      const row = this.touchStmt.get({
+        telegramId: input.telegramId,
+        firstName: input.firstName,
+        username: input.username,
+        languageCode: input.languageCode,
+        role: input.admin ? "admin" : "resident",
+        now: sqliteDate(input.now),
+        unblock: input.unblock ? 1 : 0,
+        admin: input.admin ? 1 : 0,
+      }) as { id: number; language: string | null; role: string; banned: number; blocked: number };
+      return { ...row, banned: row.banned === 1, blocked: row.blocked === 1 };
+    });
   }
 
   /** Stores a fetched batch in one transaction, before the runner confirms it to Telegram. */
-  storeInbox(updates: Update[], now: Date): void {
-    this.insertBatch(updates, sqliteDate(now));
+  storeInbox(updates: Update[], now: Date): Promise<void> {
+    return this.write(() => this.insertBatch(updates, sqliteDate(now)));
   }
 
   /** Forgets handled updates, in one transaction. */
-  inboxDone(updateIds: readonly number[]): void {
-    this.deleteBatch(updateIds);
+  inboxDone(updateIds: readonly number[]): Promise<void> {
+    return this.write(() => this.deleteBatch(updateIds));
   }
 
   pendingInbox(): Update[] {
@@ -98,17 +134,17 @@ export class HotPath {
     return (this.stateGet.get(key) as { value: string } | undefined)?.value;
   }
 
-  writeConversation(key: string, value: string): void {
+  writeConversation(key: string, value: string): Promise<void> {
+    return this.write(() => this.putConversation(key, value));
+  }
+
+  /** writeConversation for use inside a transaction(): no waiting of its own. */
+  putConversation(key: string, value: string): void {
     this.statePut.run(key, value, sqliteDate(new Date()));
   }
 
-  deleteConversation(key: string): void {
-    this.stateDelete.run(key);
-  }
-
-  /** Runs `fn` in one transaction on this connection (for stores that share it). */
-  transaction<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn)();
+  deleteConversation(key: string): Promise<void> {
+    return this.write(() => void this.stateDelete.run(key));
   }
 
   close(): void {

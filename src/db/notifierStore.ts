@@ -110,8 +110,8 @@ export class NotifierStore {
     this.insert = enqueueStatement(db);
   }
 
-  /** Runs `fn` in one transaction on the hot-path connection. */
-  transaction<T>(fn: () => T): T {
+  /** Runs `fn` in one transaction on the hot-path connection (waiting for the lock, see HotPath.write). */
+  transaction<T>(fn: () => T): Promise<T> {
     return this.hot.transaction(fn);
   }
 

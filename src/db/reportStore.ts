@@ -46,6 +46,7 @@ const ACTIVE_STATUSES = STATUSES.filter(isActive);
  */
 export class ReportStore {
   private readonly recent: Database.Statement;
+  private readonly byReporter: Database.Statement;
   private readonly nearby: Database.Statement;
   private readonly bySubmission: Database.Statement;
   private readonly nextNumber: Database.Statement;
@@ -59,6 +60,7 @@ export class ReportStore {
   constructor(private readonly hot: HotPath) {
     const db = hot.sqlite;
     this.recent = db.prepare(`SELECT COUNT(*) AS n FROM "Report" WHERE "reporterId" = ? AND "createdAt" > ?`);
+    this.byReporter = db.prepare(`SELECT COUNT(*) AS n FROM "Report" WHERE "reporterId" = ?`);
     const statusList = ACTIVE_STATUSES.map((s) => `'${s}'`).join(", ");
     this.nearby = db.prepare(
       `SELECT "id", "ref", "status", "lat", "lon" FROM "Report"
@@ -94,6 +96,11 @@ export class ReportStore {
     return (this.recent.get(userId, sqliteDate(new Date(now.getTime() - 24 * 3600_000))) as { n: number }).n;
   }
 
+  /** Every report this resident ever made. */
+  countByReporter(userId: number): number {
+    return (this.byReporter.get(userId) as { n: number }).n;
+  }
+
   /** The closest active report of the same category within 250 m, other than the resident's own. */
   findNearbyActive(categoryCode: string, lat: number, lon: number, excludeReporterId: number): NearbyReport | null {
     const dLat = DUPLICATE_RADIUS_M / METRES_PER_DEGREE;
@@ -117,7 +124,7 @@ export class ReportStore {
    * Stores the report with status "new", its creation event and its reporter as follower, in one
    * transaction with `alsoInTransaction` (the form's own state). Idempotent on `submissionKey`.
    */
-  create(input: NewReport, alsoInTransaction: (report: { id: number; ref: string }) => void = () => undefined): { id: number; ref: string; created: boolean } {
+  create(input: NewReport, alsoInTransaction: (report: { id: number; ref: string }) => void = () => undefined): Promise<{ id: number; ref: string; created: boolean }> {
     return this.hot.transaction(() => {
       const existing = this.bySubmission.get(input.submissionKey) as { id: number; ref: string } | undefined;
       if (existing) {
@@ -154,7 +161,7 @@ export class ReportStore {
   }
 
   /** "Potwierdzam to zgłoszenie": the resident follows the existing report (once); no new report is made. */
-  confirm(reportId: number, userId: number, now: Date, alsoInTransaction: () => void = () => undefined): number {
+  confirm(reportId: number, userId: number, now: Date, alsoInTransaction: () => void = () => undefined): Promise<number> {
     return this.hot.transaction(() => {
       this.confirmStmt.run(reportId, userId, sqliteDate(now));
       alsoInTransaction();

@@ -66,14 +66,14 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     const hit = options.cache.get(key);
     if (hit !== undefined) return JSON.parse(hit) as T;
     const value = await load();
-    options.cache.put(key, JSON.stringify(value), new Date());
+    await options.cache.put(key, JSON.stringify(value), new Date());
     return value;
   };
 
   const reverseKey = (lat: number, lon: number) => `reverse:${lat.toFixed(5)},${lon.toFixed(5)}`;
   return {
     async remember(lat, lon, label) {
-      options.cache.put(reverseKey(lat, lon), JSON.stringify(label), new Date());
+      await options.cache.put(reverseKey(lat, lon), JSON.stringify(label), new Date());
     },
     async search(query) {
       const q = query.trim().replace(/\s+/g, " ");

@@ -57,7 +57,7 @@ export class UserDirectory {
     ) {
       return cached;
     }
-    const row = this.hot.touchUser({
+    const row = await this.hot.touchUser({
       telegramId: from.id,
       firstName: from.first_name,
       username,

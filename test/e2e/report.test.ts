@@ -49,8 +49,9 @@ describe("the resident's report, end to end", () => {
   it("takes a report with a pin from the menu to a stored report with a number", async () => {
     const user = newUser();
     await fillWithPin(user);
-    await say(env.tg, user, "Samochody pędzą <b>nocą</b> przez osiedle & nikt nie reaguje", "Opis zapisany");
-    await replyContaining(env.tg, user.id, "Zdjęcia");
+    // The confirmation leads the next question: one message, not two.
+    const saved = await say(env.tg, user, "Samochody pędzą <b>nocą</b> przez osiedle & nikt nie reaguje", "Opis zapisany");
+    expect(textOf(saved!)).toMatch(/Opis zapisany\.\n\n.*6\/7 · Zdjęcia/);
     env.tg.sendPhoto(user);
     await replyContaining(env.tg, user.id, "Dodano 1 zdjęcie");
     await press(env.tg, user, "Dalej →", "Kontakt");
@@ -92,8 +93,8 @@ describe("the resident's report, end to end", () => {
 
   /** From the description prompt to the summary, without description, photos or contact. */
   async function finishQuickly(user: FakeUser) {
-    await press(env.tg, user, "Pomiń →", "Bez opisu");
-    await replyContaining(env.tg, user.id, "Zdjęcia");
+    const next = await press(env.tg, user, "Pomiń →", "Bez opisu");
+    expect(textOf(next!)).toContain("Zdjęcia");
     await press(env.tg, user, "Pomiń →", "Kontakt");
     await press(env.tg, user, "Zgadzam się", "Sprawdź zgłoszenie");
   }
@@ -235,6 +236,21 @@ describe("the resident's report, end to end", () => {
     expect(textOf(list)).toContain(ref);
   });
 
+  it("offers meeting announcements after the resident's first report only", async () => {
+    const user = newUser();
+    const offers = () => env.tg.replies(user.id).filter((c) => textOf(c).includes("Chcesz dostawać zaproszenia")).length;
+    await fillWithPin(user, "Nieprawidłowe parkowanie", CENTRE);
+    await finishQuickly(user);
+    await press(env.tg, user, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte");
+    await replyContaining(env.tg, user.id, "Chcesz dostawać zaproszenia");
+    await fillWithPin(user, "Nieprawidłowe parkowanie", { lat: CENTRE.lat + 0.01, lon: CENTRE.lon });
+    await finishQuickly(user);
+    await press(env.tg, user, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte");
+    // A chat's updates are handled in order: once this list is shown, the second report's handler has finished.
+    await say(env.tg, user, "📋 Moje zgłoszenia", "Twoje zgłoszenia");
+    expect(offers()).toBe(1);
+  });
+
   it("keeps to the daily limit and says so", async () => {
     const user = newUser();
     const resident = await env.app.deps.db.user.create({ data: { telegramId: BigInt(user.id), firstName: user.first_name } });
@@ -266,8 +282,8 @@ describe("the resident's report, end to end", () => {
     const user = newUser();
     await fillWithPin(user, "Akty wandalizmu", { lat: 49.8001, lon: 19.0501 });
     await env.restart();
-    await say(env.tg, user, "Ktoś regularnie niszczy wiaty przystankowe", "Opis zapisany");
-    await replyContaining(env.tg, user.id, "Zdjęcia");
+    const next = await say(env.tg, user, "Ktoś regularnie niszczy wiaty przystankowe", "Opis zapisany");
+    expect(textOf(next)).toContain("Zdjęcia");
   });
 
   it("starts a report with the place filled in when a pin is sent outside any form", async () => {

@@ -52,7 +52,7 @@ describe("the report form's store (prepared statements beside Prisma)", () => {
     store.create({ draft: draft(over), districtId: null, reporterId: who, submissionKey: key, prefix: "BB", now: at });
 
   it("stores a report Prisma reads back field for field, with its event and its reporter as follower", async () => {
-    const made = create("k1");
+    const made = await create("k1");
     expect(made).toMatchObject({ ref: "BB-2026-000001", created: true });
     const report = await db.report.findUniqueOrThrow({ where: { id: made.id }, include: { events: true, followers: true } });
     expect(report).toMatchObject({
@@ -70,33 +70,33 @@ describe("the report form's store (prepared statements beside Prisma)", () => {
     expect(report.followers).toMatchObject([{ userId: reporterId, kind: "reporter" }]);
   });
 
-  it("makes one report per submission key, and numbers the next one on", () => {
-    const first = create("k1");
-    const again = create("k1");
+  it("makes one report per submission key, and numbers the next one on", async () => {
+    const first = await create("k1");
+    const again = await create("k1");
     expect(again).toEqual({ id: first.id, ref: first.ref, created: false });
-    expect(create("k2", { lat: 49.8 }).ref).toBe("BB-2026-000002");
+    expect((await create("k2", { lat: 49.8 })).ref).toBe("BB-2026-000002");
   });
 
   it("rolls the report back when the form's own write in the same transaction fails", async () => {
-    expect(() =>
+    await expect(
       store.create({ draft: draft(), districtId: null, reporterId, submissionKey: "k1", prefix: "BB", now }, () => {
         throw new Error("disk full");
       }),
-    ).toThrow("disk full");
+    ).rejects.toThrow("disk full");
     expect(await db.report.count()).toBe(0);
   });
 
-  it("counts a resident's reports of the last 24 hours only", () => {
-    create("old", {}, reporterId, new Date(now.getTime() - 25 * 3600_000));
-    create("new", { lat: 49.81 }, reporterId, new Date(now.getTime() - 3600_000));
+  it("counts a resident's reports of the last 24 hours only", async () => {
+    await create("old", {}, reporterId, new Date(now.getTime() - 25 * 3600_000));
+    await create("new", { lat: 49.81 }, reporterId, new Date(now.getTime() - 3600_000));
     expect(store.countRecent(reporterId, now)).toBe(1);
     expect(store.countRecent(neighbourId, now)).toBe(0);
   });
 
   it("finds the closest active report of the category within 250 m, never the resident's own", async () => {
-    const near = create("near", { lat: 49.8225 + 0.001 }); // ~111 m north
-    create("far", { lat: 49.8225 + 0.003 }); // ~333 m
-    create("other-category", { categoryCode: "speeding" });
+    const near = await create("near", { lat: 49.8225 + 0.001 }); // ~111 m north
+    await create("far", { lat: 49.8225 + 0.003 }); // ~333 m
+    await create("other-category", { categoryCode: "speeding" });
     const found = store.findNearbyActive("parking", 49.8225, 19.0444, neighbourId);
     expect(found).toMatchObject({ id: near.id, status: "new" });
     expect(found!.distanceM).toBeGreaterThan(100);
@@ -107,18 +107,51 @@ describe("the report form's store (prepared statements beside Prisma)", () => {
   });
 
   it("adds a confirmation once, however often it is pressed", async () => {
-    const report = create("k1");
-    expect(store.confirm(report.id, neighbourId, now)).toBe(1);
-    expect(store.confirm(report.id, neighbourId, now)).toBe(1);
+    const report = await create("k1");
+    expect(await store.confirm(report.id, neighbourId, now)).toBe(1);
+    expect(await store.confirm(report.id, neighbourId, now)).toBe(1);
     const followers = await db.reportFollower.findMany({ where: { reportId: report.id }, orderBy: { kind: "asc" } });
     expect(followers.map((f) => f.kind)).toEqual(["confirmation", "reporter"]);
   });
 
-  it("keeps the first geocoding answer for a key", () => {
+  it("waits for a lock held by this process's own Prisma transaction, without freezing or failing", async () => {
+    // A chain resuming through process.nextTick (as stream events do) runs between the statements of a Prisma
+    // interactive transaction, which holds the write lock from its first write to its commit.
+    const collide = async (attempt: (i: number) => Promise<void> | void) => {
+      let stop = false;
+      let failures = 0;
+      const other = (async () => {
+        for (let i = 0; !stop; i++) {
+          await new Promise((resolve) => process.nextTick(resolve));
+          try {
+            await attempt(i);
+          } catch {
+            failures++;
+          }
+        }
+      })();
+      for (let i = 0; i < 10; i++) {
+        await db.$transaction(async (tx) => {
+          await tx.user.update({ where: { id: neighbourId }, data: { firstName: `a${i}` } });
+          await tx.user.findUnique({ where: { id: neighbourId } });
+          await tx.user.update({ where: { id: neighbourId }, data: { firstName: `b${i}` } });
+        });
+      }
+      stop = true;
+      await other;
+      return failures;
+    };
+    // The scenario is real: a bare synchronous write meets the lock taken (busy_timeout is 0 on this connection).
+    expect(await collide((i) => hot.putConversation(`k${i % 3}`, "v"))).toBeGreaterThan(0);
+    // Through write(), every one waits its turn and succeeds.
+    expect(await collide((i) => hot.writeConversation(`k${i % 3}`, "v"))).toBe(0);
+  });
+
+  it("keeps the first geocoding answer for a key", async () => {
     const cache = new SqliteGeocodeCache(hot);
     expect(cache.get("reverse:1,2")).toBeUndefined();
-    cache.put("reverse:1,2", JSON.stringify("Cieszyńska 10"), now);
-    cache.put("reverse:1,2", JSON.stringify("something else"), now);
+    await cache.put("reverse:1,2", JSON.stringify("Cieszyńska 10"), now);
+    await cache.put("reverse:1,2", JSON.stringify("something else"), now);
     expect(JSON.parse(cache.get("reverse:1,2")!)).toBe("Cieszyńska 10");
   });
 });

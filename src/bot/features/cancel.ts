@@ -7,7 +7,7 @@ import { leaveReportForm } from "./report/form.js";
 export function cancelFeature(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.chatType("private").command("cancel", async (ctx) => {
-    const leftReport = leaveReportForm(ctx);
+    const leftReport = await leaveReportForm(ctx);
     const active = leftReport || Object.keys(await ctx.conversation.active()).length > 0;
     await ctx.conversation.exitAll();
     await ctx.reply(ctx.t(active ? "cancel.done" : "cancel.nothing"), { reply_markup: mainMenu(ctx.t) });

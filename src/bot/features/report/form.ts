@@ -66,22 +66,28 @@ function load(ctx: BotContext): FormState | undefined {
   return state.v === FORM_VERSION ? state : undefined;
 }
 
-/** Stores the form; called before any message about the change goes out. */
-function save(ctx: BotContext, state: FormState): void {
+/** Stores the form; awaited before any message about the change goes out. */
+function save(ctx: BotContext, state: FormState): Promise<void> {
   state.lastUpdateId = ctx.update.update_id;
-  ctx.deps.hot.writeConversation(formKey(ctx.chat!.id), JSON.stringify(state));
+  return ctx.deps.hot.writeConversation(formKey(ctx.chat!.id), JSON.stringify(state));
 }
 
-function forget(ctx: BotContext): void {
-  ctx.deps.hot.deleteConversation(formKey(ctx.chat!.id));
+/** save() inside a store's transaction (the report and the finished form commit together). */
+function saveInTransaction(ctx: BotContext, state: FormState): void {
+  state.lastUpdateId = ctx.update.update_id;
+  ctx.deps.hot.putConversation(formKey(ctx.chat!.id), JSON.stringify(state));
+}
+
+function forget(ctx: BotContext): Promise<void> {
+  return ctx.deps.hot.deleteConversation(formKey(ctx.chat!.id));
 }
 
 /** /cancel: drops an open form. True when there was one. */
-export function leaveReportForm(ctx: BotContext): boolean {
+export async function leaveReportForm(ctx: BotContext): Promise<boolean> {
   if (ctx.chat?.type !== "private") return false;
   const state = load(ctx);
   if (!state) return false;
-  forget(ctx);
+  await forget(ctx);
   return state.stage !== "done";
 }
 
@@ -111,7 +117,7 @@ export async function startReportForm(ctx: BotContext, known?: KnownPlace): Prom
     draft,
     lastUpdateId: 0,
   };
-  save(ctx, state);
+  await save(ctx, state);
   await ctx.reply(t("report.notice"), { parse_mode: "HTML", reply_markup: navKeyboard(t) });
   await ask(ctx, state);
 }
@@ -132,7 +138,7 @@ export function reportForm(): MiddlewareFn<BotContext> {
       return ask(ctx, state);
     }
     if (state.stage === "done") {
-      forget(ctx);
+      await forget(ctx);
       return next();
     }
     const { t } = ctx;
@@ -158,7 +164,7 @@ export function reportForm(): MiddlewareFn<BotContext> {
       if (text === t("report.nav.back")) return goBack(ctx, state);
       if (text.startsWith("/") || isMainMenuText(ctx.deps.i18n, text)) {
         // Another command or menu entry: the resident moved on. The outer handlers answer it.
-        forget(ctx);
+        await forget(ctx);
         return next();
       }
     }
@@ -206,9 +212,16 @@ function moveTo(ctx: BotContext, state: FormState, destination: Destination): vo
 /** The answered step is stored, then `acknowledge` confirms it to the resident, then the next question. */
 async function forward(ctx: BotContext, state: FormState, step: FormStep, acknowledge: () => Promise<unknown>): Promise<void> {
   moveTo(ctx, state, nextAfter(step, state));
-  save(ctx, state);
+  await save(ctx, state);
   await acknowledge();
   await ask(ctx, state);
+}
+
+/** As forward, with the confirmation as the first line of the next question: one message instead of two. */
+async function forwardWithLead(ctx: BotContext, state: FormState, step: FormStep, lead: string): Promise<void> {
+  moveTo(ctx, state, nextAfter(step, state));
+  await save(ctx, state);
+  await (ctx.callbackQuery ? answered(ctx, ask(ctx, state, lead)) : ask(ctx, state, lead));
 }
 
 async function goBack(ctx: BotContext, state: FormState): Promise<void> {
@@ -219,12 +232,12 @@ async function goBack(ctx: BotContext, state: FormState): Promise<void> {
   } else if (stage === "placePick") moveTo(ctx, state, "place");
   else if (stage === "duplicate") state.stage = "summary";
   else if (isFormStep(stage)) moveTo(ctx, state, previousBefore(stage, state));
-  save(ctx, state);
+  await save(ctx, state);
   await ask(ctx, state);
 }
 
 async function cancel(ctx: BotContext): Promise<void> {
-  forget(ctx);
+  await forget(ctx);
   await ctx.reply(ctx.t("report.cancelled"), { reply_markup: mainMenu(ctx.t) });
 }
 
@@ -264,13 +277,14 @@ function photosKeyboard(t: TFunction, state: FormState): InlineKeyboard {
     .text(state.draft.photos.length ? t("report.nav.next") : t("report.nav.skip"), data(state, "photos", "done"));
 }
 
-/** Sends the question of the form's current stage. */
-async function ask(ctx: BotContext, state: FormState): Promise<void> {
+/** Sends the question of the form's current stage, after `lead` (what was just saved) if given. */
+async function ask(ctx: BotContext, state: FormState, lead?: string): Promise<void> {
   const { t } = ctx;
   const { draft } = state;
+  const q = (question: string) => (lead ? `${lead}\n\n${question}` : question);
   switch (state.stage) {
     case "category":
-      await ctx.reply(t("report.category.prompt"), { parse_mode: "HTML", reply_markup: categoryKeyboard(t, state) });
+      await ctx.reply(q(t("report.category.prompt")), { parse_mode: "HTML", reply_markup: categoryKeyboard(t, state) });
       return;
     case "place": {
       const keyboard = new Keyboard()
@@ -280,35 +294,35 @@ async function ask(ctx: BotContext, state: FormState): Promise<void> {
         .text(t("report.nav.cancel"))
         .resized()
         .persistent();
-      await ctx.reply(t("report.place.prompt"), { parse_mode: "HTML", reply_markup: keyboard });
+      await ctx.reply(q(t("report.place.prompt")), { parse_mode: "HTML", reply_markup: keyboard });
       return;
     }
     case "placePick": {
       const pick = new InlineKeyboard();
       (state.candidates ?? []).forEach((p, i) => pick.text(p.label, data(state, "place", `p:${i}`)).row());
       pick.text(t("report.place.noneOfThese"), data(state, "place", "none"));
-      await ctx.reply(t("report.place.pick"), { reply_markup: pick });
+      await ctx.reply(q(t("report.place.pick")), { reply_markup: pick });
       return;
     }
     case "times":
-      await ctx.reply(t("report.times.prompt"), { parse_mode: "HTML", reply_markup: timesKeyboard(t, state) });
+      await ctx.reply(q(t("report.times.prompt")), { parse_mode: "HTML", reply_markup: timesKeyboard(t, state) });
       return;
     case "days": {
       const kb = new InlineKeyboard();
       for (const code of DAY_SETS) kb.text(t(`days.${code}`), data(state, "days", `d:${code}`)).row();
       kb.text(t("report.nav.backInline"), data(state, "days", "back"));
-      await ctx.reply(t("report.days.prompt"), { parse_mode: "HTML", reply_markup: kb });
+      await ctx.reply(q(t("report.days.prompt")), { parse_mode: "HTML", reply_markup: kb });
       return;
     }
     case "description": {
       const required = findCategory(draft.categoryCode!)!.requiresDescription;
       const kb = new InlineKeyboard().text(t("report.nav.backInline"), data(state, "description", "back"));
       if (!required) kb.text(t("report.nav.skip"), data(state, "description", "skip"));
-      await ctx.reply(t(required ? "report.description.promptRequired" : "report.description.prompt"), { parse_mode: "HTML", reply_markup: kb });
+      await ctx.reply(q(t(required ? "report.description.promptRequired" : "report.description.prompt")), { parse_mode: "HTML", reply_markup: kb });
       return;
     }
     case "photos":
-      await ctx.reply(t("report.photos.prompt", { max: MAX_PHOTOS }), { parse_mode: "HTML", reply_markup: photosKeyboard(t, state) });
+      await ctx.reply(q(t("report.photos.prompt", { max: MAX_PHOTOS })), { parse_mode: "HTML", reply_markup: photosKeyboard(t, state) });
       return;
     case "contact": {
       const kb = new InlineKeyboard()
@@ -317,7 +331,7 @@ async function ask(ctx: BotContext, state: FormState): Promise<void> {
         .text(t("report.contact.allow"), data(state, "contact", "yes"))
         .row()
         .text(t("report.nav.backInline"), data(state, "contact", "back"));
-      await ctx.reply(t("report.contact.prompt"), { parse_mode: "HTML", reply_markup: kb });
+      await ctx.reply(q(t("report.contact.prompt")), { parse_mode: "HTML", reply_markup: kb });
       return;
     }
     case "duplicate": {
@@ -326,7 +340,7 @@ async function ask(ctx: BotContext, state: FormState): Promise<void> {
         .text(t("report.duplicate.confirm"), data(state, "dup", "confirm"))
         .row()
         .text(t("report.duplicate.different"), data(state, "dup", "different"));
-      await ctx.reply(t("report.duplicate.prompt", { ref: near.ref, status: t(`status.${near.status}`), distance: Math.round(near.distanceM) }), {
+      await ctx.reply(q(t("report.duplicate.prompt", { ref: near.ref, status: t(`status.${near.status}`), distance: Math.round(near.distanceM) })), {
         parse_mode: "HTML",
         reply_markup: kb,
       });
@@ -339,7 +353,7 @@ async function ask(ctx: BotContext, state: FormState): Promise<void> {
         if (i % 2 === 1) kb.row();
       });
       kb.row().text(t("report.summary.submit"), data(state, "summary", "submit")).row().text(t("report.summary.cancel"), data(state, "summary", "cancel"));
-      await ctx.reply(renderSummary(t, draft), { parse_mode: "HTML", reply_markup: kb });
+      await ctx.reply(q(renderSummary(t, draft)), { parse_mode: "HTML", reply_markup: kb });
       return;
     }
     case "done":
@@ -417,7 +431,7 @@ const handlers: Record<FormStage, Handler> = {
     if (inArea.length === 1) return choose(inArea[0]!, "address");
     state.candidates = inArea.slice(0, 5);
     state.stage = "placePick";
-    save(ctx, state);
+    await save(ctx, state);
     await ask(ctx, state);
   },
 
@@ -433,7 +447,7 @@ const handlers: Record<FormStage, Handler> = {
     state.stage = "place";
     state.candidates = undefined;
     if (kind === "none") {
-      save(ctx, state);
+      await save(ctx, state);
       await ctx.answerCallbackQuery();
       await ctx.reply(ctx.t("report.place.tryAgain"));
       return;
@@ -446,7 +460,7 @@ const handlers: Record<FormStage, Handler> = {
     const { t } = ctx;
     if (kind === "t" && isTimeOfDay(value ?? "")) {
       state.draft.timesOfDay = toggleTimeOfDay(state.draft.timesOfDay, value as TimeOfDay);
-      save(ctx, state);
+      await save(ctx, state);
       await answered(ctx, ctx.editMessageReplyMarkup({ reply_markup: timesKeyboard(t, state) }));
     } else if (kind === "next") {
       if (state.draft.timesOfDay.length === 0) state.draft.timesOfDay = ["unknown"];
@@ -467,7 +481,7 @@ const handlers: Record<FormStage, Handler> = {
     const required = findCategory(state.draft.categoryCode!)!.requiresDescription;
     if (kind === "skip" && !required) {
       state.draft.description = null;
-      return forward(ctx, state, "description", () => answered(ctx, ctx.reply(t("report.description.skipped"))));
+      return forwardWithLead(ctx, state, "description", t("report.description.skipped"));
     }
     const text = ctx.message?.text;
     if (text === undefined) {
@@ -481,13 +495,13 @@ const handlers: Record<FormStage, Handler> = {
       return;
     }
     state.draft.description = check.text;
-    await forward(ctx, state, "description", () => ctx.reply(t("report.description.saved")));
+    await forwardWithLead(ctx, state, "description", t("report.description.saved"));
   },
 
   async photos(ctx, state, [kind]) {
     const { t } = ctx;
     if (kind === "done") {
-      return forward(ctx, state, "photos", () => ctx.answerCallbackQuery());
+      return forwardWithLead(ctx, state, "photos", "");
     }
     const photo = ctx.message?.photo;
     if (!photo?.length) {
@@ -497,8 +511,8 @@ const handlers: Record<FormStage, Handler> = {
     }
     state.draft.photos.push(photo[photo.length - 1]!.file_id);
     const count = state.draft.photos.length;
-    if (count >= MAX_PHOTOS) return forward(ctx, state, "photos", () => ctx.reply(t("report.photos.full")));
-    save(ctx, state);
+    if (count >= MAX_PHOTOS) return forwardWithLead(ctx, state, "photos", t("report.photos.full"));
+    await save(ctx, state);
     await ctx.reply(t("report.photos.added", { count, left: MAX_PHOTOS - count }), { reply_markup: photosKeyboard(t, state) });
   },
 
@@ -516,14 +530,14 @@ const handlers: Record<FormStage, Handler> = {
       state.stage = "done";
       state.outcome = { kind: "confirmed", ref: near.ref };
       state.draft = { timesOfDay: [], photos: [] };
-      ctx.deps.reports.confirm(near.id, ctx.user!.id, ctx.deps.now(), () => save(ctx, state));
+      await ctx.deps.reports.confirm(near.id, ctx.user!.id, ctx.deps.now(), () => saveInTransaction(ctx, state));
       await answered(ctx, tellOutcome(ctx, state));
       return;
     }
     // "To coś innego", or anything else: go on to the summary.
     if (ctx.callbackQuery) await ctx.answerCallbackQuery();
     state.stage = "summary";
-    save(ctx, state);
+    await save(ctx, state);
     await ask(ctx, state);
   },
 
@@ -540,7 +554,7 @@ const handlers: Record<FormStage, Handler> = {
       // New photos replace the earlier ones (there is no other way to take one back).
       if (step === "photos") state.draft.photos = [];
       moveTo(ctx, state, step);
-      save(ctx, state);
+      await save(ctx, state);
       await answered(ctx, ask(ctx, state));
       return;
     }
@@ -550,18 +564,19 @@ const handlers: Record<FormStage, Handler> = {
     const districtId = coverage.kind === "district" ? coverage.district.id : null;
     state.stage = "done";
     // The report and the finished form in one transaction: a replayed tap finds the form done, not a second report.
-    deps.reports.create(
+    await deps.reports.create(
       { draft, districtId, reporterId: ctx.user!.id, submissionKey: state.nonce, prefix: ctx.config.REPORT_PREFIX, now: deps.now() },
       (report) => {
         state.outcome = { kind: "stored", ref: report.ref, districtId };
         state.draft = { timesOfDay: [], photos: [] }; // stored in the report now; the form keeps only the outcome
-        save(ctx, state);
+        saveInTransaction(ctx, state);
       },
     );
     void deps.notifier.flush();
     await answered(ctx, tellOutcome(ctx, state), t("report.summary.sending"));
-    // The first report is a good moment to offer meeting announcements (once: only while there are none).
-    if (deps.reports.subscriptionCount(ctx.user!.id) === 0) {
+    // The first report is a good moment to offer meeting announcements: after it only, and only to someone
+    // with none (the menu and /subscribe stay open; asking after every report would be nagging).
+    if (deps.reports.countByReporter(ctx.user!.id) === 1 && deps.reports.subscriptionCount(ctx.user!.id) === 0) {
       const district = districtId === null ? null : deps.districts.byId(districtId);
       const offer = new InlineKeyboard();
       if (district) offer.text(`🔔 ${district.number}. ${district.name}`, `sub:d:${district.id}`).row();
