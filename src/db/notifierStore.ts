@@ -50,6 +50,10 @@ export interface NoticeReport {
   followers: { userId: number; kind: string; user: Recipient }[];
 }
 
+/** Other reports of a category in a box: a range on the (categoryCode, lat, lon) index (test/integration checks the plan). */
+export const NEARBY_COUNT_SQL = `SELECT COUNT(*) AS "n" FROM "Report"
+  WHERE "categoryCode" = @category AND "id" != @id AND "lat" BETWEEN @south AND @north AND "lon" BETWEEN @west AND @east`;
+
 const CONFIRMED = ["confirmed", "confirmed_referred", "confirmed_eliminated"].map((s) => `'${s}'`).join(", ");
 
 /**
@@ -99,10 +103,7 @@ export class NotifierStore {
     this.reporterCounts = db.prepare(
       `SELECT COUNT(*) AS "total", COALESCE(SUM("status" IN (${CONFIRMED})), 0) AS "confirmed" FROM "Report" WHERE "reporterId" = ?`,
     );
-    this.nearbyCount = db.prepare(
-      `SELECT COUNT(*) AS "n" FROM "Report"
-       WHERE "categoryCode" = @category AND "id" != @id AND "lat" BETWEEN @south AND @north AND "lon" BETWEEN @west AND @east`,
-    );
+    this.nearbyCount = db.prepare(NEARBY_COUNT_SQL);
     this.lastStatusEvent = db.prepare(
       `SELECT "id" FROM "ReportEvent" WHERE "reportId" = ? AND "fromStatus" IS NOT NULL ORDER BY "id" DESC LIMIT 1`,
     );

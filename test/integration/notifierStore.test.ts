@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../../src/db/client.js";
 import { HotPath } from "../../src/db/hotPath.js";
 import { applyMigrations } from "../../src/db/migrate.js";
-import { NotifierStore } from "../../src/db/notifierStore.js";
+import { NEARBY_COUNT_SQL, NotifierStore } from "../../src/db/notifierStore.js";
+import { NEARBY_ACTIVE_SQL } from "../../src/db/reportStore.js";
 
 // The notifier reads with prepared statements what Prisma wrote: every field must come back as Prisma has it.
 describe("the notifier's store (prepared statements beside Prisma)", () => {
@@ -119,6 +120,14 @@ describe("the notifier's store (prepared statements beside Prisma)", () => {
     expect(store.nearby(report)).toBe(1);
     expect(store.nearby({ ...report, categoryCode: "drugs" })).toBe(0);
     expect(store.nearby({ ...original, lat: original.lat + 0.02 })).toBe(0);
+  });
+
+  it("looks for reports nearby through the (category, lat, lon) index, not by scanning the category", () => {
+    const params = { category: "parking", id: 1, exclude: 1, south: 49.8, north: 49.81, west: 19, east: 19.01 };
+    for (const sql of [NEARBY_ACTIVE_SQL, NEARBY_COUNT_SQL]) {
+      const plan = hot.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[];
+      expect(plan.map((p) => p.detail).join("; ")).toMatch(/USING (COVERING )?INDEX Report_categoryCode_lat_lon_idx \(categoryCode=\? AND lat>\? AND lat<\?\)/);
+    }
   });
 
   it("hands out events not yet notified, oldest first, and marks them", async () => {
