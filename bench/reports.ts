@@ -45,6 +45,7 @@ export async function benchReports(opts: { paceMs?: number } = {}): Promise<Reco
   const nominatim = await FakeNominatim.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-bench-"));
   const databaseUrl = `file:${path.join(dir, "bench.db")}`;
+  // As `npm start` runs it; BENCH_NODE_ARGS adds flags (e.g. --trace-gc, then the bot's output is shown), BENCH_PROFILE a CPU profile.
   const nodeArgs = [...(process.env.BENCH_NODE_ARGS?.split(" ") ?? []), ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []), "--max-semi-space-size=32"];
   const bot = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
     env: {
