@@ -42,8 +42,9 @@ export class Notifier {
   }
 
   /** One transaction: up to PASS_SIZE events, their messages queued, the events marked. Returns the events handled. */
-  private pass(): Promise<number> {
+  private async pass(): Promise<number> {
     const { store } = this.deps;
+    if (!store.hasPending()) return 0;
     return store.transaction(() => {
       const events = store.pendingEvents(PASS_SIZE);
       if (!events.length) return 0;
@@ -65,12 +66,14 @@ export class Notifier {
   async recordSent(event: { dedupeKey: string; result?: unknown }): Promise<void> {
     const m = /^report:(\d+):card$/.exec(event.dedupeKey);
     const messageId = (event.result as { message_id?: number } | undefined)?.message_id;
+    if (!m || !messageId) return;
     const group = this.deps.config.MODERATION_CHAT_ID;
-    if (!m || !messageId || !group) return;
     const reportId = Number(m[1]);
     const { store, config } = this.deps;
     const queued = await store.transaction(() => {
+      // Stored even without a group now: should one be configured again, later events edit this card.
       store.setModerationMessageId(reportId, messageId, this.deps.now());
+      if (!group) return 0;
       const last = store.lastChange(reportId);
       const report = store.report(reportId);
       if (last === null || !report) return 0;

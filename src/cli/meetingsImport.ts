@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { announcementFor } from "../bot/features/meetings/render.js";
 import { parseConfig } from "../config.js";
 import { withDatabase } from "./database.js";
+import { writeTransaction } from "../db/client.js";
 import { formatMeetingImportProblem, parseMeetingsImport } from "../domain/meetings/import.js";
 import { createI18n } from "../i18n/index.js";
 import { createMeeting, publishMeeting } from "../services/meetings.js";
@@ -28,7 +29,7 @@ await withDatabase(async (db) => {
   } else {
     const defaultLocale = parseConfig({ ...process.env, BOT_TOKEN: process.env.BOT_TOKEN || "0:cli" }).DEFAULT_LOCALE;
     const i18n = await createI18n(defaultLocale);
-    const ids = await db.$transaction(async (tx) => {
+    const ids = await writeTransaction(db, async (tx) => {
       const created: number[] = [];
       for (const m of result.meetings) created.push(await createMeeting(tx, m, null, new Date()));
       return created;

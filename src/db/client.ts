@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaClient } from "../generated/prisma/client.js";
+import { PrismaClient, type Prisma } from "../generated/prisma/client.js";
 
 export type Db = PrismaClient;
 
@@ -21,4 +21,21 @@ export async function openDb(databaseUrl: string): Promise<Db> {
   await db.$executeRawUnsafe("PRAGMA busy_timeout = 5000");
   await db.$executeRawUnsafe("PRAGMA foreign_keys = ON");
   return db;
+}
+
+/** A statement that writes nothing but takes SQLite's write lock: BEGIN IMMEDIATE, which Prisma's adapter cannot issue. */
+const TAKE_WRITE_LOCK = `UPDATE "Counter" SET "value" = "value" WHERE 0`;
+
+/**
+ * An interactive transaction that holds the write lock from its first statement. Prisma's adapter opens a
+ * deferred transaction: one that reads first and writes later fails at once ("database is locked") if the
+ * hot-path connection committed in between, and the hot path does commit in between (it runs whenever this
+ * transaction waits on a process.nextTick). Holding the lock from the start makes the hot path wait instead
+ * (HotPath.write). Every read-then-write transaction of the app goes through here.
+ */
+export function writeTransaction<T>(db: Db, fn: (tx: Prisma.TransactionClient) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(TAKE_WRITE_LOCK);
+    return fn(tx);
+  }, options);
 }

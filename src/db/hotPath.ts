@@ -94,9 +94,12 @@ export class HotPath {
     }
   }
 
-  /** Runs `fn` in one transaction on this connection (for stores that share it), waiting for the lock as write() does. */
+  /**
+   * Runs `fn` in one transaction on this connection (for stores that share it), waiting for the lock as
+   * write() does. BEGIN IMMEDIATE: a lock taken elsewhere is found before `fn` does any work, not after.
+   */
   transaction<T>(fn: () => T): Promise<T> {
-    return this.write(() => this.sqlite.transaction(fn)());
+    return this.write(() => this.sqlite.transaction(fn).immediate());
   }
 
   touchUser(input: { telegramId: number; firstName: string; username: string | null; languageCode: string | null; admin: boolean; unblock: boolean; now: Date }): Promise<TouchedUser> {

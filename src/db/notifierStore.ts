@@ -64,6 +64,7 @@ const CONFIRMED = ["confirmed", "confirmed_referred", "confirmed_eliminated"].ma
  */
 export class NotifierStore {
   private readonly pending: Database.Statement;
+  private readonly anyPending: Database.Statement;
   private readonly markOne: Database.Statement;
   private readonly reportRow: Database.Statement;
   private readonly followerRows: Database.Statement;
@@ -79,6 +80,7 @@ export class NotifierStore {
       `SELECT "id", "reportId", "kind", "actorId", "toStatus", "fromStatus", "note", "publicNote", "fileId"
        FROM "ReportEvent" WHERE "notifiedAt" IS NULL ORDER BY "id" LIMIT ?`,
     );
+    this.anyPending = db.prepare(`SELECT 1 FROM "ReportEvent" WHERE "notifiedAt" IS NULL LIMIT 1`);
     this.markOne = db.prepare(`UPDATE "ReportEvent" SET "notifiedAt" = ? WHERE "id" = ?`);
     this.reportRow = db.prepare(
       `SELECT r."id", r."ref", r."categoryCode", r."status", r."lat", r."lon", r."address", r."timesOfDay", r."days",
@@ -114,6 +116,11 @@ export class NotifierStore {
   /** Runs `fn` in one transaction on the hot-path connection (waiting for the lock, see HotPath.write). */
   transaction<T>(fn: () => T): Promise<T> {
     return this.hot.transaction(fn);
+  }
+
+  /** Whether any event waits for its messages: a pass takes the write lock only then. */
+  hasPending(): boolean {
+    return this.anyPending.get() !== undefined;
   }
 
   pendingEvents(limit: number): PendingEvent[] {

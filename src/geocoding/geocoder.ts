@@ -66,14 +66,15 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     const hit = options.cache.get(key);
     if (hit !== undefined) return JSON.parse(hit) as T;
     const value = await load();
-    await options.cache.put(key, JSON.stringify(value), new Date());
+    // An answer Nominatim already gave is used even if it could not be kept.
+    await options.cache.put(key, JSON.stringify(value), new Date()).catch((err: unknown) => options.logger.warn({ err: String(err) }, "geocoding answer not cached"));
     return value;
   };
 
   const reverseKey = (lat: number, lon: number) => `reverse:${lat.toFixed(5)},${lon.toFixed(5)}`;
   return {
     async remember(lat, lon, label) {
-      await options.cache.put(reverseKey(lat, lon), JSON.stringify(label), new Date());
+      await options.cache.put(reverseKey(lat, lon), JSON.stringify(label), new Date()).catch((err: unknown) => options.logger.warn({ err: String(err) }, "place label not cached"));
     },
     async search(query) {
       const q = query.trim().replace(/\s+/g, " ");

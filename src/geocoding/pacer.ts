@@ -21,10 +21,11 @@ export class Pacer {
   run<T>(task: () => Promise<T>): Promise<T> {
     this.waiting++;
     const result = this.tail.then(async () => {
+      // Running from here on, its wait for nextStart included: expectedWait() counts it.
       this.waiting--;
+      this.inFlight++;
       const wait = this.nextStart - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      this.inFlight++;
       try {
         return await task();
       } finally {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Db } from "../db/client.js";
+import { writeTransaction, type Db } from "../db/client.js";
 import { validateDistrictImport, type DistrictImportResult } from "../domain/districts/validate.js";
 import type { ImportProblem } from "../domain/districts/types.js";
 import { DistrictIndex } from "../domain/districts/districtIndex.js";
@@ -90,7 +90,8 @@ export async function importDistricts(db: Db, files: ImportFiles, opts: { dryRun
   };
   if (problems.length || !result || opts.dryRun) return outcome;
 
-  await db.$transaction(
+  await writeTransaction(
+    db,
     async (tx) => {
       for (const u of units) {
         const data = { kind: u.kind, name: u.name, address: u.address, lat: u.lat ?? null, lon: u.lon ?? null, switchboardPhone: u.switchboardPhone ?? null, dutyPhone: u.dutyPhone ?? null };

@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.js";
+import { writeTransaction, type Db } from "../db/client.js";
 import { findCategory } from "../domain/reports/categories.js";
 import { canTransition, isStatus, type Actor, type Status } from "../domain/reports/status.js";
 import { parseReference } from "../domain/reports/reference.js";
@@ -36,7 +36,7 @@ export async function transition(
   db: Db,
   input: { reportId: number; to: Status; expected: Status; actor: StaffActor; note?: string | null; publicNote?: string | null; referredTo?: string | null; now: Date },
 ): Promise<TransitionOutcome> {
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const report = await tx.report.findUnique({ where: { id: input.reportId }, include: { district: { select: { officerId: true } } } });
     if (!report || !isStatus(report.status)) return { ok: false, reason: "not_found" } as const;
     const from = report.status;
@@ -89,7 +89,7 @@ function actorFor(actor: StaffActor, assignedOfficerId: number | null, to: Statu
 export async function mergeInto(db: Db, input: { reportId: number; originalRef: string; actor: StaffActor; now: Date }) {
   if (!isCoordinator(input.actor)) return { ok: false as const, reason: "forbidden" as const };
   const ref = parseReference(input.originalRef);
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const report = await tx.report.findUnique({ where: { id: input.reportId } });
     const original = ref ? await tx.report.findUnique({ where: { ref: input.originalRef.trim().toUpperCase() } }) : null;
     if (!report || report.mergedIntoId !== null || report.status !== "new") return { ok: false as const, reason: "stale" as const };
@@ -112,7 +112,7 @@ export async function mergeInto(db: Db, input: { reportId: number; originalRef: 
 
 export async function changeCategory(db: Db, input: { reportId: number; categoryCode: string; actor: StaffActor; now: Date }) {
   if (!isCoordinator(input.actor) || !findCategory(input.categoryCode)) return false;
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const report = await tx.report.findUnique({ where: { id: input.reportId } });
     if (!report || report.categoryCode === input.categoryCode) return false;
     await tx.report.update({ where: { id: report.id }, data: { categoryCode: input.categoryCode } });
@@ -125,7 +125,7 @@ export async function changeCategory(db: Db, input: { reportId: number; category
 
 export async function changeDistrict(db: Db, input: { reportId: number; districtNumber: string; actor: StaffActor; now: Date }) {
   if (!isCoordinator(input.actor)) return { ok: false as const, reason: "forbidden" as const };
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const report = await tx.report.findUnique({ where: { id: input.reportId } });
     const district = await tx.district.findUnique({ where: { number: input.districtNumber.trim() } });
     if (!report) return { ok: false as const, reason: "not_found" as const };

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import type { Db } from "../db/client.js";
+import { writeTransaction, type Db } from "../db/client.js";
 
 export const LINK_CODE_TTL_MS = 24 * 3600_000;
 // No 0/O, 1/I/L: the code is read from one screen and typed on another.
@@ -37,7 +37,7 @@ export type RedeemResult =
  * even when two devices try it at once); the account gets the officer role unless it has a higher one.
  */
 export async function redeemLinkCode(db: Db, code: string, userId: number, now: Date): Promise<RedeemResult> {
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const row = await tx.officerLinkCode.findUnique({ where: { codeHash: hash(code) } });
     if (!row || row.usedAt || row.expiresAt <= now) return { ok: false, reason: "invalid" } as const;
     const current = await tx.officer.findUnique({ where: { userId } });
@@ -56,7 +56,7 @@ export async function redeemLinkCode(db: Db, code: string, userId: number, now: 
 
 /** Detaches the officer's Telegram account; the account falls back to resident unless it has a higher role. */
 export async function unlinkOfficer(db: Db, officerId: number): Promise<{ telegramId: bigint } | null> {
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const officer = await tx.officer.findUnique({ where: { id: officerId }, include: { user: true } });
     if (!officer?.user) return null;
     await tx.officer.update({ where: { id: officerId }, data: { userId: null } });

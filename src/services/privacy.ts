@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.js";
+import { writeTransaction, type Db } from "../db/client.js";
 
 /** The account reports are moved to when their reporter deletes their data: reports stay police records. */
 const TOMBSTONE_TELEGRAM_ID = 0n;
@@ -10,7 +10,7 @@ const TOMBSTONE_TELEGRAM_ID = 0n;
  * account and lose the contact consent, so nobody can write back.
  */
 export async function deleteUserData(db: Db, telegramId: number): Promise<boolean> {
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const user = await tx.user.findUnique({ where: { telegramId: BigInt(telegramId) } });
     if (!user) return false;
     const tombstone = await tx.user.upsert({

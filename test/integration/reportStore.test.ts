@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "../../src/db/client.js";
+import { openDb, writeTransaction, type Db } from "../../src/db/client.js";
 import { SqliteGeocodeCache } from "../../src/db/geocodeCache.js";
 import { HotPath } from "../../src/db/hotPath.js";
 import { applyMigrations } from "../../src/db/migrate.js";
@@ -145,6 +145,23 @@ describe("the report form's store (prepared statements beside Prisma)", () => {
     expect(await collide((i) => hot.putConversation(`k${i % 3}`, "v"))).toBeGreaterThan(0);
     // Through write(), every one waits its turn and succeeds.
     expect(await collide((i) => hot.writeConversation(`k${i % 3}`, "v"))).toBe(0);
+  });
+
+  it("keeps a read-then-write Prisma transaction whole when the hot path commits in between", async () => {
+    // The hot path runs whenever a Prisma transaction waits on process.nextTick; here it commits right there.
+    const readThenWrite = async (tx: Parameters<Parameters<typeof writeTransaction>[1]>[0], hotWrites: Promise<void>[], value: string) => {
+      await tx.user.findUnique({ where: { id: neighbourId } });
+      hotWrites.push(hot.writeConversation("between", value));
+      await tx.user.update({ where: { id: neighbourId }, data: { firstName: value } });
+    };
+    const hotWrites: Promise<void>[] = [];
+    // Prisma's own deferred transaction cannot upgrade its stale read to a write: it fails.
+    await expect(db.$transaction((tx) => readThenWrite(tx, hotWrites, "plain"))).rejects.toThrow();
+    // Holding the lock from the start, the transaction commits and the hot-path write waits its turn.
+    await writeTransaction(db, (tx) => readThenWrite(tx, hotWrites, "locked"));
+    await Promise.all(hotWrites);
+    expect((await db.user.findUniqueOrThrow({ where: { id: neighbourId } })).firstName).toBe("locked");
+    expect(hot.readConversation("between")).toBe("locked");
   });
 
   it("keeps the first geocoding answer for a key", async () => {

@@ -24,4 +24,18 @@ describe("Pacer.expectedWait", () => {
     expect(pacer.expectedWait()).toBeGreaterThan(150);
     expect(pacer.expectedWait()).toBeLessThanOrEqual(200);
   });
+
+  it("counts a call waiting for its start: whoever comes next waits for it and a full interval more", async () => {
+    const pacer = new Pacer(200);
+    let finish!: () => void;
+    const first = pacer.run(() => new Promise<void>((resolve) => (finish = resolve)));
+    const second = pacer.run(async () => undefined);
+    await new Promise((r) => setTimeout(r, 20));
+    finish();
+    await first;
+    await new Promise((r) => setTimeout(r, 0));
+    // The second call now sleeps until the first one's interval is over; a third would start 200 ms after it.
+    expect(pacer.expectedWait()).toBeGreaterThan(300);
+    await second;
+  });
 });
