@@ -34,8 +34,29 @@ const TAKE_WRITE_LOCK = `UPDATE "Counter" SET "value" = "value" WHERE 0`;
  * (HotPath.write). Every read-then-write transaction of the app goes through here.
  */
 export function writeTransaction<T>(db: Db, fn: (tx: Prisma.TransactionClient) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T> {
-  return db.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(TAKE_WRITE_LOCK);
-    return fn(tx);
-  }, options);
+  return exclusive(db, () =>
+    db.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(TAKE_WRITE_LOCK);
+      return fn(tx);
+    }, options),
+  );
+}
+
+const turns = new WeakMap<Db, Promise<unknown>>();
+
+/**
+ * Runs `fn` when no transaction of ours is open on `db`, and keeps ours from opening meanwhile. Prisma's
+ * adapter runs every query on one connection: a query issued while a transaction is open there becomes part
+ * of it and is rolled back with it. Transactions (writeTransaction, outbox batches) and the statements that
+ * must never be undone behind their back (the outbox worker's claims and marks: undone, a message would go
+ * out twice) take turns here. Not reentrant: never call it from inside `fn` for the same `db`.
+ */
+export function exclusive<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  const previous = turns.get(db) ?? Promise.resolve();
+  const result = previous.then(fn);
+  turns.set(
+    db,
+    result.catch(() => undefined),
+  );
+  return result;
 }

@@ -3,7 +3,7 @@
 // A row is written once per (dedupeKey): whoever enqueues may retry or run twice without spamming anyone.
 import type Database from "better-sqlite3";
 import { InputFile } from "grammy";
-import type { Db } from "../db/client.js";
+import { exclusive, type Db } from "../db/client.js";
 import { sqliteDate } from "../db/hotPath.js";
 import type { Prisma } from "../generated/prisma/client.js";
 
@@ -83,7 +83,7 @@ export async function enqueue(db: DbOrTx, items: OutgoingMessage[], opts: { now?
     return inserted;
   }
   // One transaction: a broadcast is queued entirely or not at all.
-  const inserted = await db.$transaction(chunks.map((chunk) => db.$executeRawUnsafe(INSERT, now, chunk)));
+  const inserted = await exclusive(db, () => db.$transaction(chunks.map((chunk) => db.$executeRawUnsafe(INSERT, now, chunk))));
   return inserted.reduce((sum, n) => sum + n, 0);
 }
 

@@ -7,7 +7,7 @@
 // pending and are sent again: they are the only messages anyone can receive twice.
 // One worker per database: a second one would take the first one's "sending" rows for crash leftovers.
 import type { Api } from "grammy";
-import type { Db } from "../db/client.js";
+import { exclusive, type Db } from "../db/client.js";
 import { sqliteDate } from "../db/hotPath.js";
 import type { Logger } from "../logger.js";
 import { backoffMs, classify, type Verdict } from "./errors.js";
@@ -263,7 +263,7 @@ export class DeliveryWorker {
 
   /** Rows a crash left "sending" may or may not have reached Telegram; sending them again is the lesser evil. */
   private async recover(): Promise<void> {
-    const n = await this.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'pending' WHERE "status" = 'sending'`);
+    const n = await this.sql((db) => db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'pending' WHERE "status" = 'sending'`));
     if (n > 0) this.log.warn({ rows: n }, "rows left 'sending' by an unclean stop are pending again; these few may arrive twice");
     this.log.info({ perSecond: this.window.limit, concurrency: this.concurrency }, "delivery worker started");
   }
@@ -298,7 +298,7 @@ export class DeliveryWorker {
     this.lastRefillAt = now;
     // Cooling chats' heads take places in the batch without being sendable: read that many more.
     const limit = this.batchSize + this.chats.active(now);
-    const rows = await this.db.$queryRawUnsafe<RawRow[]>(SELECT_DUE, sqliteDate(this.now()), limit);
+    const rows = await this.sql((db) => db.$queryRawUnsafe<RawRow[]>(SELECT_DUE, sqliteDate(this.now()), limit));
     this.buffer = rows.map(toRow);
     this.scanFrom = 0;
     this.left = rows.length;
@@ -308,8 +308,8 @@ export class DeliveryWorker {
     let next = now + (!active ? this.pollMs : busy ? BUSY_REFILL_MS : Math.min(this.pollMs, ACTIVE_REFILL_MS));
     if (rows.length === 0) {
       // Nothing due: sleep until the next scheduled row (a retry, a reminder) if that comes before the poll.
-      const [first] = await this.db.$queryRawUnsafe<{ at: string | Date | null }[]>(
-        `SELECT MIN("notBefore") AS "at" FROM "Delivery" WHERE "status" = 'pending'`,
+      const [first] = await this.sql((db) =>
+        db.$queryRawUnsafe<{ at: string | Date | null }[]>(`SELECT MIN("notBefore") AS "at" FROM "Delivery" WHERE "status" = 'pending'`),
       );
       if (first?.at) next = Math.min(next, now + Math.max(new Date(first.at).getTime() - this.now().getTime(), 20));
     }
@@ -351,10 +351,12 @@ export class DeliveryWorker {
     let claimed: Set<number>;
     try {
       // Committed before any HTTP call: a crash from here on leaves these rows "sending", never lost.
-      const rows = await this.db.$queryRawUnsafe<{ id: number | bigint }[]>(
-        `UPDATE "Delivery" SET "status" = 'sending', "attempts" = "attempts" + 1
-         WHERE "status" = 'pending' AND "id" IN (${picks.map(() => "?").join(", ")}) RETURNING "id"`,
-        ...picks.map((r) => r.id),
+      const rows = await this.sql((db) =>
+        db.$queryRawUnsafe<{ id: number | bigint }[]>(
+          `UPDATE "Delivery" SET "status" = 'sending', "attempts" = "attempts" + 1
+           WHERE "status" = 'pending' AND "id" IN (${picks.map(() => "?").join(", ")}) RETURNING "id"`,
+          ...picks.map((r) => r.id),
+        ),
       );
       claimed = new Set(rows.map((r) => Number(r.id)));
     } catch (error) {
@@ -431,10 +433,12 @@ export class DeliveryWorker {
     while (this.sentQueue.length) {
       const batch = this.sentQueue.splice(0, FLUSH_CHUNK);
       try {
-        await this.db.$executeRawUnsafe(
-          `WITH v("id", "at") AS (VALUES ${batch.map(() => "(?, ?)").join(", ")})
-           UPDATE "Delivery" SET "status" = 'sent', "sentAt" = v."at", "lastError" = NULL FROM v WHERE "Delivery"."id" = v."id"`,
-          ...batch.flatMap((s) => [s.row.id, s.at]),
+        await this.sql((db) =>
+          db.$executeRawUnsafe(
+            `WITH v("id", "at") AS (VALUES ${batch.map(() => "(?, ?)").join(", ")})
+             UPDATE "Delivery" SET "status" = 'sent', "sentAt" = v."at", "lastError" = NULL FROM v WHERE "Delivery"."id" = v."id"`,
+            ...batch.flatMap((s) => [s.row.id, s.at]),
+          ),
         );
       } catch (error) {
         // These messages went out: keep their slots and write again, or a restart would send them twice.
@@ -537,11 +541,19 @@ export class DeliveryWorker {
     ]);
   }
 
+  /**
+   * Every statement of the worker: never inside one of the app's transactions on the same connection, whose
+   * rollback would undo it behind our back (a claim undone after the send means the message goes out twice).
+   */
+  private sql<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return exclusive(this.db, () => fn(this.db));
+  }
+
   /** Runs a row's outcome write until it succeeds (the slot stays taken meanwhile), then frees the slot. */
   private async commit(row: Row, write: () => Promise<unknown>): Promise<void> {
     for (let failures = 1; ; failures++) {
       try {
-        await write();
+        await this.sql(write);
         break;
       } catch (error) {
         this.log.error({ err: this.describe(error), delivery: row.id }, "could not record a delivery outcome; retrying");
@@ -557,9 +569,11 @@ export class DeliveryWorker {
   // Drains, hooks, helpers
 
   private async settleDrains(): Promise<void> {
-    const [counts] = await this.db.$queryRawUnsafe<{ due: number | bigint | null; all: number | bigint }[]>(
-      `SELECT SUM("notBefore" <= ?) AS "due", COUNT(*) AS "all" FROM "Delivery" WHERE "status" = 'pending'`,
-      sqliteDate(this.now()),
+    const [counts] = await this.sql((db) =>
+      db.$queryRawUnsafe<{ due: number | bigint | null; all: number | bigint }[]>(
+        `SELECT SUM("notBefore" <= ?) AS "due", COUNT(*) AS "all" FROM "Delivery" WHERE "status" = 'pending'`,
+        sqliteDate(this.now()),
+      ),
     );
     const due = Number(counts?.due ?? 0);
     const all = Number(counts?.all ?? 0);

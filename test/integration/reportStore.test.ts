@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDb, writeTransaction, type Db } from "../../src/db/client.js";
+import { exclusive, openDb, writeTransaction, type Db } from "../../src/db/client.js";
 import { SqliteGeocodeCache } from "../../src/db/geocodeCache.js";
 import { HotPath } from "../../src/db/hotPath.js";
 import { applyMigrations } from "../../src/db/migrate.js";
@@ -162,6 +162,26 @@ describe("the report form's store (prepared statements beside Prisma)", () => {
     await Promise.all(hotWrites);
     expect((await db.user.findUniqueOrThrow({ where: { id: neighbourId } })).firstName).toBe("locked");
     expect(hot.readConversation("between")).toBe("locked");
+  });
+
+  it("keeps a statement out of a transaction that is open meanwhile, so its rollback cannot undo it", async () => {
+    // Prisma's adapter has one connection: whatever runs while a transaction is open becomes part of it.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const failing = writeTransaction(db, async (tx) => {
+      await tx.user.update({ where: { id: neighbourId }, data: { firstName: "inside" } });
+      await held;
+      throw new Error("rolled back");
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const joined = db.user.create({ data: { telegramId: 77n } }).then(() => undefined);
+    const kept = exclusive(db, () => db.user.create({ data: { telegramId: 78n } }));
+    release();
+    await expect(failing).rejects.toThrow("rolled back");
+    await Promise.all([joined, kept]);
+    const ids = (await db.user.findMany({ where: { telegramId: { in: [77n, 78n] } } })).map((u) => u.telegramId);
+    // The bare statement went down with the transaction; the one that waited its turn is there.
+    expect(ids).toEqual([78n]);
   });
 
   it("keeps the first geocoding answer for a key", async () => {
