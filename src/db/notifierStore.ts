@@ -26,8 +26,8 @@ export interface Recipient {
   languageCode: string | null;
 }
 
-/** A report with everything its messages and its moderators' card show. */
-export interface NoticeReport {
+/** The report's own columns, as stored and as shown alike. */
+interface ReportFields {
   id: number;
   ref: string;
   categoryCode: string;
@@ -39,13 +39,17 @@ export interface NoticeReport {
   days: string;
   description: string | null;
   photos: string;
-  contactConsent: boolean;
-  createdAt: Date;
   referredTo: string | null;
   lastPublicNote: string | null;
   reporterId: number;
   mergedIntoRef: string | null;
   moderationMessageId: number | null;
+}
+
+/** A report with everything its messages and its moderators' card show. */
+export interface NoticeReport extends ReportFields {
+  contactConsent: boolean;
+  createdAt: Date;
   district: { number: string; name: string; officer: { rank: string; firstName: string; lastName: string; user: Recipient | null } | null } | null;
   followers: { userId: number; kind: string; user: Recipient }[];
 }
@@ -138,45 +142,43 @@ export class NotifierStore {
   }
 
   report(reportId: number): NoticeReport | null {
-    const r = this.reportRow.get(reportId) as ReportRow | undefined;
-    if (!r) return null;
-    const officerUser: Recipient | null =
-      r.officerUserId === null
-        ? null
-        : { id: r.officerUserId, telegramId: BigInt(r.officerTelegramId!), blocked: r.officerBlocked === 1, language: r.officerLanguage, languageCode: r.officerLanguageCode };
-    const followers = (this.followerRows.all(reportId) as FollowerRow[]).map((f) => ({
-      userId: f.userId,
-      kind: f.kind,
-      user: { id: f.userId, telegramId: BigInt(f.telegramId), blocked: f.blocked === 1, language: f.language, languageCode: f.languageCode },
-    }));
+    const row = this.reportRow.get(reportId) as ReportRow | undefined;
+    if (!row) return null;
+    const {
+      contactConsent,
+      createdAt,
+      districtId,
+      districtNumber,
+      districtName,
+      officerId,
+      officerRank,
+      officerFirstName,
+      officerLastName,
+      officerUserId,
+      officerTelegramId,
+      officerBlocked,
+      officerLanguage,
+      officerLanguageCode,
+      ...fields
+    } = row;
+    const officerUser = officerUserId === null ? null : recipient(officerUserId, officerTelegramId!, officerBlocked!, officerLanguage, officerLanguageCode);
     return {
-      id: r.id,
-      ref: r.ref,
-      categoryCode: r.categoryCode,
-      status: r.status,
-      lat: r.lat,
-      lon: r.lon,
-      address: r.address,
-      timesOfDay: r.timesOfDay,
-      days: r.days,
-      description: r.description,
-      photos: r.photos,
-      contactConsent: r.contactConsent === 1,
-      createdAt: new Date(r.createdAt),
-      referredTo: r.referredTo,
-      lastPublicNote: r.lastPublicNote,
-      reporterId: r.reporterId,
-      mergedIntoRef: r.mergedIntoRef,
-      moderationMessageId: r.moderationMessageId,
+      ...fields,
+      contactConsent: contactConsent === 1,
+      createdAt: new Date(createdAt),
       district:
-        r.districtId === null
+        districtId === null
           ? null
           : {
-              number: r.districtNumber!,
-              name: r.districtName!,
-              officer: r.officerId === null ? null : { rank: r.officerRank!, firstName: r.officerFirstName!, lastName: r.officerLastName!, user: officerUser },
+              number: districtNumber!,
+              name: districtName!,
+              officer: officerId === null ? null : { rank: officerRank!, firstName: officerFirstName!, lastName: officerLastName!, user: officerUser },
             },
-      followers,
+      followers: (this.followerRows.all(reportId) as FollowerRow[]).map((f) => ({
+        userId: f.userId,
+        kind: f.kind,
+        user: recipient(f.userId, f.telegramId, f.blocked, f.language, f.languageCode),
+      })),
     };
   }
 
@@ -210,25 +212,10 @@ export class NotifierStore {
   }
 }
 
-interface ReportRow {
-  id: number;
-  ref: string;
-  categoryCode: string;
-  status: string;
-  lat: number;
-  lon: number;
-  address: string;
-  timesOfDay: string;
-  days: string;
-  description: string | null;
-  photos: string;
+/** The report's row as SQLite returns it: 0/1 for booleans, ISO text for dates, the joined columns flat. */
+interface ReportRow extends ReportFields {
   contactConsent: number;
   createdAt: string;
-  referredTo: string | null;
-  lastPublicNote: string | null;
-  reporterId: number;
-  moderationMessageId: number | null;
-  mergedIntoRef: string | null;
   districtId: number | null;
   districtNumber: string | null;
   districtName: string | null;
@@ -251,3 +238,11 @@ interface FollowerRow {
   language: string | null;
   languageCode: string | null;
 }
+
+const recipient = (id: number, telegramId: string, blocked: number, language: string | null, languageCode: string | null): Recipient => ({
+  id,
+  telegramId: BigInt(telegramId),
+  blocked: blocked === 1,
+  language,
+  languageCode,
+});

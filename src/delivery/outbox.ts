@@ -71,11 +71,7 @@ const INSERT = `
 export async function enqueue(db: DbOrTx, items: OutgoingMessage[], opts: { now?: Date } = {}): Promise<number> {
   if (items.length === 0) return 0;
   const now = sqliteDate(opts.now ?? new Date());
-  const rows = items.map((item) => row(item, now));
-  const chunks: string[] = [];
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    chunks.push(`[${rows.slice(start, start + ROWS_PER_STATEMENT).join(",")}]`);
-  }
+  const chunks = statementArguments(items, now);
   if (!("$transaction" in db)) {
     // Already inside the caller's transaction.
     let inserted = 0;
@@ -95,13 +91,20 @@ export function enqueueStatement(sqlite: Database.Database): (items: OutgoingMes
   const insert = sqlite.prepare(INSERT);
   return sqlite.transaction((items: OutgoingMessage[], now: Date) => {
     const at = sqliteDate(now);
-    const rows = items.map((item) => row(item, at));
     let inserted = 0;
-    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-      inserted += insert.run(at, `[${rows.slice(start, start + ROWS_PER_STATEMENT).join(",")}]`).changes;
-    }
+    for (const chunk of statementArguments(items, at)) inserted += insert.run(at, chunk).changes;
     return inserted;
   });
+}
+
+/** The JSON arrays the INSERT above unpacks, ROWS_PER_STATEMENT rows each. */
+function statementArguments(items: OutgoingMessage[], now: string): string[] {
+  const rows = items.map((item) => row(item, now));
+  const chunks: string[] = [];
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    chunks.push(`[${rows.slice(start, start + ROWS_PER_STATEMENT).join(",")}]`);
+  }
+  return chunks;
 }
 
 /** One row as JSON for the INSERT above. */

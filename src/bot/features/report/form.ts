@@ -68,8 +68,7 @@ function load(ctx: BotContext): FormState | undefined {
 
 /** Stores the form; awaited before any message about the change goes out. */
 function save(ctx: BotContext, state: FormState): Promise<void> {
-  state.lastUpdateId = ctx.update.update_id;
-  return ctx.deps.hot.writeConversation(formKey(ctx.chat!.id), JSON.stringify(state));
+  return ctx.deps.hot.write(() => saveInTransaction(ctx, state));
 }
 
 /** save() inside a store's transaction (the report and the finished form commit together). */
