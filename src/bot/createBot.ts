@@ -14,6 +14,8 @@ import { meetingsFeature } from "./features/meetings/index.js";
 import { NEW_MEETING_CONVERSATION, newMeetingConversation } from "./features/meetings/newMeeting.js";
 import { rolesFeature } from "./features/admin/roles.js";
 import { moderationFeature } from "./features/moderation/index.js";
+import { moderationDialogs } from "./features/moderation/dialogs.js";
+import { meetingDialogs } from "./features/meetings/dialogs.js";
 import { officerLinksFeature } from "./features/admin/officerLinks.js";
 import { OFFICER_CONVERSATION, officerConversation, officerFeature } from "./features/officer/index.js";
 import { reportForm } from "./features/report/form.js";
@@ -61,10 +63,13 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
     }),
   );
   bot.use(cancelFeature());
-  // Every form before any feature's handlers: an active form must see its updates first.
-  bot.use(reportForm());
+  // Every dialogue before any feature's handlers: an open question sees its chat's updates first, and what it
+  // does not take (other buttons, commands, menu taps) goes on to the features (src/bot/dialogs/answer.ts).
   bot.use(createConversation<BotContext, ConversationContext>(officerConversation, OFFICER_CONVERSATION));
   bot.use(createConversation<BotContext, ConversationContext>(newMeetingConversation, NEW_MEETING_CONVERSATION));
+  for (const dialog of [...moderationDialogs, ...meetingDialogs]) bot.use(createConversation<BotContext, ConversationContext>(dialog.builder, dialog.id));
+  // The report form after the dialogues: a question opened mid-report (a relayed question) is answered first.
+  bot.use(reportForm());
   bot.use(moderationFeature());
   bot.use(startFeature());
   bot.use(languageFeature(deps.i18n));

@@ -1,0 +1,3 @@
+import type { Dialog } from "../../dialogs/answer.js";
+
+export const moderationDialogs: Dialog[] = [];
