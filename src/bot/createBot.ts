@@ -8,6 +8,7 @@ import { botApiFetch } from "./httpClient.js";
 import type { BotContext, BotDeps, ConversationContext } from "./context.js";
 import { sqliteConversationStorage } from "./conversationStorage.js";
 import { cancelFeature } from "./features/cancel.js";
+import { chatScopeFeature } from "./features/chatScope.js";
 import { fallbackFeature } from "./features/fallback.js";
 import { languageFeature } from "./features/language.js";
 import { meetingsFeature } from "./features/meetings/index.js";
@@ -70,6 +71,7 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
   for (const dialog of [...moderationDialogs, ...meetingDialogs]) bot.use(createConversation<BotContext, ConversationContext>(dialog.builder, dialog.id));
   // The report form after the dialogues: a question opened mid-report (a relayed question) is answered first.
   bot.use(reportForm());
+  bot.use(chatScopeFeature());
   bot.use(moderationFeature());
   bot.use(startFeature());
   bot.use(languageFeature(deps.i18n));

@@ -160,26 +160,17 @@ export class Notifier {
           chatId: f.user.telegramId,
           userId: f.userId,
           kind: "status_change",
-          message: { method: "sendMessage", text: t("notify.status", { ref: report.ref, status: t(`status.${event.toStatus}`) }) + note },
-        });
-      }
-      // Accepted for verification: the district's officer gets it in their private chat.
-      const officerUser = report.district?.officer?.user;
-      if (event.toStatus === "verification" && officerUser && !officerUser.blocked) {
-        const t = this.t(this.localeOf(officerUser));
-        items.push({
-          dedupeKey: `event:${event.id}:officer`,
-          chatId: officerUser.telegramId,
-          userId: officerUser.id,
-          kind: "officer_assignment",
           message: {
             method: "sendMessage",
-            text: `${t("moderation.assigned")}\n\n${this.cardFor(report, t).text}`,
-            reply_markup: officerKeyboard(t, report),
-            link_preview_options: { is_disabled: true },
+            text: `${t("notify.status", { ref: report.ref, status: t(`status.${event.toStatus}`) })}\n${t(`notify.meaning.${event.toStatus}`)}${note}`,
           },
         });
       }
+      // Accepted for verification: the district's officer gets it in their private chat.
+      if (event.toStatus === "verification") items.push(...this.officerCopy(report, `event:${event.id}`));
+    } else if (event.kind === "assigned") {
+      // An officer linked their account: the open reports of their district reach them now.
+      items.push(...this.officerCopy(report, `event:${event.id}`));
     } else if (event.kind === "relay_question") {
       // The officer's question, relayed as the bot's own words: neither side sees the other's account.
       const reporter = report.followers.find((f) => f.kind === "reporter")?.user;
@@ -232,14 +223,49 @@ export class Notifier {
     return items;
   }
 
+  /** The report in the district officer's private chat: the photos first (they verify on site), then the card and its buttons. */
+  private officerCopy(report: NoticeReport, key: string): OutgoingMessage[] {
+    const officerUser = report.district?.officer?.user;
+    if (!officerUser || officerUser.blocked) return [];
+    const t = this.t(this.localeOf(officerUser));
+    const items: OutgoingMessage[] = [];
+    const photos = JSON.parse(report.photos) as string[];
+    if (photos.length) {
+      items.push({
+        dedupeKey: `${key}:officer:album`,
+        chatId: officerUser.telegramId,
+        userId: officerUser.id,
+        kind: "officer_assignment",
+        message: { method: "sendMediaGroup", media: photos.map((id, i) => ({ type: "photo", media: id, ...(i === 0 ? { caption: report.ref } : {}) })) },
+      });
+    }
+    items.push({
+      dedupeKey: `${key}:officer`,
+      chatId: officerUser.telegramId,
+      userId: officerUser.id,
+      kind: "officer_assignment",
+      message: {
+        method: "sendMessage",
+        text: `${t("moderation.assigned")}\n\n${this.cardFor(report, t).text}`,
+        reply_markup: officerKeyboard(t, report),
+        link_preview_options: { is_disabled: true },
+      },
+    });
+    return items;
+  }
+
   private cardFor(report: NoticeReport, t: ReturnType<I18n["fixedT"]>) {
     const { store } = this.deps;
     const o = report.district?.officer;
     return {
       text: renderCard(t, report, {
-        district: report.district ? { number: report.district.number, name: report.district.name, officer: o ? `${o.rank} ${o.firstName} ${o.lastName}` : null } : null,
+        district: report.district
+          ? { number: report.district.number, name: report.district.name, officer: o ? `${o.rank} ${o.firstName} ${o.lastName}` : null, officerLinked: Boolean(o?.user) }
+          : null,
         reporter: store.reporterRecord(report.reporterId),
         nearby: store.nearby(report),
+        confirmations: report.followers.filter((f) => f.kind === "confirmation").length,
+        lastChange: store.lastStaffChange(report.id),
       }),
       keyboard: cardKeyboard(t, report),
     };

@@ -75,6 +75,7 @@ export class NotifierStore {
   private readonly reporterCounts: Database.Statement;
   private readonly nearbyCount: Database.Statement;
   private readonly lastStatusEvent: Database.Statement;
+  private readonly lastStaffEvent: Database.Statement;
   private readonly setMessageId: Database.Statement;
   private readonly insert: (items: OutgoingMessage[], now: Date) => number;
 
@@ -112,6 +113,12 @@ export class NotifierStore {
     this.nearbyCount = db.prepare(NEARBY_COUNT_SQL);
     this.lastStatusEvent = db.prepare(
       `SELECT "id" FROM "ReportEvent" WHERE "reportId" = ? AND "fromStatus" IS NOT NULL ORDER BY "id" DESC LIMIT 1`,
+    );
+    // Staff act under their first name in their own group; residents' events (additions, answers) are never named.
+    this.lastStaffEvent = db.prepare(
+      `SELECT u."firstName" AS "name", e."actorRole" AS "role", e."createdAt" AS "at"
+       FROM "ReportEvent" e JOIN "User" u ON u."id" = e."actorId"
+       WHERE e."reportId" = ? AND e."actorRole" IN ('coordinator', 'officer', 'admin') ORDER BY e."id" DESC LIMIT 1`,
     );
     this.setMessageId = db.prepare(`UPDATE "Report" SET "moderationMessageId" = ?, "updatedAt" = ? WHERE "id" = ?`);
     this.insert = enqueueStatement(db);
@@ -205,6 +212,12 @@ export class NotifierStore {
   /** The latest event after the creation (a status change, merge, category…), if any. */
   lastChange(reportId: number): number | null {
     return (this.lastStatusEvent.get(reportId) as { id: number } | undefined)?.id ?? null;
+  }
+
+  /** The staff member who last changed the report, for the card ("Celina (koordynator), 29.11.2026, 13:05"). */
+  lastStaffChange(reportId: number): { name: string; role: string; at: Date } | null {
+    const row = this.lastStaffEvent.get(reportId) as { name: string; role: string; at: string } | undefined;
+    return row ? { name: row.name, role: row.role, at: new Date(row.at) } : null;
   }
 
   setModerationMessageId(reportId: number, messageId: number, now: Date): void {

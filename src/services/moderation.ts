@@ -1,7 +1,8 @@
 import { writeTransaction, type Db } from "../db/client.js";
 import { findCategory } from "../domain/reports/categories.js";
 import { canTransition, isStatus, type Actor, type Status } from "../domain/reports/status.js";
-import { parseReference } from "../domain/reports/reference.js";
+import { haversineM } from "../domain/geo/measure.js";
+import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
 
 /** Who is acting, as the database says now (never as the chat or the button says). */
 export interface StaffActor {
@@ -85,15 +86,30 @@ function actorFor(actor: StaffActor, assignedOfficerId: number | null, to: Statu
   return null;
 }
 
-/** Merges a duplicate into the original: its followers move there, it leaves the queue. */
-export async function mergeInto(db: Db, input: { reportId: number; originalRef: string; actor: StaffActor; now: Date }) {
-  if (!isCoordinator(input.actor)) return { ok: false as const, reason: "forbidden" as const };
-  const ref = parseReference(input.originalRef);
-  return writeTransaction(db, async (tx) => {
+/** Farther apart than this, or in another category, a merge is confirmed first: a typo must not join two real threats. */
+export const MERGE_CONFIRM_DISTANCE_M = DUPLICATE_RADIUS_M * 2;
+
+export type MergeOutcome =
+  | { ok: true; original: string; eventId: number }
+  | { ok: false; reason: "forbidden" | "stale" | "unknown_original" }
+  | { ok: false; reason: "confirm"; original: string; distanceM: number; sameCategory: boolean; originalCategory: string };
+
+/**
+ * Merges a duplicate into the original (`originalRef` already read by readReference): its followers move
+ * there, it leaves the queue. Far-apart reports or another category need `confirmed`.
+ */
+export async function mergeInto(db: Db, input: { reportId: number; originalRef: string; actor: StaffActor; now: Date; confirmed?: boolean }): Promise<MergeOutcome> {
+  if (!isCoordinator(input.actor)) return { ok: false, reason: "forbidden" };
+  return writeTransaction(db, async (tx): Promise<MergeOutcome> => {
     const report = await tx.report.findUnique({ where: { id: input.reportId } });
-    const original = ref ? await tx.report.findUnique({ where: { ref: input.originalRef.trim().toUpperCase() } }) : null;
-    if (!report || report.mergedIntoId !== null || report.status !== "new") return { ok: false as const, reason: "stale" as const };
-    if (!original || original.id === report.id) return { ok: false as const, reason: "unknown_original" as const };
+    const original = await tx.report.findUnique({ where: { ref: input.originalRef } });
+    if (!report || report.mergedIntoId !== null || report.status !== "new") return { ok: false, reason: "stale" };
+    if (!original || original.id === report.id || original.mergedIntoId !== null) return { ok: false, reason: "unknown_original" };
+    const distance = haversineM(report.lon, report.lat, original.lon, original.lat);
+    const sameCategory = report.categoryCode === original.categoryCode;
+    if (!input.confirmed && (distance > MERGE_CONFIRM_DISTANCE_M || !sameCategory)) {
+      return { ok: false, reason: "confirm", original: original.ref, distanceM: distance, sameCategory, originalCategory: original.categoryCode };
+    }
     const followers = await tx.reportFollower.findMany({ where: { reportId: report.id } });
     for (const f of followers) {
       await tx.reportFollower.upsert({
@@ -106,7 +122,11 @@ export async function mergeInto(db: Db, input: { reportId: number; originalRef: 
     const event = await tx.reportEvent.create({
       data: { reportId: report.id, kind: "merge", actorId: input.actor.userId, actorRole: "coordinator", fromStatus: report.status, toStatus: report.status, note: original.ref, createdAt: input.now },
     });
-    return { ok: true as const, original: original.ref, eventId: event.id };
+    // The original's card shows one more confirmation.
+    await tx.reportEvent.create({
+      data: { reportId: original.id, kind: "merged_in", actorId: input.actor.userId, actorRole: "coordinator", fromStatus: original.status, toStatus: original.status, note: report.ref, createdAt: input.now },
+    });
+    return { ok: true, original: original.ref, eventId: event.id };
   });
 }
 
@@ -123,20 +143,25 @@ export async function changeCategory(db: Db, input: { reportId: number; category
   });
 }
 
-export async function changeDistrict(db: Db, input: { reportId: number; districtNumber: string; actor: StaffActor; now: Date }) {
+export async function changeDistrict(db: Db, input: { reportId: number; districtId: number; actor: StaffActor; now: Date }) {
   if (!isCoordinator(input.actor)) return { ok: false as const, reason: "forbidden" as const };
   return writeTransaction(db, async (tx) => {
     const report = await tx.report.findUnique({ where: { id: input.reportId } });
-    const district = await tx.district.findUnique({ where: { number: input.districtNumber.trim() } });
+    const district = await tx.district.findUnique({ where: { id: input.districtId } });
     if (!report) return { ok: false as const, reason: "not_found" as const };
     if (!district) return { ok: false as const, reason: "unknown_district" as const };
-    await tx.report.update({
-      where: { id: report.id },
-      data: { districtId: district.id, ...(report.status === "verification" ? { assignedOfficerId: district.officerId } : {}) },
-    });
+    if (report.districtId === district.id) return { ok: true as const, district: district.number, eventId: null };
+    // An open report goes to the new district's officer (the notifier sends it to them if they are linked).
+    const open = report.status === "verification" || report.status === "confirmed" || report.status === "confirmed_referred";
+    await tx.report.update({ where: { id: report.id }, data: { districtId: district.id, ...(open ? { assignedOfficerId: district.officerId } : {}) } });
     const event = await tx.reportEvent.create({
       data: { reportId: report.id, kind: "district", actorId: input.actor.userId, actorRole: "coordinator", fromStatus: report.status, toStatus: report.status, note: district.number, createdAt: input.now },
     });
+    if (open && district.officerId !== null) {
+      await tx.reportEvent.create({
+        data: { reportId: report.id, kind: "assigned", actorId: null, actorRole: "system", fromStatus: report.status, toStatus: report.status, createdAt: input.now },
+      });
+    }
     return { ok: true as const, district: district.number, eventId: event.id };
   });
 }

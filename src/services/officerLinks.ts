@@ -29,7 +29,7 @@ export async function issueLinkCode(db: Db, officerId: number, createdById: numb
 }
 
 export type RedeemResult =
-  | { ok: true; officer: { id: number; rank: string; firstName: string; lastName: string; code: string }; districts: string[] }
+  | { ok: true; officer: { id: number; rank: string; firstName: string; lastName: string; code: string }; districts: string[]; openReports: number }
   | { ok: false; reason: "invalid" | "alreadyLinked" };
 
 /**
@@ -47,10 +47,23 @@ export async function redeemLinkCode(db: Db, code: string, userId: number, now: 
     const officer = await tx.officer.update({
       where: { id: row.officerId },
       data: { userId },
-      include: { districts: { select: { number: true } } },
+      include: { districts: { select: { id: true, number: true } } },
     });
     await tx.user.updateMany({ where: { id: userId, role: "resident" }, data: { role: "officer" } });
-    return { ok: true, officer, districts: officer.districts.map((d) => d.number) } as const;
+    // Reports of their districts accepted before they had an account: theirs now, and each reaches them
+    // (an "assigned" event; the notifier sends the photos and the card with the verdict buttons).
+    const open = await tx.report.findMany({
+      where: { districtId: { in: officer.districts.map((d) => d.id) }, status: { in: ["verification", "confirmed", "confirmed_referred"] }, mergedIntoId: null },
+      select: { id: true, status: true },
+      orderBy: { id: "asc" },
+    });
+    for (const report of open) {
+      await tx.report.update({ where: { id: report.id }, data: { assignedOfficerId: officer.id } });
+      await tx.reportEvent.create({
+        data: { reportId: report.id, kind: "assigned", actorId: null, actorRole: "system", fromStatus: report.status, toStatus: report.status, createdAt: now },
+      });
+    }
+    return { ok: true, officer, districts: officer.districts.map((d) => d.number), openReports: open.length } as const;
   });
 }
 

@@ -7,7 +7,12 @@ export function queue(db: Db, take: number) {
 }
 
 export interface PeriodStats {
+  /** Reports in the period, merged duplicates not counted (they live on in their original). */
   total: number;
+  /** Duplicates merged into another report. */
+  merged: number;
+  /** Residents who confirmed a report of the period instead of reporting it again (merges included). */
+  confirmations: number;
   byStatus: Record<string, number>;
   byCategory: Record<string, number>;
   /** Median time from submission to the coordinator's first decision. */
@@ -17,10 +22,15 @@ export interface PeriodStats {
 }
 
 export async function stats(db: Db, from: Date, to: Date): Promise<PeriodStats> {
-  const reports = await db.report.findMany({
-    where: { createdAt: { gte: from, lte: to } },
-    select: { status: true, categoryCode: true, createdAt: true, firstReviewedAt: true, verifiedAt: true },
-  });
+  const period = { createdAt: { gte: from, lte: to } };
+  const [all, confirmations] = await Promise.all([
+    db.report.findMany({
+      where: period,
+      select: { status: true, categoryCode: true, createdAt: true, firstReviewedAt: true, verifiedAt: true, mergedIntoId: true },
+    }),
+    db.reportFollower.count({ where: { kind: "confirmation", report: { ...period, mergedIntoId: null } } }),
+  ]);
+  const reports = all.filter((r) => r.mergedIntoId === null);
   const byStatus: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
   const byCategory: Record<string, number> = {};
   for (const r of reports) {
@@ -29,6 +39,8 @@ export async function stats(db: Db, from: Date, to: Date): Promise<PeriodStats> 
   }
   return {
     total: reports.length,
+    merged: all.length - reports.length,
+    confirmations,
     byStatus,
     byCategory,
     medianReviewMs: median(reports.filter((r) => r.firstReviewedAt).map((r) => r.firstReviewedAt!.getTime() - r.createdAt.getTime())),

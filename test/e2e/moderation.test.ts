@@ -62,7 +62,7 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     // The description reaches the moderators intact and harmless: shown as text, not markup.
     expect(textOf(card)).toContain('<script>alert("x")</script> & <b>bez</b> końca');
     expect(textOf(card)).toContain("Rejon: nr 1 — Aleksandrowice");
-    expect(textOf(card)).toContain("zgłoszeń 1, potwierdzonych 0");
+    expect(textOf(card)).toContain("Zgłaszający: 1 zgłoszenie, w tym 0 potwierdzonych");
     expect(textOf(card)).not.toContain(String(resident.id));
     expect(textOf(card)).not.toContain("Halina");
     const album = env.tg.calls.find((c) => c.method === "sendMediaGroup" && c.payload.chat_id === GROUP.id);
@@ -73,7 +73,18 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     const toResident = await replyContaining(env.tg, resident.id, "nowy status: Weryfikacja", 10_000);
     expect(textOf(toResident)).toContain(ref);
     const edited = await env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === GROUP.id && textOf(c).includes("status: Weryfikacja"), { timeout: 10_000 });
-    expect(inlineButtons(edited)).toEqual([]);
+    // After acceptance the card keeps what still makes sense: the verdicts (for an officer without an account), joke, category, district.
+    expect(inlineButtons(edited).map((b) => b.text)).toEqual([
+      "Potwierdzone",
+      "Niepotwierdzone",
+      "Potwierdzone (przekazane poza Policję)",
+      "Potwierdzone (wyeliminowane)",
+      "🃏 Żart lub pomyłka",
+      "🏷 Zmień kategorię",
+      "🗺 Zmień rejon",
+    ]);
+    expect(textOf(edited)).toMatch(/^🔎 /);
+    expect(textOf(edited)).toMatch(/Ostatnia zmiana: Celina \(koordynator\), \d\d\.\d\d\.\d{4}/);
 
     const assignment = await replyContaining(env.tg, officer.id, "Nowe zgłoszenie do weryfikacji", 10_000);
     expect(textOf(assignment)).toContain(ref);
@@ -183,7 +194,7 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     await replyContaining(env.tg, resident.id, "Brak uprawnień");
 
     env.tg.sendCommand(coordinator, "stats", "30");
-    const stats = await replyContaining(env.tg, coordinator.id, "Statystyki z ostatnich 30 dni");
+    const stats = await replyContaining(env.tg, coordinator.id, "Statystyki — ostatnie 30 dni");
     expect(textOf(stats)).toMatch(/Żart lub pomyłka: 1/);
     expect(textOf(stats)).toContain("Mediana czasu do pierwszego przeglądu");
 

@@ -3,14 +3,19 @@ import type { BotContext } from "../context.js";
 import { mainMenu } from "../keyboards.js";
 import { leaveReportForm } from "./report/form.js";
 
-/** /cancel leaves any conversation. Registered after conversations() and before any conversation, or a form swallows it. */
+/**
+ * /cancel leaves every kind of dialogue: the report form and any open question or form (conversations), in a
+ * private chat or, for the person who typed it, in the moderators' group. Registered after conversations()
+ * and before any conversation, or a form swallows it.
+ */
 export function cancelFeature(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.chatType("private").command("cancel", async (ctx) => {
+  composer.command("cancel", async (ctx) => {
     const leftReport = await leaveReportForm(ctx);
     const active = leftReport || Object.keys(await ctx.conversation.active()).length > 0;
     await ctx.conversation.exitAll();
-    await ctx.reply(ctx.t(active ? "cancel.done" : "cancel.nothing"), { reply_markup: mainMenu(ctx.t) });
+    if (ctx.chat.type === "private") await ctx.reply(ctx.t(active ? "cancel.done" : "cancel.nothing"), { reply_markup: mainMenu(ctx.t) });
+    else if (active) await ctx.reply(ctx.t("cancel.doneGroup"), { reply_parameters: { message_id: ctx.msg.message_id, allow_sending_without_reply: true } });
   });
   return composer;
 }

@@ -12,7 +12,12 @@ export function startFeature(): Composer<BotContext> {
     const name = ctx.from.first_name ? `, ${escapeHtml(ctx.from.first_name)}` : "";
     await ctx.reply(ctx.t("start.greeting", { name }), { parse_mode: "HTML", reply_markup: mainMenu(ctx.t) });
   });
-  privateChat.command("help", (ctx) => ctx.reply(ctx.t("help.text"), { parse_mode: "HTML", reply_markup: mainMenu(ctx.t) }));
+  // Each role sees its own commands under the residents' help (the role as the database says now).
+  privateChat.command("help", (ctx) => {
+    const role = ctx.user?.role ?? "resident";
+    const staff = role === "resident" ? "" : `\n\n${ctx.t(`help.role.${role}`)}`;
+    return ctx.reply(ctx.t("help.text") + staff, { parse_mode: "HTML", reply_markup: mainMenu(ctx.t) });
+  });
   privateChat.command("privacy", (ctx) => ctx.reply(ctx.t("privacy.text"), { parse_mode: "HTML", reply_markup: mainMenu(ctx.t) }));
   return composer;
 }

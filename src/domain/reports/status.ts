@@ -18,15 +18,17 @@ export type Actor = "system" | "coordinator" | "officer";
 /** from → to → who may make that change. */
 const TRANSITIONS: Record<Status, Partial<Record<Status, readonly Actor[]>>> = {
   new: { verification: ["coordinator"], joke: ["coordinator"] },
+  // Coordinators record verdicts too: most districts' officers have no linked account on day one, and a report
+  // nobody can close is worse than one closed by the coordinator on the officer's word.
   verification: {
-    confirmed: ["officer"],
-    confirmed_referred: ["officer"],
-    confirmed_eliminated: ["officer"],
-    not_confirmed: ["officer"],
+    confirmed: ["officer", "coordinator"],
+    confirmed_referred: ["officer", "coordinator"],
+    confirmed_eliminated: ["officer", "coordinator"],
+    not_confirmed: ["officer", "coordinator"],
     joke: ["coordinator", "officer"],
   },
-  confirmed: { confirmed_referred: ["officer"], confirmed_eliminated: ["officer"] },
-  confirmed_referred: { confirmed_eliminated: ["officer"] },
+  confirmed: { confirmed_referred: ["officer", "coordinator"], confirmed_eliminated: ["officer", "coordinator"] },
+  confirmed_referred: { confirmed_eliminated: ["officer", "coordinator"] },
   confirmed_eliminated: {},
   not_confirmed: {},
   joke: {},

@@ -35,7 +35,8 @@ describe("status transitions", () => {
     expect(allowedTransitions("verification", "officer").sort()).toEqual(
       ["confirmed", "confirmed_eliminated", "confirmed_referred", "joke", "not_confirmed"].sort(),
     );
-    expect(canTransition("verification", "confirmed", "coordinator")).toBe(false);
+    expect(canTransition("verification", "confirmed", "coordinator")).toBe(true);
+    expect(canTransition("verification", "new", "coordinator")).toBe(false);
     expect(canTransition("confirmed", "confirmed_eliminated", "officer")).toBe(true);
   });
   it("never leave a final status and never move to new", () => {

@@ -41,7 +41,10 @@ export function officerLinksFeature(): Composer<BotContext> {
     if (!result.ok) return ctx.reply(ctx.t(result.reason === "alreadyLinked" ? "link.alreadyLinked" : "link.invalid"));
     ctx.deps.users.forget(ctx.from.id);
     await ctx.deps.districts.reload();
-    await ctx.reply(ctx.t("link.done", { officer: escapeHtml(officerName(result.officer)), districts: result.districts.join(", ") || "—" }));
+    await ctx.deps.notifier.flush();
+    const lines = [ctx.t("link.done", { officer: escapeHtml(officerName(result.officer)), districts: result.districts.join(", ") || "—" }), "", ctx.t("help.role.officer")];
+    if (result.openReports) lines.push("", ctx.t("link.openReports", { count: result.openReports }));
+    await ctx.reply(lines.join("\n"));
   });
   return composer;
 }

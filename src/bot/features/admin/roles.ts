@@ -1,5 +1,8 @@
 import { Composer } from "grammy";
 import type { BotContext } from "../../context.js";
+import { writeTransaction } from "../../../db/client.js";
+import { enqueue } from "../../../delivery/outbox.js";
+import { userLocale } from "../../../i18n/index.js";
 import { escapeHtml } from "../../html.js";
 
 const ROLES = ["resident", "officer", "coordinator", "admin"] as const;
@@ -28,7 +31,17 @@ export function rolesFeature(): Composer<BotContext> {
     if (!ref || !role || !(ROLES as readonly string[]).includes(role)) return ctx.reply(ctx.t("roles.usage"));
     const user = await findUser(ctx, ref);
     if (!user) return ctx.reply(ctx.t("roles.unknownUser", { user: escapeHtml(ref) }));
-    await ctx.deps.db.user.update({ where: { id: user.id }, data: { role } });
+    const now = ctx.deps.now();
+    // The new role and what it can do reach its holder through the outbox, written with the change.
+    const t = ctx.deps.i18n.fixedT(userLocale(user, ctx.config.DEFAULT_LOCALE));
+    await writeTransaction(ctx.deps.db, async (tx) => {
+      await tx.user.update({ where: { id: user.id }, data: { role } });
+      if (role !== user.role && user.id !== ctx.user?.id) {
+        const text = `${t("roles.welcome", { role: t(`roles.names.${role}`) })}${role === "resident" ? "" : `\n\n${t(`help.role.${role}`)}`}`;
+        await enqueue(tx, [{ dedupeKey: `user:${user.id}:role:${role}:${now.getTime()}`, chatId: user.telegramId, userId: user.id, kind: "role_change", message: { method: "sendMessage", text } }], { now });
+      }
+    });
+    ctx.deps.notifier.wakeOutbox();
     ctx.deps.users.forget(Number(user.telegramId));
     await ctx.reply(ctx.t("roles.granted", { user: escapeHtml(user.firstName || ref), role: ctx.t(`roles.names.${role}`) }));
   });

@@ -1,23 +1,11 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { categoriesInGroup, CATEGORY_GROUPS, findCategory, type CategoryGroup } from "../../../domain/reports/categories.js";
-import { checkDescription } from "../../../domain/reports/limits.js";
-import { isStatus, type Status } from "../../../domain/reports/status.js";
-import {
-  changeCategory,
-  changeDistrict,
-  isAssignedOfficer,
-  isCoordinator,
-  loadActor,
-  mergeInto,
-  transition,
-  type StaffActor,
-  type TransitionOutcome,
-} from "../../../services/moderation.js";
-import { attachPrompt, closePending, createPending, takePending, type PendingAction } from "../../../services/pendingInput.js";
+import { isFinal } from "../../../domain/reports/status.js";
+import { changeCategory, isAssignedOfficer, isCoordinator, loadActor, transition, type TransitionOutcome } from "../../../services/moderation.js";
 import { exportCsv, queue, stats } from "../../../services/reportStats.js";
-import { applyMeetingEdit } from "../meetings/edit.js";
 import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
+import { askAboutReport } from "./dialogs.js";
 import { ageText, statusFromCode } from "./render.js";
 
 /** Bodies a confirmed threat is most often handed to (KMZB "przekazane poza Policję"). */
@@ -45,20 +33,6 @@ export function moderationFeature(): Composer<BotContext> {
     return ctx.answerCallbackQuery({ text: ctx.t("moderation.stale", { status: current }), show_alert: true });
   };
 
-  /** Sends a force_reply prompt and remembers what the answer is for. */
-  const ask = async (ctx: BotContext, actor: StaffActor, action: PendingAction, text: string, extra?: InlineKeyboard) => {
-    const chatId = ctx.chat!.id;
-    const id = await createPending(ctx.deps.db, { chatId, userId: actor.userId, action, now: ctx.deps.now() });
-    // In a group, "selective" force_reply targets the users mentioned in the text: name the one who pressed.
-    const mention = ctx.chat?.type !== "private" && ctx.from ? `<a href="tg://user?id=${ctx.from.id}">${escapeHtml(ctx.from.first_name)}</a>, ` : "";
-    const prompt = await ctx.reply(mention + text, {
-      reply_markup: extra ?? { force_reply: true, selective: true, input_field_placeholder: ctx.t("moderation.replyPlaceholder") },
-      ...(ctx.chat?.type !== "private" && ctx.callbackQuery?.message ? { reply_parameters: { message_id: ctx.callbackQuery.message.message_id, allow_sending_without_reply: true } } : {}),
-    });
-    await attachPrompt(ctx.deps.db, id, prompt.message_id);
-    return id;
-  };
-
   // ---- coordinator buttons on the card
   composer.callbackQuery(/^m:(acc|joke|dup|cat|dist):(\d{1,10}):(\d)$/, async (ctx) => {
     const actor = await actorOf(ctx);
@@ -69,16 +43,18 @@ export function moderationFeature(): Composer<BotContext> {
     if (!expected) return refuse(ctx, "bad status code");
     const report = await ctx.deps.db.report.findUnique({ where: { id: reportId } });
     if (!report) return refuse(ctx, "no such report");
-    if (report.status !== expected || report.mergedIntoId) {
+    // Accepting and merging are for the queue (Nowe); the rest for any open report. Anything else is stale.
+    const fits = (action === "acc" || action === "dup" ? report.status === "new" : !isFinal(expected)) && (action !== "joke" || expected === "new" || expected === "verification");
+    if (report.status !== expected || report.mergedIntoId || !fits) {
       return ctx.answerCallbackQuery({ text: ctx.t("moderation.stale", { status: ctx.t(`status.${report.status}`) }), show_alert: true });
     }
     if (action === "acc") {
       return answerOutcome(ctx, await transition(ctx.deps.db, { reportId, to: "verification", expected, actor: actor!, now: ctx.deps.now() }));
     }
     await ctx.answerCallbackQuery();
-    if (action === "joke") return ask(ctx, actor!, { action: "joke", reportId, expected }, ctx.t("moderation.ask.jokeReason", { ref: report.ref }));
-    if (action === "dup") return ask(ctx, actor!, { action: "duplicate", reportId }, ctx.t("moderation.ask.duplicateOf", { ref: report.ref }));
-    if (action === "dist") return ask(ctx, actor!, { action: "district", reportId }, ctx.t("moderation.ask.district", { ref: report.ref }));
+    if (action === "joke") return askAboutReport(ctx, { kind: "joke", reportId, ref: report.ref, expected });
+    if (action === "dup") return askAboutReport(ctx, { kind: "duplicate", reportId, ref: report.ref });
+    if (action === "dist") return askAboutReport(ctx, { kind: "district", reportId, ref: report.ref });
     const groups = new InlineKeyboard();
     for (const g of CATEGORY_GROUPS) groups.text(ctx.t(`categoryGroups.${g}`), `m:cg:${reportId}:${g}`).row();
     return ctx.reply(ctx.t("moderation.ask.category", { ref: report.ref }), { reply_markup: groups });
@@ -114,8 +90,9 @@ export function moderationFeature(): Composer<BotContext> {
     if (!actor || !expected || !to) return refuse(ctx, "bad data");
     const report = await ctx.deps.db.report.findUnique({ where: { id: reportId } });
     if (!report) return refuse(ctx, "no such report");
-    if (!isAssignedOfficer(actor, report)) return refuse(ctx, "not the assigned officer");
-    if (report.status !== expected) {
+    // The district's officer, or a coordinator on the officer's word (many officers have no account yet).
+    if (!isAssignedOfficer(actor, report) && !isCoordinator(actor)) return refuse(ctx, "not the assigned officer");
+    if (report.status !== expected || report.mergedIntoId) {
       return ctx.answerCallbackQuery({ text: ctx.t("moderation.stale", { status: ctx.t(`status.${report.status}`) }), show_alert: true });
     }
     await ctx.answerCallbackQuery();
@@ -125,16 +102,8 @@ export function moderationFeature(): Composer<BotContext> {
       kb.text(ctx.t("moderation.bodies.other"), `o:body:${reportId}:${ctx.match[2]}:x`);
       return ctx.reply(ctx.t("moderation.ask.body", { ref: report.ref }), { reply_markup: kb });
     }
-    return askNote(ctx, actor, { action: "officerNote", reportId, expected, to }, report.ref);
+    return askAboutReport(ctx, { kind: "note", reportId, ref: report.ref, expected, to });
   });
-
-  const askNote = async (ctx: BotContext, actor: StaffActor, action: Extract<PendingAction, { action: "officerNote" }>, ref: string) => {
-    const id = await createPending(ctx.deps.db, { chatId: ctx.chat!.id, userId: actor.userId, action, now: ctx.deps.now() });
-    const prompt = await ctx.reply(ctx.t("moderation.ask.note", { ref, status: ctx.t(`status.${action.to}`) }), {
-      reply_markup: new InlineKeyboard().text(ctx.t("moderation.button.noNote"), `o:nonote:${id}`),
-    });
-    await attachPrompt(ctx.deps.db, id, prompt.message_id);
-  };
 
   composer.callbackQuery(/^o:body:(\d{1,10}):(\d):(\d|x)$/, async (ctx) => {
     const actor = await actorOf(ctx);
@@ -142,32 +111,23 @@ export function moderationFeature(): Composer<BotContext> {
     const expected = statusFromCode(ctx.match[2]);
     const report = await ctx.deps.db.report.findUnique({ where: { id: reportId } });
     if (!actor || !expected || !report) return refuse(ctx, "bad data");
-    if (!isAssignedOfficer(actor, report)) return refuse(ctx, "not the assigned officer");
+    if (!isAssignedOfficer(actor, report) && !isCoordinator(actor)) return refuse(ctx, "not the assigned officer");
+    const body = ctx.match[3] === "x" ? "other" : REFERRAL_BODIES[Number(ctx.match[3])];
+    if (!body) return refuse(ctx, "bad body");
     await ctx.answerCallbackQuery();
-    if (ctx.match[3] === "x") return ask(ctx, actor, { action: "referredOther", reportId, expected }, ctx.t("moderation.ask.bodyOther", { ref: report.ref }));
-    const body = REFERRAL_BODIES[Number(ctx.match[3])];
-    if (!body) return;
-    return askNote(ctx, actor, { action: "officerNote", reportId, expected, to: "confirmed_referred", referredTo: ctx.t(`moderation.bodies.${body}`) }, report.ref);
-  });
-
-  composer.callbackQuery(/^o:nonote:(\d{1,10})$/, async (ctx) => {
-    const actor = await actorOf(ctx);
-    if (!actor) return refuse(ctx, "unknown user");
-    const action = await closePending(ctx.deps.db, Number(ctx.match[1]), actor.userId, ctx.deps.now());
-    if (!action || action.action !== "officerNote") return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
-    const outcome = await officerTransition(ctx, actor, action, null);
-    await answerOutcome(ctx, outcome);
-    if (outcome.ok) await ctx.editMessageText(ctx.t("moderation.saved", { status: ctx.t(`status.${outcome.to}`) }));
+    await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
+    if (body === "other") return askAboutReport(ctx, { kind: "referredOther", reportId, ref: report.ref, expected });
+    return askAboutReport(ctx, { kind: "note", reportId, ref: report.ref, expected, to: "confirmed_referred", referredTo: ctx.t(`moderation.bodies.${body}`) });
   });
 
   composer.callbackQuery(/^o:ask:(\d{1,10})$/, async (ctx) => {
     const actor = await actorOf(ctx);
     const report = await ctx.deps.db.report.findUnique({ where: { id: Number(ctx.match[1]) } });
     if (!actor || !report) return refuse(ctx, "bad data");
-    if (!isAssignedOfficer(actor, report)) return refuse(ctx, "not the assigned officer");
+    if (!isAssignedOfficer(actor, report) && !isCoordinator(actor)) return refuse(ctx, "not the assigned officer");
     if (!report.contactConsent) return ctx.answerCallbackQuery({ text: ctx.t("relay.noConsent"), show_alert: true });
     await ctx.answerCallbackQuery();
-    await ask(ctx, actor, { action: "ask", reportId: report.id }, ctx.t("relay.askPrompt", { ref: report.ref }));
+    await askAboutReport(ctx, { kind: "ask", reportId: report.id, ref: report.ref });
   });
 
   // ---- the resident's side: answering a relayed question, adding to an open report
@@ -176,7 +136,7 @@ export function moderationFeature(): Composer<BotContext> {
     const isReporter = event?.kind === "relay_question" && event.report.followers.some((f) => f.kind === "reporter" && f.userId === ctx.user?.id);
     if (!event || !isReporter || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
     await ctx.answerCallbackQuery();
-    await ask(ctx, { userId: ctx.user.id, role: ctx.user.role, officerId: null }, { action: "answer", reportId: event.reportId, questionEventId: event.id }, ctx.t("relay.answerPrompt", { ref: event.report.ref }));
+    await askAboutReport(ctx, { kind: "answer", reportId: event.reportId, ref: event.report.ref });
   });
 
   composer.callbackQuery(/^my:add:(\d{1,10})$/, async (ctx) => {
@@ -185,95 +145,8 @@ export function moderationFeature(): Composer<BotContext> {
       : null;
     if (!report || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
     await ctx.answerCallbackQuery();
-    await ask(ctx, { userId: ctx.user.id, role: ctx.user.role, officerId: null }, { action: "addition", reportId: report.id }, ctx.t("myReports.addPrompt", { ref: report.ref }));
+    await askAboutReport(ctx, { kind: "addition", reportId: report.id, ref: report.ref });
   });
-
-  // ---- answers to force_reply prompts (text, or a photo for additions)
-  composer.on(["message:text", "message:photo"], async (ctx, next) => {
-    if (!ctx.user || (ctx.message.text ?? "").startsWith("/")) return next();
-    const pending = await takePending(ctx.deps.db, {
-      chatId: ctx.chat.id,
-      userId: ctx.user.id,
-      replyToMessageId: ctx.message.reply_to_message?.message_id,
-      privateChat: ctx.chat.type === "private",
-      now: ctx.deps.now(),
-    });
-    if (!pending) return next();
-    const raw = ctx.message.text ?? ctx.message.caption ?? "";
-    const photo = ctx.message.photo?.at(-1)?.file_id ?? null;
-    const check = checkDescription(raw);
-    if (!photo && !check.ok) {
-      // Keep the question open: the person tries again.
-      await ctx.deps.db.pendingInput.update({ where: { id: pending.id }, data: { doneAt: null } });
-      return ctx.reply(check.reason === "too_long" ? ctx.t("report.description.tooLong", { count: check.length, max: 500 }) : ctx.t("report.description.empty"));
-    }
-    const text = check.ok ? check.text : "";
-    const actor = await actorOf(ctx);
-    if (!actor) return;
-    const now = ctx.deps.now();
-    const { db } = ctx.deps;
-    const a = pending.action;
-    switch (a.action) {
-      case "joke": {
-        const expected = isStatus(a.expected) ? a.expected : "new";
-        const outcome = await transition(db, { reportId: a.reportId, to: "joke", expected, actor, note: text, publicNote: text, now });
-        return replyOutcome(ctx, outcome);
-      }
-      case "duplicate": {
-        const merged = await mergeInto(db, { reportId: a.reportId, originalRef: text, actor, now });
-        await ctx.deps.notifier.flush();
-        return ctx.reply(merged.ok ? ctx.t("moderation.merged", { ref: merged.original }) : ctx.t(merged.reason === "unknown_original" ? "moderation.unknownOriginal" : "moderation.forbidden"));
-      }
-      case "district": {
-        const changed = await changeDistrict(db, { reportId: a.reportId, districtNumber: text, actor, now });
-        await ctx.deps.notifier.flush();
-        return ctx.reply(changed.ok ? ctx.t("moderation.districtSet", { number: escapeHtml(changed.district) }) : ctx.t(changed.reason === "unknown_district" ? "moderation.unknownDistrict" : "moderation.forbidden"));
-      }
-      case "referredOther":
-        return askNote(ctx, actor, { action: "officerNote", reportId: a.reportId, expected: a.expected, to: "confirmed_referred", referredTo: text }, (await db.report.findUnique({ where: { id: a.reportId } }))?.ref ?? "");
-      case "officerNote":
-        return replyOutcome(ctx, await officerTransition(ctx, actor, a, text));
-      case "meetingEdit": {
-        if (!isCoordinator(actor)) return ctx.reply(ctx.t("moderation.forbidden"));
-        const result = await applyMeetingEdit(ctx, a.meetingId, a.field, raw.trim());
-        if (!result.ok) {
-          await ctx.deps.db.pendingInput.update({ where: { id: pending.id }, data: { doneAt: null } });
-          return ctx.reply(ctx.t(result.error));
-        }
-        return ctx.reply(ctx.t("meetings.edit.done", { count: result.notified }));
-      }
-      case "meetingQuestion": {
-        const meeting = await db.meeting.findUnique({ where: { id: a.meetingId } });
-        if (!meeting || meeting.status !== "published" || !text) return ctx.reply(ctx.t("form.closed"));
-        await db.meetingQuestion.create({ data: { meetingId: meeting.id, userId: actor.userId, text, createdAt: now } });
-        return ctx.reply(ctx.t("meetings.questionSaved"));
-      }
-      case "ask":
-      case "answer":
-      case "addition": {
-        const report = await db.report.findUnique({ where: { id: a.reportId }, include: { followers: true } });
-        const allowed =
-          a.action === "ask"
-            ? report?.contactConsent && isAssignedOfficer(actor, report)
-            : report?.followers.some((f) => f.kind === "reporter" && f.userId === actor.userId);
-        if (!report || !allowed) return ctx.reply(ctx.t("moderation.forbidden"));
-        const kind = a.action === "ask" ? "relay_question" : a.action === "answer" ? "relay_answer" : "addition";
-        await db.reportEvent.create({
-          data: { reportId: report.id, kind, actorId: actor.userId, actorRole: a.action === "ask" ? "officer" : "resident", fromStatus: report.status, toStatus: report.status, note: text || null, fileId: photo, createdAt: now },
-        });
-        await ctx.deps.notifier.flush();
-        return ctx.reply(ctx.t(a.action === "ask" ? "relay.questionSent" : a.action === "answer" ? "relay.answerSent" : "myReports.added"));
-      }
-    }
-  });
-
-  const replyOutcome = async (ctx: BotContext, outcome: TransitionOutcome) => {
-    if (outcome.ok) {
-      await ctx.deps.notifier.flush();
-      return ctx.reply(ctx.t("moderation.saved", { status: ctx.t(`status.${outcome.to}`) }));
-    }
-    return ctx.reply(outcome.reason === "forbidden" ? ctx.t("moderation.forbidden") : ctx.t("moderation.stale", { status: outcome.current ? ctx.t(`status.${outcome.current}`) : "—" }));
-  };
 
   // ---- working the queue
   const coordinatorOnly = async (ctx: BotContext) => {
@@ -295,11 +168,12 @@ export function moderationFeature(): Composer<BotContext> {
     const days = clampDays(ctx.match);
     const now = ctx.deps.now();
     const s = await stats(ctx.deps.db, new Date(now.getTime() - days * 86_400_000), now);
-    const lines = [ctx.t("moderation.statsTitle", { days, total: s.total })];
+    const lines = [ctx.t("moderation.statsTitle", { period: ctx.t("moderation.statsPeriod", { count: days }), reports: ctx.t("moderation.reportCount", { count: s.total }) })];
     for (const [status, n] of Object.entries(s.byStatus)) lines.push(`• ${ctx.t(`status.${status}`)}: ${n}`);
     lines.push("");
     for (const [code, n] of Object.entries(s.byCategory).sort((a, b) => b[1] - a[1])) lines.push(`• ${escapeHtml(ctx.t(`categories.${code}`))}: ${n}`);
-    lines.push("", ctx.t("moderation.statsMedians", { review: hours(s.medianReviewMs), verification: hours(s.medianVerificationMs) }));
+    lines.push("", ctx.t("moderation.statsConfirmations", { confirmations: s.confirmations, merged: s.merged }));
+    lines.push(ctx.t("moderation.statsMedians", { review: hours(ctx, s.medianReviewMs), verification: hours(ctx, s.medianVerificationMs) }));
     await ctx.reply(lines.join("\n"));
   });
   composer.command("export", async (ctx) => {
@@ -313,16 +187,11 @@ export function moderationFeature(): Composer<BotContext> {
   return composer;
 }
 
-async function officerTransition(ctx: BotContext, actor: StaffActor, a: Extract<PendingAction, { action: "officerNote" }>, note: string | null) {
-  const expected = isStatus(a.expected) ? a.expected : ("verification" as Status);
-  const to = isStatus(a.to) ? a.to : ("confirmed" as Status);
-  const publicNote = [a.referredTo ? ctx.t("moderation.referredTo", { body: a.referredTo }) : null, note].filter(Boolean).join(" — ") || null;
-  return transition(ctx.deps.db, { reportId: a.reportId, to, expected, actor, note, publicNote, referredTo: a.referredTo ?? null, now: ctx.deps.now() });
-}
-
 function clampDays(arg: string | undefined): number {
   const n = Number((arg ?? "").trim() || 30);
   return Number.isFinite(n) ? Math.min(Math.max(Math.round(n), 1), 3650) : 30;
 }
 
-const hours = (ms: number | null) => (ms === null ? "—" : `${Math.round((ms / 3600_000) * 10) / 10} h`);
+/** "0,1 godz." in Polish: the number in the reader's format, the unit from the locale. */
+const hours = (ctx: BotContext, ms: number | null) =>
+  ms === null ? "—" : ctx.t("moderation.hours", { value: new Intl.NumberFormat(ctx.locale === "en" ? "en-GB" : ctx.locale, { maximumFractionDigits: 1 }).format(ms / 3600_000) });
