@@ -114,7 +114,9 @@ describe("Mój dzielnicowy, end to end", () => {
     await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
     env.tg.sendLocation(user, ALEKSANDROWICE.lat, ALEKSANDROWICE.lon);
     await replyContaining(env.tg, user.id, "Co dalej");
-    await press(env.tg, user, "Zgłoś zagrożenie tutaj", "Czego dotyczy zgłoszenie");
+    const question = textOf((await press(env.tg, user, "Zgłoś zagrożenie tutaj", "Czego dotyczy zgłoszenie"))!);
+    // The place the card's point resolved to is shown before the next question.
+    expect(question).toMatch(/📍 Miejsce: .+/);
     await press(env.tg, user, "Nieprawidłowe parkowanie", "O jakiej porze dnia");
     await press(env.tg, user, "Dalej →", "W jakie dni");
     await press(env.tg, user, "codziennie", "Opisz krótko");
