@@ -160,7 +160,6 @@ export function reportForm(): MiddlewareFn<BotContext> {
     }
     if (state.stage === "done") {
       await forget(ctx);
-      await dropKeyboard(ctx, state);
       return next();
     }
     const { t } = ctx;
@@ -204,9 +203,10 @@ export function reportForm(): MiddlewareFn<BotContext> {
       }
     }
     if (!ctx.message) return next();
-    // A photo where none is asked for any more (e.g. the 4th of an album): said plainly, never dropped silently.
-    if (ctx.message.photo && state.stage !== "photos" && state.stage !== "description" && state.draft.photos.length >= MAX_PHOTOS) {
-      await ctx.reply(ctx.t("report.photos.notAdded", { max: MAX_PHOTOS }));
+    // A photo after the photos step (e.g. the 4th of an album): said plainly, never dropped silently.
+    if (ctx.message.photo && (state.stage === "contact" || state.stage === "duplicate" || state.stage === "summary")) {
+      const full = state.draft.photos.length >= MAX_PHOTOS;
+      await ctx.reply(full ? t("report.photos.notAdded", { max: MAX_PHOTOS }) : t("report.photos.notAddedHere"));
       return;
     }
     return handlers[state.stage](ctx, state, []);
@@ -230,6 +230,7 @@ function navKeyboard(t: TFunction): Keyboard {
 
 /** Moves the form to `destination`; "review" checks for an active report nearby, then shows the summary. */
 function moveTo(ctx: BotContext, state: FormState, destination: Destination): void {
+  if (destination !== "photos") state.replacePhotos = false;
   if (destination !== "review") {
     state.stage = destination;
     return;
@@ -298,7 +299,7 @@ function editPressed(ctx: BotContext, text: string, other?: Parameters<BotContex
 }
 
 /** Edits away the last question's buttons (unless this update already replaced that message). Cosmetic: never fails a step. */
-function dropKeyboard(ctx: BotContext, state: FormState): Promise<unknown> {
+function dropKeyboard(ctx: BotContext, state: Pick<FormState, "promptId">): Promise<unknown> {
   const id = state.promptId;
   if (id === undefined) return Promise.resolve();
   if (editedInPlace.has(ctx) && ctx.callbackQuery?.message?.message_id === id) return Promise.resolve();
@@ -621,7 +622,7 @@ const handlers: Record<FormStage, Handler> = {
         return forwardWithLead(ctx, state, "description", `${t("report.description.saved")} ${t("report.photos.withCaption")}`);
       }
     }
-    const text = ctx.message?.text;
+    const text = ctx.message?.text ?? caption;
     if (text === undefined) {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery();
       await badInput(ctx, "report.expected.text");
@@ -688,12 +689,14 @@ const handlers: Record<FormStage, Handler> = {
       // What they wrote is kept as additions to the original, for the staff (never shown to its reporter).
       const note = renderConfirmationNote(ctx.deps.i18n.fixedT(STAFF_LOCALE), draft);
       const photos = [...draft.photos];
+      const offer = state.promptId;
       state.stage = "done";
       state.outcome = { kind: "confirmed", ref: near.ref };
       state.draft = { timesOfDay: [], photos: [] };
+      state.promptId = undefined; // closed just below: a finished form has no live question
       await ctx.deps.reports.confirm({ reportId: near.id, userId: ctx.user!.id, now: ctx.deps.now(), note, photos }, () => saveInTransaction(ctx, state));
       void ctx.deps.notifier.flush();
-      await answered(ctx, tellOutcome(ctx, state));
+      await answered(ctx, tellOutcome(ctx, state, offer));
       return;
     }
     // "To coś innego", or anything else: go on to the summary.
@@ -737,7 +740,9 @@ const handlers: Record<FormStage, Handler> = {
     const draft = state.draft as ReportDraft;
     const coverage = deps.districts.atPoint(draft.lat, draft.lon);
     const districtId = coverage.kind === "district" ? coverage.district.id : null;
+    const summary = state.promptId;
     state.stage = "done";
+    state.promptId = undefined; // closed just below: a finished form has no live question
     // The report and the finished form in one transaction: a replayed tap finds the form done, not a second report.
     await deps.reports.create(
       { draft, districtId, reporterId: ctx.user!.id, submissionKey: state.nonce, prefix: ctx.config.REPORT_PREFIX, now: deps.now() },
@@ -748,7 +753,7 @@ const handlers: Record<FormStage, Handler> = {
       },
     );
     void deps.notifier.flush();
-    await answered(ctx, tellOutcome(ctx, state), t("report.summary.sending"));
+    await answered(ctx, tellOutcome(ctx, state, summary), t("report.summary.sending"));
     // The first report is a good moment to offer meeting announcements: after it only, and only to someone
     // with none (the menu and /subscribe stay open; asking after every report would be nagging).
     if (deps.reports.countByReporter(ctx.user!.id) === 1 && deps.reports.subscriptionCount(ctx.user!.id) === 0) {
@@ -766,15 +771,14 @@ const handlers: Record<FormStage, Handler> = {
 };
 
 /** The end of the form: the new report's number, district and officer, or the confirmation of an existing one. */
-async function tellOutcome(ctx: BotContext, state: FormState): Promise<void> {
+async function tellOutcome(ctx: BotContext, state: FormState, lastQuestion?: number): Promise<void> {
   const { t } = ctx;
   const outcome = state.outcome!;
+  await dropKeyboard(ctx, { promptId: lastQuestion });
   if (outcome.kind === "confirmed") {
-    await dropKeyboard(ctx, state);
     await ctx.reply(t("report.duplicate.confirmed", { ref: outcome.ref }), { parse_mode: "HTML", reply_markup: mainMenu(t) });
     return;
   }
   const district = outcome.districtId === null ? null : (ctx.deps.districts.byId(outcome.districtId) ?? null);
-  await dropKeyboard(ctx, state);
   await ctx.reply(renderResult(t, outcome.ref, district), { parse_mode: "HTML", reply_markup: mainMenu(t) });
 }
