@@ -190,7 +190,8 @@ export function reportForm(): MiddlewareFn<BotContext> {
       if (text === t("report.nav.back")) return goBack(ctx, state);
       const command = /^\/([A-Za-z0-9_]+)/.exec(text)?.[1]?.toLowerCase();
       if (command && KEEPS_FORM.has(command)) {
-        // Help and privacy answer beside the form; the resident goes on where they were.
+        // Help, privacy and the language chooser answer beside the form; the resident goes on where they were
+        // (after a language is chosen, the "lang:" button above asks the question again in it).
         await next();
         if (command !== "language") await resume(ctx, state);
         return;
@@ -310,7 +311,7 @@ type ReplyOptions = Parameters<BotContext["reply"]>[1];
 
 /**
  * Sends a question and remembers it when it has buttons; the previous question's buttons are edited away
- * at the same time (one extra call a step at most, and none where the step edited its own message).
+ * first (one extra call a step at most, and none where the step already edited its own message).
  */
 async function prompt(ctx: BotContext, state: FormState, text: string, options: ReplyOptions): Promise<void> {
   // The old buttons go first: the chat then reads in order (old question closed, new one asked).
