@@ -321,7 +321,8 @@ async function prompt(ctx: BotContext, state: FormState, text: string, options: 
   const id = markup && "inline_keyboard" in markup ? sent.message_id : undefined;
   if (id === state.promptId) return;
   state.promptId = id;
-  if (state.stage !== "done") await save(ctx, state);
+  // Cosmetic (which keyboard to close next): a failed write must not fail a step that was already answered.
+  if (state.stage !== "done") await save(ctx, state).catch((err: unknown) => ctx.deps.logger.warn({ err }, "could not remember the form's question"));
 }
 
 /** Stops the button's spinner while the chat changes: one round trip to Telegram instead of two. */
