@@ -3,6 +3,7 @@ import { haversineM, METRES_PER_DEGREE } from "../domain/geo/measure.js";
 import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
 import { formatReference } from "../domain/reports/reference.js";
 import { isActive, STATUSES, type Status } from "../domain/reports/status.js";
+import { isPubliclyVisible, mayOfferDuplicates } from "../domain/reports/visibility.js";
 import { sqliteDate, type HotPath } from "./hotPath.js";
 
 /** A finished form, as the resident's conversation hands it over. */
@@ -24,6 +25,17 @@ export interface NearbyReport {
   ref: string;
   status: Status;
   distanceM: number;
+}
+
+/** "Potwierdzam": who confirms which report, and what they wrote on their own form (kept, never thrown away). */
+export interface Confirmation {
+  reportId: number;
+  userId: number;
+  now: Date;
+  /** Their description and times/days as one text for the staff, or null when they added nothing. */
+  note: string | null;
+  /** Their photos' file_ids. */
+  photos: string[];
 }
 
 export interface NewReport {
@@ -60,6 +72,8 @@ export class ReportStore {
   private readonly insertFollower: Database.Statement;
   private readonly confirmStmt: Database.Statement;
   private readonly confirmations: Database.Statement;
+  private readonly statusOf: Database.Statement;
+  private readonly insertResidentEvent: Database.Statement;
   private readonly subscriptions: Database.Statement;
 
   constructor(private readonly hot: HotPath) {
@@ -88,6 +102,11 @@ export class ReportStore {
        ON CONFLICT ("reportId", "userId") DO NOTHING`,
     );
     this.confirmations = db.prepare(`SELECT COUNT(*) AS n FROM "ReportFollower" WHERE "reportId" = ? AND "kind" = 'confirmation'`);
+    this.statusOf = db.prepare(`SELECT "status" FROM "Report" WHERE "id" = ?`);
+    this.insertResidentEvent = db.prepare(
+      `INSERT INTO "ReportEvent" ("reportId", "kind", "fileId", "actorId", "actorRole", "fromStatus", "toStatus", "note", "createdAt")
+       VALUES (@reportId, @kind, @fileId, @actorId, 'resident', @status, @status, @note, @now)`,
+    );
     this.subscriptions = db.prepare(`SELECT COUNT(*) AS n FROM "Subscription" WHERE "userId" = ?`);
   }
 
@@ -101,8 +120,12 @@ export class ReportStore {
     return (this.byReporter.get(userId) as { n: number }).n;
   }
 
-  /** The closest active report of the same category within 250 m, other than the resident's own. */
+  /**
+   * The closest active report of the same category within 250 m, other than the resident's own, among those
+   * residents may know of (src/domain/reports/visibility.ts): never one of a category that is never public.
+   */
   findNearbyActive(categoryCode: string, lat: number, lon: number, excludeReporterId: number): NearbyReport | null {
+    if (!mayOfferDuplicates(categoryCode)) return null;
     const dLat = DUPLICATE_RADIUS_M / METRES_PER_DEGREE;
     const dLon = dLat / Math.cos((lat * Math.PI) / 180);
     const rows = this.nearby.all({
@@ -115,7 +138,7 @@ export class ReportStore {
     }) as { id: number; ref: string; status: Status; lat: number; lon: number }[];
     const near = rows
       .map((r) => ({ id: r.id, ref: r.ref, status: r.status, distanceM: haversineM(lon, lat, r.lon, r.lat) }))
-      .filter((r) => r.distanceM <= DUPLICATE_RADIUS_M)
+      .filter((r) => r.distanceM <= DUPLICATE_RADIUS_M && isPubliclyVisible(categoryCode, r.status))
       .sort((a, b) => a.distanceM - b.distanceM);
     return near[0] ?? null;
   }
@@ -160,12 +183,25 @@ export class ReportStore {
     });
   }
 
-  /** "Potwierdzam to zgłoszenie": the resident follows the existing report (once); no new report is made. */
-  confirm(reportId: number, userId: number, now: Date, alsoInTransaction: () => void = () => undefined): Promise<number> {
+  /**
+   * "Potwierdzam to zgłoszenie": the resident follows the existing report (once); no new report is made.
+   * In the same transaction the confirmation becomes an event (the card re-renders, staff see the count)
+   * and the resident's own words and photos become "addition" events, relayed to the staff like any other
+   * addition. Returns the number of confirmations.
+   */
+  confirm(input: Confirmation, alsoInTransaction: () => void = () => undefined): Promise<number> {
     return this.hot.transaction(() => {
-      this.confirmStmt.run(reportId, userId, sqliteDate(now));
+      const now = sqliteDate(input.now);
+      const status = (this.statusOf.get(input.reportId) as { status: string } | undefined)?.status ?? "new";
+      const event = (kind: string, note: string | null, fileId: string | null) =>
+        this.insertResidentEvent.run({ reportId: input.reportId, kind, fileId, actorId: input.userId, status, note, now });
+      const isNew = this.confirmStmt.run(input.reportId, input.userId, now).changes > 0;
+      // A second "Potwierdzam" by the same resident is no second confirmation; what they wrote still counts.
+      if (isNew) event("confirmation", null, null);
+      if (input.note) event("addition", input.note, null);
+      for (const fileId of input.photos) event("addition", null, fileId);
       alsoInTransaction();
-      return (this.confirmations.get(reportId) as { n: number }).n;
+      return (this.confirmations.get(input.reportId) as { n: number }).n;
     });
   }
 

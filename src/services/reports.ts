@@ -1,16 +1,29 @@
 import type { Db } from "../db/client.js";
+import { residentView, type ResidentView } from "../domain/reports/residentView.js";
 
-/** The resident's own and followed reports, newest first. */
-export async function listReportsOf(db: Db, userId: number, page: number, pageSize: number) {
+/** Numbers of the reports these were merged into (one query for a page). */
+async function mergedRefs(db: Db, ids: (number | null)[]): Promise<Map<number, string>> {
+  const wanted = [...new Set(ids.filter((id): id is number => id !== null))];
+  if (!wanted.length) return new Map();
+  const rows = await db.report.findMany({ where: { id: { in: wanted } }, select: { id: true, ref: true } });
+  return new Map(rows.map((r) => [r.id, r.ref]));
+}
+
+/** The resident's own and followed reports, newest first, as this resident may see them. */
+export async function listReportsOf(db: Db, userId: number, page: number, pageSize: number): Promise<{ total: number; reports: ResidentView[] }> {
   const where = { followers: { some: { userId } } };
-  const [total, reports] = await Promise.all([
+  const [total, rows] = await Promise.all([
     db.report.count({ where }),
     db.report.findMany({ where, orderBy: { createdAt: "desc" }, skip: page * pageSize, take: pageSize }),
   ]);
-  return { total, reports };
+  const refs = await mergedRefs(db, rows.map((r) => r.mergedIntoId));
+  return { total, reports: rows.map((r) => residentView(r, userId, r.mergedIntoId === null ? null : (refs.get(r.mergedIntoId) ?? null))) };
 }
 
-/** One report, only if this resident follows it (callback data is untrusted). */
-export function getReportFor(db: Db, reportId: number, userId: number) {
-  return db.report.findFirst({ where: { id: reportId, followers: { some: { userId } } } });
+/** One report, only if this resident follows it (callback data is untrusted), as this resident may see it. */
+export async function getReportFor(db: Db, reportId: number, userId: number): Promise<ResidentView | null> {
+  const row = await db.report.findFirst({ where: { id: reportId, followers: { some: { userId } } } });
+  if (!row) return null;
+  const refs = await mergedRefs(db, [row.mergedIntoId]);
+  return residentView(row, userId, row.mergedIntoId === null ? null : (refs.get(row.mergedIntoId) ?? null));
 }

@@ -58,14 +58,36 @@ describe("Mój dzielnicowy, end to end", () => {
     expect(card).toMatch(/Rejon służbowy nr \d+ — /);
   });
 
-  it("names the nearest unit's duty desk for a point outside every district", async () => {
+  it("names the nearest unit's duty desk for a point near the area but outside every district", async () => {
     const user = newUser();
     env.tg.sendCommand(user, "officer");
     await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
-    env.tg.sendLocation(user, 50.0614, 19.9366); // Kraków
+    env.tg.sendLocation(user, 49.685, 19.19); // Żywiec, just beyond the county's districts
     const card = textOf(await replyContaining(env.tg, user.id, "nie należy do żadnego rejonu"));
     expect(card).toContain("Dyżurny:");
     expect(card).not.toContain("Twój dzielnicowy");
+    expect(card).not.toContain("poza obszarem");
+  });
+
+  it("says a place 300 km away is outside the service area, with 112 and policja.pl, and names no unit of ours", async () => {
+    for (const [lat, lon] of [
+      [54.35, 18.65], // Gdańsk
+      [50.0614, 19.9366], // Kraków
+    ] as const) {
+      const user = newUser();
+      env.tg.sendCommand(user, "officer");
+      await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
+      env.tg.sendLocation(user, lat, lon);
+      const card = textOf(await replyContaining(env.tg, user.id, "poza obszarem"));
+      expect(card).toContain("Bielsko-Biała i powiat bielski");
+      expect(card).toContain("112");
+      expect(card).toContain("https://policja.pl/pol/twoj-dzielnicowy");
+      expect(card).not.toContain("Dyżurny:");
+      expect(card).not.toContain("Komenda");
+      // Nothing to act on there: no "report here" or "save" buttons follow.
+      await say(env.tg, user, "📋 Moje zgłoszenia", "Nie masz jeszcze");
+      expect(env.tg.replies(user.id).some((c) => textOf(c).includes("Co dalej"))).toBe(false);
+    }
   });
 
   it("saves 'mój adres' with consent for one-tap lookups, and deletes it from Settings", async () => {
@@ -92,7 +114,9 @@ describe("Mój dzielnicowy, end to end", () => {
     await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
     env.tg.sendLocation(user, ALEKSANDROWICE.lat, ALEKSANDROWICE.lon);
     await replyContaining(env.tg, user.id, "Co dalej");
-    await press(env.tg, user, "Zgłoś zagrożenie tutaj", "Czego dotyczy zgłoszenie");
+    const question = textOf((await press(env.tg, user, "Zgłoś zagrożenie tutaj", "Czego dotyczy zgłoszenie"))!);
+    // The place the card's point resolved to is shown before the next question.
+    expect(question).toMatch(/📍 Miejsce: .+/);
     await press(env.tg, user, "Nieprawidłowe parkowanie", "O jakiej porze dnia");
     await press(env.tg, user, "Dalej →", "W jakie dni");
     await press(env.tg, user, "codziennie", "Opisz krótko");

@@ -147,7 +147,7 @@ describe("the resident's report, end to end", () => {
     const user = newUser();
     await toPlace(user);
     env.tg.sendSticker(user);
-    await replyContaining(env.tg, user.id, "czekam na lokalizacji albo adresu");
+    await replyContaining(env.tg, user.id, "czekam na lokalizację albo adres.");
     env.tg.sendVoice(user);
     await replyContaining(env.tg, user.id, "Naklejki, nagrania głosowe");
     env.tg.sendVideo(user);
@@ -173,7 +173,7 @@ describe("the resident's report, end to end", () => {
     expect(textOf(refusal)).toContain("nic nie zostało obcięte");
     await say(env.tg, user, "😡😡😡", "Opis powinien zawierać słowa");
     env.tg.sendSticker(user);
-    await replyContaining(env.tg, user.id, "czekam na tekstu");
+    await replyContaining(env.tg, user.id, "czekam na tekst.");
     await say(env.tg, user, "Głośne imprezy z pokazami ognia przy stacji paliw", "Opis zapisany");
   });
 

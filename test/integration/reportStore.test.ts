@@ -108,10 +108,43 @@ describe("the report form's store (prepared statements beside Prisma)", () => {
 
   it("adds a confirmation once, however often it is pressed", async () => {
     const report = await create("k1");
-    expect(await store.confirm(report.id, neighbourId, now)).toBe(1);
-    expect(await store.confirm(report.id, neighbourId, now)).toBe(1);
+    const confirm = { reportId: report.id, userId: neighbourId, now, note: null, photos: [] };
+    expect(await store.confirm(confirm)).toBe(1);
+    expect(await store.confirm(confirm)).toBe(1);
     const followers = await db.reportFollower.findMany({ where: { reportId: report.id }, orderBy: { kind: "asc" } });
     expect(followers.map((f) => f.kind)).toEqual(["confirmation", "reporter"]);
+    const events = await db.reportEvent.findMany({ where: { reportId: report.id, kind: "confirmation" } });
+    expect(events).toHaveLength(1);
+  });
+
+  it("keeps what the confirming resident wrote as additions Prisma reads back, in the confirmation's transaction", async () => {
+    const report = await create("k1");
+    await db.report.update({ where: { id: report.id }, data: { status: "verification" } });
+    await store.confirm({ reportId: report.id, userId: neighbourId, now, note: "Opis: Też to widzę", photos: ["p-1", "p-2"] });
+    const events = await db.reportEvent.findMany({ where: { reportId: report.id, kind: { not: "status" } }, orderBy: { id: "asc" } });
+    expect(events.map((e) => [e.kind, e.note, e.fileId, e.actorRole, e.fromStatus, e.toStatus, e.actorId, e.notifiedAt])).toEqual([
+      ["confirmation", null, null, "resident", "verification", "verification", neighbourId, null],
+      ["addition", "Opis: Też to widzę", null, "resident", "verification", "verification", neighbourId, null],
+      ["addition", null, "p-1", "resident", "verification", "verification", neighbourId, null],
+      ["addition", null, "p-2", "resident", "verification", "verification", neighbourId, null],
+    ]);
+    expect(events[0]!.createdAt.toISOString()).toBe(now.toISOString());
+    // A failing form write in the same transaction takes every row back.
+    await expect(
+      store.confirm({ reportId: report.id, userId: neighbourId, now, note: "x", photos: [] }, () => {
+        throw new Error("form write failed");
+      }),
+    ).rejects.toThrow("form write failed");
+    expect(await db.reportEvent.count({ where: { reportId: report.id, kind: { not: "status" } } })).toBe(4);
+  });
+
+  it("never offers a report of a category that is never public, nor an unconfirmed one that is public only once confirmed", async () => {
+    await create("drugs", { categoryCode: "drugs" });
+    expect(store.findNearbyActive("drugs", 49.8225, 19.0444, neighbourId)).toBeNull();
+    const party = await create("party", { categoryCode: "dangerous_entertainment" });
+    expect(store.findNearbyActive("dangerous_entertainment", 49.8225, 19.0444, neighbourId)).toBeNull();
+    await db.report.update({ where: { id: party.id }, data: { status: "confirmed" } });
+    expect(store.findNearbyActive("dangerous_entertainment", 49.8225, 19.0444, neighbourId)).toMatchObject({ id: party.id });
   });
 
   it("waits for a lock held by this process's own Prisma transaction, without freezing or failing", async () => {

@@ -19,15 +19,23 @@ export interface FormPosition {
   editing: boolean;
   /** The place came with the form (a pin sent outside it, "report here"): its question is skipped. */
   placeKnown: boolean;
+  /** The category requires a description and there is none (e.g. the category was just changed to such a one). */
+  descriptionMissing?: boolean;
 }
 
 export function isFormStep(value: string): value is FormStep {
   return (FORM_STEPS as readonly string[]).includes(value);
 }
 
-/** The question after `step` once it is answered. Changing the times from the summary also asks the days. */
+/**
+ * The question after `step` once it is answered. Changing the times from the summary also asks the days; a
+ * change that leaves a required description missing asks for it before the summary (never a report without one).
+ */
 export function nextAfter(step: FormStep, position: FormPosition): Destination {
-  if (position.editing) return step === "times" ? "days" : "review";
+  if (position.editing) {
+    if (step === "times") return "days";
+    return position.descriptionMissing && step !== "description" ? "description" : "review";
+  }
   for (let i = FORM_STEPS.indexOf(step) + 1; i < FORM_STEPS.length; i++) {
     const candidate = FORM_STEPS[i]!;
     if (candidate === "place" && position.placeKnown) continue;
@@ -38,7 +46,7 @@ export function nextAfter(step: FormStep, position: FormPosition): Destination {
 
 /** Where "back" leads from `step`: the previous question (the first stays), or the summary while editing. */
 export function previousBefore(step: FormStep, position: FormPosition): Destination {
-  if (position.editing) return "review";
+  if (position.editing) return position.descriptionMissing && step !== "description" ? "description" : "review";
   for (let i = FORM_STEPS.indexOf(step) - 1; i >= 0; i--) {
     const candidate = FORM_STEPS[i]!;
     if (candidate === "place" && position.placeKnown) continue;

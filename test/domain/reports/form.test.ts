@@ -36,6 +36,15 @@ describe("the report form's order", () => {
     expect(previousBefore("description", editing)).toBe("review");
   });
 
+  it("asks for a required description that a change from the summary left missing, before the summary", () => {
+    const missing = { editing: true, placeKnown: false, descriptionMissing: true };
+    expect(nextAfter("category", missing)).toBe("description");
+    expect(previousBefore("category", missing)).toBe("description");
+    expect(nextAfter("days", missing)).toBe("description");
+    expect(nextAfter("times", missing)).toBe("days");
+    expect(nextAfter("description", { ...missing, descriptionMissing: false })).toBe("review");
+  });
+
   it("offers every field for change from the summary, the days together with the times", () => {
     expect(EDITABLE_FROM_SUMMARY).toEqual(["category", "place", "times", "description", "photos", "contact"]);
   });

@@ -3,9 +3,14 @@ import type { Coverage, DistrictInfo, UnitInfo } from "../../../services/distric
 import { escapeHtml } from "../../html.js";
 
 /** The officer's card: who, how to reach them, where their station is, what they are working on. */
-export function renderOfficerCard(t: TFunction, coverage: Coverage, opts: { place?: string; sample?: boolean } = {}): string {
+export function renderOfficerCard(t: TFunction, coverage: Coverage, opts: { place?: string; sample?: boolean; area?: string } = {}): string {
   const lines: string[] = [];
   if (opts.place) lines.push(t("officer.card.place", { place: escapeHtml(opts.place) }), "");
+  if (coverage.kind === "outside" && !isNearServiceArea(coverage)) {
+    // Our units cannot help 300 km away: say so, and where anyone in Poland finds their dzielnicowy.
+    lines.push(t("officer.card.outsideArea", { area: escapeHtml(opts.area ?? ""), url: POLICJA_PL_FINDER }));
+    return lines.join("\n");
+  }
   if (coverage.kind === "outside") {
     lines.push(t("officer.card.outside"));
     if (coverage.nearestUnit) lines.push("", unitLines(t, coverage.nearestUnit));
@@ -34,6 +39,20 @@ export function renderOfficerCard(t: TFunction, coverage: Coverage, opts: { plac
   lines.push("", t("officer.card.emergency"));
   if (opts.sample) lines.push(t("officer.card.sample"));
   return lines.join("\n");
+}
+
+/** The national "Twój dzielnicowy" search on policja.pl: every dzielnicowy in Poland by address. */
+export const POLICJA_PL_FINDER = "https://policja.pl/pol/twoj-dzielnicowy";
+
+/**
+ * Outside every district, a place this close to one of our units is in a gap or at the edge of our area,
+ * where our duty desk is the right call; farther away it is someone else's police (a district rarely lies
+ * more than ~15 km from its station).
+ */
+export const NEAR_SERVICE_AREA_M = 20_000;
+
+export function isNearServiceArea(coverage: Coverage): boolean {
+  return coverage.kind === "district" || (coverage.distanceM !== null && coverage.distanceM <= NEAR_SERVICE_AREA_M);
 }
 
 function unitLines(t: TFunction, unit: UnitInfo): string {

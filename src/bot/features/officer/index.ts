@@ -111,7 +111,7 @@ export async function officerConversation(conversation: Conversation<BotContext,
   const p = place!;
   const located = Number.isFinite(p.lat);
   if (located) await conversation.external(() => geocoder.remember(p.lat, p.lon, p.label));
-  await ctx.reply(renderOfficerCard(t, coverage, { place: p.label, sample: districts.sample }), { reply_markup: mainMenu(t) });
+  await ctx.reply(renderOfficerCard(t, coverage, { place: p.label, sample: districts.sample, area: ctx.deps.serviceArea.describe() }), { reply_markup: mainMenu(t) });
   if (coverage.kind === "district") {
     await ctx.reply(t("officer.actions"), { reply_markup: cardButtons(t, located ? p : null, coverage.district.id) });
   }

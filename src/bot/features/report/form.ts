@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { InlineKeyboard, Keyboard, type MiddlewareFn } from "grammy";
 import type { NearbyReport, ReportDraft } from "../../../db/reportStore.js";
 import { categoriesInGroup, CATEGORY_GROUPS, findCategory, MOST_REPORTED, type CategoryGroup } from "../../../domain/reports/categories.js";
@@ -11,7 +11,7 @@ import {
   type FormStage,
   type FormStep,
 } from "../../../domain/reports/form.js";
-import { checkDescription, MAX_PHOTOS } from "../../../domain/reports/limits.js";
+import { checkDescription, MAX_DESCRIPTION, MAX_PHOTOS } from "../../../domain/reports/limits.js";
 import { DAY_SETS, isDaySet, isTimeOfDay, TIMES_OF_DAY, toggleTimeOfDay, type TimeOfDay } from "../../../domain/reports/timing.js";
 import type { Place } from "../../../geocoding/geocoder.js";
 import type { TFunction } from "../../../i18n/index.js";
@@ -19,7 +19,7 @@ import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { isMainMenuText, mainMenu } from "../../keyboards.js";
 import { placeLabel } from "../../placeLabel.js";
-import { renderResult, renderSummary } from "./render.js";
+import { renderConfirmationNote, renderResult, renderSummary } from "./render.js";
 
 /** A place already known when the form starts (a pin sent outside the form, or "report here" on an officer card). */
 export interface KnownPlace {
@@ -53,6 +53,13 @@ interface FormState {
   duplicateChecked?: string;
   /** The update that last changed the form: seeing it again means it is being replayed after a crash. */
   lastUpdateId: number;
+  /**
+   * The last question sent with inline buttons: its keyboard is edited away once the form moves on, so old
+   * buttons stop looking live (they would be refused anyway). Cosmetic: stored after the question is sent.
+   */
+  promptId?: number;
+  /** Photos being changed from the summary: the first new photo replaces the saved ones (kept until then). */
+  replacePhotos?: boolean;
   /** When done: what to say again if the finishing update is replayed. */
   outcome?: { kind: "stored"; ref: string; districtId: number | null } | { kind: "confirmed"; ref: string };
 }
@@ -87,6 +94,7 @@ export async function leaveReportForm(ctx: BotContext): Promise<boolean> {
   const state = load(ctx);
   if (!state) return false;
   await forget(ctx);
+  await dropKeyboard(ctx, state);
   return state.stage !== "done";
 }
 
@@ -94,6 +102,8 @@ export async function leaveReportForm(ctx: BotContext): Promise<boolean> {
 export async function startReportForm(ctx: BotContext, known?: KnownPlace): Promise<void> {
   const { t } = ctx;
   if (!ctx.user || ctx.chat?.type !== "private") return;
+  // A question of another dialogue (a conversation) must not take the report's answers.
+  await ctx.conversation.exitAll();
   if (ctx.user.banned) {
     await ctx.reply(t("report.banned"), { reply_markup: mainMenu(t) });
     return;
@@ -116,8 +126,20 @@ export async function startReportForm(ctx: BotContext, known?: KnownPlace): Prom
     draft,
     lastUpdateId: 0,
   };
+  const previous = load(ctx);
   await save(ctx, state);
+  if (previous) await dropKeyboard(ctx, previous);
   await ctx.reply(t("report.notice"), { parse_mode: "HTML", reply_markup: navKeyboard(t) });
+  // The place that came with the form is shown before the next question: the resident sees what the pin resolved to.
+  await ask(ctx, state, known ? t("report.place.chosen", { address: escapeHtml(draft.address!) }) : undefined);
+}
+
+/** Commands that answer beside an open form and leave it as it was. */
+const KEEPS_FORM = new Set(["help", "privacy", "language"]);
+
+/** After /help, /privacy or a language change: the form is still there, and its question is asked again. */
+async function resume(ctx: BotContext, state: FormState): Promise<void> {
+  await ctx.reply(ctx.t("report.resume"), { reply_markup: navKeyboard(ctx.t) });
   await ask(ctx, state);
 }
 
@@ -148,6 +170,11 @@ export function reportForm(): MiddlewareFn<BotContext> {
     const callback = ctx.callbackQuery;
     if (callback) {
       const [prefix, nonce, step, ...action] = (callback.data ?? "").split(":");
+      if (prefix === "lang") {
+        // A language chosen mid-form (/language): the question again, in the new language.
+        await next();
+        return resume(ctx, state);
+      }
       if (prefix !== "r") return next();
       if (nonce !== state.nonce) return void (await ctx.answerCallbackQuery({ text: t("form.closed") }));
       if (step !== callbackStep(state.stage)) return void (await ctx.answerCallbackQuery({ text: t("report.staleButton") }));
@@ -159,15 +186,30 @@ export function reportForm(): MiddlewareFn<BotContext> {
     }
     const text = ctx.message?.text;
     if (text !== undefined) {
-      if (text === t("report.nav.cancel")) return cancel(ctx);
+      if (text === t("report.nav.cancel")) return cancel(ctx, state);
       if (text === t("report.nav.back")) return goBack(ctx, state);
+      const command = /^\/([A-Za-z0-9_]+)/.exec(text)?.[1]?.toLowerCase();
+      if (command && KEEPS_FORM.has(command)) {
+        // Help, privacy and the language chooser answer beside the form; the resident goes on where they were
+        // (after a language is chosen, the "lang:" button above asks the question again in it).
+        await next();
+        if (command !== "language") await resume(ctx, state);
+        return;
+      }
       if (text.startsWith("/") || isMainMenuText(ctx.deps.i18n, text)) {
         // Another command or menu entry: the resident moved on. The outer handlers answer it.
         await forget(ctx);
+        await dropKeyboard(ctx, state);
         return next();
       }
     }
     if (!ctx.message) return next();
+    // A photo after the photos step (e.g. the 4th of an album): said plainly, never dropped silently.
+    if (ctx.message.photo && (state.stage === "contact" || state.stage === "duplicate" || state.stage === "summary")) {
+      const full = state.draft.photos.length >= MAX_PHOTOS;
+      await ctx.reply(full ? t("report.photos.notAdded", { max: MAX_PHOTOS }) : t("report.photos.notAddedHere"));
+      return;
+    }
     return handlers[state.stage](ctx, state, []);
   };
 }
@@ -189,6 +231,7 @@ function navKeyboard(t: TFunction): Keyboard {
 
 /** Moves the form to `destination`; "review" checks for an active report nearby, then shows the summary. */
 function moveTo(ctx: BotContext, state: FormState, destination: Destination): void {
+  if (destination !== "photos") state.replacePhotos = false;
   if (destination !== "review") {
     state.stage = destination;
     return;
@@ -208,9 +251,15 @@ function moveTo(ctx: BotContext, state: FormState, destination: Destination): vo
   state.stage = "summary";
 }
 
+/** Where the form stands, for the domain's order (src/domain/reports/form.ts). */
+function position(state: FormState) {
+  const required = findCategory(state.draft.categoryCode ?? "")?.requiresDescription ?? false;
+  return { editing: state.editing, placeKnown: state.placeKnown, descriptionMissing: required && !state.draft.description };
+}
+
 /** The answered step is stored, then `acknowledge` confirms it to the resident, then the next question. */
 async function forward(ctx: BotContext, state: FormState, step: FormStep, acknowledge: () => Promise<unknown>): Promise<void> {
-  moveTo(ctx, state, nextAfter(step, state));
+  moveTo(ctx, state, nextAfter(step, position(state)));
   await save(ctx, state);
   await acknowledge();
   await ask(ctx, state);
@@ -218,7 +267,7 @@ async function forward(ctx: BotContext, state: FormState, step: FormStep, acknow
 
 /** As forward, with the confirmation as the first line of the next question: one message instead of two. */
 async function forwardWithLead(ctx: BotContext, state: FormState, step: FormStep, lead: string): Promise<void> {
-  moveTo(ctx, state, nextAfter(step, state));
+  moveTo(ctx, state, nextAfter(step, position(state)));
   await save(ctx, state);
   await (ctx.callbackQuery ? answered(ctx, ask(ctx, state, lead)) : ask(ctx, state, lead));
 }
@@ -230,14 +279,50 @@ async function goBack(ctx: BotContext, state: FormState): Promise<void> {
     moveTo(ctx, state, "contact");
   } else if (stage === "placePick") moveTo(ctx, state, "place");
   else if (stage === "duplicate") state.stage = "summary";
-  else if (isFormStep(stage)) moveTo(ctx, state, previousBefore(stage, state));
+  else if (isFormStep(stage)) moveTo(ctx, state, previousBefore(stage, position(state)));
   await save(ctx, state);
   await ask(ctx, state);
 }
 
-async function cancel(ctx: BotContext): Promise<void> {
+async function cancel(ctx: BotContext, state: FormState): Promise<void> {
   await forget(ctx);
+  await dropKeyboard(ctx, state);
   await ctx.reply(ctx.t("report.cancelled"), { reply_markup: mainMenu(ctx.t) });
+}
+
+/** Pressed messages already edited in place by their step (their keyboard is gone: no second edit needed). */
+const editedInPlace = new WeakSet<BotContext>();
+
+/** Replaces the pressed question with what was chosen (its keyboard goes with it). */
+function editPressed(ctx: BotContext, text: string, other?: Parameters<BotContext["editMessageText"]>[1]) {
+  editedInPlace.add(ctx);
+  return ctx.editMessageText(text, other);
+}
+
+/** Edits away the last question's buttons (unless this update already replaced that message). Cosmetic: never fails a step. */
+function dropKeyboard(ctx: BotContext, state: Pick<FormState, "promptId">): Promise<unknown> {
+  const id = state.promptId;
+  if (id === undefined) return Promise.resolve();
+  if (editedInPlace.has(ctx) && ctx.callbackQuery?.message?.message_id === id) return Promise.resolve();
+  return ctx.api.editMessageReplyMarkup(ctx.chat!.id, id, { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
+}
+
+type ReplyOptions = Parameters<BotContext["reply"]>[1];
+
+/**
+ * Sends a question and remembers it when it has buttons; the previous question's buttons are edited away
+ * first (one extra call a step at most, and none where the step already edited its own message).
+ */
+async function prompt(ctx: BotContext, state: FormState, text: string, options: ReplyOptions): Promise<void> {
+  // The old buttons go first: the chat then reads in order (old question closed, new one asked).
+  await dropKeyboard(ctx, state);
+  const sent = await ctx.reply(text, options);
+  const markup = options?.reply_markup;
+  const id = markup && "inline_keyboard" in markup ? sent.message_id : undefined;
+  if (id === state.promptId) return;
+  state.promptId = id;
+  // Cosmetic (which keyboard to close next): a failed write must not fail a step that was already answered.
+  if (state.stage !== "done") await save(ctx, state).catch((err: unknown) => ctx.deps.logger.warn({ err }, "could not remember the form's question"));
 }
 
 /** Stops the button's spinner while the chat changes: one round trip to Telegram instead of two. */
@@ -271,9 +356,16 @@ function timesKeyboard(t: TFunction, state: FormState): InlineKeyboard {
 }
 
 function photosKeyboard(t: TFunction, state: FormState): InlineKeyboard {
-  return new InlineKeyboard()
-    .text(t("report.nav.backInline"), data(state, "photos", "back"))
-    .text(state.draft.photos.length ? t("report.nav.next") : t("report.nav.skip"), data(state, "photos", "done"));
+  const count = state.draft.photos.length;
+  const go = count === 0 ? "report.nav.skip" : state.replacePhotos ? "report.photos.keep" : "report.nav.next";
+  const kb = new InlineKeyboard().text(t("report.nav.backInline"), data(state, "photos", "back")).text(t(go), data(state, "photos", "done"));
+  if (count > 0) kb.row().text(t("report.photos.clear"), data(state, "photos", "clear"));
+  return kb;
+}
+
+/** A short fingerprint of the draft (keys sorted): the summary's "send" button is valid for exactly what it shows. */
+function revision(draft: Draft): string {
+  return createHash("sha1").update(JSON.stringify(draft, Object.keys(draft).sort())).digest("hex").slice(0, 8);
 }
 
 /** Sends the question of the form's current stage, after `lead` (what was just saved) if given. */
@@ -283,7 +375,7 @@ async function ask(ctx: BotContext, state: FormState, lead?: string): Promise<vo
   const q = (question: string) => (lead ? `${lead}\n\n${question}` : question);
   switch (state.stage) {
     case "category":
-      await ctx.reply(q(t("report.category.prompt")), { parse_mode: "HTML", reply_markup: categoryKeyboard(t, state) });
+      await prompt(ctx, state, q(t("report.category.prompt")), { parse_mode: "HTML", reply_markup: categoryKeyboard(t, state) });
       return;
     case "place": {
       const keyboard = new Keyboard()
@@ -293,36 +385,49 @@ async function ask(ctx: BotContext, state: FormState, lead?: string): Promise<vo
         .text(t("report.nav.cancel"))
         .resized()
         .persistent();
-      await ctx.reply(q(t("report.place.prompt")), { parse_mode: "HTML", reply_markup: keyboard });
+      await prompt(ctx, state, q(t("report.place.prompt")), { parse_mode: "HTML", reply_markup: keyboard });
       return;
     }
     case "placePick": {
       const pick = new InlineKeyboard();
       (state.candidates ?? []).forEach((p, i) => pick.text(p.label, data(state, "place", `p:${i}`)).row());
       pick.text(t("report.place.noneOfThese"), data(state, "place", "none"));
-      await ctx.reply(q(t("report.place.pick")), { reply_markup: pick });
+      await prompt(ctx, state, q(t("report.place.pick")), { reply_markup: pick });
       return;
     }
     case "times":
-      await ctx.reply(q(t("report.times.prompt")), { parse_mode: "HTML", reply_markup: timesKeyboard(t, state) });
+      await prompt(ctx, state, q(t("report.times.prompt")), { parse_mode: "HTML", reply_markup: timesKeyboard(t, state) });
       return;
     case "days": {
       const kb = new InlineKeyboard();
       for (const code of DAY_SETS) kb.text(t(`days.${code}`), data(state, "days", `d:${code}`)).row();
       kb.text(t("report.nav.backInline"), data(state, "days", "back"));
-      await ctx.reply(q(t("report.days.prompt")), { parse_mode: "HTML", reply_markup: kb });
+      await prompt(ctx, state, q(t("report.days.prompt")), { parse_mode: "HTML", reply_markup: kb });
       return;
     }
     case "description": {
       const required = findCategory(draft.categoryCode!)!.requiresDescription;
+      const current = draft.description;
       const kb = new InlineKeyboard().text(t("report.nav.backInline"), data(state, "description", "back"));
-      if (!required) kb.text(t("report.nav.skip"), data(state, "description", "skip"));
-      await ctx.reply(q(t(required ? "report.description.promptRequired" : "report.description.prompt")), { parse_mode: "HTML", reply_markup: kb });
+      // A saved description is kept unless the resident says otherwise: "skip" never erases it.
+      if (current) {
+        kb.text(t("report.description.keep"), data(state, "description", "keep"));
+        if (!required) kb.row().text(t("report.description.clear"), data(state, "description", "clear"));
+      } else if (!required) kb.text(t("report.nav.skip"), data(state, "description", "skip"));
+      let question = t(required ? "report.description.promptRequired" : "report.description.prompt");
+      if (current) question += `\n\n${t("report.description.current", { description: escapeHtml(current) })}`;
+      await prompt(ctx, state, q(question), { parse_mode: "HTML", reply_markup: kb });
       return;
     }
-    case "photos":
-      await ctx.reply(q(t("report.photos.prompt", { max: MAX_PHOTOS })), { parse_mode: "HTML", reply_markup: photosKeyboard(t, state) });
+    case "photos": {
+      const count = draft.photos.length;
+      const question =
+        count === 0
+          ? t("report.photos.prompt", { max: MAX_PHOTOS })
+          : t(state.replacePhotos ? "report.photos.promptReplace" : "report.photos.promptMore", { count, left: MAX_PHOTOS - count });
+      await prompt(ctx, state, q(question), { parse_mode: "HTML", reply_markup: photosKeyboard(t, state) });
       return;
+    }
     case "contact": {
       const kb = new InlineKeyboard()
         .text(t("report.contact.anonymous"), data(state, "contact", "no"))
@@ -330,7 +435,7 @@ async function ask(ctx: BotContext, state: FormState, lead?: string): Promise<vo
         .text(t("report.contact.allow"), data(state, "contact", "yes"))
         .row()
         .text(t("report.nav.backInline"), data(state, "contact", "back"));
-      await ctx.reply(q(t("report.contact.prompt")), { parse_mode: "HTML", reply_markup: kb });
+      await prompt(ctx, state, q(t("report.contact.prompt")), { parse_mode: "HTML", reply_markup: kb });
       return;
     }
     case "duplicate": {
@@ -339,7 +444,7 @@ async function ask(ctx: BotContext, state: FormState, lead?: string): Promise<vo
         .text(t("report.duplicate.confirm"), data(state, "dup", "confirm"))
         .row()
         .text(t("report.duplicate.different"), data(state, "dup", "different"));
-      await ctx.reply(q(t("report.duplicate.prompt", { ref: near.ref, status: t(`status.${near.status}`), distance: Math.round(near.distanceM) })), {
+      await prompt(ctx, state, q(t("report.duplicate.prompt", { ref: near.ref, status: t(`status.${near.status}`), distance: Math.round(near.distanceM) })), {
         parse_mode: "HTML",
         reply_markup: kb,
       });
@@ -351,8 +456,12 @@ async function ask(ctx: BotContext, state: FormState, lead?: string): Promise<vo
         kb.text(t(`report.edit.${step}`), data(state, "summary", `e:${step}`));
         if (i % 2 === 1) kb.row();
       });
-      kb.row().text(t("report.summary.submit"), data(state, "summary", "submit")).row().text(t("report.summary.cancel"), data(state, "summary", "cancel"));
-      await ctx.reply(q(renderSummary(t, draft)), { parse_mode: "HTML", reply_markup: kb });
+      // The button carries what this summary shows: an older summary's button cannot send a changed draft.
+      kb.row()
+        .text(t("report.summary.submit"), data(state, "summary", `submit:${revision(draft)}`))
+        .row()
+        .text(t("report.summary.cancel"), data(state, "summary", "cancel"));
+      await prompt(ctx, state, q(renderSummary(t, draft)), { parse_mode: "HTML", reply_markup: kb });
       return;
     }
     case "done":
@@ -364,6 +473,25 @@ async function ask(ctx: BotContext, state: FormState, lead?: string): Promise<vo
 // ---- answers, one handler per stage. `action` is the button's data after the step ([] for a message).
 
 type Handler = (ctx: BotContext, state: FormState, action: string[]) => Promise<void>;
+
+/** Staff read the confirming resident's words in the police's language. */
+const STAFF_LOCALE = "pl";
+
+/** Telegram sends each photo in several sizes: the largest is kept. */
+const largest = (photo: readonly { file_id: string }[]) => photo[photo.length - 1]!.file_id;
+
+/** A photo's caption becomes part of the description (if it fits); returns what to tell the resident. */
+function keepCaption(ctx: BotContext, state: FormState): string {
+  const caption = ctx.message?.caption?.trim();
+  if (!caption) return "";
+  const current = state.draft.description;
+  const check = checkDescription(current ? `${current}\n${caption}` : caption);
+  if (check.ok) {
+    state.draft.description = check.text;
+    return ctx.t("report.photos.captionKept");
+  }
+  return check.reason === "too_long" ? ctx.t("report.photos.captionTooLong", { max: MAX_DESCRIPTION }) : "";
+}
 
 const handlers: Record<FormStage, Handler> = {
   async category(ctx, state, [kind, value]) {
@@ -377,7 +505,7 @@ const handlers: Record<FormStage, Handler> = {
       await answered(ctx, ctx.editMessageText(t("report.category.prompt"), { parse_mode: "HTML", reply_markup: categoryKeyboard(t, state) }));
     } else if (kind === "c" && findCategory(value ?? "")) {
       state.draft.categoryCode = value!;
-      await forward(ctx, state, "category", () => answered(ctx, ctx.editMessageText(t("report.category.chosen", { category: t(`categories.${value}`) }))));
+      await forward(ctx, state, "category", () => answered(ctx, editPressed(ctx, t("report.category.chosen", { category: t(`categories.${value}`) }))));
     } else if (ctx.callbackQuery) {
       await ctx.answerCallbackQuery({ text: t("report.staleButton") });
     } else {
@@ -464,25 +592,39 @@ const handlers: Record<FormStage, Handler> = {
     } else if (kind === "next") {
       if (state.draft.timesOfDay.length === 0) state.draft.timesOfDay = ["unknown"];
       const times = state.draft.timesOfDay.map((c) => t(`timing.${c}`)).join(", ");
-      await forward(ctx, state, "times", () => answered(ctx, ctx.editMessageText(t("report.times.chosen", { times }))));
+      await forward(ctx, state, "times", () => answered(ctx, editPressed(ctx, t("report.times.chosen", { times }))));
     } else await useButtons(ctx);
   },
 
   async days(ctx, state, [kind, value]) {
     if (kind === "d" && isDaySet(value ?? "")) {
       state.draft.days = value!;
-      await forward(ctx, state, "days", () => answered(ctx, ctx.editMessageText(ctx.t("report.days.chosen", { days: ctx.t(`days.${value}`) }))));
+      await forward(ctx, state, "days", () => answered(ctx, editPressed(ctx, ctx.t("report.days.chosen", { days: ctx.t(`days.${value}`) }))));
     } else await useButtons(ctx);
   },
 
   async description(ctx, state, [kind]) {
     const { t } = ctx;
     const required = findCategory(state.draft.categoryCode!)!.requiresDescription;
-    if (kind === "skip" && !required) {
-      state.draft.description = null;
-      return forwardWithLead(ctx, state, "description", t("report.description.skipped"));
+    if ((kind === "keep" || kind === "skip") && state.draft.description) {
+      return forwardWithLead(ctx, state, "description", t("report.description.kept"));
     }
-    const text = ctx.message?.text;
+    if ((kind === "skip" || kind === "clear") && !required) {
+      state.draft.description = null;
+      return forwardWithLead(ctx, state, "description", t(kind === "clear" ? "report.description.cleared" : "report.description.skipped"));
+    }
+    const caption = ctx.message?.photo?.length ? ctx.message.caption : undefined;
+    if (caption !== undefined) {
+      // A photo with a caption at this step: the caption is the description and the photo is kept.
+      const check = checkDescription(caption);
+      if (check.ok) {
+        state.draft.description = check.text;
+        if (state.replacePhotos) [state.draft.photos, state.replacePhotos] = [[], false];
+        if (state.draft.photos.length < MAX_PHOTOS) state.draft.photos.push(largest(ctx.message!.photo!));
+        return forwardWithLead(ctx, state, "description", `${t("report.description.saved")} ${t("report.photos.withCaption")}`);
+      }
+    }
+    const text = ctx.message?.text ?? caption;
     if (text === undefined) {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery();
       await badInput(ctx, "report.expected.text");
@@ -500,7 +642,20 @@ const handlers: Record<FormStage, Handler> = {
   async photos(ctx, state, [kind]) {
     const { t } = ctx;
     if (kind === "done") {
-      return forwardWithLead(ctx, state, "photos", "");
+      // "Pomiń" / "Zostaw obecne": the saved photos stay as they are.
+      state.replacePhotos = false;
+      return forwardWithLead(ctx, state, "photos", state.draft.photos.length ? t("report.photos.kept", { count: state.draft.photos.length }) : "");
+    }
+    if (kind === "clear") {
+      state.draft.photos = [];
+      state.replacePhotos = false;
+      return forwardWithLead(ctx, state, "photos", t("report.photos.cleared"));
+    }
+    const document = ctx.message?.document;
+    if (document?.mime_type?.startsWith("image/")) {
+      // A file's id cannot be shown as a photo to the staff: the resident is told how to send it as one.
+      await ctx.reply(t("report.photos.asFile"));
+      return;
     }
     const photo = ctx.message?.photo;
     if (!photo?.length) {
@@ -508,29 +663,42 @@ const handlers: Record<FormStage, Handler> = {
       await badInput(ctx, "report.expected.photo");
       return;
     }
-    state.draft.photos.push(photo[photo.length - 1]!.file_id);
+    if (state.replacePhotos) [state.draft.photos, state.replacePhotos] = [[], false];
+    if (state.draft.photos.length >= MAX_PHOTOS) {
+      await ctx.reply(t("report.photos.notAdded", { max: MAX_PHOTOS }));
+      return;
+    }
+    state.draft.photos.push(largest(photo));
+    const notes = [keepCaption(ctx, state)].filter(Boolean);
     const count = state.draft.photos.length;
-    if (count >= MAX_PHOTOS) return forwardWithLead(ctx, state, "photos", t("report.photos.full"));
+    if (count >= MAX_PHOTOS) return forwardWithLead(ctx, state, "photos", [t("report.photos.full"), ...notes].join("\n"));
     await save(ctx, state);
-    await ctx.reply(t("report.photos.added", { count, left: MAX_PHOTOS - count }), { reply_markup: photosKeyboard(t, state) });
+    await prompt(ctx, state, [t("report.photos.added", { count, left: MAX_PHOTOS - count }), ...notes].join("\n"), { reply_markup: photosKeyboard(t, state) });
   },
 
   async contact(ctx, state, [kind]) {
     if (kind !== "yes" && kind !== "no") return useButtons(ctx);
     state.draft.contactConsent = kind === "yes";
     await forward(ctx, state, "contact", () =>
-      answered(ctx, ctx.editMessageText(ctx.t(kind === "yes" ? "report.contact.chosenAllow" : "report.contact.chosenAnonymous"))),
+      answered(ctx, editPressed(ctx, ctx.t(kind === "yes" ? "report.contact.chosenAllow" : "report.contact.chosenAnonymous"))),
     );
   },
 
   async duplicate(ctx, state, [kind]) {
     const near = state.duplicate!;
     if (kind === "confirm") {
+      const { draft } = state;
+      // What they wrote is kept as additions to the original, for the staff (never shown to its reporter).
+      const note = renderConfirmationNote(ctx.deps.i18n.fixedT(STAFF_LOCALE), draft);
+      const photos = [...draft.photos];
+      const offer = state.promptId;
       state.stage = "done";
       state.outcome = { kind: "confirmed", ref: near.ref };
       state.draft = { timesOfDay: [], photos: [] };
-      await ctx.deps.reports.confirm(near.id, ctx.user!.id, ctx.deps.now(), () => saveInTransaction(ctx, state));
-      await answered(ctx, tellOutcome(ctx, state));
+      state.promptId = undefined; // closed just below: a finished form has no live question
+      await ctx.deps.reports.confirm({ reportId: near.id, userId: ctx.user!.id, now: ctx.deps.now(), note, photos }, () => saveInTransaction(ctx, state));
+      void ctx.deps.notifier.flush();
+      await answered(ctx, tellOutcome(ctx, state, offer));
       return;
     }
     // "To coś innego", or anything else: go on to the summary.
@@ -544,24 +712,39 @@ const handlers: Record<FormStage, Handler> = {
     const { t, deps } = ctx;
     if (kind === "cancel") {
       await ctx.answerCallbackQuery();
-      return cancel(ctx);
+      return cancel(ctx, state);
     }
     if (kind === "e" && EDITABLE_FROM_SUMMARY.includes(value as FormStep)) {
       const step = value as FormStep;
       state.editing = true;
       if (step === "place") state.placeKnown = false;
-      // New photos replace the earlier ones (there is no other way to take one back).
-      if (step === "photos") state.draft.photos = [];
+      // New photos replace the saved ones, which stay until the first new one comes (or "clear" is pressed).
+      if (step === "photos") state.replacePhotos = state.draft.photos.length > 0;
       moveTo(ctx, state, step);
       await save(ctx, state);
       await answered(ctx, ask(ctx, state));
       return;
     }
     if (kind !== "submit") return useButtons(ctx);
+    if (value !== revision(state.draft)) {
+      // An older summary: what it shows is not what would be sent. The current one is shown instead.
+      await answered(ctx, ask(ctx, state, t("report.summary.outdated")), t("report.summary.outdatedToast"));
+      return;
+    }
+    if (position(state).descriptionMissing) {
+      // Never a report without the description its category requires, however the summary was reached.
+      state.editing = true;
+      moveTo(ctx, state, "description");
+      await save(ctx, state);
+      await answered(ctx, ask(ctx, state));
+      return;
+    }
     const draft = state.draft as ReportDraft;
     const coverage = deps.districts.atPoint(draft.lat, draft.lon);
     const districtId = coverage.kind === "district" ? coverage.district.id : null;
+    const summary = state.promptId;
     state.stage = "done";
+    state.promptId = undefined; // closed just below: a finished form has no live question
     // The report and the finished form in one transaction: a replayed tap finds the form done, not a second report.
     await deps.reports.create(
       { draft, districtId, reporterId: ctx.user!.id, submissionKey: state.nonce, prefix: ctx.config.REPORT_PREFIX, now: deps.now() },
@@ -572,7 +755,7 @@ const handlers: Record<FormStage, Handler> = {
       },
     );
     void deps.notifier.flush();
-    await answered(ctx, tellOutcome(ctx, state), t("report.summary.sending"));
+    await answered(ctx, tellOutcome(ctx, state, summary), t("report.summary.sending"));
     // The first report is a good moment to offer meeting announcements: after it only, and only to someone
     // with none (the menu and /subscribe stay open; asking after every report would be nagging).
     if (deps.reports.countByReporter(ctx.user!.id) === 1 && deps.reports.subscriptionCount(ctx.user!.id) === 0) {
@@ -590,9 +773,10 @@ const handlers: Record<FormStage, Handler> = {
 };
 
 /** The end of the form: the new report's number, district and officer, or the confirmation of an existing one. */
-async function tellOutcome(ctx: BotContext, state: FormState): Promise<void> {
+async function tellOutcome(ctx: BotContext, state: FormState, lastQuestion?: number): Promise<void> {
   const { t } = ctx;
   const outcome = state.outcome!;
+  await dropKeyboard(ctx, { promptId: lastQuestion });
   if (outcome.kind === "confirmed") {
     await ctx.reply(t("report.duplicate.confirmed", { ref: outcome.ref }), { parse_mode: "HTML", reply_markup: mainMenu(t) });
     return;

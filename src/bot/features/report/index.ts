@@ -6,6 +6,24 @@ import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
 import { startReportForm, type KnownPlace } from "./form.js";
 import { formatDate } from "../moderation/render.js";
+import type { ResidentView } from "../../../domain/reports/residentView.js";
+
+const formatDay = (d: Date) => d.toLocaleDateString("pl-PL", { timeZone: "Europe/Warsaw" });
+
+/** The status, or where a merged report went (it follows that one now). */
+function statusText(ctx: BotContext, r: ResidentView): string {
+  return r.mergedIntoRef ? ctx.t("myReports.merged", { ref: r.mergedIntoRef }) : ctx.t(`status.${r.status}`);
+}
+
+function districtText(ctx: BotContext, districtId: number | null): string {
+  const d = districtId === null ? undefined : ctx.deps.districts.byId(districtId);
+  return d ? ctx.t("myReports.district", { number: escapeHtml(d.number), name: escapeHtml(d.name) }) : ctx.t("myReports.noDistrict");
+}
+
+/** Where: the resident's own address for their reports; only the district for a report they confirmed. */
+function placeText(ctx: BotContext, r: ResidentView): string {
+  return r.own ? `📍 ${escapeHtml(r.address)}` : ctx.t("myReports.confirmedPlace", { district: districtText(ctx, r.districtId) });
+}
 
 const PAGE_SIZE = 5;
 
@@ -33,10 +51,11 @@ export function reportFeature(i18n: I18n): Composer<BotContext> {
         ctx.t("myReports.line", {
           ref: r.ref,
           category: escapeHtml(ctx.t(`categories.${r.categoryCode}`)),
-          date: r.createdAt.toLocaleDateString("pl-PL", { timeZone: "Europe/Warsaw" }),
-          status: ctx.t(`status.${r.status}`),
+          date: formatDay(r.createdAt),
+          status: statusText(ctx, r),
         }),
       );
+      lines.push(`   ${placeText(ctx, r)}`);
       if (r.lastPublicNote) lines.push(`   💬 ${escapeHtml(r.lastPublicNote)}`);
       kb.text(r.ref, `my:open:${r.id}`).row();
     }
@@ -60,29 +79,32 @@ export function reportFeature(i18n: I18n): Composer<BotContext> {
     const report = ctx.user ? await getReportFor(ctx.deps.db, Number(ctx.match[1]), ctx.user.id) : null;
     await ctx.answerCallbackQuery(report ? undefined : { text: ctx.t("myReports.notFound") });
     if (!report) return;
-    const when = [
-      ...report.timesOfDay.split(",").filter(Boolean).map((c) => ctx.t(`timing.${c}`)),
-      ...(report.days ? [ctx.t(`days.${report.days}`)] : []),
-    ].join(", ");
-    const photos = (JSON.parse(report.photos) as string[]).length;
+    const common = {
+      ref: report.ref,
+      category: escapeHtml(ctx.t(`categories.${report.categoryCode}`)),
+      status: statusText(ctx, report),
+      date: formatDate(report.createdAt),
+      note: report.lastPublicNote ? escapeHtml(report.lastPublicNote) : ctx.t("report.summary.none"),
+    };
+    if (!report.own) {
+      // Someone else's report: its public facts only (src/domain/reports/residentView.ts).
+      await ctx.reply(ctx.t("myReports.publicDetails", { ...common, district: districtText(ctx, report.districtId) }), { parse_mode: "HTML" });
+      return;
+    }
+    const when = [...report.timesOfDay.map((c) => ctx.t(`timing.${c}`)), ...(report.days ? [ctx.t(`days.${report.days}`)] : [])].join(", ");
+    const open = report.mergedIntoRef === null && ["new", "verification", "confirmed", "confirmed_referred"].includes(report.status);
     await ctx.reply(
       ctx.t("myReports.details", {
-        ref: report.ref,
-        category: escapeHtml(ctx.t(`categories.${report.categoryCode}`)),
-        status: ctx.t(`status.${report.status}`),
-        date: formatDate(report.createdAt),
+        ...common,
         address: escapeHtml(report.address),
         when,
         description: report.description ? escapeHtml(report.description) : ctx.t("report.summary.none"),
-        photos,
-        note: report.lastPublicNote ? escapeHtml(report.lastPublicNote) : ctx.t("report.summary.none"),
+        photos: report.photoCount,
       }),
       {
         parse_mode: "HTML",
         // An open report can be completed with text or a photo; the officer and the coordinators see it.
-        ...(["new", "verification", "confirmed", "confirmed_referred"].includes(report.status) && report.reporterId === ctx.user!.id
-          ? { reply_markup: new InlineKeyboard().text(ctx.t("myReports.addButton"), `my:add:${report.id}`) }
-          : {}),
+        ...(open ? { reply_markup: new InlineKeyboard().text(ctx.t("myReports.addButton"), `my:add:${report.id}`) } : {}),
       },
     );
   });

@@ -21,6 +21,27 @@ export function renderSummary(t: TFunction, draft: Partial<ReportDraft>): string
   return lines.join("\n");
 }
 
+/**
+ * What a resident who confirmed an existing report wrote on their own form, as one text for the staff:
+ * their description and their times and days (when they said anything beyond "don't know"). Null when
+ * there is nothing to pass on. Plain text: the notifier escapes it.
+ */
+export function renderConfirmationNote(t: TFunction, draft: Partial<ReportDraft>): string | null {
+  const lines: string[] = [];
+  if (draft.description) lines.push(t("report.confirmationNote.description", { description: draft.description }));
+  const times = (draft.timesOfDay ?? []).filter((c) => c !== "unknown");
+  const days = draft.days && draft.days !== "unknown" ? draft.days : null;
+  if (times.length || days) {
+    lines.push(
+      t("report.confirmationNote.when", {
+        times: times.length ? times.map((c) => t(`timing.${c}`)).join(", ") : t("timing.unknown"),
+        days: t(`days.${days ?? "unknown"}`),
+      }),
+    );
+  }
+  return lines.length ? [t("report.confirmationNote.title"), ...lines].join("\n") : null;
+}
+
 export function renderResult(t: TFunction, ref: string, district: DistrictInfo | null): string {
   const parts = [t("report.result.stored", { ref }), "", t("report.result.next")];
   if (district) parts.push("", renderDistrictLine(t, district));
