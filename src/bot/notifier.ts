@@ -15,6 +15,28 @@ import { escapeHtml } from "./html.js";
  */
 const PASS_SIZE = 100;
 
+/** Events that change the moderators' card (an addition or a relayed message does not: it is sent on its own). */
+const CARD_EVENTS: ReadonlySet<string> = new Set(["status", "merge", "merged_in", "category", "district", "confirmation", "assigned"]);
+
+/**
+ * One pass may hold several events of one report (a confirmation with its additions, a merge): each renders the
+ * card as it is now, so only the last edit per card is worth a message (the group's pace is 20 a minute).
+ */
+function latestCardEditsOnly(items: OutgoingMessage[]): OutgoingMessage[] {
+  const seen = new Set<string>();
+  const kept: OutgoingMessage[] = [];
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]!;
+    if (item.kind === "moderation_card_edit") {
+      const card = `${item.chatId}:${(item.message as { message_id?: number }).message_id}`;
+      if (seen.has(card)) continue;
+      seen.add(card);
+    }
+    kept.push(item);
+  }
+  return kept.reverse();
+}
+
 export class Notifier {
   private wake: () => void = () => undefined;
 
@@ -49,7 +71,7 @@ export class Notifier {
       const events = store.pendingEvents(PASS_SIZE);
       if (!events.length) return 0;
       const now = this.deps.now();
-      const items = events.flatMap((event) => this.messagesFor(event));
+      const items = latestCardEditsOnly(events.flatMap((event) => this.messagesFor(event)));
       if (items.length) store.enqueue(items, now);
       store.markNotified(
         events.map((e) => e.id),
@@ -134,8 +156,8 @@ export class Notifier {
       return items;
     }
 
-    // Every later event: the card shows the new state (edited in place).
-    if (group && card && report.moderationMessageId) {
+    // Every later event that changes what the card shows: the card shows the new state (edited in place).
+    if (group && card && report.moderationMessageId && CARD_EVENTS.has(event.kind)) {
       items.push({
         dedupeKey: `event:${event.id}:card`,
         chatId: group,
