@@ -474,9 +474,6 @@ async function ask(ctx: BotContext, state: FormState, lead?: string): Promise<vo
 
 type Handler = (ctx: BotContext, state: FormState, action: string[]) => Promise<void>;
 
-/** Staff read the confirming resident's words in the police's language. */
-const STAFF_LOCALE = "pl";
-
 /** Telegram sends each photo in several sizes: the largest is kept. */
 const largest = (photo: readonly { file_id: string }[]) => photo[photo.length - 1]!.file_id;
 
@@ -688,8 +685,9 @@ const handlers: Record<FormStage, Handler> = {
     const near = state.duplicate!;
     if (kind === "confirm") {
       const { draft } = state;
-      // What they wrote is kept as additions to the original, for the staff (never shown to its reporter).
-      const note = renderConfirmationNote(ctx.deps.i18n.fixedT(STAFF_LOCALE), draft);
+      // What they wrote is kept as additions to the original, for the staff (never shown to its reporter),
+      // in the deployment's language like the moderators' card.
+      const note = renderConfirmationNote(ctx.deps.i18n.fixedT(ctx.config.DEFAULT_LOCALE), draft);
       const photos = [...draft.photos];
       const offer = state.promptId;
       state.stage = "done";
