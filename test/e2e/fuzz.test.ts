@@ -9,7 +9,7 @@ import { newUser, startTestEnv, TOKEN, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_129);
-const UPDATES = Number(process.env.FUZZ_UPDATES ?? 5_000);
+const UPDATES = Number(process.env.FUZZ_UPDATES ?? 10_000);
 const BATCH = 250;
 
 const GROUP: FakeChat = { id: -1001000000001, type: "supergroup", title: "Moderatorzy KMP" };
@@ -361,7 +361,7 @@ function summarize(failed: { err?: unknown; [k: string]: unknown }[]): string {
   for (const line of failed) {
     const err = (line.err ?? {}) as { message?: string; stack?: string };
     const frame = (err.stack ?? "").split("\n").find((l) => l.includes("/src/")) ?? "";
-    const key = `${(err.message ?? "?").trim().split("\n").at(-1)} @ ${frame.trim().replace(/^at /, "").replace(/.*\/src\//, "src/")}`;
+    const key = `${(err.message ?? "?").trim().split("\n").at(-1)!.slice(0, 200)} @ ${frame.trim().replace(/^at /, "").replace(/.*\/src\//, "src/")}`;
     groups.set(key, (groups.get(key) ?? 0) + 1);
   }
   return [...groups].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n}× ${k}`).join("\n");

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { updateProblem } from "../../src/bot/middlewares/validUpdate.js";
+import { FakeTelegram } from "../../src/emulator/fakeTelegram.js";
 
 const from = { id: 700_123, is_bot: false, first_name: "Ala", language_code: "pl" };
 const chat = { id: 700_123, type: "private", first_name: "Ala" };
@@ -25,6 +26,38 @@ describe("updateProblem: the shape every handler may rely on", () => {
     expect(updateProblem(callback({ data: "x".repeat(64) }))).toBeUndefined();
     expect(updateProblem({ update_id: 4, my_chat_member: { chat, from, date: 1, old_chat_member: { status: "member", user: from }, new_chat_member: { status: "kicked", user: from } } })).toBeUndefined();
     expect(updateProblem({ update_id: 5, poll: { id: "p", question: "?", options: [] } })).toBeUndefined();
+  });
+
+  describe("every update the emulator makes for a real client's action", () => {
+    let tg: FakeTelegram;
+    beforeAll(async () => {
+      tg = await FakeTelegram.start();
+    });
+    afterAll(async () => {
+      await tg.stop();
+    });
+    it("passes", () => {
+      const user = { id: 700_555, first_name: "Ola", last_name: "Nowak", username: "ola", language_code: "uk" };
+      const group = { id: -1001000000009, type: "supergroup" as const, title: "Moderatorzy" };
+      const updates = [
+        tg.sendCommand(user, "start", "ref_1"),
+        tg.sendText(user, "Cieszyńska 10"),
+        tg.sendText(user, "/queue", { chat: group }),
+        tg.sendLocation(user, 49.8225, 19.0444),
+        tg.sendPhoto(user, { caption: "opis" }),
+        tg.sendSticker(user),
+        tg.sendVoice(user),
+        tg.sendVideo(user),
+        tg.sendDocument(user, { file_name: "zdjęcie.jpg", mime_type: "image/jpeg" }),
+        tg.sendContact(user, "+48600100200"),
+        tg.myChatMember(user, "kicked"),
+        tg.myChatMember(user, "member", { chat: group }),
+      ];
+      const first = updates[1]!.message!;
+      updates.push(tg.editText(user, first.message_id, "Cieszyńska 12"));
+      updates.push(tg.sendText(user, "odpowiedź", { replyTo: first.message_id }));
+      expect(updates.map((u) => updateProblem(JSON.parse(JSON.stringify(u)))?.check)).toEqual(updates.map(() => undefined));
+    });
   });
 
   it.each([

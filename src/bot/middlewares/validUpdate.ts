@@ -20,8 +20,8 @@ export function validUpdate(config: Config, deps: BotDeps): MiddlewareFn<BotCont
     try {
       await answerMalformed(ctx, config, deps, failed.kind);
     } catch (err) {
-      // Nothing else of this update will run: its answer is a courtesy, not worth an error.
-      deps.logger.warn({ err: String(err), updateType: failed.kind }, "could not answer a malformed update");
+      // The answer is a courtesy (the chat may be gone): the update is already logged once, above.
+      deps.logger.debug({ err: String(err), updateType: failed.kind }, "could not answer a malformed update");
     }
   };
 }
