@@ -23,6 +23,7 @@ import { reportForm } from "./features/report/form.js";
 import { reportFeature } from "./features/report/index.js";
 import { startFeature } from "./features/start.js";
 import { userMiddleware } from "./middlewares/user.js";
+import { validUpdate } from "./middlewares/validUpdate.js";
 import { mainMenu } from "./keyboards.js";
 
 /** Bump when a conversation's code changes shape, so stored state is not replayed against new code. */
@@ -35,6 +36,7 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
   const bot = new Bot<BotContext>(config.BOT_TOKEN, { client: { apiRoot: config.TELEGRAM_API_ROOT, fetch: botApiFetch() } });
   for (const t of apiTransformers(deps)) bot.api.config.use(t);
 
+  bot.use(validUpdate(config, deps)); // first: even the ordering below reads chat.id
   // One chat's updates in order; different chats concurrently (runner).
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(errorBoundary(deps));

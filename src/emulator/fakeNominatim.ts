@@ -291,20 +291,27 @@ export class FakeNominatim {
       : entry.kind === "suburb"
         ? ["node", "place", "suburb", "suburb", 20]
         : entry.kind === "landmark"
-          ? ["way", entry.osmClass ?? "amenity", entry.osmType ?? "public_building", entry.osmClass ?? "amenity", 30]
+          ? ["way", entry.osmClass ?? "amenity", entry.osmType ?? "public_building", entry.addressType ?? entry.osmClass ?? "amenity", 30]
           : ["way", "highway", entry.kind === "intersection" ? "crossing" : "residential", "road", 26];
     const half = entry.kind === "suburb" ? 0.01 : entry.kind === "street" && !house ? 0.002 : 0.0005;
-    const road = entry.kind === "intersection" ? entry.streets?.[0] : entry.kind === "street" ? entry.name : undefined;
+    const road = entry.kind === "intersection" ? entry.streets?.[0] : entry.kind === "street" ? entry.name : entry.road;
+    const houseNumber = house ?? entry.houseNumber;
+    const osmName = entry.osmName ?? entry.name;
+    // Nominatim's address runs from the place itself outwards; a landmark's own name comes first.
     const address = withoutUndefined({
-      house_number: house,
+      ...(entry.kind === "landmark" ? { [addresstype]: osmName } : {}),
+      house_number: houseNumber,
       road,
-      ...(entry.kind === "landmark" ? { [addresstype]: entry.name } : {}),
       suburb: entry.suburb,
       ...CITY,
       postcode: entry.postcode,
     });
-    const ownName = entry.kind === "suburb" ? undefined : entry.name;
-    const displayName = [house, ownName, entry.suburb, CITY.city, CITY.county, CITY.state, entry.postcode, CITY.country]
+    const ownName = entry.kind === "suburb" ? undefined : entry.kind === "landmark" ? osmName : entry.name;
+    const displayName = (
+      entry.kind === "landmark"
+        ? [osmName, houseNumber, road, entry.suburb, CITY.city, CITY.county, CITY.state, entry.postcode, CITY.country]
+        : [house, ownName, entry.suburb, CITY.city, CITY.county, CITY.state, entry.postcode, CITY.country]
+    )
       .filter((part) => part !== undefined)
       .join(", ");
     // Reverse lookups include the address unless asked not to; searches only when asked.
@@ -321,7 +328,7 @@ export class FakeNominatim {
       place_rank: placeRank,
       importance: IMPORTANCE[entry.kind] - (house ? 0.1 : 0),
       addresstype,
-      name: house ? "" : entry.name,
+      name: house ? "" : entry.kind === "landmark" ? osmName : entry.name,
       display_name: displayName,
       ...(withAddress ? { address } : {}),
       boundingbox: [lat - half, lat + half, lon - half, lon + half].map((v) => v.toFixed(7)),

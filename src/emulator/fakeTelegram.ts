@@ -942,8 +942,9 @@ export class FakeTelegram {
     this.queue.push(update);
     for (const poll of this.polls) poll.tryAnswer();
     const kind = (["message", "edited_message", "callback_query"] as const).find((k) => update[k] !== undefined);
-    const chatId = update.message?.chat.id ?? update.edited_message?.chat.id ?? update.callback_query?.message?.chat.id;
-    if (kind && chatId !== undefined) this.notify({ chatId, source: "user", method: kind });
+    // Raw updates may be malformed on purpose (the fuzz test): read their chat defensively.
+    const chatId = update.message?.chat?.id ?? update.edited_message?.chat?.id ?? update.callback_query?.message?.chat?.id;
+    if (kind && typeof chatId === "number") this.notify({ chatId, source: "user", method: kind });
     return structuredClone(update);
   }
 

@@ -20,6 +20,13 @@ export interface GazetteerEntry {
   /** OSM class/type for landmarks (default amenity/public_building). */
   osmClass?: string;
   osmType?: string;
+  /** A landmark's key in Nominatim's address (default: its class). */
+  addressType?: string;
+  /** A landmark's OSM name when people call it otherwise (the entry's name is what they type). */
+  osmName?: string;
+  /** A landmark's street address, as OSM tags it (addr:street, addr:housenumber). */
+  road?: string;
+  houseNumber?: string;
 }
 
 interface PlacesFile {
@@ -49,10 +56,11 @@ const EXTRA_STREETS: PlacePoint[] = [
   { name: "Wapienna", lat: 49.8168, lon: 19.0425, confidence: "estimate" },
 ];
 
-const LANDMARK_TAGS: Record<string, { osmClass: string; osmType: string }> = {
-  "Starostwo Powiatowe, ul. Piastowska 40": { osmClass: "office", osmType: "government" },
-  "Plac Bolesława Chrobrego": { osmClass: "place", osmType: "square" },
-  "Dworzec Główny (Bielsko-Biała Główna)": { osmClass: "railway", osmType: "station" },
+// As OSM has them: Polish names spell the type of way in lower case ("plac …"), buildings carry their address.
+const LANDMARK_TAGS: Record<string, Partial<GazetteerEntry>> = {
+  "Starostwo Powiatowe, ul. Piastowska 40": { osmClass: "office", osmType: "government", osmName: "Starostwo Powiatowe w Bielsku-Białej", road: "Piastowska", houseNumber: "40" },
+  "Plac Bolesława Chrobrego": { osmClass: "place", osmType: "square", addressType: "square", osmName: "plac Bolesława Chrobrego" },
+  "Dworzec Główny (Bielsko-Biała Główna)": { osmClass: "railway", osmType: "station", osmName: "Bielsko-Biała Główna", road: "Warszawska", houseNumber: "2" },
 };
 
 const POSTCODES: Record<string, string> = {

@@ -1,12 +1,13 @@
 import NodeGeocoder from "node-geocoder";
 import type { GeocodeCache } from "../db/geocodeCache.js";
 import type { Logger } from "../logger.js";
+import { addressLabel, type NominatimResult } from "./addressLabel.js";
 import { Pacer } from "./pacer.js";
 
 export interface Place {
   lat: number;
   lon: number;
-  /** A readable address, e.g. "Cieszyńska 10, Aleksandrowice, Bielsko-Biała". */
+  /** A readable Polish address, e.g. "ul. Cieszyńska 10, Bielsko-Biała" (see addressLabel.ts). */
   label: string;
 }
 
@@ -30,6 +31,9 @@ export interface GeocoderOptions {
   cache: GeocodeCache;
   logger: Logger;
 }
+
+/** Bumped when labels are built differently (2: Polish addresses from the address parts). */
+const LABEL_FORMAT = 2;
 
 /** A pin waits for no queue: reverse lookups run only when Nominatim can be asked right now. */
 const REVERSE_MAX_WAIT_MS = 0;
@@ -71,7 +75,8 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     return value;
   };
 
-  const reverseKey = (lat: number, lon: number) => `reverse:${lat.toFixed(5)},${lon.toFixed(5)}`;
+  // Keys carry the label format: answers cached with an older format are asked again, not shown.
+  const reverseKey = (lat: number, lon: number) => `reverse:${LABEL_FORMAT}:${lat.toFixed(5)},${lon.toFixed(5)}`;
   return {
     async remember(lat, lon, label) {
       await options.cache.put(reverseKey(lat, lon), JSON.stringify(label), new Date()).catch((err: unknown) => options.logger.warn({ err: String(err) }, "place label not cached"));
@@ -79,7 +84,7 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     async search(query) {
       const q = query.trim().replace(/\s+/g, " ");
       try {
-        const places = await cached(`search:${q.toLowerCase()}`, async () => {
+        const places = await cached(`search:${LABEL_FORMAT}:${q.toLowerCase()}`, async () => {
           // A resident should not wait in a long queue: past the timeout, ask for a pin instead.
           if (pacer.expectedWait() > options.timeoutMs) throw new Error("geocoding queue is full");
           const results = await pacer.run(() =>
@@ -91,11 +96,14 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
               bounded: 1,
             } as never),
           );
-          return dedupe(
-            results
-              .filter((r) => r.latitude !== undefined && r.longitude !== undefined)
-              .map((r) => ({ lat: r.latitude!, lon: r.longitude!, label: shortLabel(r.formattedAddress ?? q) })),
-          );
+          const places: Place[] = [];
+          for (const row of rawResults(results)) {
+            const lat = Number(row.lat);
+            const lon = Number(row.lon);
+            if (row.lat == null || row.lon == null || !Number.isFinite(lat) || !Number.isFinite(lon)) continue;
+            places.push({ lat, lon, label: addressLabel(row) ?? q });
+          }
+          return dedupe(places);
         });
         return { kind: "found", places };
       } catch (err) {
@@ -109,8 +117,8 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
           if (pacer.expectedWait() > REVERSE_MAX_WAIT_MS) throw new QueueBusy();
           try {
             const results = await pacer.run(() => nodeGeocoder.reverse({ lat, lon, zoom: 18 } as never));
-            const first = results[0];
-            return first?.formattedAddress ? shortLabel(first.formattedAddress) : null;
+            const first = rawResults(results)[0];
+            return (first && addressLabel(first)) ?? null;
           } catch (err) {
             // Nominatim's "Unable to geocode" (open sea, another country) is an answer, not an outage.
             if (/unable to geocode/i.test(String(err))) return null;
@@ -128,11 +136,11 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
   };
 }
 
-/** Nominatim's display_name runs to county, province, postcode and country; residents need the first parts. */
-export function shortLabel(displayName: string): string {
-  const parts = displayName.split(",").map((p) => p.trim()).filter(Boolean);
-  const stop = parts.findIndex((p) => /^(powiat|województwo|polska|poland|\d{2}-\d{3})/i.test(p));
-  return (stop > 0 ? parts.slice(0, stop) : parts.slice(0, 3)).join(", ");
+/** Nominatim's own answer behind node-geocoder's results (it keeps only some address parts): an object for reverse, a list for search. */
+function rawResults(results: unknown): (NominatimResult & { lat?: unknown; lon?: unknown })[] {
+  const raw = (results as { raw?: unknown }).raw;
+  const rows = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  return rows.filter((r): r is NominatimResult & { lat?: unknown; lon?: unknown } => typeof r === "object" && r !== null);
 }
 
 function dedupe(places: Place[]): Place[] {

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.js";
+import { toWarsawParts } from "../domain/meetings/time.js";
 import { STATUSES } from "../domain/reports/status.js";
 
 /** Nowe, oldest first: what coordinators must look at. */
@@ -55,33 +56,125 @@ export function median(values: number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** RFC 4180 CSV (UTF-8 with BOM so spreadsheet programs read Polish letters); no reporter identity. */
-export async function exportCsv(db: Db, from: Date, to: Date, label: (key: string) => string): Promise<string> {
-  const reports = await db.report.findMany({ where: { createdAt: { gte: from, lte: to } }, orderBy: { createdAt: "asc" }, include: { district: { select: { number: true } } } });
-  const header = ["numer", "data", "kategoria", "status", "szerokosc", "dlugosc", "adres", "rejon", "pora_dnia", "dni", "opis", "zdjecia", "notatka_publiczna", "przekazano_do", "przeglad", "weryfikacja"];
-  const rows = reports.map((r) => [
-    r.ref,
-    r.createdAt.toISOString(),
-    label(`categories.${r.categoryCode}`),
-    label(`status.${r.status}`),
-    r.lat.toFixed(6),
-    r.lon.toFixed(6),
-    r.address,
-    r.district?.number ?? "",
-    r.timesOfDay,
-    r.days,
-    r.description ?? "",
-    String((JSON.parse(r.photos) as string[]).length),
-    r.lastPublicNote ?? "",
-    r.referredTo ?? "",
-    r.firstReviewedAt?.toISOString() ?? "",
-    r.verifiedAt?.toISOString() ?? "",
-  ]);
-  return "\uFEFF" + [header, ...rows].map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
+/** The export's columns, in order: locale keys `csv.<column>` name them. */
+export const CSV_COLUMNS = [
+  "ref",
+  "createdAt",
+  "category",
+  "status",
+  "district",
+  "address",
+  "lat",
+  "lon",
+  "timesOfDay",
+  "days",
+  "description",
+  "photos",
+  "publicNote",
+  "referredTo",
+  "mergedInto",
+  "firstReviewedAt",
+  "verifiedAt",
+] as const;
+
+/** What one exported row is made of: the report's facts, never who reported it. */
+export interface CsvReport {
+  ref: string;
+  createdAt: Date;
+  categoryCode: string;
+  status: string;
+  district: string | null;
+  address: string;
+  lat: number;
+  lon: number;
+  timesOfDay: string;
+  days: string;
+  description: string | null;
+  photos: string;
+  lastPublicNote: string | null;
+  referredTo: string | null;
+  mergedIntoRef: string | null;
+  firstReviewedAt: Date | null;
+  verifiedAt: Date | null;
 }
 
-function csvField(value: string): string {
-  // A leading =, +, - or @ would run as a formula in a spreadsheet: prefix it.
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+/** Reports of the period as CSV for Polish spreadsheets (see reportsCsv); no reporter identity. */
+export async function exportCsv(db: Db, from: Date, to: Date, label: (key: string) => string): Promise<string> {
+  const reports = await db.report.findMany({
+    where: { createdAt: { gte: from, lte: to } },
+    orderBy: { createdAt: "asc" },
+    include: { district: { select: { number: true } } },
+  });
+  const mergedIds = [...new Set(reports.map((r) => r.mergedIntoId).filter((id): id is number => id !== null))];
+  const originals = mergedIds.length ? await db.report.findMany({ where: { id: { in: mergedIds } }, select: { id: true, ref: true } }) : [];
+  const refOf = new Map(originals.map((o) => [o.id, o.ref]));
+  return reportsCsv(
+    reports.map((r) => ({ ...r, district: r.district?.number ?? null, mergedIntoRef: r.mergedIntoId === null ? null : (refOf.get(r.mergedIntoId) ?? null) })),
+    label,
+  );
+}
+
+/**
+ * What Excel in a Polish locale opens with a double click: ";" between fields (the comma is the decimal
+ * separator there), UTF-8 with a BOM (else Polish letters break), CRLF, Polish headers and labels,
+ * Europe/Warsaw times as "dd.mm.rrrr gg:mm", decimal commas. Fields are quoted as RFC 4180 says.
+ */
+export function reportsCsv(reports: readonly CsvReport[], label: (key: string) => string): string {
+  const labels = (codes: string, prefix: string) =>
+    codes
+      .split(",")
+      .filter(Boolean)
+      .map((code) => label(`${prefix}.${code}`))
+      .join(", ");
+  const rows = reports.map((r) => [
+    text(r.ref),
+    text(warsawDateTime(r.createdAt)),
+    text(label(`categories.${r.categoryCode}`)),
+    text(label(`status.${r.status}`)),
+    text(r.district ?? ""),
+    text(r.address),
+    decimal(r.lat, 6),
+    decimal(r.lon, 6),
+    text(labels(r.timesOfDay, "timing")),
+    text(labels(r.days, "days")),
+    text(r.description ?? ""),
+    String(photoCount(r.photos)),
+    text(r.lastPublicNote ?? ""),
+    text(r.referredTo ?? ""),
+    text(r.mergedIntoRef ?? ""),
+    text(r.firstReviewedAt ? warsawDateTime(r.firstReviewedAt) : ""),
+    text(r.verifiedAt ? warsawDateTime(r.verifiedAt) : ""),
+  ]);
+  const header = CSV_COLUMNS.map((c) => text(label(`csv.${c}`)));
+  return "\uFEFF" + [header, ...rows].map((row) => row.join(CSV_SEPARATOR)).join("\r\n") + "\r\n";
+}
+
+const CSV_SEPARATOR = ";";
+
+/** A text field: guarded against formulas, quoted when it holds the separator, a quote or a line break. */
+function text(value: string): string {
+  // A spreadsheet runs a field starting with =, +, -, @ (or a tab or CR before one) as a formula: a leading ' keeps it text.
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[;"\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** A number with a decimal comma, as a Polish spreadsheet reads it. */
+function decimal(value: number, digits: number): string {
+  return value.toFixed(digits).replace(".", ",");
+}
+
+function photoCount(photos: string): number {
+  try {
+    const parsed: unknown = JSON.parse(photos);
+    return Array.isArray(parsed) ? parsed.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** "07.03.2026 18:05" in Europe/Warsaw. */
+export function warsawDateTime(instant: Date): string {
+  const p = toWarsawParts(instant);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(p.day)}.${two(p.month)}.${p.year} ${two(p.hour)}:${two(p.minute)}`;
 }

@@ -201,7 +201,7 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     env.tg.sendCommand(coordinator, "export", "30");
     const doc = await env.tg.waitFor((c) => c.method === "sendDocument" && c.payload.chat_id === coordinator.id);
     const csv = fileOf(doc, "document")!.data.toString("utf8");
-    expect(csv.split("\r\n")[0]).toContain("numer,data,kategoria,status");
+    expect(csv.split("\r\n")[0]).toContain("Numer;Data zgłoszenia;Kategoria;Status");
     expect(csv).toContain(ref);
     expect(csv).not.toContain(String(resident.id));
   });

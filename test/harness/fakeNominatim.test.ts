@@ -126,6 +126,22 @@ describe("/search", () => {
     expect((await search("Osiedle Mieszka I"))[0]?.type).toBe("suburb");
   });
 
+  it("gives landmarks their OSM name and street address, and a square its own address key", async () => {
+    const [office] = await search("Starostwo Powiatowe");
+    expect(office).toMatchObject({
+      class: "office",
+      type: "government",
+      name: "Starostwo Powiatowe w Bielsku-Białej",
+      address: { office: "Starostwo Powiatowe w Bielsku-Białej", road: "Piastowska", house_number: "40", city: "Bielsko-Biała" },
+    });
+    expect(office!.display_name).toMatch(/^Starostwo Powiatowe w Bielsku-Białej, 40, Piastowska, [^,]+, Bielsko-Biała, /);
+    // People type the address; it still finds the building.
+    expect((await search("ul. Piastowska 40, Bielsko-Biała"))[0]?.place_id).toBe(office!.place_id);
+    const [square] = await search("Plac Chrobrego");
+    expect(square).toMatchObject({ class: "place", type: "square", addresstype: "square", name: "plac Bolesława Chrobrego", address: { square: "plac Bolesława Chrobrego" } });
+    expect((await search("Dworzec Główny"))[0]?.address).toMatchObject({ railway: "Bielsko-Biała Główna", road: "Warszawska", house_number: "2" });
+  });
+
   it("returns [] for unknown places, other countries and places outside a bounded viewbox", async () => {
     expect(await search("Marszałkowska 1")).toEqual([]);
     expect(await search("Cieszyńska", { countrycodes: "cz" })).toEqual([]);
