@@ -34,7 +34,8 @@ export function tolerateCosmeticErrors(deps: BotDeps): Transformer {
     if (res.ok || res.error_code !== 400) return res;
     const cosmetic =
       (method === "answerCallbackQuery" && /query is too old|query id is invalid/i.test(res.description)) ||
-      (method.startsWith("editMessage") && /message is not modified/i.test(res.description));
+      // An edit of a message that is gone (deleted by a user, too old) only tidies up: the handler goes on.
+      (method.startsWith("editMessage") && /message is not modified|message to edit not found|message can't be edited/i.test(res.description));
     if (!cosmetic) return res;
     deps.logger.debug({ method, description: res.description }, "ignored a cosmetic refusal");
     return { ok: true, result: true as never };

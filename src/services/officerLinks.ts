@@ -11,7 +11,7 @@ const hash = (code: string) => crypto.createHash("sha256").update(code.trim().to
 export function findOfficer(db: Db, ref: string) {
   const trimmed = ref.trim();
   return db.officer.findFirst({
-    where: /^\d+$/.test(trimmed) ? { OR: [{ id: Number(trimmed) }, { code: trimmed }] } : { code: trimmed },
+    where: /^\d{1,9}$/.test(trimmed) ? { OR: [{ id: Number(trimmed) }, { code: trimmed }] } : { code: trimmed },
     include: { districts: { select: { number: true } } },
   });
 }

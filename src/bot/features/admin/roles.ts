@@ -19,10 +19,11 @@ export function rolesFeature(): Composer<BotContext> {
     return false;
   };
   /** A user by numeric Telegram id or @username (they must have written to the bot). */
-  const findUser = (ctx: BotContext, ref: string) =>
-    /^\d+$/.test(ref)
-      ? ctx.deps.db.user.findUnique({ where: { telegramId: BigInt(ref) } })
-      : ctx.deps.db.user.findFirst({ where: { username: ref.replace(/^@/, "") } });
+  const findUser = async (ctx: BotContext, ref: string) => {
+    // Telegram ids fit in 52 bits: a longer number is nobody (and would overflow the column).
+    if (/^\d+$/.test(ref)) return Number.isSafeInteger(Number(ref)) ? ctx.deps.db.user.findUnique({ where: { telegramId: BigInt(ref) } }) : null;
+    return ctx.deps.db.user.findFirst({ where: { username: ref.replace(/^@/, "") } });
+  };
 
   privateChat.command(["grant", "revoke"], async (ctx) => {
     if (!(await requireAdmin(ctx))) return;
