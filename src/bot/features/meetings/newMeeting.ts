@@ -1,6 +1,6 @@
 import { InlineKeyboard } from "grammy";
 import { parseAreaAnswer } from "../../../domain/meetings/area.js";
-import { formatWarsawTime, parseWarsawSlot } from "../../../domain/meetings/time.js";
+import { DEFAULT_MEETING_HOURS, formatWarsawTime, parseWarsawSlot } from "../../../domain/meetings/time.js";
 import { MEETING_LIMITS, validateMeetingInput, type MeetingIssue } from "../../../domain/meetings/validate.js";
 import type { MeetingInput } from "../../../domain/meetings/types.js";
 import { createMeeting, publishMeeting } from "../../../services/meetings.js";
@@ -235,7 +235,7 @@ export async function newMeetingConversation(conversation: DialogConversation, c
     }
     const input = inputOf(draft);
     const areaNames = ctx.deps.districts.all().filter((d) => input.districtNumbers.includes(d.number)).map((d) => `${d.number} ${d.name}`);
-    const note = draft.defaultLength ? `\n\n${t("meetings.new.defaultLength", { hours: 2, end: formatWarsawTime(input.endsAt) })}` : "";
+    const note = draft.defaultLength ? `\n\n${t("meetings.new.defaultLength", { count: DEFAULT_MEETING_HOURS, end: formatWarsawTime(input.endsAt) })}` : "";
     await ctx.reply(`${t("meetings.new.preview")}\n\n${renderMeeting(t, ctx.locale, { id: 0, ...input, agenda: input.agenda ?? null, areaNames })}${note}`, {
       reply_markup: new InlineKeyboard().text(t("meetings.new.publish"), "nm:publish").row().text(t("meetings.new.fix"), "nm:fix").row().text(t("meetings.new.cancel"), "nm:cancel"),
     });
@@ -266,6 +266,8 @@ export async function newMeetingConversation(conversation: DialogConversation, c
       }
       continue;
     }
+    // Checked again at the tap: the preview may have waited until the start had passed.
+    if (validateMeetingInput(inputOf(draft), { now: new Date(await now()) }).length) continue;
     decision = choice.ctx;
     break;
   }
