@@ -41,7 +41,7 @@ describe("meetings for residents: RSVP, reminders, changes, questions (issue 12:
 
   it("#12 Będę shows its state and never withdraws on a second tap; on the reminder it only confirms and Nie będę asks first", async () => {
     const ewa = await subscriber("Ewa");
-    const id = await announce(env, coordinator, { title: "Debata o parkowaniu", when: daysAhead18(env, 3), area: "all" });
+    const id = await announce(env, coordinator, { title: "Debata o parkowaniu", when: daysAhead18(env, 3), area: "all", description: "Zapraszamy." });
     const announcement = await replyContaining(env.tg, ewa.id, "Debata o parkowaniu", 10_000);
     const card = messageOf(announcement);
     expect(inlineButtons(announcement).map((b) => b.text)).toContain("✋ Będę");
@@ -88,7 +88,7 @@ describe("meetings for residents: RSVP, reminders, changes, questions (issue 12:
   it("#12 edits tell what changed and keep the .ics UID with a higher SEQUENCE; cancelling asks and names the meeting; unsubscribed residents hear nothing more unless they said Będę", async () => {
     const leaving = await subscriber("Leszek");
     const coming = await subscriber("Kamila");
-    const id = await announce(env, coordinator, { title: "Debata o szkole", when: daysAhead18(env, 4), area: "all" });
+    const id = await announce(env, coordinator, { title: "Debata o szkole", when: daysAhead18(env, 4), area: "all", description: "Zapraszamy." });
     for (const u of [leaving, coming]) {
       await replyContaining(env.tg, u.id, "Debata o szkole", 10_000);
       await announcementSent(env, id, u);
@@ -151,7 +151,7 @@ describe("meetings for residents: RSVP, reminders, changes, questions (issue 12:
   it("#4 a short-notice meeting sends no empty digest, and questions asked later reach the organiser", async () => {
     const dorota = await subscriber("Dorota");
     const start = new Date(Math.ceil((env.clock.now.getTime() + 5 * 3600_000) / 3600_000) * 3600_000);
-    const id = await announce(env, coordinator, { title: "Pilne spotkanie", when: warsawTyped(start), area: "all" });
+    const id = await announce(env, coordinator, { title: "Pilne spotkanie", when: warsawTyped(start), area: "all", description: "Zapraszamy." });
     const announcement = await replyContaining(env.tg, dorota.id, "Pilne spotkanie", 10_000);
     const coordinatorFrom = textsTo(env, coordinator.id).length;
     await env.app.scheduler.tick();

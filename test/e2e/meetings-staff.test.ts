@@ -37,7 +37,7 @@ describe("meetings for coordinators: finding, announcing, the form's rules (issu
     env.tg.sendCommand(resident, "subscribe");
     await replyContaining(env.tg, resident.id, "Chcesz dostawać zaproszenia");
     await press(env.tg, resident, "Wszystkie spotkania", "Gotowe — powiadomimy Cię");
-    const id = await announce(env, coordinator, { title: "Debata w Górnym Przedmieściu", when: daysAhead18(env, 4), area: "8" });
+    const id = await announce(env, coordinator, { title: "Debata w Górnym Przedmieściu", when: daysAhead18(env, 4), area: "8", description: "Zapraszamy." });
     await replyContaining(env.tg, resident.id, "Debata w Górnym Przedmieściu", 10_000);
     await announcementSent(env, id, resident);
     env.tg.sendCommand(resident, "unsubscribe");
