@@ -33,6 +33,18 @@ describe("meetings for coordinators: finding, announcing, the form's rules (issu
     }
   });
 
+  it("a menu tap while editing a meeting leaves the question: it is not taken as the new value", async () => {
+    env.tg.sendText(coordinator, "🗓 Spotkania");
+    const card = await replyContaining(env.tg, coordinator.id, "Debata w Dolnym Przedmieściu");
+    const id = Number(/^mt:edit:(\d+)$/.exec(inlineButtons(card).find((b) => b.text === "✏️ Zmień")!.callback_data!)![1]);
+    env.tg.pressButton(coordinator, messageOf(card), `mt:edit:${id}`);
+    await replyContaining(env.tg, coordinator.id, "Co zmienić w spotkaniu");
+    await press(env.tg, coordinator, "Temat", "Podaj nową wartość");
+    await say(env.tg, coordinator, "📋 Moje zgłoszenia", "Nie masz jeszcze żadnych zgłoszeń");
+    await say(env.tg, coordinator, "Nowy temat po wyjściu", "Nie rozumiem");
+    expect((await env.app.deps.db.meeting.findUniqueOrThrow({ where: { id } })).title).toBe("Debata w Dolnym Przedmieściu");
+  });
+
   it("#2 a resident still finds a meeting they were invited to after unsubscribing", async () => {
     env.tg.sendCommand(resident, "subscribe");
     await replyContaining(env.tg, resident.id, "Chcesz dostawać zaproszenia");

@@ -23,7 +23,10 @@ export interface QuestionArgs {
 /** "Zadaj pytanie": the resident's question or topic for the organiser. */
 async function meetingQuestion(conversation: DialogConversation, ctx: ConversationContext, args: QuestionArgs): Promise<void> {
   const t = ctx.t;
-  await ctx.reply(t(args.immediate ? "meetings.questionPromptNow" : "meetings.questionPrompt", { title: escapeHtml(args.title) }));
+  // force_reply: the app opens a reply to the prompt by itself (any text in this private chat answers it anyway).
+  await ctx.reply(t(args.immediate ? "meetings.questionPromptNow" : "meetings.questionPrompt", { title: escapeHtml(args.title) }), {
+    reply_markup: { force_reply: true, input_field_placeholder: t("moderation.replyPlaceholder") },
+  });
   for (;;) {
     const answer = await waitForAnswer(conversation, ctx);
     if (answer.kind !== "text") continue;
@@ -69,7 +72,7 @@ async function meetingEdit(conversation: DialogConversation, ctx: ConversationCo
   const optional = args.field === "description" || args.field === "agenda";
   const clear = "mt:clear";
   await ctx.reply(t(args.field === "when" ? "meetings.edit.promptWhen" : "meetings.edit.prompt", { field: t(`meetings.edit.fields.${args.field}`) }), {
-    ...(optional ? { reply_markup: { inline_keyboard: [[{ text: t("meetings.edit.clear"), callback_data: clear }]] } } : {}),
+    reply_markup: optional ? { inline_keyboard: [[{ text: t("meetings.edit.clear"), callback_data: clear }]] } : { force_reply: true, input_field_placeholder: t("moderation.replyPlaceholder") },
   });
   for (;;) {
     const answer = await waitForAnswer(conversation, ctx, optional ? { buttons: [clear] } : {});
