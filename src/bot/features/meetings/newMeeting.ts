@@ -99,6 +99,11 @@ export async function newMeetingConversation(conversation: DialogConversation, c
     const listButtons = [...all.map((d) => `nm:d:${d.number}`), ...Array.from({ length: pages }, (_, i) => `nm:p:${i}`), "nm:a:done"];
     const selected = new Set<string>();
     let page = 0;
+    /** The list's message, once shown: its buttons are taken away when the step is answered another way. */
+    let listMessageId: number | undefined;
+    const closeList = async () => {
+      if (listMessageId !== undefined) await ctx.api.editMessageReplyMarkup(ctx.chat!.id, listMessageId, { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
+    };
     const listKeyboard = () => {
       const kb = new InlineKeyboard();
       for (const d of all.slice(page * DISTRICTS_PER_PAGE, (page + 1) * DISTRICTS_PER_PAGE)) kb.text(`${selected.has(d.number) ? "✅ " : ""}${d.number}. ${d.name}`, `nm:d:${d.number}`).row();
@@ -116,6 +121,7 @@ export async function newMeetingConversation(conversation: DialogConversation, c
         const parsed = parseAreaAnswer(answer.text, all);
         if (parsed.ok) {
           Object.assign(draft, { cityWide: false, districtNumbers: parsed.numbers });
+          await closeList();
           return;
         }
         if ("unknown" in parsed) await answer.ctx.reply(t(parsed.kind === "number" ? "meetings.new.unknownNumber" : "meetings.new.unknownName", { district: escapeHtml(parsed.unknown) }));
@@ -128,6 +134,7 @@ export async function newMeetingConversation(conversation: DialogConversation, c
       if (data === "nm:a:all") {
         await answer.ctx.answerCallbackQuery();
         Object.assign(draft, { cityWide: true, districtNumbers: [] });
+        await closeList();
         return;
       }
       if (data === "nm:a:done") {
@@ -142,7 +149,8 @@ export async function newMeetingConversation(conversation: DialogConversation, c
       }
       await answer.ctx.answerCallbackQuery();
       if (data === "nm:a:list") {
-        await answer.ctx.reply(t("meetings.new.areaListTitle"), { reply_markup: listKeyboard() });
+        await closeList();
+        listMessageId = (await answer.ctx.reply(t("meetings.new.areaListTitle"), { reply_markup: listKeyboard() })).message_id;
         continue;
       }
       if (data.startsWith("nm:p:")) page = Number(data.slice(5));
@@ -246,6 +254,8 @@ export async function newMeetingConversation(conversation: DialogConversation, c
       else await answer.ctx.reply(t("report.useButtons"));
     }
     await choice.ctx.answerCallbackQuery();
+    // This preview is answered: its buttons go (a later preview brings its own).
+    await choice.ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
     if (choice.data === "nm:cancel") {
       await choice.ctx.reply(t("meetings.new.cancelled"), { reply_markup: mainMenu(t) });
       return;
