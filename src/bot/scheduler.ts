@@ -1,12 +1,11 @@
 import type { Config } from "../config.js";
 import { batchProgress, enqueue, type OutgoingMessage } from "../delivery/outbox.js";
-import { dueReminders, questionDigestDue, sentReminderKey } from "../domain/meetings/schedule.js";
+import { dueReminders, QUESTION_DIGEST_HOURS_BEFORE, questionDigestDue, sentReminderKey } from "../domain/meetings/schedule.js";
 import type { MeetingStatus } from "../domain/meetings/types.js";
-import { formatMeetingWhen } from "../domain/meetings/time.js";
 import { userLocale } from "../i18n/index.js";
-import { audienceOf } from "../services/meetings.js";
+import { audienceOf, sendDigest } from "../services/meetings.js";
 import { escapeHtml } from "./html.js";
-import { meetingKeyboard, progressText, renderMeeting } from "./features/meetings/render.js";
+import { meetingKeyboard, progressText, reminderLine, renderMeeting } from "./features/meetings/render.js";
 import type { BotDeps } from "./context.js";
 import { ageText } from "./features/moderation/render.js";
 
@@ -53,7 +52,7 @@ export async function remindMeetings(deps: BotDeps, config: Config, now: Date): 
   const { db } = deps;
   const meetings = await db.meeting.findMany({
     where: { status: "published", startsAt: { gt: now, lte: new Date(now.getTime() + (Math.max(...config.MEETING_REMINDER_HOURS) + 1) * 3600_000) } },
-    include: { reminders: true },
+    include: { reminders: true, areas: { include: { district: { select: { number: true, name: true } } } } },
   });
   const sent = new Set(meetings.flatMap((m) => m.reminders.map((r) => sentReminderKey(m.id, r.key))));
   let queued = 0;
@@ -61,11 +60,13 @@ export async function remindMeetings(deps: BotDeps, config: Config, now: Date): 
   for (const due of dueReminders(schedulable, sent, now, config.MEETING_REMINDER_HOURS)) {
     const m = due.meeting;
     const rsvps = await db.meetingRsvp.findMany({ where: { meetingId: m.id }, select: { userId: true } });
-    const [audience, going] = await Promise.all([
+    const going = new Set(rsvps.map((r) => r.userId));
+    const [audience, coming] = await Promise.all([
       audienceOf(db, m),
-      db.user.findMany({ where: { id: { in: rsvps.map((r) => r.userId) }, blocked: false }, select: { id: true, telegramId: true, language: true, languageCode: true } }),
+      db.user.findMany({ where: { id: { in: [...going] }, blocked: false }, select: { id: true, telegramId: true, language: true, languageCode: true } }),
     ]);
-    const people = new Map([...audience, ...going].map((u) => [u.id, u]));
+    const people = new Map([...audience, ...coming].map((u) => [u.id, u]));
+    const view = { ...m, areaNames: m.areas.map((a) => `${a.district.number} ${a.district.name}`) };
     const items: OutgoingMessage[] = [...people.values()].map((u) => {
       const locale = userLocale(u, config.DEFAULT_LOCALE);
       const t = deps.i18n.fixedT(locale);
@@ -77,8 +78,10 @@ export async function remindMeetings(deps: BotDeps, config: Config, now: Date): 
         kind: "meeting_reminder",
         message: {
           method: "sendMessage",
-          text: `${t("meetings.reminder", { when: formatMeetingWhen(m.startsAt, m.endsAt, locale) })}\n\n${renderMeeting(t, locale, m)}`,
-          reply_markup: meetingKeyboard(t, m.id, false),
+          text: `${reminderLine(t, locale, m.startsAt, now)}\n\n${renderMeeting(t, locale, view)}`,
+          // Those coming see "✅ Będę"; under a reminder "Nie będę" asks before it withdraws.
+          reply_markup: meetingKeyboard(t, m.id, { place: "reminder", going: going.has(u.id) }),
+          link_preview_options: { is_disabled: true },
         },
       };
     });
@@ -89,26 +92,35 @@ export async function remindMeetings(deps: BotDeps, config: Config, now: Date): 
   return queued;
 }
 
-/** The day before a meeting, the residents' questions go to the organiser as one digest. */
+/**
+ * From the day before a meeting, the residents' questions go to the organiser as one digest (see sendDigest:
+ * nothing empty is sent for a meeting announced at short notice); questions after it are forwarded one by one.
+ */
 export async function sendQuestionDigests(deps: BotDeps, config: Config, now: Date): Promise<number> {
   const { db } = deps;
   const meetings = await db.meeting.findMany({
     where: { status: "published", digestSentAt: null, startsAt: { gt: now, lte: new Date(now.getTime() + DAY) } },
-    include: { questions: { orderBy: { id: "asc" } } },
+    select: { id: true, startsAt: true },
   });
   let count = 0;
   for (const m of meetings) {
     if (!questionDigestDue(m.startsAt, now)) continue;
-    const organiser = m.createdById ? await db.user.findUnique({ where: { id: m.createdById } }) : null;
-    const chatId = organiser?.telegramId ?? config.MODERATION_CHAT_ID;
-    if (chatId) {
-      const locale = organiser ? userLocale(organiser, config.DEFAULT_LOCALE) : config.DEFAULT_LOCALE;
-      const t = deps.i18n.fixedT(locale);
-      const body = m.questions.length ? m.questions.map((q, i) => `${i + 1}. ${escapeHtml(q.text)}`).join("\n") : t("meetings.digestEmpty");
-      await enqueue(db, [{ dedupeKey: `meeting:${m.id}:digest`, chatId, kind: "meeting_digest", message: { method: "sendMessage", text: `${t("meetings.digestTitle", { title: escapeHtml(m.title), count: m.questions.length })}\n\n${body}` } }], { now });
-      count++;
-    }
-    await db.meeting.update({ where: { id: m.id }, data: { digestSentAt: now } });
+    const outcome = await sendDigest(db, {
+      meetingId: m.id,
+      now,
+      fallbackChatId: config.MODERATION_CHAT_ID,
+      // Residents had the whole time before the digest to ask: "none came" is then worth saying.
+      announcedEarly: (meeting) => meeting.publishedAt !== null && meeting.publishedAt.getTime() <= meeting.startsAt.getTime() - QUESTION_DIGEST_HOURS_BEFORE * 3600_000,
+      render: (organiser, meeting, questions) => {
+        const t = deps.i18n.fixedT(organiser.user ? userLocale(organiser.user, config.DEFAULT_LOCALE) : config.DEFAULT_LOCALE);
+        const title = escapeHtml(meeting.title);
+        const text = questions.length
+          ? `${t("meetings.digestTitle", { title, count: questions.length })}\n\n${questions.map((q, i) => `${i + 1}. ${escapeHtml(q.text)}`).join("\n")}\n\n${t("meetings.digestLater")}`
+          : t("meetings.digestEmpty", { title });
+        return { method: "sendMessage", text };
+      },
+    });
+    if (outcome === "sent") count++;
   }
   return count;
 }

@@ -1,6 +1,6 @@
-import type { Db } from "../db/client.js";
+import { writeTransaction, type Db } from "../db/client.js";
 import type { Prisma } from "../generated/prisma/client.js";
-import { cancel as cancelDeliveries, enqueue, type OutgoingMessage } from "../delivery/outbox.js";
+import { cancel as cancelDeliveries, enqueue, type DbOrTx, type OutgoingMessage } from "../delivery/outbox.js";
 import type { MeetingInput } from "../domain/meetings/types.js";
 
 export type MeetingRow = NonNullable<Awaited<ReturnType<typeof getMeeting>>>;
@@ -33,7 +33,7 @@ export async function createMeeting(db: Db | Prisma.TransactionClient, input: Me
 }
 
 /** Subscribers a meeting reaches: "everything", plus the meeting's districts (or every district when city-wide). */
-export async function audienceOf(db: Db, meeting: { id: number; cityWide: boolean }) {
+export async function audienceOf(db: DbOrTx, meeting: { id: number; cityWide: boolean }) {
   const areaIds = meeting.cityWide ? null : (await db.meetingArea.findMany({ where: { meetingId: meeting.id }, select: { districtId: true } })).map((a) => a.districtId);
   const subs = await db.subscription.findMany({
     where: areaIds === null ? {} : { OR: [{ scope: "all" }, { districtId: { in: areaIds } }] },
@@ -70,72 +70,189 @@ export async function publishMeeting(
   return { queued, audience: audience.length };
 }
 
-/** Cancels a meeting: what is still queued for it stops, and those it reached (or who said "Będę") are told. */
-export async function cancelMeeting(
-  db: Db,
-  input: { meetingId: number; now: Date; render: (user: { id: number; language: string | null; languageCode: string | null }) => OutgoingMessage["message"] },
-): Promise<number | null> {
-  const changed = await db.meeting.updateMany({ where: { id: input.meetingId, status: { in: ["draft", "published"] } }, data: { status: "cancelled", cancelledAt: input.now } });
-  if (changed.count !== 1) return null;
-  await cancelDeliveries(db, { batchKey: `meeting:${input.meetingId}:announce` });
-  const users = await reachedBy(db, input.meetingId);
-  return enqueue(
-    db,
-    users.map((u) => ({ dedupeKey: `meeting:${input.meetingId}:cancelled:user:${u.id}`, chatId: u.telegramId, userId: u.id, kind: "meeting_cancelled", message: input.render(u) })),
-    { now: input.now },
-  );
+/** Who hears of a change; `going`: said "Będę" (their buttons show it). */
+export type Recipient = { id: number; telegramId: bigint; language: string | null; languageCode: string | null; going: boolean };
+type Render = (user: Recipient) => OutgoingMessage["message"];
+
+/**
+ * Cancels a meeting, in one transaction: the status, the announcements still queued stop, and one notice per
+ * person who must hear of it (see changeNoticeRecipients). Null when it was not published (or a draft) any more.
+ */
+export async function cancelMeeting(db: Db, input: { meetingId: number; now: Date; render: Render }): Promise<number | null> {
+  return writeTransaction(db, async (tx) => {
+    const changed = await tx.meeting.updateMany({ where: { id: input.meetingId, status: { in: ["draft", "published"] } }, data: { status: "cancelled", cancelledAt: input.now } });
+    if (changed.count !== 1) return null;
+    await cancelDeliveries(tx, { batchKey: `meeting:${input.meetingId}:announce` });
+    const users = await changeNoticeRecipients(tx, input.meetingId);
+    return enqueue(
+      tx,
+      users.map((u) => ({ dedupeKey: `meeting:${input.meetingId}:cancelled:user:${u.id}`, chatId: u.telegramId, userId: u.id, kind: "meeting_cancelled", message: input.render(u) })),
+      { now: input.now },
+    );
+  });
 }
 
-/** Those a meeting's announcement reached, and those who said "Będę": who must hear of a change. */
-async function reachedBy(db: Db, meetingId: number) {
-  const reached = await db.delivery.findMany({ where: { batchKey: `meeting:${meetingId}:announce`, status: "sent" }, select: { userId: true } });
-  const rsvps = await db.meetingRsvp.findMany({ where: { meetingId }, select: { userId: true } });
-  const ids = [...new Set([...reached, ...rsvps].map((r) => r.userId).filter((id): id is number => id !== null))];
-  return db.user.findMany({ where: { id: { in: ids }, blocked: false }, select: { id: true, telegramId: true, language: true, languageCode: true } });
+/**
+ * Who hears of a change or a cancellation: those the announcement reached who still subscribe to something
+ * that covers the meeting, and everyone who said "Będę". Unsubscribing means "no more messages about
+ * meetings"; but a resident who said they are coming has asked about this one meeting and would otherwise
+ * walk to a cancelled or moved meeting, so the "Będę" list is told regardless (they can withdraw it).
+ */
+export async function changeNoticeRecipients(db: DbOrTx, meetingId: number): Promise<Recipient[]> {
+  const meeting = await db.meeting.findUniqueOrThrow({ where: { id: meetingId }, select: { id: true, cityWide: true } });
+  const [reached, rsvps, audience] = await Promise.all([
+    db.delivery.findMany({ where: { batchKey: `meeting:${meetingId}:announce`, status: "sent" }, select: { userId: true } }),
+    db.meetingRsvp.findMany({ where: { meetingId }, select: { userId: true } }),
+    audienceOf(db, meeting),
+  ]);
+  const subscribed = new Set(audience.map((u) => u.id));
+  const going = new Set(rsvps.map((r) => r.userId));
+  const ids = new Set<number>(going);
+  for (const r of reached) if (r.userId !== null && subscribed.has(r.userId)) ids.add(r.userId);
+  const users = await db.user.findMany({ where: { id: { in: [...ids] }, blocked: false }, select: { id: true, telegramId: true, language: true, languageCode: true } });
+  return users.map((u) => ({ ...u, going: going.has(u.id) }));
 }
 
 export const EDITABLE_FIELDS = ["title", "when", "venueName", "venueAddress", "description", "agenda"] as const;
 export type EditableField = (typeof EDITABLE_FIELDS)[number];
 
+export type MeetingChange = Partial<{ title: string; startsAt: Date; endsAt: Date; venueName: string; venueAddress: string; description: string; agenda: string | null }>;
+type MeetingState = Prisma.MeetingGetPayload<object>;
+
 /**
- * Changes one field of a published meeting and tells everyone it reached (and those coming), with the
- * announcement as it now reads. Announcements still queued go out with the old text: the notice follows.
+ * Changes fields of a published meeting and tells those who must hear of it (changeNoticeRecipients) what
+ * changed, in one transaction. The revision goes up: the .ics keeps its UID and raises SEQUENCE.
+ * Announcements still queued go out with the old text: the notice follows them.
  */
 export async function editMeeting(
   db: Db,
-  input: {
-    meetingId: number;
-    data: Partial<{ title: string; startsAt: Date; endsAt: Date; venueName: string; venueAddress: string; description: string; agenda: string | null }>;
-    now: Date;
-    render: (user: { id: number; language: string | null; languageCode: string | null }, meeting: { id: number; title: string }) => OutgoingMessage["message"];
-  },
+  input: { meetingId: number; data: MeetingChange; now: Date; render: (user: Recipient, before: MeetingState, after: MeetingState) => OutgoingMessage["message"] },
 ): Promise<number | null> {
-  const changed = await db.meeting.updateMany({ where: { id: input.meetingId, status: "published" }, data: input.data });
-  if (changed.count !== 1) return null;
-  const meeting = await db.meeting.findUniqueOrThrow({ where: { id: input.meetingId } });
-  const users = await reachedBy(db, meeting.id);
-  return enqueue(
-    db,
-    users.map((u) => ({ dedupeKey: `meeting:${meeting.id}:update:${input.now.getTime()}:user:${u.id}`, chatId: u.telegramId, userId: u.id, kind: "meeting_update", message: input.render(u, meeting) })),
-    { now: input.now },
-  );
+  return writeTransaction(db, async (tx) => {
+    const before = await tx.meeting.findUnique({ where: { id: input.meetingId } });
+    if (!before || before.status !== "published") return null;
+    const after = await tx.meeting.update({ where: { id: input.meetingId }, data: { ...input.data, revision: { increment: 1 } } });
+    const users = await changeNoticeRecipients(tx, after.id);
+    return enqueue(
+      tx,
+      users.map((u) => ({ dedupeKey: `meeting:${after.id}:update:${after.revision}:user:${u.id}`, chatId: u.telegramId, userId: u.id, kind: "meeting_update", message: input.render(u, before, after) })),
+      { now: input.now },
+    );
+  });
 }
 
-/** Upcoming published meetings a resident should see: city-wide ones and those of their districts. */
-export async function upcomingFor(db: Db, districtIds: number[], now: Date) {
+const LIST_LIMIT = 20;
+
+/** Every upcoming published meeting: what coordinators and admins may manage. */
+export function upcomingForStaff(db: Db, now: Date) {
   return db.meeting.findMany({
-    where: { status: "published", endsAt: { gt: now }, OR: [{ cityWide: true }, { areas: { some: { districtId: { in: districtIds } } } }] },
+    where: { status: "published", endsAt: { gt: now } },
     orderBy: { startsAt: "asc" },
-    take: 10,
+    take: LIST_LIMIT,
     include: { _count: { select: { rsvps: true } } },
   });
 }
 
-export async function toggleRsvp(db: Db, meetingId: number, userId: number, now: Date): Promise<{ going: boolean; count: number }> {
-  const existing = await db.meetingRsvp.findUnique({ where: { meetingId_userId: { meetingId, userId } } });
-  if (existing) await db.meetingRsvp.delete({ where: { meetingId_userId: { meetingId, userId } } });
-  else await db.meetingRsvp.create({ data: { meetingId, userId, createdAt: now } });
-  return { going: !existing, count: await db.meetingRsvp.count({ where: { meetingId } }) };
+/**
+ * Upcoming published meetings a resident should see: city-wide ones, those of their districts, and every
+ * one they were invited to (the announcement reached them) or said "Będę" to.
+ */
+export async function upcomingFor(db: Db, input: { userId: number | null; districtIds: number[]; now: Date }) {
+  const upcoming = await db.meeting.findMany({
+    where: { status: "published", endsAt: { gt: input.now } },
+    orderBy: { startsAt: "asc" },
+    take: 200,
+    include: { _count: { select: { rsvps: true } }, areas: { select: { districtId: true } } },
+  });
+  const mine = new Set(input.districtIds);
+  const invited = new Set<number>();
+  if (input.userId !== null && upcoming.length) {
+    const [sent, going] = await Promise.all([
+      db.delivery.findMany({ where: { batchKey: { in: upcoming.map((m) => `meeting:${m.id}:announce`) }, userId: input.userId, status: "sent" }, select: { batchKey: true } }),
+      db.meetingRsvp.findMany({ where: { userId: input.userId, meetingId: { in: upcoming.map((m) => m.id) } }, select: { meetingId: true } }),
+    ]);
+    for (const d of sent) invited.add(Number(/^meeting:(\d+):/.exec(d.batchKey ?? "")?.[1]));
+    for (const r of going) invited.add(r.meetingId);
+  }
+  return upcoming.filter((m) => m.cityWide || invited.has(m.id) || m.areas.some((a) => mine.has(a.districtId))).slice(0, LIST_LIMIT);
+}
+
+/** The meetings (of these) this resident said "Będę" to. */
+export async function goingTo(db: Db, userId: number, meetingIds: number[]): Promise<Set<number>> {
+  const rows = await db.meetingRsvp.findMany({ where: { userId, meetingId: { in: meetingIds } }, select: { meetingId: true } });
+  return new Set(rows.map((r) => r.meetingId));
+}
+
+/** "Będę" (going = true) or "Nie będę": idempotent, never a toggle, so a repeated tap changes nothing. */
+export async function setRsvp(db: Db, input: { meetingId: number; userId: number; going: boolean; now: Date }): Promise<{ changed: boolean; count: number }> {
+  const where = { meetingId_userId: { meetingId: input.meetingId, userId: input.userId } };
+  let changed: boolean;
+  if (input.going) {
+    const existing = await db.meetingRsvp.findUnique({ where });
+    if (!existing) await db.meetingRsvp.create({ data: { meetingId: input.meetingId, userId: input.userId, createdAt: input.now } });
+    changed = !existing;
+  } else {
+    changed = (await db.meetingRsvp.deleteMany({ where: { meetingId: input.meetingId, userId: input.userId } })).count > 0;
+  }
+  return { changed, count: await db.meetingRsvp.count({ where: { meetingId: input.meetingId } }) };
+}
+
+/** Where a meeting's questions go: the coordinator who announced it, else the moderators' group. */
+async function organiserOf(db: DbOrTx, meeting: { createdById: number | null }, fallbackChatId: bigint | undefined) {
+  const organiser = meeting.createdById ? await db.user.findUnique({ where: { id: meeting.createdById } }) : null;
+  const chatId = organiser && !organiser.blocked ? organiser.telegramId : (fallbackChatId ?? null);
+  return chatId === null ? null : { chatId, user: organiser && !organiser.blocked ? organiser : null };
+}
+
+export type Organiser = NonNullable<Awaited<ReturnType<typeof organiserOf>>>;
+
+/**
+ * Stores a resident's question. Once the digest has gone out (the day before, or at once for a meeting
+ * announced at short notice) the question is forwarded to the organiser on its own, queued in the same
+ * transaction as it is stored, so it cannot fall between the digest and the meeting.
+ */
+export async function askQuestion(
+  db: Db,
+  input: { meetingId: number; userId: number; text: string; now: Date; fallbackChatId: bigint | undefined; render: (organiser: Organiser, meeting: { title: string }) => OutgoingMessage["message"] },
+): Promise<{ forwarded: boolean } | null> {
+  return writeTransaction(db, async (tx) => {
+    const meeting = await tx.meeting.findUnique({ where: { id: input.meetingId } });
+    if (!meeting || meeting.status !== "published" || meeting.endsAt <= input.now) return null;
+    const question = await tx.meetingQuestion.create({ data: { meetingId: meeting.id, userId: input.userId, text: input.text, createdAt: input.now } });
+    if (meeting.digestSentAt === null) return { forwarded: false };
+    const organiser = await organiserOf(tx, meeting, input.fallbackChatId);
+    if (!organiser) return { forwarded: false };
+    await enqueue(tx, [{ dedupeKey: `meeting:${meeting.id}:question:${question.id}`, chatId: organiser.chatId, kind: "meeting_question", message: input.render(organiser, meeting) }], { now: input.now });
+    return { forwarded: true };
+  });
+}
+
+/**
+ * The digest of a meeting's questions, once, in one transaction with the mark that it went out (questions
+ * stored later are forwarded one by one, see askQuestion). With no questions nothing is sent when the meeting
+ * was announced less than a digest period before (the organiser learns nothing from "none yet" an hour
+ * after announcing it); otherwise the organiser hears that none came and that later ones will follow.
+ */
+export async function sendDigest(
+  db: Db,
+  input: {
+    meetingId: number;
+    now: Date;
+    fallbackChatId: bigint | undefined;
+    announcedEarly: (meeting: MeetingState) => boolean;
+    render: (organiser: Organiser, meeting: MeetingState, questions: { text: string }[]) => OutgoingMessage["message"];
+  },
+): Promise<"sent" | "skipped" | null> {
+  return writeTransaction(db, async (tx) => {
+    const meeting = await tx.meeting.findUnique({ where: { id: input.meetingId } });
+    if (!meeting || meeting.status !== "published" || meeting.digestSentAt !== null) return null;
+    const questions = await tx.meetingQuestion.findMany({ where: { meetingId: meeting.id }, orderBy: { id: "asc" }, select: { text: true } });
+    const organiser = await organiserOf(tx, meeting, input.fallbackChatId);
+    const send = organiser !== null && (questions.length > 0 || input.announcedEarly(meeting));
+    if (send) await enqueue(tx, [{ dedupeKey: `meeting:${meeting.id}:digest`, chatId: organiser.chatId, kind: "meeting_digest", message: input.render(organiser, meeting, questions) }], { now: input.now });
+    await tx.meeting.update({ where: { id: meeting.id }, data: { digestSentAt: input.now } });
+    return send ? "sent" : "skipped";
+  });
 }
 
 export async function subscribe(db: Db, userId: number, districtId: number | null, now: Date): Promise<boolean> {

@@ -137,6 +137,8 @@ describe("meetings with residents, end to end", () => {
     const listed = await replyContaining(env.tg, coordinator.id, "Debata do odwołania");
     const cancel = inlineButtons(listed).find((b) => b.text.includes("Odwołaj"))!;
     env.tg.pressButton(coordinator, (listed.response as { result: never }).result, cancel.callback_data!);
+    await replyContaining(env.tg, coordinator.id, "Odwołać spotkanie „Debata do odwołania”");
+    await press(env.tg, coordinator, "Tak, odwołaj spotkanie");
     await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && String(c.payload.text).startsWith("Spotkanie odwołane"));
     await replyContaining(env.tg, bohdan.id, "скасовано", 10_000);
     expect((await env.app.deps.db.meeting.findUniqueOrThrow({ where: { id } })).status).toBe("cancelled");

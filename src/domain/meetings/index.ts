@@ -5,3 +5,4 @@ export * from "./ics.js";
 export * from "./schedule.js";
 export * from "./validate.js";
 export * from "./import.js";
+export * from "./area.js";

@@ -130,7 +130,7 @@ function pad2(n: number): string {
 // Parsing what a coordinator types
 
 export type SlotParseError =
-  /** Not a recognisable "date start–end". */
+  /** Not a recognisable "date start[–end]". */
   | "format"
   /** The weekday typed next to the date is not that date's weekday: one of them is a typo. */
   | "weekday_mismatch"
@@ -139,7 +139,12 @@ export type SlotParseError =
   /** Starts at or before `now`. */
   | "past";
 
-export type SlotParseResult = { startsAt: Date; endsAt: Date } | { error: SlotParseError };
+/** A meeting typed with its start only lasts this long (police debates are usually two-hour slots). */
+export const DEFAULT_MEETING_HOURS = 2;
+
+export type SlotParseResult =
+  | { startsAt: Date; endsAt: Date; /** Only the start was typed: the end is DEFAULT_MEETING_HOURS later. */ defaultLength?: true }
+  | { error: SlotParseError };
 
 /** Lower-case, strip Polish diacritics (ł has no decomposition), so "września" = "wrzesnia". */
 function fold(s: string): string {
@@ -180,13 +185,29 @@ const WEEKDAY_WORDS: ReadonlyMap<string, number> = new Map(
   ].flatMap(([words, d]) => (words as string).split(" ").map((w) => [w, d as number] as const)),
 );
 
+/** Days from today that a word names: "dziś" 0, "jutro" 1, "pojutrze" 2. */
+const RELATIVE_DAYS: ReadonlyMap<string, number> = new Map([
+  ["dzis", 0],
+  ["dzisiaj", 0],
+  ["jutro", 1],
+  ["pojutrze", 2],
+]);
+
+/** The calendar date `days` after a date (plain arithmetic on the calendar, no time zone involved). */
+function addDays(year: number, month: number, day: number, days: number): { year: number; month: number; day: number } {
+  const d = new Date(Date.UTC(year, month - 1, day + days));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
 /**
  * Parses a meeting slot as a coordinator types it in Polish. Accepted, among others:
  * "27.01.2027 18:00-20:00", "27.01.2027 18:00–20:00", "2027-01-27 18:00 20:00",
  * "27 stycznia 2027, 18:00–20:00", "środa, 27 stycznia 2027 r., godz. 18.00–20.00",
  * "27 I 2027 od 18 do 20", "27/1/2027 18:00 — 24:00".
- * The year is required (a bare "27 stycznia" near New Year is a guess we do not make), and so is
- * the end time. `now`, when given, rejects slots that have already started.
+ * With `now` (Europe/Warsaw "today") also: "jutro 18:00", "pojutrze 17:30–19:00", "dziś o 18",
+ * "15 grudnia 18:00–20:00" and "15.12 18-20" (without a year: the next such date, today included).
+ * Without an end the meeting lasts DEFAULT_MEETING_HOURS and the result says so (`defaultLength`).
+ * `now`, when given, also rejects slots that have already started.
  */
 export function parseWarsawSlot(text: string, now?: Date): SlotParseResult {
   let s = fold(text.normalize("NFC"))
@@ -203,7 +224,15 @@ export function parseWarsawSlot(text: string, now?: Date): SlotParseResult {
     s = s.slice(wd[0].length);
   }
 
-  let year: number;
+  const today = now && Number.isFinite(now.getTime()) ? toWarsawParts(now) : undefined;
+  /** A date typed without its year: this year's if it is still to come (or today), else next year's. */
+  const nextYearOf = (month: number, day: number): number | undefined => {
+    if (!today) return undefined;
+    const passed = month < today.month || (month === today.month && day < today.day);
+    return today.year + (passed ? 1 : 0);
+  };
+
+  let year: number | undefined;
   let month: number;
   let day: number;
   let m: RegExpExecArray | null;
@@ -213,9 +242,19 @@ export function parseWarsawSlot(text: string, now?: Date): SlotParseResult {
     [day, month, year] = [+m[1]!, +m[2]!, +m[3]!];
   } else if ((m = /^(\d{1,2})\.? ([a-z]+)\.? ?(\d{4})(?=[\s,]|$)/.exec(s)) && MONTH_WORDS.has(m[2]!)) {
     [day, month, year] = [+m[1]!, MONTH_WORDS.get(m[2]!)!, +m[3]!];
+  } else if ((m = /^([a-z]+)(?=[\s,]|$)/.exec(s)) && RELATIVE_DAYS.has(m[1]!)) {
+    if (!today) return { error: "format" };
+    ({ year, month, day } = addDays(today.year, today.month, today.day, RELATIVE_DAYS.get(m[1]!)!));
+  } else if ((m = /^(\d{1,2})[./](\d{1,2})\.?(?=[\s,]|$)/.exec(s))) {
+    [day, month] = [+m[1]!, +m[2]!];
+    year = nextYearOf(month, day);
+  } else if ((m = /^(\d{1,2})\.? ([a-z]+)\.?(?=[\s,]|$)/.exec(s)) && MONTH_WORDS.has(m[2]!)) {
+    [day, month] = [+m[1]!, MONTH_WORDS.get(m[2]!)!];
+    year = nextYearOf(month, day);
   } else {
     return { error: "format" };
   }
+  if (year === undefined) return { error: "format" };
 
   // What may sit between the date and the times: "r.", "roku", "godz.", "w godzinach", "od"…
   const rest = s
@@ -226,26 +265,33 @@ export function parseWarsawSlot(text: string, now?: Date): SlotParseResult {
     .replace(/\s+/g, " ")
     .replace(/\.$/, "") // a sentence's full stop: "… 18:00–20:00."
     .trim();
-  const t = /^(\d{1,2})(?:[:.](\d{2}))? ?(?:-|\s) ?(\d{1,2})(?:[:.](\d{2}))?$/.exec(rest);
+  const t = /^(\d{1,2})(?:[:.](\d{2}))?(?: ?(?:-|\s) ?(\d{1,2})(?:[:.](\d{2}))?)?$/.exec(rest);
   if (!t) return { error: "format" };
-  const [sh, sm, eh, em] = [+t[1]!, +(t[2] ?? 0), +t[3]!, +(t[4] ?? 0)];
+  const [sh, sm] = [+t[1]!, +(t[2] ?? 0)];
+  const defaultLength = t[3] === undefined;
 
   if (!isValidWall(year, month, day, sh, sm)) return { error: "format" };
   const startsAt = warsawWallToUtc(year, month, day, sh, sm)!;
   let endsAt: Date | null;
-  if (eh === 24 && em === 0) {
-    // "do 24:00" is how Polish notices write midnight at the end of the day.
-    const next = new Date(Date.UTC(year, month - 1, day + 1));
-    endsAt = warsawWallToUtc(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, 0);
+  if (defaultLength) {
+    // Elapsed hours: a meeting is as long on the night the clocks change as on any other.
+    endsAt = new Date(startsAt.getTime() + DEFAULT_MEETING_HOURS * HOUR_MS);
   } else {
-    endsAt = warsawWallToUtc(year, month, day, eh, em);
+    const [eh, em] = [+t[3]!, +(t[4] ?? 0)];
+    if (eh === 24 && em === 0) {
+      // "do 24:00" is how Polish notices write midnight at the end of the day.
+      const next = addDays(year, month, day, 1);
+      endsAt = warsawWallToUtc(next.year, next.month, next.day, 0, 0);
+    } else {
+      endsAt = warsawWallToUtc(year, month, day, eh, em);
+    }
   }
   if (!endsAt) return { error: "format" };
 
   if (weekday !== undefined && weekday !== weekdayOf(year, month, day)) return { error: "weekday_mismatch" };
   if (endsAt.getTime() <= startsAt.getTime()) return { error: "end_before_start" };
   if (now && startsAt.getTime() <= now.getTime()) return { error: "past" };
-  return { startsAt, endsAt };
+  return defaultLength ? { startsAt, endsAt, defaultLength: true } : { startsAt, endsAt };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,4 +352,11 @@ export function formatMeetingWhen(startsAt: Date, endsAt: Date, locale: MeetingL
     e.year === nextDay.getUTCFullYear() && e.month === nextDay.getUTCMonth() + 1 && e.day === nextDay.getUTCDate();
   if (endsAtMidnightNextDay) return `${date}, ${start}–24:00`;
   return `${date}, ${start} – ${formatWarsawDate(endsAt, locale)}, ${formatWarsawTime(endsAt)}`;
+}
+
+/** Whole calendar days (Europe/Warsaw) from `now`'s date to `instant`'s: 0 today, 1 tomorrow, -1 yesterday. */
+export function warsawDaysUntil(instant: Date, now: Date): number {
+  const a = toWarsawParts(now);
+  const b = toWarsawParts(instant);
+  return Math.round((Date.UTC(b.year, b.month - 1, b.day) - Date.UTC(a.year, a.month - 1, a.day)) / DAY_MS);
 }

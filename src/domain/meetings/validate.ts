@@ -1,6 +1,7 @@
 /**
  * Checks of a MeetingInput shared by the import CLI and the bot's "new meeting" conversation.
- * Issues carry a code (for translated bot messages) and an English message (for operators).
+ * Issues carry a field and a code: the bot renders them from locales (meetings.issue.*, meetings.field.*);
+ * the English message is for the import CLI's operators only and never reaches Telegram.
  */
 import type { MeetingInput } from "./types.js";
 
@@ -43,6 +44,8 @@ export interface MeetingIssue {
   message: string;
   /** For unknown_district: the number that is not known. */
   district?: string;
+  /** For too_long: the limit. */
+  max?: number;
 }
 
 export interface MeetingValidationOptions {
@@ -52,22 +55,24 @@ export interface MeetingValidationOptions {
   knownDistricts?: ReadonlySet<string>;
 }
 
-const TEXT_FIELDS = ["title", "organiser", "venueName", "venueAddress", "description"] as const;
+/** Required text fields; the description and the agenda are optional (the form offers "Pomiń" for both). */
+const REQUIRED_TEXT_FIELDS = ["title", "organiser", "venueName", "venueAddress"] as const;
+const OPTIONAL_TEXT_FIELDS = ["description", "agenda"] as const;
 
 /** All problems of a meeting (empty when it is fine). Strings are judged after trimming. */
 export function validateMeetingInput(m: MeetingInput, options: MeetingValidationOptions = {}): MeetingIssue[] {
   const issues: MeetingIssue[] = [];
-  for (const field of TEXT_FIELDS) {
+  const tooLong = (field: keyof typeof MEETING_LIMITS, value: string) => {
+    if (value.length > MEETING_LIMITS[field]) {
+      issues.push({ field, code: "too_long", message: `is ${value.length} characters long, at most ${MEETING_LIMITS[field]} allowed`, max: MEETING_LIMITS[field] });
+    }
+  };
+  for (const field of REQUIRED_TEXT_FIELDS) {
     const value = m[field].trim();
     if (value === "") issues.push({ field, code: "required", message: "is required" });
-    else if (value.length > MEETING_LIMITS[field]) {
-      issues.push({ field, code: "too_long", message: `is ${value.length} characters long, at most ${MEETING_LIMITS[field]} allowed` });
-    }
+    else tooLong(field, value);
   }
-  const agenda = m.agenda?.trim() ?? "";
-  if (agenda.length > MEETING_LIMITS.agenda) {
-    issues.push({ field: "agenda", code: "too_long", message: `is ${agenda.length} characters long, at most ${MEETING_LIMITS.agenda} allowed` });
-  }
+  for (const field of OPTIONAL_TEXT_FIELDS) tooLong(field, m[field]?.trim() ?? "");
 
   const start = m.startsAt.getTime();
   const end = m.endsAt.getTime();

@@ -293,4 +293,21 @@ describe("validateMeetingInput", () => {
       ["districtNumbers", "districts_with_city_wide"],
     ]);
   });
+
+  it("takes the description and the agenda as optional, and gives the limit of a field that is too long", () => {
+    const base = {
+      title: "Debata",
+      organiser: "KMP",
+      startsAt: new Date("2027-01-27T17:00:00Z"),
+      endsAt: new Date("2027-01-27T19:00:00Z"),
+      venueName: "Sala",
+      venueAddress: "ul. 3 Maja 1",
+      cityWide: true,
+      districtNumbers: [],
+      description: "",
+    };
+    expect(validateMeetingInput(base, { now: NOW })).toEqual([]);
+    const issues = validateMeetingInput({ ...base, agenda: "x".repeat(1001) }, { now: NOW });
+    expect(issues.map((i) => [i.field, i.code, i.max])).toEqual([["agenda", "too_long", 1000]]);
+  });
 });

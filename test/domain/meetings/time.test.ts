@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
+  DEFAULT_MEETING_HOURS,
   formatMeetingWhen,
   localeNames,
   parseWarsawSlot,
   toWarsawParts,
   warsawOffsetMinutes,
+  warsawDaysUntil,
   warsawToUtc,
 } from "../../../src/domain/meetings/time.js";
 
@@ -131,11 +133,10 @@ describe("parseWarsawSlot", () => {
 
   it.each([
     "",
-    "jutro 18:00-20:00",
-    "27.01 18:00-20:00", // no year
-    "27 stycznia 18:00-20:00",
-    "27.01.2027 18:00", // no end
-    "27.01.2027",
+    "27.01.2027", // no time
+    "jutro",
+    "pojutrze o",
+    "27.01 18:00-20:00 21:00",
     "32.01.2027 18:00-20:00",
     "29.02.2027 18:00-20:00",
     "27.13.2027 18:00-20:00",
@@ -146,6 +147,57 @@ describe("parseWarsawSlot", () => {
     "27.01.202718:00-20:00",
   ])("rejects %j as format", (text) => {
     expect(parseWarsawSlot(text, now)).toEqual({ error: "format" });
+  });
+
+  describe("as people type it (Europe/Warsaw, with an injected now)", () => {
+    // Sunday 29 November 2026, 13:00 in Warsaw (CET, UTC+1).
+    const sunday = new Date("2026-11-29T12:00:00Z");
+    const at = (iso: string) => new Date(iso);
+
+    it("takes a start only as a two-hour meeting and says so", () => {
+      expect(DEFAULT_MEETING_HOURS).toBe(2);
+      expect(parseWarsawSlot("15.12.2026 18:00", sunday)).toEqual({ startsAt: at("2026-12-15T17:00:00Z"), endsAt: at("2026-12-15T19:00:00Z"), defaultLength: true });
+      expect(parseWarsawSlot("15.12.2026 18:00-20:00", sunday)).not.toHaveProperty("defaultLength");
+    });
+
+    it.each([
+      ["jutro 18:00", "2026-11-30T17:00:00Z", "2026-11-30T19:00:00Z"],
+      ["Jutro o 18", "2026-11-30T17:00:00Z", "2026-11-30T19:00:00Z"],
+      ["pojutrze 17:30", "2026-12-01T16:30:00Z", "2026-12-01T18:30:00Z"],
+      ["pojutrze 17:30–19:00", "2026-12-01T16:30:00Z", "2026-12-01T18:00:00Z"],
+      ["dziś 18:00-20:00", "2026-11-29T17:00:00Z", "2026-11-29T19:00:00Z"],
+      ["15 grudnia 18:00–20:00", "2026-12-15T17:00:00Z", "2026-12-15T19:00:00Z"],
+      ["15 grudnia, godz. 18", "2026-12-15T17:00:00Z", "2026-12-15T19:00:00Z"],
+      ["15.12 18-20", "2026-12-15T17:00:00Z", "2026-12-15T19:00:00Z"],
+      ["15.12. 18:00", "2026-12-15T17:00:00Z", "2026-12-15T19:00:00Z"],
+      // A date already gone this year is next year's.
+      ["27.01 18:00-20:00", "2027-01-27T17:00:00Z", "2027-01-27T19:00:00Z"],
+      ["27 stycznia 18:00-20:00", "2027-01-27T17:00:00Z", "2027-01-27T19:00:00Z"],
+      ["środa, 27 stycznia, 18:00-20:00", "2027-01-27T17:00:00Z", "2027-01-27T19:00:00Z"],
+    ])("reads %j", (text, start, end) => {
+      const r = parseWarsawSlot(text, sunday);
+      expect(r).toMatchObject({ startsAt: at(start), endsAt: at(end) });
+    });
+
+    it("reads relative days in Warsaw, not UTC (23:30 UTC is already the next day there)", () => {
+      const lateEvening = new Date("2026-11-29T23:30:00Z"); // Monday 00:30 in Warsaw
+      expect(parseWarsawSlot("jutro 18:00", lateEvening)).toMatchObject({ startsAt: at("2026-12-01T17:00:00Z") });
+    });
+
+    it("needs now for dates without a year, and rejects what has started", () => {
+      expect(parseWarsawSlot("jutro 18:00")).toEqual({ error: "format" });
+      expect(parseWarsawSlot("15.12 18-20")).toEqual({ error: "format" });
+      expect(parseWarsawSlot("dziś 12:00", sunday)).toEqual({ error: "past" });
+      expect(parseWarsawSlot("29.11 12:00", sunday)).toEqual({ error: "past" });
+      expect(parseWarsawSlot("wtorek, 27 stycznia 18:00", sunday)).toEqual({ error: "weekday_mismatch" });
+    });
+
+    it("counts calendar days in Warsaw", () => {
+      expect(warsawDaysUntil(at("2026-11-29T17:00:00Z"), sunday)).toBe(0);
+      expect(warsawDaysUntil(at("2026-11-30T17:00:00Z"), sunday)).toBe(1);
+      expect(warsawDaysUntil(at("2026-11-29T23:30:00Z"), sunday)).toBe(1);
+      expect(warsawDaysUntil(at("2026-12-05T10:00:00Z"), sunday)).toBe(6);
+    });
   });
 
   it("rejects an end not after the start", () => {

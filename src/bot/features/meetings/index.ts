@@ -1,15 +1,16 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { icsFileName, meetingToIcs } from "../../../domain/meetings/ics.js";
 import type { I18n } from "../../../i18n/index.js";
-import { cancelMeeting, EDITABLE_FIELDS, getMeeting, subscribe, subscriptionsOf, toggleRsvp, unsubscribe, upcomingFor } from "../../../services/meetings.js";
+import { cancelMeeting, EDITABLE_FIELDS, getMeeting, goingTo, setRsvp, subscribe, subscriptionsOf, unsubscribe, upcomingFor, upcomingForStaff } from "../../../services/meetings.js";
 import { isCoordinator, loadActor } from "../../../services/moderation.js";
-import { attachPrompt, createPending } from "../../../services/pendingInput.js";
 import { userLocale } from "../../../i18n/index.js";
 import type { BotContext } from "../../context.js";
+import { openDialog } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
-import { meetingKeyboard, renderMeeting } from "./render.js";
+import { meetingKeyboard, meetingWhenWhere, renderMeeting, withRsvpState, type KeyboardPlace } from "./render.js";
 import { isEditableField } from "./edit.js";
+import { MEETING_EDIT_DIALOG, MEETING_QUESTION_DIALOG, type EditArgs, type QuestionArgs } from "./dialogs.js";
 import { NEW_MEETING_CONVERSATION } from "./newMeeting.js";
 
 const PAGE = 8;
@@ -34,13 +35,16 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     return ids;
   };
 
+  /** Spotkania: staff see every upcoming meeting (with edit and cancel); a resident theirs (see upcomingFor). */
   const list = async (ctx: BotContext) => {
-    const meetings = await upcomingFor(ctx.deps.db, await districtsOf(ctx), ctx.deps.now());
-    if (!meetings.length) await ctx.reply(ctx.t("meetings.none"));
     const staff = isCoordinator(ctx.from ? await loadActor(ctx.deps.db, ctx.from.id) : null);
+    const now = ctx.deps.now();
+    const meetings = staff ? await upcomingForStaff(ctx.deps.db, now) : await upcomingFor(ctx.deps.db, { userId: ctx.user?.id ?? null, districtIds: await districtsOf(ctx), now });
+    if (!meetings.length) await ctx.reply(ctx.t(staff ? "meetings.noneStaff" : "meetings.none"));
+    const going = ctx.user ? await goingTo(ctx.deps.db, ctx.user.id, meetings.map((m) => m.id)) : new Set<number>();
     for (const m of meetings) {
       const full = await getMeeting(ctx.deps.db, m.id);
-      const kb = meetingKeyboard(ctx.t, m.id, false);
+      const kb = meetingKeyboard(ctx.t, m.id, { place: "list", going: going.has(m.id) });
       if (staff) kb.row().text(ctx.t("meetings.edit.button"), `mt:edit:${m.id}`).text(ctx.t("meetings.button.cancelMeeting"), `mt:cancel:${m.id}`);
       await ctx.reply(
         renderMeeting(ctx.t, ctx.locale, { ...m, areaNames: full?.areas.map((a) => `${a.district.number} ${a.district.name}`) ?? [], rsvpCount: m._count.rsvps }),
@@ -54,7 +58,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
 
   privateChat.command("meetings", list);
   privateChat.hears(i18n.allVariants("menu.meetings"), list);
-  privateChat.command("newmeeting", (ctx) => ctx.conversation.enter(NEW_MEETING_CONVERSATION));
+  privateChat.command("newmeeting", (ctx) => openDialog(ctx, NEW_MEETING_CONVERSATION, undefined));
   privateChat.command("subscribe", (ctx) => ctx.reply(ctx.t("meetings.subscribeHint"), { reply_markup: subscribeKeyboard(ctx) }));
   privateChat.command("unsubscribe", (ctx) => showSubscriptions(ctx));
 
@@ -67,11 +71,57 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     return m;
   };
 
-  privateChat.callbackQuery(/^mt:rsvp:(\d{1,9})$/, async (ctx) => {
+  /** Shows the new state on the tapped message's own buttons (an old message may be gone: that is fine). */
+  const showRsvpState = async (ctx: BotContext, meetingId: number, going: boolean, place: KeyboardPlace) => {
+    const markup = ctx.callbackQuery?.message?.reply_markup;
+    await ctx.editMessageReplyMarkup({ reply_markup: withRsvpState(markup, ctx.t, meetingId, going, place) }).catch((err: unknown) => {
+      ctx.deps.logger.debug({ err: String(err) }, "could not show the RSVP state");
+    });
+  };
+
+  // "Będę" only ever says yes: a second tap (or a tap on a reminder) never withdraws.
+  privateChat.callbackQuery(/^mt:rsvp:(\d{1,9})(:r)?$/, async (ctx) => {
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m || !ctx.user) return;
-    const { going, count } = await toggleRsvp(ctx.deps.db, m.id, ctx.user.id, ctx.deps.now());
-    await ctx.answerCallbackQuery({ text: ctx.t(going ? "meetings.going" : "meetings.notGoing", { count }), show_alert: going });
+    const { changed, count } = await setRsvp(ctx.deps.db, { meetingId: m.id, userId: ctx.user.id, going: true, now: ctx.deps.now() });
+    await ctx.answerCallbackQuery({ text: ctx.t(changed ? "meetings.going" : "meetings.alreadyGoing", { count }), show_alert: changed });
+    await showRsvpState(ctx, m.id, true, ctx.match[2] ? "reminder" : "list");
+  });
+  // "Nie będę" under an announcement or in the list: withdraws, and the buttons say so.
+  privateChat.callbackQuery(/^mt:norsvp:(\d{1,9})$/, async (ctx) => {
+    const m = await meetingOr404(ctx, Number(ctx.match[1]));
+    if (!m || !ctx.user) return;
+    await setRsvp(ctx.deps.db, { meetingId: m.id, userId: ctx.user.id, going: false, now: ctx.deps.now() });
+    await ctx.answerCallbackQuery({ text: ctx.t("meetings.notGoing") });
+    await showRsvpState(ctx, m.id, false, "list");
+  });
+  // Under a reminder "Nie będę" asks first: a tap meant for "Będę" must not cancel.
+  privateChat.callbackQuery(/^mt:norsvp:(\d{1,9}):ask$/, async (ctx) => {
+    const m = await meetingOr404(ctx, Number(ctx.match[1]));
+    if (!m) return;
+    await ctx.answerCallbackQuery();
+    const reminderId = ctx.callbackQuery.message?.message_id ?? 0;
+    await ctx.reply(ctx.t("meetings.notGoingConfirm", { title: escapeHtml(m.title), when: meetingWhenWhere(ctx.locale, m) }), {
+      reply_markup: new InlineKeyboard().text(ctx.t("meetings.button.notGoingYes"), `mt:norsvp:${m.id}:yes:${reminderId}`).row().text(ctx.t("meetings.button.notGoingNo"), `mt:norsvp:${m.id}:no`),
+    });
+  });
+  privateChat.callbackQuery(/^mt:norsvp:(\d{1,9}):(yes:(\d{1,10})|no)$/, async (ctx) => {
+    const m = await meetingOr404(ctx, Number(ctx.match[1]));
+    if (!m || !ctx.user) return;
+    await ctx.answerCallbackQuery();
+    if (ctx.match[2] === "no") {
+      await ctx.editMessageText(ctx.t("meetings.notGoingKept"), { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
+      return;
+    }
+    await setRsvp(ctx.deps.db, { meetingId: m.id, userId: ctx.user.id, going: false, now: ctx.deps.now() });
+    await ctx.editMessageText(ctx.t("meetings.notGoing"), { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
+    // The reminder's own buttons follow (it is this chat's message; its id came with our button).
+    const reminderId = Number(ctx.match[3]);
+    if (reminderId > 0) {
+      await ctx.api
+        .editMessageReplyMarkup(ctx.chat.id, reminderId, { reply_markup: meetingKeyboard(ctx.t, m.id, { place: "reminder", going: false }) })
+        .catch(() => undefined);
+    }
   });
 
   privateChat.callbackQuery(/^mt:ics:(\d{1,9})$/, async (ctx) => {
@@ -80,7 +130,9 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     await ctx.answerCallbackQuery();
     const ics = meetingToIcs(
       {
+        // The same UID for every copy; SEQUENCE rises with each change, so calendars replace the old one.
         uid: `meeting-${m.id}@dzielnicowy`,
+        sequence: m.revision,
         title: m.title,
         organiser: m.organiser,
         startsAt: m.startsAt,
@@ -101,12 +153,24 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m || !ctx.user) return;
     await ctx.answerCallbackQuery();
-    const id = await createPending(ctx.deps.db, { chatId: ctx.chat.id, userId: ctx.user.id, action: { action: "meetingQuestion", meetingId: m.id }, now: ctx.deps.now() });
-    const prompt = await ctx.reply(ctx.t("meetings.questionPrompt", { title: escapeHtml(m.title) }), { reply_markup: { force_reply: true, input_field_placeholder: ctx.t("moderation.replyPlaceholder") } });
-    await attachPrompt(ctx.deps.db, id, prompt.message_id);
+    await openDialog(ctx, MEETING_QUESTION_DIALOG, { meetingId: m.id, title: m.title, immediate: m.digestSentAt !== null } satisfies QuestionArgs);
   });
 
+  // ---- cancelling (coordinators): asks first, naming the meeting; those who must hear of it are told
   privateChat.callbackQuery(/^mt:cancel:(\d{1,9})$/, async (ctx) => {
+    if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
+    const m = await meetingOr404(ctx, Number(ctx.match[1]));
+    if (!m) return;
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t("meetings.cancelConfirm", { title: escapeHtml(m.title), when: meetingWhenWhere(ctx.locale, m) }), {
+      reply_markup: new InlineKeyboard().text(ctx.t("meetings.button.cancelYes"), `mt:cancelok:${m.id}`).row().text(ctx.t("meetings.button.cancelNo"), `mt:cancelno:${m.id}`),
+    });
+  });
+  privateChat.callbackQuery(/^mt:cancelno:(\d{1,9})$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t("meetings.cancelKept"), { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
+  });
+  privateChat.callbackQuery(/^mt:cancelok:(\d{1,9})$/, async (ctx) => {
     if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
     const m = await getMeeting(ctx.deps.db, Number(ctx.match[1]));
     if (!m) return ctx.answerCallbackQuery({ text: ctx.t("meetings.notAvailable") });
@@ -114,15 +178,18 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
       meetingId: m.id,
       now: ctx.deps.now(),
       render: (u) => {
-        const t = ctx.deps.i18n.fixedT(userLocale(u, ctx.config.DEFAULT_LOCALE));
-        return { method: "sendMessage", text: t("meetings.cancelledNotice", { title: escapeHtml(m.title) }) };
+        const locale = userLocale(u, ctx.config.DEFAULT_LOCALE);
+        const t = ctx.deps.i18n.fixedT(locale);
+        return { method: "sendMessage", text: t("meetings.cancelledNotice", { title: escapeHtml(m.title), when: meetingWhenWhere(locale, m) }) };
       },
     });
     ctx.deps.notifier.wakeOutbox();
-    await ctx.answerCallbackQuery({ text: ctx.t(notified === null ? "meetings.notAvailable" : "meetings.cancelDone", { count: notified ?? 0 }), show_alert: true });
+    const text = ctx.t(notified === null ? "meetings.notAvailable" : "meetings.cancelDone", { count: notified ?? 0 });
+    await ctx.answerCallbackQuery({ text, show_alert: true });
+    await ctx.editMessageText(text, { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
   });
 
-  // ---- editing (coordinators): pick a field, answer the prompt; those reached are told
+  // ---- editing (coordinators): pick a field, answer the question; those who must hear of it are told
   privateChat.callbackQuery(/^mt:edit:(\d{1,9})$/, async (ctx) => {
     if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
@@ -138,9 +205,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m) return;
     await ctx.answerCallbackQuery();
-    const id = await createPending(ctx.deps.db, { chatId: ctx.chat.id, userId: actor!.userId, action: { action: "meetingEdit", meetingId: m.id, field: ctx.match[2]! }, now: ctx.deps.now() });
-    const prompt = await ctx.reply(ctx.t("meetings.edit.prompt", { field: ctx.t(`meetings.edit.fields.${ctx.match[2]}`) }), { reply_markup: { force_reply: true } });
-    await attachPrompt(ctx.deps.db, id, prompt.message_id);
+    await openDialog(ctx, MEETING_EDIT_DIALOG, { meetingId: m.id, field: ctx.match[2]! } satisfies EditArgs);
   });
 
   // ---- subscriptions
