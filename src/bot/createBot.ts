@@ -27,7 +27,7 @@ import { validUpdate } from "./middlewares/validUpdate.js";
 import { mainMenu } from "./keyboards.js";
 
 /** Bump when a conversation's code changes shape, so stored state is not replayed against new code. */
-export const CONVERSATION_STATE_VERSION = 2;
+export const CONVERSATION_STATE_VERSION = 3;
 
 export type AppBot = Bot<BotContext>;
 

@@ -24,7 +24,6 @@ export async function deleteUserData(db: Db, telegramId: number): Promise<boolea
     await tx.meetingRsvp.deleteMany({ where: { userId: user.id } });
     await tx.meetingQuestion.deleteMany({ where: { userId: user.id } });
     await tx.subscription.deleteMany({ where: { userId: user.id } });
-    await tx.pendingInput.deleteMany({ where: { userId: user.id } });
     // Open forms (the report form's row, the other forms' conversation state) hold what was typed so far.
     await tx.conversationState.deleteMany({ where: { key: { in: [`reportForm:${telegramId}`, `${telegramId}:${telegramId}`] } } });
     // A row being sent right now finishes; everything else addressed to this person is dropped.
