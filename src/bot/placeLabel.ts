@@ -8,7 +8,13 @@ import type { BotDeps } from "./context.js";
 export async function placeLabel(deps: Pick<BotDeps, "geocoder" | "districts">, lat: number, lon: number): Promise<string> {
   const outcome = await deps.geocoder.reverse(lat, lon);
   if (outcome.kind === "found") return outcome.label;
-  const coords = `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
+  const coords = formatCoordinates(lat, lon);
   const coverage = deps.districts.atPoint(lat, lon);
   return coverage.kind === "district" ? `${coverage.district.name} · ${coords}` : coords;
+}
+
+/** "49,81610° N, 19,08010° E": a decimal comma, as Polish readers write numbers (the sign is the hemisphere). */
+export function formatCoordinates(lat: number, lon: number): string {
+  const part = (v: number, pos: string, neg: string) => `${Math.abs(v).toFixed(5).replace(".", ",")}° ${v < 0 ? neg : pos}`;
+  return `${part(lat, "N", "S")}, ${part(lon, "E", "W")}`;
 }

@@ -38,6 +38,22 @@ describe("Mój dzielnicowy, end to end", () => {
     ]);
   });
 
+  it("answers /help beside the lookup, lets another message's button work, and a sticker gets a hint (one rule for every dialogue)", async () => {
+    const user = newUser();
+    // A button of another message (the language chooser) pressed mid-lookup is handled as itself.
+    const chooser = await say(env.tg, user, "/language", "Wybierz język");
+    env.tg.sendCommand(user, "officer");
+    await replyContaining(env.tg, user.id, "Kto jest Twoim dzielnicowym");
+    await say(env.tg, user, "/help", "Jak mogę pomóc");
+    env.tg.pressButton(user, (chooser.response as { result: never }).result, "lang:pl");
+    await replyContaining(env.tg, user.id, "będę pisać po polsku");
+    env.tg.sendSticker(user);
+    await replyContaining(env.tg, user.id, "wpisz adres");
+    // The lookup is still open: the pin answers it.
+    env.tg.sendLocation(user, ALEKSANDROWICE.lat, ALEKSANDROWICE.lon);
+    expect(textOf(await replyContaining(env.tg, user.id, "Twój dzielnicowy"))).toContain("Aleksandrowice");
+  });
+
   it("uses the address rules for a typed address before any map", async () => {
     const user = newUser();
     env.tg.sendCommand(user, "officer");

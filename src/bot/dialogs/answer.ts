@@ -23,13 +23,16 @@ export type DialogConversation = Conversation<BotContext, ConversationContext>;
 export type Answer =
   | { kind: "text"; text: string; ctx: ConversationContext }
   | { kind: "photo"; fileId: string; caption: string; ctx: ConversationContext }
-  | { kind: "button"; data: string; ctx: ConversationContext };
+  | { kind: "button"; data: string; ctx: ConversationContext }
+  | { kind: "location"; lat: number; lon: number; ctx: ConversationContext };
 
 export interface AnswerOptions {
   /** Callback data of this question's own buttons. */
   buttons?: readonly string[];
   /** A photo (with an optional caption) also answers it. */
   photo?: boolean;
+  /** A location pin (or a venue) also answers it. */
+  location?: boolean;
   /** The prompt: in a group only a reply to it answers the question. */
   promptMessageId?: number;
   /** What to say when the answer has the wrong kind (a sticker for a text question); defaults to "write text, please". */
@@ -62,6 +65,8 @@ export async function waitForAnswer(conversation: DialogConversation, ctx: Conve
       if (command !== null || isMainMenuText(u.deps.i18n, text)) await conversation.halt({ next: true });
       return { kind: "text", text, ctx: u };
     }
+    const pin = message!.location ?? message!.venue?.location;
+    if (opts.location && pin) return { kind: "location", lat: pin.latitude, lon: pin.longitude, ctx: u };
     const photo = message!.photo?.at(-1);
     if (opts.photo && photo) return { kind: "photo", fileId: photo.file_id, caption: message!.caption ?? "", ctx: u };
     await u.reply(u.t(opts.wrongKindKey ?? (opts.photo ? "dialog.textOrPhotoPlease" : "dialog.textPlease")));

@@ -130,6 +130,7 @@ export async function newMeetingConversation(conversation: DialogConversation, c
         else await answer.ctx.reply(t("meetings.new.textPlease"));
         continue;
       }
+      if (answer.kind !== "button") continue;
       const data = answer.data;
       if (data === "nm:a:all") {
         await answer.ctx.answerCallbackQuery();

@@ -4,7 +4,8 @@ import type { I18n } from "../../../i18n/index.js";
 import { splitAddress, type Coverage } from "../../../services/districtDirectory.js";
 import type { BotContext, ConversationContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
-import { isMainMenuText, mainMenu } from "../../keyboards.js";
+import { waitForAnswer, type Answer } from "../../dialogs/answer.js";
+import { mainMenu } from "../../keyboards.js";
 import { placeLabel } from "../../placeLabel.js";
 import { startReportForm } from "../report/form.js";
 import { renderOfficerCard } from "./card.js";
@@ -39,30 +40,26 @@ export async function officerConversation(conversation: Conversation<BotContext,
 
   let place: Place | null = null;
   let coverage: Coverage | null = null;
+  const nonce = Math.floor((await conversation.random()) * 2 ** 31).toString(36);
+  // An answer given instead of picking from a list (a new address, a pin) is taken as the next answer.
+  let next: Answer | null = null;
   while (!coverage) {
     // (a rule match leaves the loop with `break`)
-    const u = await conversation.wait();
-    const text = u.message?.text;
-    const loc = u.message?.location ?? u.message?.venue?.location;
-    if (u.callbackQuery) {
-      await u.answerCallbackQuery({ text: t("form.closed") });
-      continue;
-    }
+    const u: Answer = next ?? (await waitForAnswer(conversation, ctx, { location: true, wrongKindKey: "officer.placePlease" }));
+    next = null;
+    const text = u.kind === "text" ? u.text : undefined;
     if (text === t("report.nav.cancel")) {
-      await u.reply(t("cancel.done"), { reply_markup: mainMenu(t) });
+      await u.ctx.reply(t("cancel.done"), { reply_markup: mainMenu(t) });
       return;
     }
-    if (text !== undefined && (text.startsWith("/") || isMainMenuText(ctx.deps.i18n, text))) {
-      await conversation.halt({ next: true });
-    }
-    if (loc) {
-      const label = await conversation.external(() => placeLabel(ctx.deps, loc.latitude, loc.longitude));
-      place = { lat: loc.latitude, lon: loc.longitude, label };
+    if (u.kind === "location") {
+      const label = await conversation.external(() => placeLabel(ctx.deps, u.lat, u.lon));
+      place = { lat: u.lat, lon: u.lon, label };
     } else if (text === t("officer.savedButton") && saved) {
       place = saved;
     } else if (text !== undefined) {
       if ([...text].length > 200 || !/\p{L}/u.test(text)) {
-        await u.reply(t("report.place.notAnAddress"));
+        await u.ctx.reply(t("report.place.notAnAddress"));
         continue;
       }
       // Address rules first: the police's own street lists beat any map.
@@ -74,37 +71,37 @@ export async function officerConversation(conversation: Conversation<BotContext,
         place = pin.kind === "found" && pin.places[0] ? { ...pin.places[0], label: text } : { lat: NaN, lon: NaN, label: text };
         break;
       }
-      await u.replyWithChatAction("typing");
+      await u.ctx.replyWithChatAction("typing");
       const outcome = await conversation.external(() => geocoder.search(text));
       if (outcome.kind === "unavailable") {
-        await u.reply(t("report.place.geocoderDown"));
+        await u.ctx.reply(t("report.place.geocoderDown"));
         continue;
       }
       if (outcome.places.length === 0) {
-        await u.reply(t("report.place.notFound", { query: escapeHtml(text) }));
+        await u.ctx.reply(t("report.place.notFound", { query: escapeHtml(text) }));
         continue;
       }
       if (outcome.places.length > 1) {
+        const options = outcome.places.slice(0, 5);
         const pick = new InlineKeyboard();
-        outcome.places.slice(0, 5).forEach((p, i) => pick.text(p.label, `of:pick:${i}`).row());
-        await u.reply(t("report.place.pick"), { reply_markup: pick });
-        const choice = await conversation.waitForCallbackQuery(/^of:pick:(\d)$/, {
-          otherwise: (o) => (o.callbackQuery ? o.answerCallbackQuery() : o.reply(t("report.useButtons"))),
-        });
-        await choice.answerCallbackQuery();
-        const chosen = outcome.places[Number(choice.match[1])];
-        if (!chosen) continue;
-        place = chosen;
+        options.forEach((p, i) => pick.text(p.label, `of:pick:${nonce}:${i}`).row());
+        await u.ctx.reply(t("report.place.pick"), { reply_markup: pick });
+        const choice = await waitForAnswer(conversation, ctx, { location: true, buttons: options.map((_, i) => `of:pick:${nonce}:${i}`) });
+        if (choice.kind !== "button") {
+          next = choice;
+          continue;
+        }
+        await choice.ctx.answerCallbackQuery();
+        place = options[Number(choice.data.split(":").at(-1))]!;
       } else {
         place = outcome.places[0]!;
       }
     } else {
-      await u.reply(t("report.bad.generic", { expected: t("report.expected.place") }));
       continue;
     }
     coverage = districts.atPoint(place.lat, place.lon);
     if (coverage.kind === "outside" && !ctx.deps.serviceArea.covers(place.lat, place.lon) && districts.size === 0) {
-      await u.reply(t("report.place.outside", { area: ctx.deps.serviceArea.describe() }));
+      await u.ctx.reply(t("report.place.outside", { area: ctx.deps.serviceArea.describe() }));
       coverage = null;
     }
   }
