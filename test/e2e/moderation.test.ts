@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileOf, inlineButtons, textOf, type FakeChat, type FakeUser, type RecordedCall } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
+import { fileReport } from "../support/report.js";
 
 const GROUP: FakeChat = { id: -1001000000001, type: "supergroup", title: "Moderatorzy KMP" };
 const ADMIN: FakeUser = { id: 42, first_name: "Adam", language_code: "pl" };
@@ -30,23 +31,8 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     await env.stop();
   });
 
-  /** A whole report from the resident, with a description full of markup. */
-  async function report(user: FakeUser, description: string, point = ALEKSANDROWICE): Promise<string> {
-    env.tg.sendCommand(user, "report");
-    await replyContaining(env.tg, user.id, "Czego dotyczy");
-    await press(env.tg, user, "Nieprawidłowe parkowanie", "Gdzie to się dzieje");
-    env.tg.sendLocation(user, point.lat, point.lon);
-    await replyContaining(env.tg, user.id, "O jakiej porze");
-    await press(env.tg, user, "Dalej →", "W jakie dni");
-    await press(env.tg, user, "codziennie", "Opisz krótko");
-    await say(env.tg, user, description, "Zdjęcia");
-    env.tg.sendPhoto(user);
-    await replyContaining(env.tg, user.id, "Dodano 1 zdjęcie");
-    await press(env.tg, user, "Dalej →", "Kontakt");
-    await press(env.tg, user, "Zgadzam się", "Sprawdź zgłoszenie");
-    const stored = textOf((await press(env.tg, user, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte"))!);
-    return /BB-\d{4}-\d{6}/.exec(stored)![0];
-  }
+  /** A whole report from the resident, with a photo and consent to be asked. */
+  const report = (user: FakeUser, description: string, point = ALEKSANDROWICE) => fileReport(env.tg, user, { point, description, photo: true, consent: true });
 
   const cardOf = (ref: string) => env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(ref) && textOf(c).includes("status:"), { timeout: 10_000 });
   const messageOf = (call: RecordedCall) => (call.response as { result: { message_id: number; chat: { id: number } } }).result;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inlineButtons, textOf, type FakeChat, type FakeUser, type RecordedCall } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
+import { fileReport } from "../support/report.js";
 
 /**
  * Issue #12 walked as staff: a fresh deployment where the district's officer has no account, the coordinator
@@ -74,22 +75,7 @@ describe("staff flows walked end to end (issue #12)", () => {
   };
 
   /** A whole report from a resident (with one photo and consent to be asked). */
-  async function report(user: FakeUser, description: string, point: { lat: number; lon: number }, category = "Nieprawidłowe parkowanie"): Promise<string> {
-    env.tg.sendCommand(user, "report");
-    await replyContaining(env.tg, user.id, "Czego dotyczy");
-    await press(env.tg, user, category, "Gdzie to się dzieje");
-    env.tg.sendLocation(user, point.lat, point.lon);
-    await replyContaining(env.tg, user.id, "O jakiej porze");
-    await press(env.tg, user, "Dalej →", "W jakie dni");
-    await press(env.tg, user, "codziennie", "Opisz krótko");
-    await say(env.tg, user, description, "Zdjęcia");
-    env.tg.sendPhoto(user);
-    await replyContaining(env.tg, user.id, "Dodano 1 zdjęcie");
-    await press(env.tg, user, "Dalej →", "Kontakt");
-    await press(env.tg, user, "Zgadzam się", "Sprawdź zgłoszenie");
-    const stored = textOf((await press(env.tg, user, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte"))!);
-    return /BB-\d{4}-\d{6}/.exec(stored)![0];
-  }
+  const report = (user: FakeUser, description: string, point: { lat: number; lon: number }) => fileReport(env.tg, user, { point, description, photo: true, consent: true });
 
   const groupMessage = (fragment: string, timeout = 10_000) =>
     env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(fragment), { timeout });

@@ -20,17 +20,11 @@ export interface ReportRow {
   days: string;
 }
 
-interface PublicFacts {
-  id: number;
-  ref: string;
-  categoryCode: string;
-  status: string;
-  createdAt: Date;
-  lastPublicNote: string | null;
-  districtId: number | null;
+/** What anyone following the report may know: nothing another resident wrote. */
+type PublicFacts = Pick<ReportRow, "id" | "ref" | "categoryCode" | "status" | "createdAt" | "lastPublicNote" | "districtId"> & {
   /** The report a coordinator merged this one into (its number), if any. */
   mergedIntoRef: string | null;
-}
+};
 
 export type ResidentView =
   | (PublicFacts & { own: true; address: string; description: string | null; photoCount: number; timesOfDay: string[]; days: string | null })
