@@ -21,6 +21,7 @@ import { locatePoint } from "../src/domain/geo/pointInPolygon.js";
 import { METRES_PER_DEGREE } from "../src/domain/geo/measure.js";
 import { DistrictIndex } from "../src/domain/districts/districtIndex.js";
 import { validateDistrictImport } from "../src/domain/districts/validate.js";
+import { prng } from "../src/emulator/prng.js";
 
 export interface BenchDistrictsOptions {
   /** Number of districts (default 8,000). */
@@ -34,17 +35,6 @@ export interface BenchDistrictsOptions {
 /** Frame a little inside POLAND_BBOX so that no vertex fails the "inside Poland" check. */
 const FRAME = { minLon: 14.1, minLat: 49.05, maxLon: 24.1, maxLat: 54.8 };
 
-/** Deterministic PRNG (mulberry32): the same dataset and query points on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticDistrict {
   id: number;

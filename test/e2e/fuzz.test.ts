@@ -8,6 +8,7 @@ import { inlineButtons, textOf, type FakeChat, type FakeUser } from "../support/
 import { newUser, startTestEnv, TOKEN, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
 import { fileReport } from "../support/report.js";
+import { prng } from "../../src/emulator/prng.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_129);
 const UPDATES = Number(process.env.FUZZ_UPDATES ?? 10_000);
@@ -16,17 +17,6 @@ const BATCH = 250;
 const GROUP: FakeChat = { id: -1001000000001, type: "supergroup", title: "Moderatorzy KMP" };
 const ADMIN: FakeUser = { id: 42, first_name: "Adam", language_code: "pl" };
 
-/** mulberry32: small, fast and deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json | undefined } | undefined;
 
