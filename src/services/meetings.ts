@@ -9,7 +9,7 @@ export function getMeeting(db: Db, id: number) {
   return db.meeting.findUnique({ where: { id }, include: { areas: { include: { district: { select: { id: true, number: true, name: true } } } }, _count: { select: { rsvps: true, questions: true } } } });
 }
 
-export async function createMeeting(db: Db | Prisma.TransactionClient, input: MeetingInput, createdById: number | null, now: Date): Promise<number> {
+export async function createMeeting(db: Db | Prisma.TransactionClient, input: MeetingInput, createdById: number | null, now: Date, formKey?: string): Promise<number> {
   const districts = input.cityWide ? [] : await db.district.findMany({ where: { number: { in: input.districtNumbers } }, select: { id: true } });
   const meeting = await db.meeting.create({
     data: {
@@ -26,6 +26,7 @@ export async function createMeeting(db: Db | Prisma.TransactionClient, input: Me
       agenda: input.agenda ?? null,
       createdById,
       createdAt: now,
+      formKey: formKey ?? null,
       areas: { create: districts.map((d) => ({ districtId: d.id })) },
     },
   });
@@ -43,20 +44,23 @@ export async function audienceOf(db: DbOrTx, meeting: { id: number; cityWide: bo
   return db.user.findMany({ where: { id: { in: subs.map((s) => s.userId) }, blocked: false }, select: { id: true, telegramId: true, language: true, languageCode: true } });
 }
 
+type AnnouncementRender = (user: { id: number; language: string | null; languageCode: string | null }) => OutgoingMessage["message"];
+
 /**
- * Publishes a draft: the status changes and one outbox row per subscriber is written, in that order,
- * each unique per meeting and resident. Publishing twice queues nobody twice.
+ * Publishes a draft: the status and one outbox row per subscriber, in one transaction (both or neither), each
+ * row unique per meeting and resident. Publishing twice queues nobody twice.
  */
-export async function publishMeeting(
-  db: Db,
-  input: { meetingId: number; now: Date; render: (user: { id: number; language: string | null; languageCode: string | null }) => OutgoingMessage["message"] },
-): Promise<{ queued: number; audience: number } | null> {
-  const changed = await db.meeting.updateMany({ where: { id: input.meetingId, status: { in: ["draft", "published"] } }, data: { status: "published", publishedAt: input.now } });
+export async function publishMeeting(db: Db, input: { meetingId: number; now: Date; render: AnnouncementRender }): Promise<{ queued: number; audience: number } | null> {
+  return writeTransaction(db, (tx) => publishIn(tx, input));
+}
+
+async function publishIn(tx: Prisma.TransactionClient, input: { meetingId: number; now: Date; render: AnnouncementRender }) {
+  const changed = await tx.meeting.updateMany({ where: { id: input.meetingId, status: { in: ["draft", "published"] } }, data: { status: "published", publishedAt: input.now } });
   if (changed.count !== 1) return null;
-  const meeting = await db.meeting.findUniqueOrThrow({ where: { id: input.meetingId } });
-  const audience = await audienceOf(db, meeting);
+  const meeting = await tx.meeting.findUniqueOrThrow({ where: { id: input.meetingId } });
+  const audience = await audienceOf(tx, meeting);
   const queued = await enqueue(
-    db,
+    tx,
     audience.map((u) => ({
       dedupeKey: `meeting:${meeting.id}:announce:user:${u.id}`,
       batchKey: `meeting:${meeting.id}:announce`,
@@ -68,6 +72,28 @@ export async function publishMeeting(
     { now: input.now },
   );
   return { queued, audience: audience.length };
+}
+
+/**
+ * The new-meeting form's "Opublikuj": the meeting, its status and its announcements in one transaction,
+ * idempotent on the form's key. A tap replayed after a crash (the inbox hands the update over again and the
+ * conversation runs the step again) finds the meeting it made and queues nothing new.
+ */
+export async function createAndPublishMeeting(
+  db: Db,
+  input: { meeting: MeetingInput; formKey: string; createdById: number; now: Date; render: (meeting: MeetingState) => AnnouncementRender },
+): Promise<{ id: number; audience: number; replayed: boolean }> {
+  return writeTransaction(db, async (tx) => {
+    const existing = await tx.meeting.findUnique({ where: { formKey: input.formKey } });
+    if (existing) {
+      const audience = await tx.delivery.count({ where: { batchKey: `meeting:${existing.id}:announce` } });
+      return { id: existing.id, audience, replayed: true };
+    }
+    const id = await createMeeting(tx, input.meeting, input.createdById, input.now, input.formKey);
+    const meeting = await tx.meeting.findUniqueOrThrow({ where: { id } });
+    const published = await publishIn(tx, { meetingId: id, now: input.now, render: input.render(meeting) });
+    return { id, audience: published?.audience ?? 0, replayed: false };
+  });
 }
 
 /** Who hears of a change; `going`: said "Będę" (their buttons show it). */
@@ -126,16 +152,32 @@ type MeetingState = Prisma.MeetingGetPayload<object>;
  */
 export async function editMeeting(
   db: Db,
-  input: { meetingId: number; data: MeetingChange; now: Date; render: (user: Recipient, before: MeetingState, after: MeetingState) => OutgoingMessage["message"] },
+  input: {
+    meetingId: number;
+    data: MeetingChange;
+    now: Date;
+    /** The edit dialogue's key: the same edit replayed after a crash changes nothing and tells nobody again. */
+    editKey: string;
+    render: (user: Recipient, before: MeetingState, after: MeetingState) => OutgoingMessage["message"];
+  },
 ): Promise<number | null> {
   return writeTransaction(db, async (tx) => {
     const before = await tx.meeting.findUnique({ where: { id: input.meetingId } });
     if (!before || before.status !== "published") return null;
+    const applied = await tx.delivery.count({ where: { batchKey: `meeting:${before.id}:update:${input.editKey}` } });
+    if (applied) return applied;
     const after = await tx.meeting.update({ where: { id: input.meetingId }, data: { ...input.data, revision: { increment: 1 } } });
     const users = await changeNoticeRecipients(tx, after.id);
     return enqueue(
       tx,
-      users.map((u) => ({ dedupeKey: `meeting:${after.id}:update:${after.revision}:user:${u.id}`, chatId: u.telegramId, userId: u.id, kind: "meeting_update", message: input.render(u, before, after) })),
+      users.map((u) => ({
+        dedupeKey: `meeting:${after.id}:update:${input.editKey}:user:${u.id}`,
+        batchKey: `meeting:${after.id}:update:${input.editKey}`,
+        chatId: u.telegramId,
+        userId: u.id,
+        kind: "meeting_update",
+        message: input.render(u, before, after),
+      })),
       { now: input.now },
     );
   });

@@ -39,8 +39,10 @@ export type RedeemResult =
 export async function redeemLinkCode(db: Db, code: string, userId: number, now: Date): Promise<RedeemResult> {
   return writeTransaction(db, async (tx) => {
     const row = await tx.officerLinkCode.findUnique({ where: { codeHash: hash(code) } });
+    const current = await tx.officer.findUnique({ where: { userId }, include: { districts: { select: { id: true, number: true } } } });
+    // The same code from the account it linked (a /link replayed after a crash, or sent twice): already done.
+    if (row?.usedAt && current?.id === row.officerId) return { ok: true, officer: current, districts: current.districts.map((d) => d.number), openReports: 0 } as const;
     if (!row || row.usedAt || row.expiresAt <= now) return { ok: false, reason: "invalid" } as const;
-    const current = await tx.officer.findUnique({ where: { userId } });
     if (current && current.id !== row.officerId) return { ok: false, reason: "alreadyLinked" } as const;
     const spent = await tx.officerLinkCode.updateMany({ where: { codeHash: row.codeHash, usedAt: null }, data: { usedAt: now } });
     if (spent.count !== 1) return { ok: false, reason: "invalid" } as const;

@@ -71,6 +71,8 @@ async function meetingEdit(conversation: DialogConversation, ctx: ConversationCo
   if (!isEditableField(args.field)) return;
   const optional = args.field === "description" || args.field === "agenda";
   const clear = "mt:clear";
+  // This edit's key: replayed after a crash, the same edit changes nothing and tells nobody twice.
+  const editKey = Math.floor((await conversation.random()) * 2 ** 31).toString(36);
   await ctx.reply(t(args.field === "when" ? "meetings.edit.promptWhen" : "meetings.edit.prompt", { field: t(`meetings.edit.fields.${args.field}`) }), {
     reply_markup: optional ? { inline_keyboard: [[{ text: t("meetings.edit.clear"), callback_data: clear }]] } : { force_reply: true, input_field_placeholder: t("moderation.replyPlaceholder") },
   });
@@ -83,7 +85,7 @@ async function meetingEdit(conversation: DialogConversation, ctx: ConversationCo
     const outcome = await conversation.external(async () => {
       // The role is read again at the moment of the change: it may have been revoked since the prompt.
       if (!isCoordinator(await loadActor(ctx.deps.db, fromId))) return { ok: false as const, error: "moderation.forbidden" };
-      return applyMeetingEdit(ctx, args.meetingId, args.field, value);
+      return applyMeetingEdit(ctx, args.meetingId, args.field, value, editKey);
     });
     if (outcome.ok) {
       await answer.ctx.reply(t("meetings.edit.done", { count: outcome.notified }), { reply_markup: mainMenu(t) });

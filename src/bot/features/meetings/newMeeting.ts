@@ -3,7 +3,7 @@ import { parseAreaAnswer } from "../../../domain/meetings/area.js";
 import { DEFAULT_MEETING_HOURS, formatWarsawTime, parseWarsawSlot } from "../../../domain/meetings/time.js";
 import { MEETING_LIMITS, validateMeetingInput, type MeetingIssue } from "../../../domain/meetings/validate.js";
 import type { MeetingInput } from "../../../domain/meetings/types.js";
-import { createMeeting, publishMeeting } from "../../../services/meetings.js";
+import { createAndPublishMeeting } from "../../../services/meetings.js";
 import { isCoordinator, loadActor } from "../../../services/moderation.js";
 import type { ConversationContext } from "../../context.js";
 import { waitForAnswer, type DialogConversation } from "../../dialogs/answer.js";
@@ -64,6 +64,8 @@ export async function newMeetingConversation(conversation: DialogConversation, c
     return;
   }
   const now = () => conversation.external(() => ctx.deps.now().getTime());
+  // The form's key: "Opublikuj" replayed after a crash finds the meeting it made (createAndPublishMeeting).
+  const formKey = `${fromId}:${Math.floor((await conversation.random()) * 2 ** 48).toString(36)}`;
   const draft: Draft = {};
 
   /**
@@ -234,6 +236,7 @@ export async function newMeetingConversation(conversation: DialogConversation, c
 
   // Check, preview, fix: a problem names its field and asks that one again; every other answer stays.
   let decision: Ctx;
+  let result: { id: number; audience: number };
   for (;;) {
     const issues = validateMeetingInput(inputOf(draft), { now: new Date(await now()) });
     const issue = issues[0];
@@ -279,29 +282,43 @@ export async function newMeetingConversation(conversation: DialogConversation, c
     }
     // Checked again at the tap: the preview may have waited until the start had passed.
     if (validateMeetingInput(inputOf(draft), { now: new Date(await now()) }).length) continue;
-    decision = choice.ctx;
-    break;
+    const published = await conversation.external(async () => {
+      // The role is read again at the moment of publishing: it may have been revoked while the form was open.
+      const current = await loadActor(db, fromId);
+      if (!isCoordinator(current)) return { ok: false as const, reason: "forbidden" as const };
+      const pin = await ctx.deps.geocoder.search(input.venueAddress).catch(() => null);
+      const place = pin?.kind === "found" ? pin.places[0] : undefined;
+      try {
+        const result = await createAndPublishMeeting(db, {
+          meeting: { ...input, ...(place ? { lat: place.lat, lon: place.lon } : {}) },
+          formKey,
+          createdById: current!.userId,
+          now: ctx.deps.now(),
+          render: (meeting) => announcementFor(i18n, ctx.config.DEFAULT_LOCALE, { ...meeting, areaNames }),
+        });
+        ctx.deps.notifier.wakeOutbox();
+        return { ok: true as const, ...result };
+      } catch (err) {
+        // One transaction: a failure left nothing behind — no meeting, no announcement.
+        ctx.deps.logger.error({ err }, "publishing a meeting failed");
+        return { ok: false as const, reason: "failed" as const };
+      }
+    });
+    if (published.ok) {
+      decision = choice.ctx;
+      result = published;
+      break;
+    }
+    if (published.reason === "forbidden") {
+      await choice.ctx.reply(t("moderation.forbidden"), { reply_markup: mainMenu(t) });
+      return;
+    }
+    // Nothing was stored: say so, and offer the preview again (every answer is kept).
+    await choice.ctx.reply(t("meetings.new.publishFailed"));
   }
 
-  const input = inputOf(draft);
-  const areaNames = ctx.deps.districts.all().filter((d) => input.districtNumbers.includes(d.number)).map((d) => `${d.number} ${d.name}`);
-  const published = await conversation.external(async () => {
-    // The role is read again at the moment of publishing: it may have been revoked while the form was open.
-    const current = await loadActor(db, fromId);
-    if (!isCoordinator(current)) return null;
-    const pin = await ctx.deps.geocoder.search(input.venueAddress).catch(() => null);
-    const place = pin?.kind === "found" ? pin.places[0] : undefined;
-    const id = await createMeeting(db, { ...input, ...(place ? { lat: place.lat, lon: place.lon } : {}) }, current!.userId, ctx.deps.now());
-    const meeting = await db.meeting.findUniqueOrThrow({ where: { id } });
-    const result = await publishMeeting(db, { meetingId: id, now: ctx.deps.now(), render: announcementFor(i18n, ctx.config.DEFAULT_LOCALE, { ...meeting, areaNames }) });
-    ctx.deps.notifier.wakeOutbox();
-    return { id, audience: result?.audience ?? 0 };
-  });
-  if (!published) {
-    await decision.reply(t("moderation.forbidden"), { reply_markup: mainMenu(t) });
-    return;
-  }
-  const progress = await decision.reply(progressText(t, input.title, { sent: 0, failed: 0, pending: published.audience, total: published.audience, cancelled: 0 }), {
+  const published = result;
+  const progress = await decision.reply(progressText(t, draft.title ?? "", { sent: 0, failed: 0, pending: published.audience, total: published.audience, cancelled: 0 }), {
     reply_markup: mainMenu(t),
   });
   await conversation.external(() =>
