@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyMigrations } from "../../src/db/migrate.js";
+import { sqliteDate } from "../../src/db/hotPath.js";
+import { prng } from "../../src/emulator/prng.js";
+import { FakeNominatim } from "../support/fakeNominatim.js";
+import { FakeTelegram, textOf, type FakeUser } from "../support/fakeTelegram.js";
+import { TOKEN } from "../support/app.js";
+import { press, replyContaining, say } from "../support/dialog.js";
+
+/**
+ * Issue #18 item 2: SIGKILL right after "📣 Opublikuj" used to make a second meeting and, in 2 of 6 trials, a second
+ * full broadcast (the publish update replayed from the inbox into the conversation). Now: killed at each API call
+ * of the publish step and at random moments after it, the restarted bot leaves exactly one meeting, and each
+ * subscriber gets the announcement once — twice at most for the few rows in flight at the kill.
+ */
+const SUBSCRIBERS = 40;
+const WORKER_CONCURRENCY = 8;
+const COORDINATOR: FakeUser = { id: 90_001, first_name: "Celina", language_code: "pl" };
+
+describe("publishing a meeting killed with SIGKILL", () => {
+  let tg: FakeTelegram;
+  let nominatim: FakeNominatim;
+  let dir: string;
+  let env: Record<string, string>;
+  let child: ChildProcess | undefined;
+  const subscribers: number[] = Array.from({ length: SUBSCRIBERS }, (_, i) => 91_000 + i);
+
+  beforeAll(async () => {
+    tg = await FakeTelegram.start();
+    nominatim = await FakeNominatim.start();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-publish-kill-"));
+    const databaseUrl = `file:${dir}/kill.db`;
+    env = {
+      BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      NOMINATIM_URL: nominatim.url,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: "warn",
+      ADMIN_TELEGRAM_IDS: String(COORDINATOR.id),
+      DELIVERY_PER_SECOND: "30",
+      DELIVERY_PER_CHAT_PER_SECOND: "30",
+    };
+    // Subscribers to every announcement, made directly.
+    applyMigrations(databaseUrl);
+    const sqlite = new Database(path.join(dir, "kill.db"));
+    const now = sqliteDate(new Date());
+    const addUser = sqlite.prepare(`INSERT INTO "User" ("telegramId", "firstName", "languageCode", "firstSeen", "lastSeen") VALUES (?, ?, 'pl', ?, ?)`);
+    const addSub = sqlite.prepare(`INSERT INTO "Subscription" ("userId", "scope", "createdAt") VALUES (?, 'all', ?)`);
+    sqlite.transaction(() => {
+      for (const id of subscribers) addSub.run(addUser.run(id, `Mieszkaniec ${id}`, now, now).lastInsertRowid, now);
+    })();
+    sqlite.close();
+  });
+  afterAll(async () => {
+    child?.kill("SIGKILL");
+    await tg.stop();
+    await nominatim.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = () => {
+    child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+  };
+  const kill = async () => {
+    const exited = new Promise((r) => child!.once("exit", r));
+    child!.kill("SIGKILL");
+    await exited;
+  };
+  const until = async (check: () => boolean | Promise<boolean>, timeout: number, what: string) => {
+    const deadline = Date.now() + timeout;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const announcementsOf = (title: string) => {
+    const perChat = new Map<number, number>();
+    for (const c of tg.callsOf("sendMessage")) {
+      const chat = Number(c.payload.chat_id);
+      if (subscribers.includes(chat) && textOf(c).includes(title)) perChat.set(chat, (perChat.get(chat) ?? 0) + 1);
+    }
+    return perChat;
+  };
+  const meetingsTitled = (title: string) => {
+    const sqlite = new Database(path.join(dir, "kill.db"), { readonly: true });
+    try {
+      return (sqlite.prepare(`SELECT COUNT(*) AS n FROM "Meeting" WHERE "title" = ?`).get(title) as { n: number }).n;
+    } finally {
+      sqlite.close();
+    }
+  };
+
+  /** The form up to its preview; the next tap publishes. */
+  async function toPreview(title: string): Promise<void> {
+    tg.sendCommand(COORDINATOR, "newmeeting");
+    await replyContaining(tg, COORDINATOR.id, "Nowe spotkanie", 20_000);
+    await say(tg, COORDINATOR, title, "Kto organizuje");
+    await press(tg, COORDINATOR, "Komenda Miejska Policji w Bielsku-Białej", "Kiedy?");
+    const when = new Date(Date.now() + 10 * 86_400_000).toLocaleDateString("pl-PL", { timeZone: "Europe/Warsaw", day: "2-digit", month: "2-digit", year: "numeric" });
+    await say(tg, COORDINATOR, `${when} 18:00–20:00`, "Gdzie?");
+    await say(tg, COORDINATOR, "Starostwo Powiatowe, sala sesyjna", "adres miejsca");
+    await say(tg, COORDINATOR, "ul. Piastowska 40, Bielsko-Biała", "Dla jakiego obszaru");
+    await press(tg, COORDINATOR, "całe miasto i powiat", "Opis spotkania");
+    await press(tg, COORDINATOR, "Pomiń →", "Program spotkania");
+    await press(tg, COORDINATOR, "Pomiń →", "Podgląd");
+  }
+
+  it("leaves exactly one meeting and one announcement per subscriber (≤ 2 for rows in flight), killed at every API call of the step and at random moments", async () => {
+    const random = prng(18_02);
+    // Trials 0–4: killed as the k-th Bot API call after the tap arrives; then at random delays up to 600 ms.
+    const trials = [...[1, 2, 3, 4, 5].map((k) => ({ atCall: k })), ...Array.from({ length: 6 }, () => ({ afterMs: Math.floor(random() * 600) }))];
+    start();
+    for (const [i, trial] of trials.entries()) {
+      const title = `Debata o bezpieczeństwie nr ${i + 1}`;
+      await toPreview(title);
+      const apiCalls = () => tg.calls.filter((c) => c.method !== "getUpdates").length;
+      const before = apiCalls();
+      tg.pressButtonByText(COORDINATOR, "Opublikuj i powiadom");
+      if ("atCall" in trial) await until(() => apiCalls() >= before + trial.atCall, 10_000, `API call ${trial.atCall}`);
+      else await new Promise((r) => setTimeout(r, trial.afterMs));
+      await kill();
+      // Answers to requests that reached the fake before the kill are recorded too.
+      await new Promise((r) => setTimeout(r, 150));
+
+      start();
+      await until(() => announcementsOf(title).size === SUBSCRIBERS, 30_000, `every subscriber to get "${title}"`);
+      // A moment more: a duplicate would arrive now.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(meetingsTitled(title), `trial ${i + 1}: ${JSON.stringify(trial)}`).toBe(1);
+      const counts = [...announcementsOf(title).values()];
+      expect(Math.max(...counts), `trial ${i + 1}`).toBeLessThanOrEqual(2);
+      expect(counts.reduce((a, b) => a + b, 0) - SUBSCRIBERS, `trial ${i + 1}: extra sends`).toBeLessThanOrEqual(WORKER_CONCURRENCY);
+    }
+    await kill();
+    child = undefined;
+  }, 240_000);
+});
