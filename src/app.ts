@@ -52,6 +52,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const loaded = await loadSampleIfEmpty(db);
     if (loaded) logger.info({ districts: loaded.districts, officers: loaded.officers, units: loaded.units }, "sample data for Bielsko-Biała loaded");
   }
+  // Aborted at stop: handlers no longer wait on Telegram (their replies go to the outbox).
+  const shutdown = new AbortController();
   const districts = new DistrictDirectory(db);
   await districts.reload();
   const deps: BotDeps = {
@@ -73,6 +75,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     serviceArea: serviceArea(districts, config),
     districts,
     notifier: undefined as never,
+    stopping: shutdown.signal,
   };
   deps.notifier = new Notifier({ store: new NotifierStore(hot), i18n: deps.i18n, logger, config, now: deps.now });
 
@@ -115,17 +118,36 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   }
 
   let stopping: Promise<void> | undefined;
+  // Stopping is bounded (under 10 s even with Telegram unreachable): what is unfinished stays in the inbox
+  // (updates, handled again at the next start) and the outbox (messages, sent then).
+  const within = async (ms: number, work: Promise<unknown> | undefined, what: string) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = work?.then(
+      () => false,
+      (err: unknown) => {
+        logger.error({ err, what }, "stopping failed");
+        return false;
+      },
+    );
+    const late = await Promise.race([done, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms)))]);
+    clearTimeout(timer);
+    if (late) logger.warn({ what, ms }, "stopping without waiting any longer; the rest is left for the next start");
+  };
   const stop = () =>
     (stopping ??= (async () => {
-      await poller?.stop();
+      shutdown.abort();
+      await within(STOP_UPDATES_MS, poller?.stop(), "updates in flight");
       scheduler.stop();
-      await worker.stop();
-      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      await within(STOP_WORKER_MS, worker.stop(), "the delivery worker");
+      if (server) await within(1_000, new Promise<void>((resolve) => server!.close(() => resolve())), "the HTTP server");
       hot.close();
       await db.$disconnect();
       logger.info("stopped");
     })());
   return { bot, deps, worker, scheduler, server, stop };
 }
+
+const STOP_UPDATES_MS = 4_000;
+const STOP_WORKER_MS = 3_000;
 
 const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"] as const;

@@ -23,6 +23,8 @@ const app = await startApp(config);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     app.deps.logger.info({ signal }, "shutting down");
+    // The last resort: whatever still hangs, the process is gone within 10 s (unfinished work is in the inbox and outbox).
+    setTimeout(() => process.exit(1), 10_000).unref();
     app.stop().then(
       () => process.exit(0),
       (err: unknown) => {

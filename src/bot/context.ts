@@ -30,6 +30,8 @@ export interface BotDeps {
   districts: DistrictDirectory;
   /** Turns stored report events into outbox rows; call flush() after storing events. */
   notifier: Notifier;
+  /** Aborted when the app stops: nothing waits on Telegram any more, unsent replies go to the outbox. */
+  stopping: AbortSignal;
 }
 
 /** Flavor added by our middleware: the stored user and their language. */
@@ -40,6 +42,11 @@ export interface AppFlavor {
   t: TFunction;
   /** The stored user, present for every update that has a sender. */
   user: SessionUser | undefined;
+  /**
+   * The sender had blocked the bot (Telegram refused a message to them) and writes again: an open question they
+   * may not have seen does not take this message as its answer.
+   */
+  returning: boolean;
 }
 
 /** Context inside conversations: no ctx.conversation (not recursive), same app flavor. */

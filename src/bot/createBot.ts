@@ -34,14 +34,16 @@ export type AppBot = Bot<BotContext>;
 /** Builds the real bot. Tests call this with fake servers behind config and deps. */
 export function createBot(config: Config, deps: BotDeps): AppBot {
   const bot = new Bot<BotContext>(config.BOT_TOKEN, { client: { apiRoot: config.TELEGRAM_API_ROOT, fetch: botApiFetch() } });
-  for (const t of apiTransformers(deps)) bot.api.config.use(t);
+  for (const t of apiTransformers(deps, deps.stopping)) bot.api.config.use(t);
 
   bot.use(validUpdate(config, deps)); // first: even the ordering below reads chat.id
   // One chat's updates in order; different chats concurrently (runner).
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(errorBoundary(deps));
   const locales = new Map<number, Locale>();
-  bot.use(userMiddleware(config, deps, locales));
+  // Senders whose current update follows a refused message (they had blocked the bot): see AppFlavor.returning.
+  const returning = new Set<number>();
+  bot.use(userMiddleware(config, deps, locales, returning));
   bot.use(
     conversations<BotContext, ConversationContext>({
       storage: {
@@ -53,13 +55,14 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
       // Inside a conversation each update gets a fresh context and Api: give it the same language and transformers.
       plugins: [
         async (ctx, next) => {
-          for (const t of apiTransformers(deps)) ctx.api.config.use(t);
+          for (const t of apiTransformers(deps, deps.stopping)) ctx.api.config.use(t);
           ctx.config = config;
           ctx.deps = deps;
           // The outer middleware ran for this very update just before, so the cache holds this user's language.
           ctx.locale = (ctx.from && locales.get(ctx.from.id)) || resolveLocale(null, ctx.from?.language_code, config.DEFAULT_LOCALE);
           ctx.t = deps.i18n.fixedT(ctx.locale);
           ctx.user = undefined;
+          ctx.returning = ctx.from ? returning.has(ctx.from.id) : false;
           await next();
         },
       ],

@@ -39,6 +39,7 @@ export class HotPath {
   private readonly stateGet: Database.Statement;
   private readonly statePut: Database.Statement;
   private readonly stateDelete: Database.Statement;
+  private readonly blockedStmt: Database.Statement;
 
   constructor(databaseUrl: string) {
     this.sqlite = new Database(sqlitePath(databaseUrl));
@@ -56,6 +57,7 @@ export class HotPath {
          "role" = CASE WHEN @admin THEN 'admin' ELSE "role" END
        RETURNING "id", "language", "role", "banned", "blocked"`,
     );
+    this.blockedStmt = this.sqlite.prepare(`SELECT "blocked" FROM "User" WHERE "telegramId" = ?`);
     this.inboxInsert = this.sqlite.prepare(`INSERT OR IGNORE INTO "InboxUpdate" ("updateId", "payload", "receivedAt") VALUES (?, ?, ?)`);
     this.inboxDelete = this.sqlite.prepare(`DELETE FROM "InboxUpdate" WHERE "updateId" = ?`);
     this.inboxAll = this.sqlite.prepare(`SELECT "payload" FROM "InboxUpdate" ORDER BY "updateId"`);
@@ -100,6 +102,12 @@ export class HotPath {
    */
   transaction<T>(fn: () => T): Promise<T> {
     return this.write(() => this.sqlite.transaction(fn).immediate());
+  }
+
+  /** Whether Telegram refused a message to this user (they blocked the bot) since they last wrote. */
+  isBlocked(telegramId: number): boolean {
+    const row = this.blockedStmt.get(telegramId) as { blocked: number } | undefined;
+    return row?.blocked === 1;
   }
 
   touchUser(input: { telegramId: number; firstName: string; username: string | null; languageCode: string | null; admin: boolean; unblock: boolean; now: Date }): Promise<TouchedUser> {

@@ -429,6 +429,11 @@ export class FakeTelegram {
   }
 
   /** Answers every call of `method` after `ms` milliseconds (0 removes the delay). */
+  /** Drops every injected failure not used yet: the fault clears. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   setDelay(method: string, ms: number): void {
     if (ms > 0) this.delays.set(method, ms);
     else this.delays.delete(method);

@@ -43,8 +43,22 @@ export class UserDirectory {
   ) {}
 
   /** Records that the user wrote (first/last seen, name); a private message also clears "blocked". */
-  async touch(from: Sender, opts: { now: Date; privateChat: boolean; admin: boolean }): Promise<SessionUser> {
+  /**
+   * Records that the user wrote; `returning` is true when Telegram had refused a message to them (they blocked the
+   * bot) and they write again privately: a question they could not see must not take this message as its answer.
+   */
+  async touch(from: Sender, opts: { now: Date; privateChat: boolean; admin: boolean }): Promise<SessionUser & { returning: boolean }> {
     const cached = this.cache.get(from.id);
+    if (cached && !(opts.privateChat && cached.blocked)) {
+      const fresh = await this.touchKnown(from, opts, cached);
+      return { ...fresh, returning: false };
+    }
+    // Rare (the first message after a start, or after a refusal): ask the row whether it was blocked.
+    const returning = opts.privateChat && (cached ? cached.blocked : this.hot.isBlocked(from.id));
+    return { ...(await this.touchKnown(from, opts, cached)), returning };
+  }
+
+  private async touchKnown(from: Sender, opts: { now: Date; privateChat: boolean; admin: boolean }, cached: Cached | undefined): Promise<SessionUser> {
     const username = from.username ?? null;
     if (
       cached &&

@@ -91,3 +91,39 @@ describe("SIGKILL mid-conversation", () => {
     child = undefined;
   }, 90_000);
 });
+
+describe("SIGTERM while Telegram cannot take a reply", () => {
+  it("exits within 10 s and sends the reply after the next start", async () => {
+    const tg = await FakeTelegram.start();
+    const nominatim = await FakeNominatim.start();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-term-"));
+    const env = { BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, NOMINATIM_URL: nominatim.url, DATABASE_URL: `file:${dir}/term.db`, LOG_LEVEL: "warn" };
+    let child = startProcess(env);
+    try {
+      const user = newUser();
+      await say(tg, user, "/start", "Dzień dobry");
+      // Every reply to this chat fails from now on: the reply to /help cannot get through.
+      tg.failNext("sendMessage", { code: 500 }, { chatId: user.id, times: 100_000 });
+      tg.sendCommand(user, "help");
+      await tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === user.id && c.failed === true, { timeout: 20_000 });
+      const signalledAt = Date.now();
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      child.kill("SIGTERM");
+      await exited;
+      expect(Date.now() - signalledAt).toBeLessThan(10_000);
+
+      tg.clearFailures();
+      child = startProcess(env);
+      const reply = await replyContaining(tg, user.id, "Jak mogę pomóc", 20_000);
+      expect(reply.failed).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 500));
+      const helps = tg.callsOf("sendMessage").filter((c) => c.payload.chat_id === user.id && !c.failed && textOf(c).includes("Jak mogę pomóc"));
+      expect(helps).toHaveLength(1);
+    } finally {
+      child.kill("SIGKILL");
+      await tg.stop();
+      await nominatim.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

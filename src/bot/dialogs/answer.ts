@@ -57,6 +57,8 @@ export async function waitForAnswer(conversation: DialogConversation, ctx: Conve
     }
     const message = u.message;
     if (!message) await conversation.skip({ next: true });
+    // Back after blocking the bot: this question may never have reached them; the message is handled as itself.
+    if (u.returning) await conversation.halt({ next: true });
     if (group && message!.reply_to_message?.message_id !== opts.promptMessageId) await conversation.skip({ next: true });
     const text = message!.text;
     if (text !== undefined) {

@@ -8,16 +8,22 @@ import type { BotContext, BotDeps } from "../context.js";
  * Admins from ADMIN_TELEGRAM_IDS get the admin role on their first update. The locale cache serves
  * conversations, whose fresh contexts do not pass through this middleware.
  */
-export function userMiddleware(config: Config, deps: BotDeps, localeCache: Map<number, Locale>): MiddlewareFn<BotContext> {
+export function userMiddleware(config: Config, deps: BotDeps, localeCache: Map<number, Locale>, returningUsers: Set<number>): MiddlewareFn<BotContext> {
   const admins = new Set(config.ADMIN_TELEGRAM_IDS.map(String));
   return async (ctx, next) => {
     ctx.config = config;
     ctx.deps = deps;
     const from = ctx.from;
-    ctx.user =
+    const touched =
       from && !from.is_bot
         ? await deps.users.touch(from, { now: deps.now(), privateChat: ctx.chat?.type === "private", admin: admins.has(String(from.id)) })
         : undefined;
+    ctx.user = touched;
+    ctx.returning = touched?.returning ?? false;
+    if (from) {
+      if (ctx.returning) returningUsers.add(from.id);
+      else returningUsers.delete(from.id);
+    }
     ctx.locale = resolveLocale(ctx.user?.language, from?.language_code, config.DEFAULT_LOCALE);
     ctx.t = deps.i18n.fixedT(ctx.locale);
     if (from) localeCache.set(from.id, ctx.locale);

@@ -167,6 +167,11 @@ export function reportForm(): MiddlewareFn<BotContext> {
       await ctx.reply(t("report.bad.edited"));
       return;
     }
+    if (ctx.returning && ctx.message) {
+      // They had blocked the bot, so the last question may never have reached them: ask it, take nothing as its answer.
+      await ctx.reply(t("report.resumed"));
+      return ask(ctx, state);
+    }
     const callback = ctx.callbackQuery;
     if (callback) {
       const [prefix, nonce, step, ...action] = (callback.data ?? "").split(":");
