@@ -85,7 +85,13 @@ async function meetingEdit(conversation: DialogConversation, ctx: ConversationCo
     const outcome = await conversation.external(async () => {
       // The role is read again at the moment of the change: it may have been revoked since the prompt.
       if (!isCoordinator(await loadActor(ctx.deps.db, fromId))) return { ok: false as const, error: "moderation.forbidden" };
-      return applyMeetingEdit(ctx, args.meetingId, args.field, value, editKey);
+      try {
+        return await applyMeetingEdit(ctx, args.meetingId, args.field, value, editKey);
+      } catch (err) {
+        // One transaction: the meeting is as it was and nobody was told; the question stays open to try again.
+        ctx.deps.logger.error({ err, meetingId: args.meetingId }, "editing a meeting failed");
+        return { ok: false as const, error: "meetings.edit.failed" };
+      }
     });
     if (outcome.ok) {
       await answer.ctx.reply(t("meetings.edit.done", { count: outcome.notified }), { reply_markup: mainMenu(t) });

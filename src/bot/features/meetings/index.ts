@@ -174,15 +174,24 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
     const m = await getMeeting(ctx.deps.db, Number(ctx.match[1]));
     if (!m) return ctx.answerCallbackQuery({ text: ctx.t("meetings.notAvailable") });
-    const notified = await cancelMeeting(ctx.deps.db, {
-      meetingId: m.id,
-      now: ctx.deps.now(),
-      render: (u) => {
-        const locale = userLocale(u, ctx.config.DEFAULT_LOCALE);
-        const t = ctx.deps.i18n.fixedT(locale);
-        return { method: "sendMessage", text: t("meetings.cancelledNotice", { title: escapeHtml(m.title), when: meetingWhenWhere(locale, m) }) };
-      },
-    });
+    // Pressed again (or replayed after a crash): it is done already, and those reached were told once.
+    if (m.status === "cancelled") return ctx.answerCallbackQuery({ text: ctx.t("meetings.alreadyCancelled"), show_alert: true });
+    let notified: number | null;
+    try {
+      notified = await cancelMeeting(ctx.deps.db, {
+        meetingId: m.id,
+        now: ctx.deps.now(),
+        render: (u) => {
+          const locale = userLocale(u, ctx.config.DEFAULT_LOCALE);
+          const t = ctx.deps.i18n.fixedT(locale);
+          return { method: "sendMessage", text: t("meetings.cancelledNotice", { title: escapeHtml(m.title), when: meetingWhenWhere(locale, m) }) };
+        },
+      });
+    } catch (err) {
+      // One transaction: nothing changed, nobody was told.
+      ctx.deps.logger.error({ err, meetingId: m.id }, "cancelling a meeting failed");
+      return ctx.answerCallbackQuery({ text: ctx.t("meetings.cancelFailed"), show_alert: true });
+    }
     ctx.deps.notifier.wakeOutbox();
     const text = ctx.t(notified === null ? "meetings.notAvailable" : "meetings.cancelDone", { count: notified ?? 0 });
     await ctx.answerCallbackQuery({ text, show_alert: true });
