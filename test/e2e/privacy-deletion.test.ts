@@ -20,6 +20,7 @@ const ADDITION = "Dopisuję: mieszkanie 14, Zbigniew Kowalczyk";
 const ANSWER = "Odpowiadam: zwykle o 7:40, zadzwońcie 603 111 222";
 const CONFIRMATION = "Potwierdzam, widzę to z okna, tel. 602 345 678";
 const QUESTION_DIGEST = "Pytanie od Zbyszka: co z parkowaniem przy klatce 2?";
+const OFFICER_SEARCH = "Sternicza 5 u Zbigniewa";
 const QUESTION_NOW = "Drugie pytanie Zbyszka: kiedy patrol na Karpackiej?";
 
 describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
@@ -146,9 +147,15 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     await say(env.tg, resident, QUESTION_NOW, "Przekazaliśmy pytanie organizatorowi");
     expect(await db.meetingQuestion.count({ where: { meetingId: meeting.id } })).toBe(2);
 
+    // 6. The officer lookup with a typed address (the geocode cache keeps the search, found or not).
+    await say(env.tg, resident, "👮 Mój dzielnicowy", "Kto jest Twoim dzielnicowym");
+    await say(env.tg, resident, OFFICER_SEARCH, OFFICER_SEARCH);
+    expect(await db.geocodeCache.count({ where: { key: { contains: "zbigniewa" } } })).toBe(1);
+    await say(env.tg, resident, "/cancel", "Anulowano");
+
     // Messages quoting the resident are still queued for the group (one a minute) when they delete.
     const queued = await db.delivery.findMany({ where: { chatId: BigInt(GROUP.id), status: "pending" } });
-    expect(queued.some((d) => d.payload.includes("mieszkanie 14"))).toBe(true);
+    expect(queued.some((d) => ["mieszkanie 14", "602 345 678"].some((w) => d.payload.includes(w)))).toBe(true);
     // The photo file ids the resident sent, to look for afterwards.
     const fileIds = [
       ...(JSON.parse(report.photos) as string[]),
@@ -158,7 +165,7 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     // The typed search is in the geocode cache.
     expect(await db.geocodeCache.count({ where: { key: { contains: "zbigniew" } } })).toBeGreaterThan(0);
 
-    // 6. "Usuń moje dane".
+    // 7. "Usuń moje dane".
     await say(env.tg, resident, "⚙️ Ustawienia", "Ustawienia");
     await press(env.tg, resident, "Usuń moje dane", "Czy na pewno");
     await press(env.tg, resident, "Tak, usuń moje dane", "Usunęliśmy Twoje dane");
