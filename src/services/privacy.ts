@@ -39,27 +39,25 @@ export async function deleteUserData(db: Db, telegramId: number, now: Date = new
       update: {},
     });
 
-    await purgeOutbox(tx, uid);
-
     // The reports: the resident's words go, the police record stays.
     const reports = await tx.report.findMany({
       where: { reporterId: uid },
-      select: { id: true, lat: true, lon: true, placeSource: true, moderationMessageId: true, district: { select: { name: true } } },
+      select: { id: true, lat: true, lon: true, address: true, placeSource: true, description: true, moderationMessageId: true, district: { select: { name: true } } },
     });
     for (const r of reports) {
       const coords = formatCoordinates(r.lat, r.lon);
+      // A typed address is the resident's words; a pin's label is the map's and stays.
+      const neutral = r.placeSource === "address" ? (r.district ? `${r.district.name} · ${coords}` : coords) : null;
+      await blankCardCopies(tx, r.id, [
+        ...(r.description ? [[r.description, "—"] as const] : []),
+        ...(neutral !== null ? [[r.address, neutral] as const] : []),
+      ]);
       await tx.report.update({
         where: { id: r.id },
-        data: {
-          description: null,
-          photos: "[]",
-          contactConsent: false,
-          reporterId: tombstone.id,
-          // A typed address is the resident's words; a pin's label is the map's and stays.
-          ...(r.placeSource === "address" ? { address: r.district ? `${r.district.name} · ${coords}` : coords } : {}),
-        },
+        data: { description: null, photos: "[]", contactConsent: false, reporterId: tombstone.id, ...(neutral !== null ? { address: neutral } : {}) },
       });
     }
+    await purgeOwnMessages(tx, uid);
     // Their events anywhere (additions, answers to an officer, a confirmation's own words): blanked, kept as
     // facts ("an answer came"). One still waiting for the notifier has nothing left to say.
     await run(
@@ -87,46 +85,68 @@ export async function deleteUserData(db: Db, telegramId: number, now: Date = new
   });
 }
 
-/**
- * Outbox rows, whatever their status but "sending" (that one finishes): those addressed to the person, and
- * those quoting them to others — their reports' cards and officer copies, their additions and answers, their
- * meeting questions. A card or an officer copy that had not gone out yet is queued again by the notifier,
- * rendered from the blanked report, so the staff still learn of the report. Sub-selects and key ranges on the
- * unique dedupe key, never a list of ids: the statements do not grow with the data.
- */
-async function purgeOutbox(tx: Prisma.TransactionClient, uid: number): Promise<void> {
-  const run = (sql: string, ...params: unknown[]) => tx.$executeRawUnsafe(sql, ...params);
-  // Rows of a report ("report:<id>:…") or an event ("event:<id>:…"): the keys between "<prefix>:" and "<prefix>;".
-  const reportRows = `SELECT d."id", d."status", r."id" AS "reportId" FROM "Report" r JOIN "Delivery" d
-      ON d."dedupeKey" >= 'report:' || r."id" || ':' AND d."dedupeKey" < 'report:' || r."id" || ';'
-    WHERE r."reporterId" = ? AND d."kind" IN ${CARD_KINDS} AND d."status" <> 'sending'`;
-  const eventRows = `SELECT d."id", d."status", e."id" AS "eventId" FROM "Report" r JOIN "ReportEvent" e ON e."reportId" = r."id" JOIN "Delivery" d
-      ON d."dedupeKey" >= 'event:' || e."id" || ':' AND d."dedupeKey" < 'event:' || e."id" || ';'
-    WHERE r."reporterId" = ? AND d."kind" IN ${CARD_KINDS} AND d."status" <> 'sending'`;
-  const authoredRows = `SELECT d."id" FROM "ReportEvent" e JOIN "Delivery" d
-      ON d."dedupeKey" >= 'event:' || e."id" || ':' AND d."dedupeKey" < 'event:' || e."id" || ';'
-    WHERE e."actorId" = ? AND e."kind" IN ${WORDS_KINDS} AND d."status" <> 'sending'`;
-  const questionRows = `SELECT d."id" FROM "MeetingQuestion" q JOIN "Delivery" d ON d."dedupeKey" = 'meeting:' || q."meetingId" || ':question:' || q."id"
-    WHERE q."userId" = ? AND d."status" <> 'sending'`;
+interface OutboxRow {
+  id: number;
+  kind: string;
+  status: string;
+  payload: string;
+}
 
-  // Cards and officer copies not yet sent are queued again (rendered from the blanked report) once these rows are gone.
-  await run(
-    `UPDATE "ReportEvent" SET "notifiedAt" = NULL WHERE "kind" = 'status' AND "fromStatus" IS NULL AND "reportId" IN
-       (SELECT r."id" FROM "Report" r JOIN "Delivery" d ON d."dedupeKey" = 'report:' || r."id" || ':card' WHERE r."reporterId" = ? AND d."status" = 'pending')`,
-    uid,
+/**
+ * The report's card wherever the outbox holds it (the moderators' card and its edits, the officer's copy), in
+ * any status but "sending" (that one finishes): the resident's words are replaced in place, as the card renders
+ * them ("Opis: …", "Miejsce: …"), so a queued card still tells the staff of the report and nothing already sent
+ * goes out again (its dedupe key stays). Albums are the resident's photos: a queued one is dropped, a sent one
+ * keeps only its method. Past edits of the group's card are dropped, so the caller's fresh edit is not absorbed
+ * by an old key. Key ranges on the unique dedupe key ("report:<id>:…", "event:<id>:…"), never a list of ids.
+ */
+async function blankCardCopies(tx: Prisma.TransactionClient, reportId: number, replacements: (readonly [string, string])[]): Promise<void> {
+  const rows = await tx.$queryRawUnsafe<OutboxRow[]>(
+    `SELECT d."id", d."kind", d."status", d."payload" FROM "Delivery" d
+       WHERE d."dedupeKey" >= ? AND d."dedupeKey" < ? AND d."kind" IN ${CARD_KINDS} AND d."status" <> 'sending'
+     UNION ALL
+     SELECT d."id", d."kind", d."status", d."payload" FROM "ReportEvent" e JOIN "Delivery" d
+       ON d."dedupeKey" >= 'event:' || e."id" || ':' AND d."dedupeKey" < 'event:' || e."id" || ';'
+       WHERE e."reportId" = ? AND d."kind" IN ${CARD_KINDS} AND d."status" <> 'sending'`,
+    `report:${reportId}:`,
+    `report:${reportId};`,
+    reportId,
   );
-  await run(
-    `UPDATE "ReportEvent" SET "notifiedAt" = NULL WHERE ("actorId" IS NULL OR "actorId" <> ?)
-       AND "id" IN (SELECT x."eventId" FROM (${eventRows}) x WHERE x."status" = 'pending')`,
-    uid,
-    uid,
-  );
-  for (const rows of [reportRows, eventRows, authoredRows, questionRows]) {
-    await run(`DELETE FROM "Delivery" WHERE "id" IN (SELECT "id" FROM (${rows}))`, uid);
+  const swaps = replacements.map(([words, instead]) => [`: ${escapeHtml(words)}`, `: ${escapeHtml(instead)}`] as const);
+  for (const row of rows) {
+    const id = Number(row.id);
+    const payload = JSON.parse(row.payload) as { method: string; text?: unknown; caption?: unknown };
+    if (row.kind === "moderation_card_edit" && row.status !== "pending") {
+      await tx.delivery.delete({ where: { id } });
+    } else if (payload.method === "sendMediaGroup") {
+      if (row.status === "pending") await tx.delivery.delete({ where: { id } });
+      else await tx.delivery.update({ where: { id }, data: { payload: JSON.stringify({ method: payload.method }) } });
+    } else {
+      const blank = (v: unknown) => (typeof v === "string" ? swaps.reduce((text, [from, to]) => text.split(from).join(to), v) : v);
+      const blanked = { ...payload, ...(payload.text !== undefined ? { text: blank(payload.text) } : {}), ...(payload.caption !== undefined ? { caption: blank(payload.caption) } : {}) };
+      await tx.delivery.update({ where: { id }, data: { payload: JSON.stringify(blanked) } });
+    }
   }
+}
+
+/**
+ * Outbox rows, whatever their status but "sending": those addressed to the person, their additions and answers
+ * (their events are marked notified, so nothing renders them again), their meeting questions; in a meeting's
+ * digest, which lists every resident's questions, their lines are struck out.
+ */
+async function purgeOwnMessages(tx: Prisma.TransactionClient, uid: number): Promise<void> {
+  const run = (sql: string, ...params: unknown[]) => tx.$executeRawUnsafe(sql, ...params);
+  await run(
+    `DELETE FROM "Delivery" WHERE "status" <> 'sending' AND "id" IN (
+       SELECT d."id" FROM "ReportEvent" e JOIN "Delivery" d ON d."dedupeKey" >= 'event:' || e."id" || ':' AND d."dedupeKey" < 'event:' || e."id" || ';'
+         WHERE e."actorId" = ? AND e."kind" IN ${WORDS_KINDS}
+       UNION ALL
+       SELECT d."id" FROM "MeetingQuestion" q JOIN "Delivery" d ON d."dedupeKey" = 'meeting:' || q."meetingId" || ':question:' || q."id" WHERE q."userId" = ?)`,
+    uid,
+    uid,
+  );
   await run(`DELETE FROM "Delivery" WHERE ("userId" = ? OR "chatId" = (SELECT "telegramId" FROM "User" WHERE "id" = ?)) AND "status" <> 'sending'`, uid, uid);
 
-  // A digest lists every resident's questions in one message: theirs are struck out, the others stay.
   const questions = await tx.meetingQuestion.findMany({ where: { userId: uid }, select: { meetingId: true, text: true } });
   for (const q of questions) {
     const digest = await tx.delivery.findUnique({ where: { dedupeKey: `meeting:${q.meetingId}:digest` } });

@@ -20,6 +20,7 @@ const ADDITION = "Dopisuję: mieszkanie 14, Zbigniew Kowalczyk";
 const ANSWER = "Odpowiadam: zwykle o 7:40, zadzwońcie 603 111 222";
 const CONFIRMATION = "Potwierdzam, widzę to z okna, tel. 602 345 678";
 const QUESTION_DIGEST = "Pytanie od Zbyszka: co z parkowaniem przy klatce 2?";
+const SECOND_DESCRIPTION = "Znowu Zbigniew, samochód WB 12345 na trawniku";
 const OFFICER_SEARCH = "Sternicza 5 u Zbigniewa";
 const QUESTION_NOW = "Drugie pytanie Zbyszka: kiedy patrol na Karpackiej?";
 
@@ -78,21 +79,26 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     expect(report.placeSource).toBe("address");
     expect(report.district?.officer).toBeTruthy();
 
-    // 2. The coordinator accepts it; the district's officer links their account, gets it and asks; the resident answers.
+    // 2. The coordinator accepts it; from then on the group hears one message a minute (a restart with a lower
+    // pace), so what happens next is still queued for the group when the resident deletes their data. The
+    // district's officer links their account, gets the report (the group's card edit waits), asks, and hears the answer.
     const card = await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(ref), { timeout: 10_000 });
     expect(textOf(card)).toContain("601 234 567");
+    pressOn(coordinator, card, "Przyjmij do weryfikacji", GROUP);
+    await env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === GROUP.id && textOf(c).includes("Weryfikacja"), { timeout: 10_000 });
+    env.config.DELIVERY_PER_GROUP_PER_MINUTE = 1;
+    await env.restart();
+    // A neighbour's report elsewhere (the resident confirms it later): its card takes the group's next minute.
+    const neighbourPoint = { lat: 49.8101, lon: 19.0601 };
+    const neighbours = await fileReport(env.tg, newUser(), { point: neighbourPoint, category: "Przekraczanie dozwolonej prędkości" });
+    await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(neighbours), { timeout: 10_000 });
     const code = /\/link ([A-Z0-9]{10})/.exec(textOf(await say(env.tg, ADMIN, `/linkofficer ${report.district!.officer!.code}`, "Jednorazowy kod")))![1]!;
     await say(env.tg, officer, `/link ${code}`, "Konto połączone");
-    pressOn(coordinator, card, "Przyjmij do weryfikacji", GROUP);
     const assignment = await env.tg.waitFor(
       (c) => c.method === "sendMessage" && c.payload.chat_id === officer.id && textOf(c).includes(ref) && inlineButtons(c).some((b) => b.text.includes("Zapytaj")),
       { timeout: 10_000 },
     );
     expect(textOf(assignment)).toContain("601 234 567");
-    // From now on the group hears one message a minute (a restart with a lower pace): what the resident writes
-    // next is still queued for the group when they delete their data.
-    env.config.DELIVERY_PER_GROUP_PER_MINUTE = 1;
-    await env.restart();
     pressOn(officer, assignment, "Zapytaj zgłaszającego");
     await say(env.tg, officer, "O której godzinie auto stoi najczęściej?", "Pytanie zostało przekazane");
     await replyContaining(env.tg, resident.id, "Dzielnicowy pyta", 10_000);
@@ -106,9 +112,7 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     await say(env.tg, resident, ADDITION, "uzupełnienie zostało przekazane");
     await replyContaining(env.tg, officer.id, "mieszkanie 14", 10_000);
 
-    // 4. A neighbour's report elsewhere, which the resident confirms with their own words and a photo.
-    const neighbourPoint = { lat: 49.8101, lon: 19.0601 };
-    await fileReport(env.tg, newUser(), { point: neighbourPoint, category: "Przekraczanie dozwolonej prędkości" });
+    // 4. The resident confirms the neighbour's report with their own words and a photo.
     env.tg.sendCommand(resident, "report");
     await replyContaining(env.tg, resident.id, "Czego dotyczy");
     await press(env.tg, resident, "Przekraczanie dozwolonej prędkości", "Gdzie to się dzieje");
@@ -147,6 +151,10 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     await say(env.tg, resident, QUESTION_NOW, "Przekazaliśmy pytanie organizatorowi");
     expect(await db.meetingQuestion.count({ where: { meetingId: meeting.id } })).toBe(2);
 
+    // A second report, by pin: its card waits for the group.
+    const second = await fileReport(env.tg, resident, { point: { lat: 49.8351, lon: 19.0201 }, description: SECOND_DESCRIPTION });
+    const secondReport = await db.report.findUniqueOrThrow({ where: { ref: second } });
+
     // 6. The officer lookup with a typed address (the geocode cache keeps the search, found or not).
     await say(env.tg, resident, "👮 Mój dzielnicowy", "Kto jest Twoim dzielnicowym");
     await say(env.tg, resident, OFFICER_SEARCH, OFFICER_SEARCH);
@@ -164,6 +172,10 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     expect(fileIds.length).toBeGreaterThanOrEqual(2);
     // The typed search is in the geocode cache.
     expect(await db.geocodeCache.count({ where: { key: { contains: "zbigniew" } } })).toBeGreaterThan(0);
+
+    const officerCopies = async () => (await db.delivery.findMany({ where: { chatId: BigInt(officer.id), kind: "officer_assignment" }, orderBy: { id: "asc" } })).map((d) => d.id);
+    const copiesBefore = await officerCopies();
+    expect(copiesBefore.length).toBeGreaterThan(0);
 
     // 7. "Usuń moje dane".
     await say(env.tg, resident, "⚙️ Ustawienia", "Ustawienia");
@@ -184,6 +196,7 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
       "zwykle o 7:40",
       "widzę to z okna",
       "Zbyszka",
+      "WB 12345",
       resident.first_name,
       resident.username!,
       String(resident.id),
@@ -200,6 +213,14 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     expect(after.address).toMatch(/\d+,\d{5}° N, \d+,\d{5}° E/);
     // The answer and the addition are still facts of the report, without their words.
     expect(await db.reportEvent.count({ where: { reportId: report.id, kind: { in: ["addition", "relay_answer"] } } })).toBe(2);
+    // Nothing already delivered goes out again: the officer's copy and the sent messages keep their place in the outbox.
+    expect(await officerCopies()).toEqual(copiesBefore);
+    expect(await db.delivery.count({ where: { chatId: BigInt(officer.id), status: "pending" } })).toBe(0);
+    // The second report's card still goes to the group, without the resident's words.
+    const secondCard = await db.delivery.findUniqueOrThrow({ where: { dedupeKey: `report:${secondReport.id}:card` } });
+    expect(secondCard.status).toBe("pending");
+    expect(secondCard.payload).toContain(second);
+    expect(secondCard.payload).toContain("Opis: —");
     // The moderators' card is brought up to date without the description: its edit is queued for the group.
     const edits = await db.delivery.findMany({ where: { chatId: BigInt(GROUP.id), kind: "moderation_card_edit", status: "pending", dedupeKey: { startsWith: `report:${report.id}:` } } });
     expect(edits.length).toBeGreaterThan(0);
