@@ -1,13 +1,29 @@
+import { createHmac, randomBytes } from "node:crypto";
 import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
-/** Structured logs; the bot token never appears, whether in a URL, an error or a config dump. */
+const SECRET_KEYS = new Set(["token", "BOT_TOKEN", "authorization"]);
+/** Fields that name a Telegram account or chat: a private chat's id is a person's Telegram id. */
+const ID_KEYS = ["chatId", "chat", "from", "telegramId", "userTelegramId"];
+/** Fields that carry what a person typed. */
+const TEXT_KEYS = ["query", "text", "caption", "address", "note"];
+
+/**
+ * Structured logs; the bot token never appears, whether in a URL, an error or a config dump. Nor do the
+ * residents: fields that hold a Telegram id are logged as a keyed hash (the same id gives the same hash
+ * within a deployment, so a log can still be followed), fields that hold typed text as "[redacted]". This is
+ * a safety net under the call sites, which log internal ids and no text in the first place.
+ */
 export function createLogger(level: string, token?: string, destination?: DestinationStream): Logger {
   const secret = token ? new RegExp(token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "g") : null;
+  const hashKey = token ?? randomBytes(32).toString("hex");
   const options = {
     level,
-    redact: { paths: ["token", "config.BOT_TOKEN", "*.BOT_TOKEN", "headers.authorization"], censor: "[redacted]" },
+    redact: {
+      paths: ["token", "config.BOT_TOKEN", "*.BOT_TOKEN", "headers.authorization", ...[...ID_KEYS, ...TEXT_KEYS].flatMap((k) => [k, `*.${k}`])],
+      censor: (value: unknown, path: string[]) => censor(value, path[path.length - 1] ?? "", hashKey),
+    },
     hooks: {
       logMethod(this: Logger, args: Parameters<Logger["info"]>, method: (...a: unknown[]) => void) {
         if (!secret) return method.apply(this, args);
@@ -16,6 +32,16 @@ export function createLogger(level: string, token?: string, destination?: Destin
     },
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+function censor(value: unknown, key: string, hashKey: string): unknown {
+  if (SECRET_KEYS.has(key) || value === undefined || value === null) return SECRET_KEYS.has(key) ? "[redacted]" : value;
+  if (!ID_KEYS.includes(key)) return "[redacted]";
+  const id = typeof value === "object" ? (value as { id?: unknown }).id : value;
+  // Groups (negative ids) identify nobody: the moderators' group stays readable in the logs.
+  if ((typeof id === "number" || typeof id === "bigint" || typeof id === "string") && /^-\d+$/.test(String(id))) return String(id);
+  if (typeof id !== "number" && typeof id !== "bigint" && typeof id !== "string") return "[redacted]";
+  return `tg#${createHmac("sha256", hashKey).update(String(id)).digest("hex").slice(0, 12)}`;
 }
 
 function scrub(value: unknown, secret: RegExp): unknown {

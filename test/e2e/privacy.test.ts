@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
+import { textOf } from "../support/fakeTelegram.js";
 
 describe("deleting one's data", () => {
   let env: TestEnv;
@@ -48,5 +49,12 @@ describe("deleting one's data", () => {
     const fresh = await db.user.findUniqueOrThrow({ where: { telegramId: BigInt(user.id) } });
     expect(fresh.id).not.toBe(before.id);
     expect(fresh.savedLat).toBeNull();
+  });
+
+  it("/privacy says exactly what deleting removes and what stays", async () => {
+    const user = newUser();
+    const text = textOf(await say(env.tg, user, "/privacy", "Prywatność"));
+    for (const removed of ["opis, zdjęcia, wpisany adres, uzupełnienia i odpowiedzi", "wpisane adresy", "czekające na wysłanie", "nazwę użytkownika"]) expect(text).toContain(removed);
+    expect(text).toContain("Co zostaje: zgłoszenie jako policyjny zapis zagrożenia — kategoria, punkt na mapie (rejon i współrzędne zamiast wpisanego adresu)");
   });
 });

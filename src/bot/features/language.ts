@@ -43,8 +43,13 @@ export function languageFeature(i18n: I18n): Composer<BotContext> {
   });
   privateChat.callbackQuery("settings:deleteData:yes", async (ctx) => {
     await ctx.conversation.exitAll();
-    await deleteUserData(ctx.deps.db, ctx.from.id);
+    const deleted = await deleteUserData(ctx.deps.db, ctx.from.id, ctx.deps.now());
     ctx.deps.users.forget(ctx.from.id);
+    if (deleted) {
+      // Cards that had not gone out are queued again without the resident's words; those in the group are edited to match.
+      await ctx.deps.notifier.flush();
+      for (const card of deleted.cards) await ctx.deps.notifier.recordSent({ dedupeKey: `report:${card.reportId}:card`, result: { message_id: card.messageId } });
+    }
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t("privacy.deleted"));
   });

@@ -20,7 +20,8 @@ export function moderationFeature(): Composer<BotContext> {
 
   const actorOf = (ctx: BotContext) => (ctx.from ? loadActor(ctx.deps.db, ctx.from.id) : Promise.resolve(null));
   const refuse = async (ctx: BotContext, why: string) => {
-    ctx.deps.logger.warn({ from: ctx.from?.id, data: ctx.callbackQuery?.data, why }, "refused a staff action");
+    // The internal user id, never the Telegram id: logs must not identify a person by themselves.
+    ctx.deps.logger.warn({ user: ctx.user?.id ?? null, data: ctx.callbackQuery?.data, why }, "refused a staff action");
     await ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
   };
   const answerOutcome = async (ctx: BotContext, outcome: TransitionOutcome) => {
