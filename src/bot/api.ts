@@ -14,7 +14,7 @@ export function markBlockedOn403(deps: BotDeps): Transformer {
     const chatId = (payload as { chat_id?: unknown } | undefined)?.chat_id;
     if (!res.ok && res.error_code === 403 && (typeof chatId === "number" || typeof chatId === "string") && Number(chatId) > 0) {
       await deps.users.markBlocked(Number(chatId));
-      deps.logger.info({ method, chatId: String(chatId) }, "chat refused delivery (403): user marked blocked");
+      deps.logger.info({ method }, "a private chat refused delivery (403): its user is marked blocked");
     }
     return res;
   };
