@@ -14,7 +14,7 @@ export async function seedResidents(db: Db, opts: { count: number; firstTelegram
   await db.$executeRawUnsafe(
     `${series(opts.count)}
      INSERT INTO "User" ("telegramId", "firstName", "languageCode", "role", "blocked", "banned", "firstSeen", "lastSeen")
-     SELECT ? + "i" - 1, 'Mieszkaniec ' || "i", CASE "i" % 3 WHEN 0 THEN 'uk' WHEN 1 THEN 'pl' ELSE 'en' END, 'resident', ?, 0, ?, ? FROM "n"`,
+     SELECT CAST(? AS INTEGER) + "i" - 1, 'Mieszkaniec ' || "i", CASE "i" % 3 WHEN 0 THEN 'uk' WHEN 1 THEN 'pl' ELSE 'en' END, 'resident', ?, 0, ?, ? FROM "n"`,
     opts.firstTelegramId,
     opts.blocked ? 1 : 0,
     at,
@@ -66,3 +66,27 @@ export async function scalar(db: Db, sql: string, ...params: unknown[]): Promise
   const [row] = await db.$queryRawUnsafe<{ n: number | bigint }[]>(sql, ...params);
   return Number(row?.n ?? 0);
 }
+
+/**
+ * `count` reports by one reporter (refs BB-2026-000001…, submission keys scale:1…), spread deterministically
+ * over Bielsko-Biała and its county, in the given categories by turns; every fifth has a description that
+ * needs quoting in CSV. No district yet.
+ */
+export async function seedReports(db: Db, opts: { count: number; reporterId: number; categories: string[]; now: Date }): Promise<void> {
+  const at = sqliteDate(opts.now);
+  await db.$executeRawUnsafe(
+    `${series(opts.count)}
+     INSERT INTO "Report" ("ref", "categoryCode", "status", "lat", "lon", "address", "placeSource", "description", "reporterId", "submissionKey", "createdAt", "updatedAt")
+     SELECT printf('BB-2026-%06d', "i"), json_extract(?, '$[' || ("i" % CAST(? AS INTEGER)) || ']'), 'new',
+            49.70 + (("i" * 7919) % 10007) * 0.25 / 10007, 18.90 + (("i" * 104729) % 10009) * 0.40 / 10009,
+            'ul. Testowa ' || "i", 'pin', CASE WHEN "i" % 5 = 0 THEN 'Opis; z "cudzysłowem" nr ' || "i" END, ?, 'scale:' || "i", ?, ?
+     FROM "n"`,
+    JSON.stringify(opts.categories),
+    opts.categories.length,
+    opts.reporterId,
+    at,
+    at,
+  );
+}
+
+export const refOf = (i: number) => `BB-2026-${String(i).padStart(6, "0")}`;
