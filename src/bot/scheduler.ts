@@ -3,7 +3,7 @@ import { batchProgress, enqueue, type OutgoingMessage } from "../delivery/outbox
 import { dueReminders, QUESTION_DIGEST_HOURS_BEFORE, questionDigestDue, sentReminderKey } from "../domain/meetings/schedule.js";
 import type { MeetingStatus } from "../domain/meetings/types.js";
 import { userLocale } from "../i18n/index.js";
-import { audienceOf, sendDigest } from "../services/meetings.js";
+import { reminderRecipients, sendDigest } from "../services/meetings.js";
 import { escapeHtml } from "./html.js";
 import { meetingKeyboard, progressText, reminderLine, renderMeeting } from "./features/meetings/render.js";
 import type { BotDeps } from "./context.js";
@@ -48,7 +48,7 @@ export async function remindStaff(deps: BotDeps, config: Config, now: Date): Pro
 }
 
 /** Meeting reminders (24 h and 2 h before, once each) to the meeting's audience and those who said "Będę". */
-export async function remindMeetings(deps: BotDeps, config: Config, now: Date): Promise<number> {
+export async function remindMeetings(deps: Pick<BotDeps, "db" | "i18n">, config: Config, now: Date): Promise<number> {
   const { db } = deps;
   const meetings = await db.meeting.findMany({
     where: { status: "published", startsAt: { gt: now, lte: new Date(now.getTime() + (Math.max(...config.MEETING_REMINDER_HOURS) + 1) * 3600_000) } },
@@ -59,32 +59,35 @@ export async function remindMeetings(deps: BotDeps, config: Config, now: Date): 
   const schedulable = meetings.map((m) => ({ ...m, status: m.status as MeetingStatus, announcedAt: m.publishedAt }));
   for (const due of dueReminders(schedulable, sent, now, config.MEETING_REMINDER_HOURS)) {
     const m = due.meeting;
-    const rsvps = await db.meetingRsvp.findMany({ where: { meetingId: m.id }, select: { userId: true } });
-    const going = new Set(rsvps.map((r) => r.userId));
-    const [audience, coming] = await Promise.all([
-      audienceOf(db, m),
-      db.user.findMany({ where: { id: { in: [...going] }, blocked: false }, select: { id: true, telegramId: true, language: true, languageCode: true } }),
-    ]);
-    const people = new Map([...audience, ...coming].map((u) => [u.id, u]));
+    // One query however many residents (see reminderRecipients): a list of ids as parameters would not fit.
+    const people = await reminderRecipients(db, m);
     const view = { ...m, areaNames: m.areas.map((a) => `${a.district.number} ${a.district.name}`) };
-    const items: OutgoingMessage[] = [...people.values()].map((u) => {
-      const locale = userLocale(u, config.DEFAULT_LOCALE);
-      const t = deps.i18n.fixedT(locale);
-      return {
-        dedupeKey: `meeting:${m.id}:remind:${due.key}:user:${u.id}`,
-        batchKey: `meeting:${m.id}:remind:${due.key}`,
-        chatId: u.telegramId,
-        userId: u.id,
-        kind: "meeting_reminder",
-        message: {
+    // The message depends only on the language and on "Będę": rendered once per pair, not per resident.
+    const rendered = new Map<string, OutgoingMessage["message"]>();
+    const messageFor = (locale: ReturnType<typeof userLocale>, going: boolean) => {
+      const key = `${locale}:${going}`;
+      let message = rendered.get(key);
+      if (!message) {
+        const t = deps.i18n.fixedT(locale);
+        message = {
           method: "sendMessage",
           text: `${reminderLine(t, locale, m.startsAt, now)}\n\n${renderMeeting(t, locale, view)}`,
           // Those coming see "✅ Będę"; under a reminder "Nie będę" asks before it withdraws.
-          reply_markup: meetingKeyboard(t, m.id, { place: "reminder", going: going.has(u.id) }),
+          reply_markup: meetingKeyboard(t, m.id, { place: "reminder", going }),
           link_preview_options: { is_disabled: true },
-        },
-      };
-    });
+        };
+        rendered.set(key, message);
+      }
+      return message;
+    };
+    const items: OutgoingMessage[] = people.map((u) => ({
+      dedupeKey: `meeting:${m.id}:remind:${due.key}:user:${u.id}`,
+      batchKey: `meeting:${m.id}:remind:${due.key}`,
+      chatId: u.telegramId,
+      userId: u.id,
+      kind: "meeting_reminder",
+      message: messageFor(userLocale(u, config.DEFAULT_LOCALE), u.going),
+    }));
     await enqueue(db, items, { now });
     await db.meetingReminder.upsert({ where: { meetingId_key: { meetingId: m.id, key: due.key } }, create: { meetingId: m.id, key: due.key, sentAt: now }, update: {} });
     queued += items.length;

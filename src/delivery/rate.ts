@@ -36,6 +36,16 @@ export class SlidingWindow {
     this.inFlight += weight;
   }
 
+  /**
+   * Sends made before this window existed (by the previous process: a restart must not start with a
+   * fresh quota while Telegram still counts those). `answeredAt`: monotonic ms, any order; call before any end().
+   */
+  seed(answeredAt: number[]): void {
+    if (this.limit === Infinity || answeredAt.length === 0) return;
+    this.answered = [...answeredAt].sort((a, b) => a - b).concat(this.answered.slice(this.head));
+    this.head = 0;
+  }
+
   /** The send got an answer (any answer: a refused call still reached Telegram). `now` must not go back. */
   end(now: number, weight = 1): void {
     this.inFlight -= weight;

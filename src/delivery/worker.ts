@@ -263,9 +263,40 @@ export class DeliveryWorker {
 
   /** Rows a crash left "sending" may or may not have reached Telegram; sending them again is the lesser evil. */
   private async recover(): Promise<void> {
+    await this.seedRate();
     const n = await this.sql((db) => db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'pending' WHERE "status" = 'sending'`));
     if (n > 0) this.log.warn({ rows: n }, "rows left 'sending' by an unclean stop are pending again; these few may arrive twice");
     this.log.info({ perSecond: this.window.limit, concurrency: this.concurrency }, "delivery worker started");
+  }
+
+  /**
+   * The overall cap holds across restarts: Telegram still counts what the previous process sent in the last
+   * second. Rows sent within the window count from their sentAt; rows a crash left "sending" may have reached
+   * Telegram a moment ago, so they count as sent just now. Without this a restart after a kill mid-broadcast
+   * started with a whole fresh second's quota (28 sends in one second against 25).
+   */
+  private async seedRate(): Promise<void> {
+    if (this.window.limit === Infinity) return;
+    const now = this.now().getTime();
+    const since = sqliteDate(new Date(now - this.window.windowMs));
+    const rows = await this.sql((db) =>
+      db.$queryRawUnsafe<{ at: string | Date | null }[]>(
+        `SELECT "at" FROM (
+           SELECT "sentAt" AS "at" FROM "Delivery" WHERE "status" = 'sent' AND "sentAt" >= ?
+           UNION ALL SELECT NULL FROM "Delivery" WHERE "status" = 'sending')
+         ORDER BY "at" IS NOT NULL, "at" DESC LIMIT ?`,
+        since,
+        // Only the latest `limit` sends can hold the next one back.
+        Math.ceil(this.window.limit),
+      ),
+    );
+    const start = mono();
+    const answeredAt = rows.map((r) => {
+      const age = r.at === null ? 0 : now - new Date(r.at).getTime();
+      return start - Math.min(Math.max(age, 0), this.window.windowMs);
+    });
+    this.window.seed(answeredAt);
+    if (answeredAt.length) this.log.info({ recentSends: answeredAt.length }, "counting the sends of the last second before this start against the cap");
   }
 
   private async step(): Promise<void> {
@@ -460,7 +491,8 @@ export class DeliveryWorker {
   /** Writes a failed call's outcome, then frees its slot. */
   private async settle(row: Row, method: string, verdict: Verdict): Promise<void> {
     const error = this.redact(verdict.error);
-    const fields = { delivery: row.id, chat: String(row.chatId), kind: row.kind, method, attempts: row.attempts, error };
+    // The internal ids only: a Telegram id (or the message) never goes to the logs.
+    const fields = { delivery: row.id, user: row.userId, group: row.chatKey.startsWith("-"), kind: row.kind, method, attempts: row.attempts, error };
     let status: DeliveryEvent["status"];
     let write: () => Promise<unknown>;
     switch (verdict.kind) {

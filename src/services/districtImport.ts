@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeTransaction, type Db } from "../db/client.js";
+import type { Prisma } from "../generated/prisma/client.js";
 import { validateDistrictImport, type DistrictImportResult } from "../domain/districts/validate.js";
 import type { ImportProblem } from "../domain/districts/types.js";
 import { DistrictIndex } from "../domain/districts/districtIndex.js";
@@ -150,17 +151,42 @@ export async function importDistricts(db: Db, files: ImportFiles, opts: { dryRun
       }
       // Reports keep pointing at the district their place lies in.
       const index = new DistrictIndex(result.districts.map((d) => ({ id: ids.get(d.number.toLowerCase())!, number: d.number, geometry: d.geometry })));
-      const reports = await tx.report.findMany({ select: { id: true, lat: true, lon: true } });
-      for (const r of reports) {
-        const hit = index.lookup(r.lon, r.lat);
-        if (hit) await tx.report.update({ where: { id: r.id }, data: { districtId: hit.id } });
-      }
+      await reassignReports(tx, index);
       await tx.setting.upsert({ where: { key: "districts.source" }, create: { key: "districts.source", value: opts.source }, update: { value: opts.source } });
     },
     { timeout: 120_000, maxWait: 10_000 },
   );
   outcome.written = true;
   return outcome;
+}
+
+/** Reports read and re-assigned per statement pair: memory and parameters stay fixed however many there are. */
+const REASSIGN_PAGE = 5000;
+
+/**
+ * Points every report at the district its place lies in (all were set to none before). Pages of reports
+ * by id; each page's assignments go as one JSON array in one UPDATE (one statement per report took
+ * minutes at 100,000 reports; a list of ids as parameters would not fit SQLite's limit).
+ */
+async function reassignReports(tx: Prisma.TransactionClient, index: DistrictIndex<{ id: number; number: string; geometry: PolygonGeometry }>): Promise<number> {
+  let after = 0;
+  let assigned = 0;
+  for (;;) {
+    const page = await tx.report.findMany({ where: { id: { gt: after } }, orderBy: { id: "asc" }, take: REASSIGN_PAGE, select: { id: true, lat: true, lon: true } });
+    if (page.length === 0) return assigned;
+    after = page[page.length - 1]!.id;
+    const pairs: [number, number][] = [];
+    for (const r of page) {
+      const hit = index.lookup(r.lon, r.lat);
+      if (hit) pairs.push([r.id, hit.id]);
+    }
+    if (pairs.length) {
+      assigned += await tx.$executeRawUnsafe(
+        `UPDATE "Report" SET "districtId" = "j"."value" ->> 1 FROM json_each(?) AS "j" WHERE "Report"."id" = "j"."value" ->> 0`,
+        JSON.stringify(pairs),
+      );
+    }
+  }
 }
 
 /** The sample data of KMP Bielsko-Biała, loaded into a database that has no districts yet. */

@@ -33,15 +33,46 @@ export async function createMeeting(db: Db | Prisma.TransactionClient, input: Me
   return meeting.id;
 }
 
+// Audiences are sub-selects inside one statement: a list of ids bound as parameters grows with the city
+// and SQLite refuses a statement with more than 999 of them (a broadcast to 998 subscribers failed). Every
+// query here binds a fixed number of values, whatever the number of residents.
+
+// The meeting is bound once, as the one row of "m" (id, cityWide, the announcement's batchKey).
+const MEETING = `WITH "m"("id", "cityWide", "batchKey") AS (SELECT ?, ?, ?)`;
+
+/** Users subscribed to something that covers the meeting: "everything", or one of its districts. */
+const SUBSCRIBED = `
+  SELECT "userId" FROM "Subscription"
+  WHERE (SELECT "cityWide" FROM "m") = 1 OR "scope" = 'all'
+     OR "districtId" IN (SELECT "districtId" FROM "MeetingArea" WHERE "meetingId" = (SELECT "id" FROM "m"))`;
+
+/** Those who said "Będę" to the meeting. */
+const GOING = `SELECT "userId" FROM "MeetingRsvp" WHERE "meetingId" = (SELECT "id" FROM "m")`;
+
+/** Those the announcement reached. */
+const REACHED = `SELECT "userId" FROM "Delivery" WHERE "batchKey" = (SELECT "batchKey" FROM "m") AND "status" = 'sent' AND "userId" IS NOT NULL`;
+
+type RawRecipient = { id: number | bigint; telegramId: number | bigint; language: string | null; languageCode: string | null; going?: number | bigint };
+
+async function recipients(db: DbOrTx, meeting: { id: number; cityWide: boolean }, who: string): Promise<Recipient[]> {
+  const rows = await db.$queryRawUnsafe<RawRecipient[]>(
+    `${MEETING} SELECT "id", "telegramId", "language", "languageCode", "id" IN (${GOING}) AS "going"
+     FROM "User" WHERE "blocked" = 0 AND (${who}) ORDER BY "id"`,
+    meeting.id,
+    meeting.cityWide ? 1 : 0,
+    `meeting:${meeting.id}:announce`,
+  );
+  return rows.map((r) => ({ id: Number(r.id), telegramId: BigInt(r.telegramId), language: r.language, languageCode: r.languageCode, going: Number(r.going) === 1 }));
+}
+
 /** Subscribers a meeting reaches: "everything", plus the meeting's districts (or every district when city-wide). */
-export async function audienceOf(db: DbOrTx, meeting: { id: number; cityWide: boolean }) {
-  const areaIds = meeting.cityWide ? null : (await db.meetingArea.findMany({ where: { meetingId: meeting.id }, select: { districtId: true } })).map((a) => a.districtId);
-  const subs = await db.subscription.findMany({
-    where: areaIds === null ? {} : { OR: [{ scope: "all" }, { districtId: { in: areaIds } }] },
-    select: { userId: true },
-    distinct: ["userId"],
-  });
-  return db.user.findMany({ where: { id: { in: subs.map((s) => s.userId) }, blocked: false }, select: { id: true, telegramId: true, language: true, languageCode: true } });
+export function audienceOf(db: DbOrTx, meeting: { id: number; cityWide: boolean }): Promise<Recipient[]> {
+  return recipients(db, meeting, `"id" IN (${SUBSCRIBED})`);
+}
+
+/** Who is reminded of a meeting: its audience and everyone who said "Będę" (`going`: their buttons show it). */
+export function reminderRecipients(db: DbOrTx, meeting: { id: number; cityWide: boolean }): Promise<Recipient[]> {
+  return recipients(db, meeting, `"id" IN (${SUBSCRIBED}) OR "id" IN (${GOING})`);
 }
 
 type AnnouncementRender = (user: { id: number; language: string | null; languageCode: string | null }) => OutgoingMessage["message"];
@@ -126,17 +157,7 @@ export async function cancelMeeting(db: Db, input: { meetingId: number; now: Dat
  */
 export async function changeNoticeRecipients(db: DbOrTx, meetingId: number): Promise<Recipient[]> {
   const meeting = await db.meeting.findUniqueOrThrow({ where: { id: meetingId }, select: { id: true, cityWide: true } });
-  const [reached, rsvps, audience] = await Promise.all([
-    db.delivery.findMany({ where: { batchKey: `meeting:${meetingId}:announce`, status: "sent" }, select: { userId: true } }),
-    db.meetingRsvp.findMany({ where: { meetingId }, select: { userId: true } }),
-    audienceOf(db, meeting),
-  ]);
-  const subscribed = new Set(audience.map((u) => u.id));
-  const going = new Set(rsvps.map((r) => r.userId));
-  const ids = new Set<number>(going);
-  for (const r of reached) if (r.userId !== null && subscribed.has(r.userId)) ids.add(r.userId);
-  const users = await db.user.findMany({ where: { id: { in: [...ids] }, blocked: false }, select: { id: true, telegramId: true, language: true, languageCode: true } });
-  return users.map((u) => ({ ...u, going: going.has(u.id) }));
+  return recipients(db, meeting, `"id" IN (${GOING}) OR ("id" IN (${REACHED}) AND "id" IN (${SUBSCRIBED}))`);
 }
 
 export const EDITABLE_FIELDS = ["title", "when", "venueName", "venueAddress", "description", "agenda"] as const;

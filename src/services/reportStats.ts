@@ -1,6 +1,7 @@
 import type { Db } from "../db/client.js";
 import { toWarsawParts } from "../domain/meetings/time.js";
 import { STATUSES } from "../domain/reports/status.js";
+import { mergedRefs } from "./reports.js";
 
 /** Nowe, oldest first: what coordinators must look at. */
 export function queue(db: Db, take: number) {
@@ -105,9 +106,7 @@ export async function exportCsv(db: Db, from: Date, to: Date, label: (key: strin
     orderBy: { createdAt: "asc" },
     include: { district: { select: { number: true } } },
   });
-  const mergedIds = [...new Set(reports.map((r) => r.mergedIntoId).filter((id): id is number => id !== null))];
-  const originals = mergedIds.length ? await db.report.findMany({ where: { id: { in: mergedIds } }, select: { id: true, ref: true } }) : [];
-  const refOf = new Map(originals.map((o) => [o.id, o.ref]));
+  const refOf = await mergedRefs(db, reports.map((r) => r.mergedIntoId));
   return reportsCsv(
     reports.map((r) => ({ ...r, district: r.district?.number ?? null, mergedIntoRef: r.mergedIntoId === null ? null : (refOf.get(r.mergedIntoId) ?? null) })),
     label,

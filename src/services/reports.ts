@@ -1,12 +1,21 @@
 import type { Db } from "../db/client.js";
 import { residentView, type ResidentView } from "../domain/reports/residentView.js";
 
-/** Numbers of the reports these were merged into (one query for a page). */
-async function mergedRefs(db: Db, ids: (number | null)[]): Promise<Map<number, string>> {
+/** Ids bound per query: SQLite refuses more than 999 parameters in one statement. */
+const REFS_PER_QUERY = 500;
+
+/**
+ * Numbers of the reports these were merged into: one query for a page, fixed-size chunks for an export
+ * (a list of ids bound as parameters must never grow with the data).
+ */
+export async function mergedRefs(db: Db, ids: (number | null)[]): Promise<Map<number, string>> {
   const wanted = [...new Set(ids.filter((id): id is number => id !== null))];
-  if (!wanted.length) return new Map();
-  const rows = await db.report.findMany({ where: { id: { in: wanted } }, select: { id: true, ref: true } });
-  return new Map(rows.map((r) => [r.id, r.ref]));
+  const refs = new Map<number, string>();
+  for (let start = 0; start < wanted.length; start += REFS_PER_QUERY) {
+    const rows = await db.report.findMany({ where: { id: { in: wanted.slice(start, start + REFS_PER_QUERY) } }, select: { id: true, ref: true } });
+    for (const r of rows) refs.set(r.id, r.ref);
+  }
+  return refs;
 }
 
 /** The resident's own and followed reports, newest first, as this resident may see them. */

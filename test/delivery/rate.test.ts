@@ -24,6 +24,18 @@ describe("SlidingWindow", () => {
     expect(w.waitMs(1010)).toBe(0);
   });
 
+  it("starts with the sends it is seeded with (a restart): places free as they age out", () => {
+    const w = new SlidingWindow(3, 1000);
+    w.seed([500, 100, 300]); // any order
+    expect(w.waitMs(600)).toBe(500); // the send answered at 100 leaves the window at 1100
+    expect(w.waitMs(1100)).toBe(0);
+    w.begin();
+    expect(w.waitMs(1100)).toBe(200);
+    w.end(1150);
+    expect(w.waitMs(1400)).toBe(0);
+    expect(w.waitMs(1400, 2)).toBe(100); // two places: the seeded send at 500 must age out too
+  });
+
   it("never allows more than `limit` starts within any window", () => {
     const w = new SlidingWindow(25, 1000);
     const starts: number[] = [];

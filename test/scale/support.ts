@@ -1,0 +1,92 @@
+// Shared set-up for the tests at a city's scale: rows made directly with SQL (one statement each, a
+// recursive series), so that setting up 100,000 residents or reports costs well under a second.
+import { sqliteDate } from "../../src/db/hotPath.js";
+import type { Db } from "../../src/db/client.js";
+
+/** Rows per scale test: 100,000 unless SCALE_ROWS says otherwise (e.g. 5000 for a quick run). */
+export const SCALE_ROWS = Number(process.env.SCALE_ROWS ?? 100_000);
+
+const series = (count: number) => `WITH RECURSIVE "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ${Math.trunc(count)})`;
+
+/** `count` residents with Telegram ids firstTelegramId, +1, …; returns their internal ids (ascending). */
+export async function seedResidents(db: Db, opts: { count: number; firstTelegramId: number; blocked?: boolean; now: Date }): Promise<{ first: number; last: number }> {
+  const at = sqliteDate(opts.now);
+  await db.$executeRawUnsafe(
+    `${series(opts.count)}
+     INSERT INTO "User" ("telegramId", "firstName", "languageCode", "role", "blocked", "banned", "firstSeen", "lastSeen")
+     SELECT CAST(? AS INTEGER) + "i" - 1, 'Mieszkaniec ' || "i", CASE "i" % 3 WHEN 0 THEN 'uk' WHEN 1 THEN 'pl' ELSE 'en' END, 'resident', ?, 0, ?, ? FROM "n"`,
+    opts.firstTelegramId,
+    opts.blocked ? 1 : 0,
+    at,
+    at,
+  );
+  const [range] = await db.$queryRawUnsafe<{ first: number | bigint; last: number | bigint }[]>(
+    `SELECT MIN("id") AS "first", MAX("id") AS "last" FROM "User" WHERE "telegramId" BETWEEN ? AND ?`,
+    opts.firstTelegramId,
+    opts.firstTelegramId + opts.count - 1,
+  );
+  return { first: Number(range!.first), last: Number(range!.last) };
+}
+
+/** Subscriptions of the users with ids first..last: scope "all", or a district (`districtOf(userId)`). */
+export async function seedSubscriptions(db: Db, opts: { first: number; last: number; districtIds?: number[]; now: Date }): Promise<void> {
+  const at = sqliteDate(opts.now);
+  if (!opts.districtIds) {
+    await db.$executeRawUnsafe(
+      `INSERT INTO "Subscription" ("userId", "scope", "districtId", "createdAt") SELECT "id", 'all', NULL, ? FROM "User" WHERE "id" BETWEEN ? AND ?`,
+      at,
+      opts.first,
+      opts.last,
+    );
+    return;
+  }
+  // The users take the districts in turn.
+  await db.$executeRawUnsafe(
+    `INSERT INTO "Subscription" ("userId", "scope", "districtId", "createdAt")
+     SELECT "u"."id", 'district:' || ("d"."value"), "d"."value", ?
+     FROM "User" AS "u" JOIN json_each(?) AS "d" ON "d"."key" = "u"."id" % json_array_length(?)
+     WHERE "u"."id" BETWEEN ? AND ?`,
+    at,
+    JSON.stringify(opts.districtIds),
+    JSON.stringify(opts.districtIds),
+    opts.first,
+    opts.last,
+  );
+}
+
+/** Runs `fn`, prints how long it took (for the report; never asserted: speed belongs in `npm run bench`). */
+export async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await fn();
+  console.log(`[scale ${SCALE_ROWS}] ${label}: ${Math.round(performance.now() - started)} ms`);
+  return result;
+}
+
+export async function scalar(db: Db, sql: string, ...params: unknown[]): Promise<number> {
+  const [row] = await db.$queryRawUnsafe<{ n: number | bigint }[]>(sql, ...params);
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * `count` reports by one reporter (refs BB-2026-000001…, submission keys scale:1…), spread deterministically
+ * over Bielsko-Biała and its county, in the given categories by turns; every fifth has a description that
+ * needs quoting in CSV. No district yet.
+ */
+export async function seedReports(db: Db, opts: { count: number; reporterId: number; categories: string[]; now: Date }): Promise<void> {
+  const at = sqliteDate(opts.now);
+  await db.$executeRawUnsafe(
+    `${series(opts.count)}
+     INSERT INTO "Report" ("ref", "categoryCode", "status", "lat", "lon", "address", "placeSource", "description", "reporterId", "submissionKey", "createdAt", "updatedAt")
+     SELECT printf('BB-2026-%06d', "i"), json_extract(?, '$[' || ("i" % CAST(? AS INTEGER)) || ']'), 'new',
+            49.70 + (("i" * 7919) % 10007) * 0.25 / 10007, 18.90 + (("i" * 104729) % 10009) * 0.40 / 10009,
+            'ul. Testowa ' || "i", 'pin', CASE WHEN "i" % 5 = 0 THEN 'Opis; z "cudzysłowem" nr ' || "i" END, ?, 'scale:' || "i", ?, ?
+     FROM "n"`,
+    JSON.stringify(opts.categories),
+    opts.categories.length,
+    opts.reporterId,
+    at,
+    at,
+  );
+}
+
+export const refOf = (i: number) => `BB-2026-${String(i).padStart(6, "0")}`;
