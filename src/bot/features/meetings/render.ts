@@ -76,8 +76,9 @@ export function withRsvpState(markup: InlineKeyboardMarkup | undefined, t: TFunc
 
 /** The announcement as one subscriber gets it, in their language, with the buttons and "unsubscribe". */
 export function announcementFor(i18n: I18n, fallback: Locale, view: MeetingView) {
-  return (user: { language: string | null; languageCode: string | null }) => {
-    const locale = userLocale(user, fallback);
+  // Rendered once per language, not once per subscriber: a county-wide broadcast holds the write lock while it queues.
+  const rendered = new Map<Locale, ReturnType<typeof render>>();
+  const render = (locale: Locale) => {
     const t = i18n.fixedT(locale);
     return {
       method: "sendMessage" as const,
@@ -85,6 +86,12 @@ export function announcementFor(i18n: I18n, fallback: Locale, view: MeetingView)
       reply_markup: meetingKeyboard(t, view.id, { place: "announcement", unsubscribe: true }),
       link_preview_options: { is_disabled: true },
     };
+  };
+  return (user: { language: string | null; languageCode: string | null }) => {
+    const locale = userLocale(user, fallback);
+    let message = rendered.get(locale);
+    if (!message) rendered.set(locale, (message = render(locale)));
+    return message;
   };
 }
 
