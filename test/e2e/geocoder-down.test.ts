@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
 import { textOf, type FakeUser } from "../support/fakeTelegram.js";
+import { BREAKER_OPEN_MS } from "../../src/geocoding/geocoder.js";
 
 const PIN_PLEASE = "usługa map nie odpowiada";
 
@@ -48,7 +49,6 @@ describe("a hanging Nominatim never makes residents wait in line", () => {
     expect(env.nominatim.requests.length).toBe(asked);
 
     // After the breaker's pause, the next typed address is let through as a probe; its answer closes the breaker.
-    const { BREAKER_OPEN_MS } = await import("../../src/geocoding/geocoder.js");
     await new Promise((r) => setTimeout(r, BREAKER_OPEN_MS + 200));
     expect(textOf(await say(env.tg, first, "Cieszyńska 10", "📍 Miejsce"))).toContain("Cieszyńska");
     expect(textOf(await say(env.tg, second, "Partyzantów 20", "📍 Miejsce"))).toContain("Partyzantów");
