@@ -2,14 +2,15 @@
 // small gazetteer of Bielsko-Biała with the JSON shapes the real service returns (lat/lon as
 // strings, boundingbox of four strings, address details). It records every request with its
 // headers, so tests can check the User-Agent and the 1 request/second policy, and it can fail
-// (HTTP 500 or 429 with an HTML body), hang, or answer slowly.
+// (HTTP 500 or 429 with an HTML body), hang, drop the connection, or answer slowly.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { defaultGazetteer, distanceKm, type GazetteerEntry } from "./gazetteer.js";
 
 export type { GazetteerEntry } from "./gazetteer.js";
 
-export type NominatimMode = "normal" | "error500" | "error429" | "hang";
+/** "reset" closes the connection without an answer: a network error for the client. */
+export type NominatimMode = "normal" | "error500" | "error429" | "hang" | "reset";
 
 export interface NominatimRequest {
   path: string;
@@ -118,6 +119,10 @@ export class FakeNominatim {
         at: Date.now(),
       });
       if (fake.mode === "hang") return;
+      if (fake.mode === "reset") {
+        req.socket.destroy();
+        return;
+      }
       const timer = setTimeout(() => {
         fake.timers.delete(timer);
         fake.respond(url, res);
@@ -150,6 +155,10 @@ export class FakeNominatim {
       return;
     }
     if (this.mode === "hang") return;
+    if (this.mode === "reset") {
+      res.socket?.destroy();
+      return;
+    }
     const params = url.searchParams;
     const format = params.get("format") ?? "json";
     if (format !== "json" && format !== "jsonv2") {

@@ -2,7 +2,8 @@ import NodeGeocoder from "node-geocoder";
 import type { GeocodeCache } from "../db/geocodeCache.js";
 import type { Logger } from "../logger.js";
 import { addressLabel, type NominatimResult } from "./addressLabel.js";
-import { Pacer } from "./pacer.js";
+import { CircuitBreaker } from "./breaker.js";
+import { LeftQueue, Pacer, QueueFull } from "./pacer.js";
 
 export interface Place {
   lat: number;
@@ -38,10 +39,44 @@ const LABEL_FORMAT = 2;
 /** A pin waits for no queue: reverse lookups run only when Nominatim can be asked right now. */
 const REVERSE_MAX_WAIT_MS = 0;
 
-class QueueBusy extends Error {
-  constructor() {
-    super("geocoding queue is busy");
+/**
+ * After a timeout, a 5xx, a 429 or a network error, Nominatim counts as down for this long: every lookup
+ * answers "unavailable" at once (the resident is asked for a pin); then one lookup probes it. A probe costs
+ * its resident at most one timeout. (A constant: GEOCODER_BREAKER_MS would be its setting.)
+ */
+export const BREAKER_OPEN_MS = 10_000;
+
+/** Why a lookup got no answer. Only these are logged: never what was asked (a typed address, a pin). */
+type Reason = "timeout" | "network" | "http-5xx" | "http-429" | "http-4xx" | "bad-answer" | "queue-full" | "down";
+
+/** Nominatim is not answering: the breaker opens on these, not on answers it did not like. */
+const OUTAGES: ReadonlySet<Reason> = new Set(["timeout", "network", "http-5xx", "http-429"]);
+
+// node-geocoder wraps errors from our fetch into its own, keeping only the message and `code`: the reason rides in `code`.
+const CODE_PREFIX = "nominatim:";
+
+class LookupFailed extends Error {
+  readonly code: string;
+  constructor(
+    readonly reason: Reason,
+    readonly status?: number,
+  ) {
+    super(`Nominatim lookup failed: ${reason}${status ? ` (HTTP ${status})` : ""}`);
+    this.code = `${CODE_PREFIX}${reason}:${status ?? ""}`;
   }
+}
+
+function failureOf(err: unknown): { reason: Reason; status?: number } {
+  if (err instanceof LookupFailed) return { reason: err.reason, status: err.status };
+  if (err instanceof QueueFull) return { reason: "queue-full" };
+  if (err instanceof LeftQueue) return { reason: "down" };
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code.startsWith(CODE_PREFIX)) {
+    const [reason, status] = code.slice(CODE_PREFIX.length).split(":");
+    return { reason: reason as Reason, status: status ? Number(status) : undefined };
+  }
+  // node-geocoder could not read the answer (not JSON, or an error field).
+  return { reason: "bad-answer" };
 }
 
 // One pacer for the whole process: the policy limit is per application, not per caller.
@@ -49,14 +84,23 @@ const pacer = new Pacer(1000);
 
 /** node-geocoder (provider "openstreetmap") against a configurable Nominatim, with a SQLite cache. */
 export function createGeocoder(options: GeocoderOptions): Geocoder {
+  const { logger } = options;
   const honestFetch = async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(url, {
-      ...init,
-      headers: { ...(init.headers as Record<string, string>), "user-agent": options.userAgent },
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    if (!res.ok) throw new Error(`Nominatim answered HTTP ${res.status}`);
-    return res;
+    let res: Response;
+    let body: string;
+    try {
+      res = await fetch(url, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), "user-agent": options.userAgent },
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      // The whole answer within the timeout, not just its headers.
+      body = await res.text();
+    } catch (err) {
+      throw new LookupFailed((err as Error | null)?.name === "TimeoutError" ? "timeout" : "network");
+    }
+    if (!res.ok) throw new LookupFailed(res.status === 429 ? "http-429" : res.status >= 500 ? "http-5xx" : "http-4xx", res.status);
+    return new Response(body, { status: res.status, headers: res.headers });
   };
   // osmServer is written on the provider's shared prototype: one geocoder per process (toolchain.md).
   const nodeGeocoder = NodeGeocoder({
@@ -65,36 +109,71 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     fetch: honestFetch as never,
   } as NodeGeocoder.Options);
   const [west, south, east, north] = options.viewbox;
+  const breaker = new CircuitBreaker(BREAKER_OPEN_MS);
+
+  /**
+   * One request to Nominatim, if the breaker lets it through and the queue's wait stays within `maxWaitMs`;
+   * a request still waiting when the breaker opens gives up at once. Its outcome moves the breaker.
+   */
+  const ask = async <T>(call: () => Promise<T>, maxWaitMs: number): Promise<T> => {
+    const admission = breaker.admit();
+    if (!admission) throw new LookupFailed("down");
+    let result: T;
+    try {
+      result = await pacer.run(call, { maxWaitMs, signal: breaker.opened });
+    } catch (err) {
+      const { reason, status } = failureOf(err);
+      if (reason === "queue-full" || reason === "down") breaker.released(admission);
+      else if (!OUTAGES.has(reason)) breaker.answered();
+      else if (breaker.failed()) logger.warn({ reason, status, pauseMs: BREAKER_OPEN_MS }, "Nominatim is down: typed addresses get the pin question at once for a while");
+      else if (admission === "probe") logger.info({ reason, status }, "Nominatim is still down");
+      throw err;
+    }
+    if (breaker.answered()) logger.info("Nominatim answers again");
+    return result;
+  };
 
   const cached = async <T>(key: string, load: () => Promise<T>): Promise<T> => {
     const hit = options.cache.get(key);
     if (hit !== undefined) return JSON.parse(hit) as T;
     const value = await load();
     // An answer Nominatim already gave is used even if it could not be kept.
-    await options.cache.put(key, JSON.stringify(value), new Date()).catch((err: unknown) => options.logger.warn({ err: String(err) }, "geocoding answer not cached"));
+    await options.cache.put(key, JSON.stringify(value), new Date()).catch((err: unknown) => logger.warn({ err: String(err) }, "geocoding answer not cached"));
     return value;
+  };
+
+  /** Logs a lookup that got no answer: that it failed and why, never what was asked. */
+  const logFailure = (what: "geocoding" | "reverse geocoding", err: unknown) => {
+    const { reason, status } = failureOf(err);
+    // A known outage or a busy queue is the design working, not news: the outage itself was logged once.
+    if (reason === "down") logger.debug(`${what} skipped: Nominatim is down`);
+    // A pin never waits for the queue (its label falls back to the district), a typed address only up to the timeout.
+    else if (reason === "queue-full" && what === "reverse geocoding") logger.debug("reverse geocoding skipped: Nominatim is busy");
+    else if (reason === "queue-full") logger.info({ reason }, "geocoding skipped: the queue would wait longer than the timeout");
+    else logger.warn({ reason, status }, `${what} failed`);
   };
 
   // Keys carry the label format: answers cached with an older format are asked again, not shown.
   const reverseKey = (lat: number, lon: number) => `reverse:${LABEL_FORMAT}:${lat.toFixed(5)},${lon.toFixed(5)}`;
   return {
     async remember(lat, lon, label) {
-      await options.cache.put(reverseKey(lat, lon), JSON.stringify(label), new Date()).catch((err: unknown) => options.logger.warn({ err: String(err) }, "place label not cached"));
+      await options.cache.put(reverseKey(lat, lon), JSON.stringify(label), new Date()).catch((err: unknown) => logger.warn({ err: String(err) }, "place label not cached"));
     },
     async search(query) {
       const q = query.trim().replace(/\s+/g, " ");
       try {
         const places = await cached(`search:${LABEL_FORMAT}:${q.toLowerCase()}`, async () => {
-          // A resident should not wait in a long queue: past the timeout, ask for a pin instead.
-          if (pacer.expectedWait() > options.timeoutMs) throw new Error("geocoding queue is full");
-          const results = await pacer.run(() =>
-            nodeGeocoder.geocode({
-              q,
-              countrycodes: "pl",
-              limit: 5,
-              viewbox: `${west},${north},${east},${south}`,
-              bounded: 1,
-            } as never),
+          // A resident waits in the queue no longer than Nominatim may take to answer: past that, a pin.
+          const results = await ask(
+            () =>
+              nodeGeocoder.geocode({
+                q,
+                countrycodes: "pl",
+                limit: 5,
+                viewbox: `${west},${north},${east},${south}`,
+                bounded: 1,
+              } as never),
+            options.timeoutMs,
           );
           const places: Place[] = [];
           for (const row of rawResults(results)) {
@@ -107,29 +186,28 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
         });
         return { kind: "found", places };
       } catch (err) {
-        options.logger.warn({ err: String(err), query: q }, "geocoding failed");
+        logFailure("geocoding", err);
         return { kind: "unavailable" };
       }
     },
     async reverse(lat, lon) {
       try {
         const label = await cached(reverseKey(lat, lon), async () => {
-          if (pacer.expectedWait() > REVERSE_MAX_WAIT_MS) throw new QueueBusy();
-          try {
-            const results = await pacer.run(() => nodeGeocoder.reverse({ lat, lon, zoom: 18 } as never));
-            const first = rawResults(results)[0];
-            return (first && addressLabel(first)) ?? null;
-          } catch (err) {
-            // Nominatim's "Unable to geocode" (open sea, another country) is an answer, not an outage.
-            if (/unable to geocode/i.test(String(err))) return null;
-            throw err;
-          }
+          const results = await ask(
+            () =>
+              nodeGeocoder.reverse({ lat, lon, zoom: 18 } as never).catch((err: unknown) => {
+                // Nominatim's "Unable to geocode" (open sea, another country) is an answer, not an outage.
+                if (/unable to geocode/i.test(String(err))) return null;
+                throw err;
+              }),
+            REVERSE_MAX_WAIT_MS,
+          );
+          const first = results ? rawResults(results)[0] : undefined;
+          return (first && addressLabel(first)) ?? null;
         });
         return label ? { kind: "found", label } : { kind: "none" };
       } catch (err) {
-        // A busy queue is the design working (the pin gets the district's name), not a failure to report.
-        if (err instanceof QueueBusy) options.logger.debug("reverse geocoding skipped: Nominatim was asked within the last second");
-        else options.logger.warn({ err: String(err) }, "reverse geocoding failed");
+        logFailure("reverse geocoding", err);
         return { kind: "unavailable" };
       }
     },

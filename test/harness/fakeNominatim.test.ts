@@ -212,6 +212,21 @@ describe("recording and failure modes", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
+  it("drops the connection without an answer in reset mode, answered or delayed", async () => {
+    osm.mode = "reset";
+    await expect(fetch(`${osm.url}/search?q=Kolista&format=json`)).rejects.toThrow(/fetch failed/);
+    // Switched while an answer is delayed: the connection is dropped then.
+    osm.mode = "normal";
+    osm.setDelay(100);
+    const delayed = fetch(`${osm.url}/search?q=Kolista&format=json`);
+    osm.mode = "reset";
+    await expect(delayed).rejects.toThrow(/fetch failed/);
+    osm.mode = "normal";
+    osm.setDelay(0);
+    expect(await search("Kolista")).toHaveLength(1);
+    expect(osm.requests).toHaveLength(3);
+  });
+
   it("serves a custom gazetteer", async () => {
     await osm.stop();
     osm = await FakeNominatim.start({
