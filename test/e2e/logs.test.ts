@@ -28,15 +28,16 @@ describe("logs at LOG_LEVEL=info (issue 18, item 7)", () => {
     const resident = newUser({ id: 7_391_846_206, first_name: "Wiesława", username: "wieslawa_log" });
     await say(env.tg, resident, "/start", "Dzień dobry");
 
-    // A typed address Nominatim cannot answer (it is down), then one it can.
+    // A typed address Nominatim does not know, then one it cannot answer (it is down; the geocoder's breaker then
+    // stays open for a while), then a pin.
     env.tg.sendCommand(resident, "report");
     await replyContaining(env.tg, resident.id, "Czego dotyczy");
     await press(env.tg, resident, "Nieprawidłowe parkowanie", "Gdzie to się dzieje");
+    await say(env.tg, resident, TYPED_ADDRESS, "Nie znalazłem adresu");
     env.nominatim.mode = "error500";
     await say(env.tg, resident, FAILED_ADDRESS, "usługa map nie odpowiada");
     env.nominatim.mode = "normal";
-    await say(env.tg, resident, TYPED_ADDRESS, "Nie znalazłem adresu");
-    await say(env.tg, resident, "Karpacka 7", "Miejsce:");
+    env.tg.sendLocation(resident, 49.8225, 19.0444);
     await replyContaining(env.tg, resident.id, "O jakiej porze");
     await press(env.tg, resident, "Dalej →", "W jakie dni");
     await press(env.tg, resident, "codziennie", "Opisz krótko");
