@@ -1,5 +1,17 @@
 import { z } from "zod";
 
+/** The bot's own database: what `npm start` and every CLI use unless DATABASE_URL says otherwise. */
+export const DEFAULT_DATABASE_URL = "file:./data/dzielnicowy.db";
+
+/** Reads `.env` from the working directory into the environment (variables already set win): `npm start` and the CLIs alike. */
+export function loadDotEnv(): void {
+  try {
+    process.loadEnvFile?.(".env");
+  } catch {
+    // No .env file: the environment alone configures the bot.
+  }
+}
+
 /** Thrown when the environment cannot start the bot; the message is one line for the operator. */
 export class ConfigError extends Error {}
 
@@ -34,7 +46,7 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^file:.+/, "must be a SQLite URL such as file:./data/dzielnicowy.db")
-    .default("file:./data/dzielnicowy.db"),
+    .default(DEFAULT_DATABASE_URL),
   NOMINATIM_URL: z.url({ error: "must be the URL of a Nominatim server" }).default("https://nominatim.openstreetmap.org"),
   GEOCODER_USER_AGENT: z
     .string()

@@ -1,12 +1,8 @@
 // `npm start`: read the configuration, migrate, load sample data, run the bot until SIGINT/SIGTERM.
-import { ConfigError, parseConfig } from "./config.js";
+import { ConfigError, loadDotEnv, parseConfig } from "./config.js";
 import { startApp } from "./app.js";
 
-try {
-  process.loadEnvFile?.(".env");
-} catch {
-  // No .env file: the environment alone configures the bot.
-}
+loadDotEnv();
 
 let config;
 try {

@@ -1,9 +1,14 @@
+import { DEFAULT_DATABASE_URL, loadDotEnv } from "../config.js";
 import { openDb, type Db } from "../db/client.js";
 import { applyMigrations } from "../db/migrate.js";
 
-/** CLI commands work on DATABASE_URL (default: the bot's own file), migrated first, closed after. */
+/**
+ * CLI commands work on the bot's database — DATABASE_URL from the environment or `.env`, as `npm start` reads
+ * it (default: the bot's own file) — migrated first, closed after.
+ */
 export async function withDatabase<T>(work: (db: Db) => Promise<T>): Promise<T> {
-  const url = process.env.DATABASE_URL || "file:./data/dzielnicowy.db";
+  loadDotEnv();
+  const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   applyMigrations(url);
   const db = await openDb(url);
   try {

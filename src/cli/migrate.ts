@@ -1,6 +1,8 @@
-// `npm run db:migrate`: applies pending migrations to DATABASE_URL (default file:./data/dzielnicowy.db).
+// `npm run db:migrate`: applies pending migrations to the bot's database (DATABASE_URL from the environment or .env).
+import { DEFAULT_DATABASE_URL, loadDotEnv } from "../config.js";
 import { applyMigrations } from "../db/migrate.js";
 
-const url = process.env.DATABASE_URL || "file:./data/dzielnicowy.db";
+loadDotEnv();
+const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
 const applied = applyMigrations(url);
 console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(", ")}` : "Database is up to date.");

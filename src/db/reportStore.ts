@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { haversineM, METRES_PER_DEGREE } from "../domain/geo/measure.js";
 import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
-import { formatReference } from "../domain/reports/reference.js";
+import { formatReference, warsawYear } from "../domain/reports/reference.js";
 import { isActive, STATUSES, type Status } from "../domain/reports/status.js";
 import { isPubliclyVisible, mayOfferDuplicates } from "../domain/reports/visibility.js";
 import { sqliteDate, type HotPath } from "./hotPath.js";
@@ -81,7 +81,8 @@ export class ReportStore {
     this.recent = db.prepare(`SELECT COUNT(*) AS n FROM "Report" WHERE "reporterId" = ? AND "createdAt" > ?`);
     this.byReporter = db.prepare(`SELECT COUNT(*) AS n FROM "Report" WHERE "reporterId" = ?`);
     this.nearby = db.prepare(NEARBY_ACTIVE_SQL);
-    this.bySubmission = db.prepare(`SELECT "id", "ref" FROM "Report" WHERE "submissionKey" = ?`);
+    // The key is the reporter's own (their form's): another resident's report is never handed back for it.
+    this.bySubmission = db.prepare(`SELECT "id", "ref" FROM "Report" WHERE "submissionKey" = ? AND "reporterId" = ?`);
     this.nextNumber = db.prepare(
       `INSERT INTO "Counter" ("name", "value") VALUES (?, 1)
        ON CONFLICT ("name") DO UPDATE SET "value" = "value" + 1 RETURNING "value"`,
@@ -149,12 +150,14 @@ export class ReportStore {
    */
   create(input: NewReport, alsoInTransaction: (report: { id: number; ref: string }) => void = () => undefined): Promise<{ id: number; ref: string; created: boolean }> {
     return this.hot.transaction(() => {
-      const existing = this.bySubmission.get(input.submissionKey) as { id: number; ref: string } | undefined;
+      const submissionKey = `${input.reporterId}:${input.submissionKey}`;
+      const existing = this.bySubmission.get(submissionKey, input.reporterId) as { id: number; ref: string } | undefined;
       if (existing) {
         alsoInTransaction(existing);
         return { ...existing, created: false };
       }
-      const year = input.now.getFullYear();
+      // The series follows the calendar year in Poland, whatever the server's time zone.
+      const year = warsawYear(input.now);
       const { value } = this.nextNumber.get(`report:${year}`) as { value: number };
       const ref = formatReference(input.prefix, year, value);
       const now = sqliteDate(input.now);
@@ -172,7 +175,7 @@ export class ReportStore {
         photos: JSON.stringify(draft.photos),
         contactConsent: draft.contactConsent ? 1 : 0,
         reporterId: input.reporterId,
-        submissionKey: input.submissionKey,
+        submissionKey,
         districtId: input.districtId,
         now,
       }) as { id: number };

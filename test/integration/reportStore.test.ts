@@ -77,6 +77,23 @@ describe("the report form's store (prepared statements beside Prisma)", () => {
     expect((await create("k2", { lat: 49.8 })).ref).toBe("BB-2026-000002");
   });
 
+  it("never hands a resident someone else's report when their forms' keys collide", async () => {
+    const mine = await create("same-key");
+    const theirs = await create("same-key", { lat: 49.81 }, neighbourId);
+    expect(theirs.created).toBe(true);
+    expect(theirs.ref).not.toBe(mine.ref);
+    expect((await db.report.findUniqueOrThrow({ where: { id: theirs.id } })).reporterId).toBe(neighbourId);
+    // The reporter's own replay still finds their report.
+    expect(await create("same-key")).toEqual({ id: mine.id, ref: mine.ref, created: false });
+  });
+
+  it("numbers reports by the year in Poland: 1 January 00:30 Warsaw time is the new year's series, even on a UTC server", async () => {
+    const newYear = await create("ny", {}, reporterId, new Date("2026-12-31T23:30:00Z"));
+    expect(newYear.ref).toBe("BB-2027-000001");
+    const lastYear = await create("ly", { lat: 49.81 }, reporterId, new Date("2026-12-31T22:30:00Z"));
+    expect(lastYear.ref).toMatch(/^BB-2026-/);
+  });
+
   it("rolls the report back when the form's own write in the same transaction fails", async () => {
     await expect(
       store.create({ draft: draft(), districtId: null, reporterId, submissionKey: "k1", prefix: "BB", now }, () => {
