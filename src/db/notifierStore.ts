@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { METRES_PER_DEGREE } from "../domain/geo/measure.js";
 import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
+import { CONFIRMED_STATUSES } from "../domain/reports/status.js";
 import { enqueueStatement, type OutgoingMessage } from "../delivery/outbox.js";
 import { sqliteDate, type HotPath } from "./hotPath.js";
 
@@ -58,7 +59,7 @@ export interface NoticeReport extends ReportFields {
 export const NEARBY_COUNT_SQL = `SELECT COUNT(*) AS "n" FROM "Report"
   WHERE "categoryCode" = @category AND "id" != @id AND "lat" BETWEEN @south AND @north AND "lon" BETWEEN @west AND @east`;
 
-const CONFIRMED = ["confirmed", "confirmed_referred", "confirmed_eliminated"].map((s) => `'${s}'`).join(", ");
+const CONFIRMED = CONFIRMED_STATUSES.map((s) => `'${s}'`).join(", ");
 
 /**
  * What the notifier reads and writes, as prepared statements on the hot-path connection: it runs after

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { writeTransaction, type Db } from "../db/client.js";
+import { ACCEPTED_OPEN_STATUSES } from "../domain/reports/status.js";
 
 export const LINK_CODE_TTL_MS = 24 * 3600_000;
 // No 0/O, 1/I/L: the code is read from one screen and typed on another.
@@ -55,7 +56,7 @@ export async function redeemLinkCode(db: Db, code: string, userId: number, now: 
     // Reports of their districts accepted before they had an account: theirs now, and each reaches them
     // (an "assigned" event; the notifier sends the photos and the card with the verdict buttons).
     const open = await tx.report.findMany({
-      where: { districtId: { in: officer.districts.map((d) => d.id) }, status: { in: ["verification", "confirmed", "confirmed_referred"] }, mergedIntoId: null },
+      where: { districtId: { in: officer.districts.map((d) => d.id) }, status: { in: [...ACCEPTED_OPEN_STATUSES] }, mergedIntoId: null },
       select: { id: true, status: true },
       orderBy: { id: "asc" },
     });

@@ -1,3 +1,4 @@
+import { ACTIVE_STATUSES } from "../domain/reports/status.js";
 import type { Db } from "../db/client.js";
 
 /** How long an officer's question waits for a typed answer without the "Odpowiedz" button. */
@@ -12,7 +13,7 @@ export async function openQuestionsFor(db: Db, userId: number, now: Date): Promi
     where: {
       kind: "relay_question",
       createdAt: { gte: new Date(now.getTime() - OPEN_QUESTION_DAYS * 86_400_000) },
-      report: { reporterId: userId, contactConsent: true, status: { in: ["new", "verification", "confirmed", "confirmed_referred"] } },
+      report: { reporterId: userId, contactConsent: true, status: { in: [...ACTIVE_STATUSES] } },
     },
     select: { id: true, reportId: true, report: { select: { ref: true } } },
     orderBy: { id: "desc" },

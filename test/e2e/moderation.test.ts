@@ -62,9 +62,9 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     // After acceptance the card keeps what still makes sense: the verdicts (for an officer without an account), joke, category, district.
     expect(inlineButtons(edited).map((b) => b.text)).toEqual([
       "Potwierdzone",
-      "Niepotwierdzone",
       "Potwierdzone (przekazane poza Policję)",
       "Potwierdzone (wyeliminowane)",
+      "Niepotwierdzone",
       "🃏 Żart lub pomyłka",
       "🏷 Zmień kategorię",
       "🗺 Zmień rejon",
@@ -76,9 +76,9 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     expect(textOf(assignment)).toContain(ref);
     expect(inlineButtons(assignment).map((b) => b.text)).toEqual([
       "Potwierdzone",
-      "Niepotwierdzone",
       "Potwierdzone (przekazane poza Policję)",
       "Potwierdzone (wyeliminowane)",
+      "Niepotwierdzone",
       "❓ Zapytaj zgłaszającego",
     ]);
 

@@ -46,9 +46,43 @@ export function allowedTransitions(from: Status, actor: Actor): Status[] {
   return STATUSES.filter((to) => canTransition(from, to, actor));
 }
 
-/** A report that still describes a live problem: new ones can be confirmed by neighbours instead of duplicated. */
+/** Reports that still describe a live problem: neighbours confirm them instead of reporting again, residents add to them. */
+export const ACTIVE_STATUSES: readonly Status[] = ["new", "verification", "confirmed", "confirmed_referred"];
+/** Accepted and not closed: what the district's officer (or a coordinator for them) still has to act on. */
+export const ACCEPTED_OPEN_STATUSES: readonly Status[] = ACTIVE_STATUSES.filter((s) => s !== "new");
+/** The threat was confirmed on site (whatever happened next). */
+export const CONFIRMED_STATUSES: readonly Status[] = ["confirmed", "confirmed_referred", "confirmed_eliminated"];
+
 export function isActive(status: Status): boolean {
-  return status === "new" || status === "verification" || status === "confirmed" || status === "confirmed_referred";
+  return ACTIVE_STATUSES.includes(status);
+}
+
+/** The verdicts on site open to the officer at this status (not "joke": that one asks for a reason first). */
+export function verdictsFrom(status: Status): Status[] {
+  return allowedTransitions(status, "officer").filter((to) => to !== "joke");
+}
+
+/**
+ * Short, stable codes for callback data (64 bytes at most): a status's code never changes, whatever the
+ * order of STATUSES. A digit is the old form (the index in STATUSES), still read from buttons already sent.
+ */
+const STATUS_CODES: Record<Status, string> = {
+  new: "n",
+  verification: "v",
+  confirmed: "c",
+  confirmed_referred: "r",
+  confirmed_eliminated: "e",
+  not_confirmed: "x",
+  joke: "j",
+};
+const BY_CODE = new Map<string, Status>(STATUSES.map((s) => [STATUS_CODES[s], s]));
+const LEGACY_INDEX: readonly Status[] = ["new", "verification", "confirmed", "confirmed_referred", "confirmed_eliminated", "not_confirmed", "joke"];
+
+export const statusCode = (status: Status): string => STATUS_CODES[status];
+export function statusFromCode(code: string | undefined): Status | null {
+  if (code === undefined) return null;
+  if (/^\d$/.test(code)) return LEGACY_INDEX[Number(code)] ?? null;
+  return BY_CODE.get(code) ?? null;
 }
 
 export function isFinal(status: Status): boolean {

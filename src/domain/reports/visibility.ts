@@ -1,7 +1,5 @@
 import { findCategory } from "./categories.js";
-import type { Status } from "./status.js";
-
-const CONFIRMED: readonly Status[] = ["confirmed", "confirmed_referred", "confirmed_eliminated"];
+import { CONFIRMED_STATUSES as CONFIRMED, type Status } from "./status.js";
 
 /**
  * Whether a report may be known to residents other than its reporter (KMZB: drugs and animal cruelty

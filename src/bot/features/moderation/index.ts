@@ -1,12 +1,12 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { categoriesInGroup, CATEGORY_GROUPS, findCategory, type CategoryGroup } from "../../../domain/reports/categories.js";
-import { isFinal } from "../../../domain/reports/status.js";
+import { ACTIVE_STATUSES, isFinal, statusFromCode } from "../../../domain/reports/status.js";
 import { changeCategory, isAssignedOfficer, isCoordinator, loadActor, transition, type TransitionOutcome } from "../../../services/moderation.js";
 import { exportCsv, queue, stats } from "../../../services/reportStats.js";
 import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { askAboutReport } from "./dialogs.js";
-import { ageText, statusFromCode } from "./render.js";
+import { ageText } from "./render.js";
 
 /** Bodies a confirmed threat is most often handed to (KMZB "przekazane poza Policję"). */
 const REFERRAL_BODIES = ["cityGuard", "roadAuthority", "forestry", "municipality", "landOwner"] as const;
@@ -35,7 +35,7 @@ export function moderationFeature(): Composer<BotContext> {
   };
 
   // ---- coordinator buttons on the card
-  composer.callbackQuery(/^m:(acc|joke|dup|cat|dist):(\d{1,10}):(\d)$/, async (ctx) => {
+  composer.callbackQuery(/^m:(acc|joke|dup|cat|dist):(\d{1,10}):([a-z0-9])$/, async (ctx) => {
     const actor = await actorOf(ctx);
     if (!isCoordinator(actor)) return refuse(ctx, "not a coordinator");
     const [, action, id, code] = ctx.match;
@@ -83,7 +83,7 @@ export function moderationFeature(): Composer<BotContext> {
   });
 
   // ---- the officer's buttons
-  composer.callbackQuery(/^o:set:(\d{1,10}):(\d):(\d)$/, async (ctx) => {
+  composer.callbackQuery(/^o:set:(\d{1,10}):([a-z0-9]):([a-z0-9])$/, async (ctx) => {
     const actor = await actorOf(ctx);
     const reportId = Number(ctx.match[1]);
     const expected = statusFromCode(ctx.match[2]);
@@ -106,7 +106,7 @@ export function moderationFeature(): Composer<BotContext> {
     return askAboutReport(ctx, { kind: "note", reportId, ref: report.ref, expected, to });
   });
 
-  composer.callbackQuery(/^o:body:(\d{1,10}):(\d):(\d|x)$/, async (ctx) => {
+  composer.callbackQuery(/^o:body:(\d{1,10}):([a-z0-9]):(\d|x)$/, async (ctx) => {
     const actor = await actorOf(ctx);
     const reportId = Number(ctx.match[1]);
     const expected = statusFromCode(ctx.match[2]);
@@ -142,7 +142,7 @@ export function moderationFeature(): Composer<BotContext> {
 
   composer.callbackQuery(/^my:add:(\d{1,10})$/, async (ctx) => {
     const report = ctx.user
-      ? await ctx.deps.db.report.findFirst({ where: { id: Number(ctx.match[1]), reporterId: ctx.user.id, status: { in: ["new", "verification", "confirmed", "confirmed_referred"] } } })
+      ? await ctx.deps.db.report.findFirst({ where: { id: Number(ctx.match[1]), reporterId: ctx.user.id, status: { in: [...ACTIVE_STATUSES] } } })
       : null;
     if (!report || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
     await ctx.answerCallbackQuery();

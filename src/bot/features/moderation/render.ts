@@ -1,13 +1,10 @@
 import { InlineKeyboard } from "grammy";
 import { findCategory } from "../../../domain/reports/categories.js";
 import { DUPLICATE_RADIUS_M } from "../../../domain/reports/limits.js";
-import { isFinal, isStatus, STATUSES, type Status } from "../../../domain/reports/status.js";
+import { isFinal, isStatus, statusCode, verdictsFrom, type Status } from "../../../domain/reports/status.js";
 import type { TFunction } from "../../../i18n/index.js";
 import { escapeHtml } from "../../html.js";
 
-/** Statuses travel in callback data as their index: short, and anything else is refused as forged. */
-export const statusCode = (s: Status) => String(STATUSES.indexOf(s));
-export const statusFromCode = (code: string | undefined): Status | null => (code !== undefined && /^\d$/.test(code) ? (STATUSES[Number(code)] ?? null) : null);
 
 export interface CardReport {
   id: number;
@@ -89,12 +86,6 @@ export function renderCard(t: TFunction, r: CardReport, c: CardContext): string 
   return lines.join("\n");
 }
 
-/** What still makes sense at each status: verdicts once accepted, the category and district while open. */
-const VERDICTS: Partial<Record<Status, Status[]>> = {
-  verification: ["confirmed", "not_confirmed", "confirmed_referred", "confirmed_eliminated"],
-  confirmed: ["confirmed_referred", "confirmed_eliminated"],
-  confirmed_referred: ["confirmed_eliminated"],
-};
 
 /** The coordinators' buttons on the card, at any open status; none once the report is closed or merged. */
 export function cardKeyboard(t: TFunction, r: { id: number; status: string; mergedIntoRef?: string | null }): InlineKeyboard | undefined {
@@ -105,7 +96,7 @@ export function cardKeyboard(t: TFunction, r: { id: number; status: string; merg
   if (status === "new") {
     kb.text(t("moderation.button.accept"), `m:acc:${r.id}:${s}`).row().text(t("moderation.button.joke"), `m:joke:${r.id}:${s}`).text(t("moderation.button.duplicate"), `m:dup:${r.id}:${s}`).row();
   } else {
-    for (const to of VERDICTS[status] ?? []) kb.text(t(`status.${to}`), `o:set:${r.id}:${s}:${statusCode(to)}`).row();
+    for (const to of verdictsFrom(status)) kb.text(t(`status.${to}`), `o:set:${r.id}:${s}:${statusCode(to)}`).row();
     if (status === "verification") kb.text(t("moderation.button.joke"), `m:joke:${r.id}:${s}`).row();
   }
   return kb.text(t("moderation.button.category"), `m:cat:${r.id}:${s}`).text(t("moderation.button.district"), `m:dist:${r.id}:${s}`);
@@ -117,7 +108,7 @@ export function officerKeyboard(t: TFunction, r: { id: number; status: string; c
   if (isFinal(status) || status === "new") return undefined;
   const s = statusCode(status);
   const kb = new InlineKeyboard();
-  for (const to of VERDICTS[status] ?? []) kb.text(t(`status.${to}`), `o:set:${r.id}:${s}:${statusCode(to)}`).row();
+  for (const to of verdictsFrom(status)) kb.text(t(`status.${to}`), `o:set:${r.id}:${s}:${statusCode(to)}`).row();
   if (r.contactConsent) kb.text(t("moderation.button.ask"), `o:ask:${r.id}`);
   return kb;
 }

@@ -7,6 +7,7 @@ import { mainMenu } from "../../keyboards.js";
 import { startReportForm, type KnownPlace } from "./form.js";
 import { formatDate } from "../moderation/render.js";
 import type { ResidentView } from "../../../domain/reports/residentView.js";
+import { isActive, type Status } from "../../../domain/reports/status.js";
 
 const formatDay = (d: Date) => d.toLocaleDateString("pl-PL", { timeZone: "Europe/Warsaw" });
 
@@ -92,7 +93,7 @@ export function reportFeature(i18n: I18n): Composer<BotContext> {
       return;
     }
     const when = [...report.timesOfDay.map((c) => ctx.t(`timing.${c}`)), ...(report.days ? [ctx.t(`days.${report.days}`)] : [])].join(", ");
-    const open = report.mergedIntoRef === null && ["new", "verification", "confirmed", "confirmed_referred"].includes(report.status);
+    const open = report.mergedIntoRef === null && isActive(report.status as Status);
     await ctx.reply(
       ctx.t("myReports.details", {
         ...common,
