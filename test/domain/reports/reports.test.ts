@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CATEGORIES, categoriesInGroup, CATEGORY_GROUPS, findCategory, MOST_REPORTED } from "../../../src/domain/reports/categories.js";
 import { checkDescription } from "../../../src/domain/reports/limits.js";
 import { formatReference, parseReference } from "../../../src/domain/reports/reference.js";
-import { allowedTransitions, canTransition, isActive, isFinal, STATUSES } from "../../../src/domain/reports/status.js";
+import { allowedTransitions, canTransition, isActive, isFinal, statusCode, statusFromCode, STATUSES, verdictsFrom } from "../../../src/domain/reports/status.js";
 import { toggleTimeOfDay } from "../../../src/domain/reports/timing.js";
 
 describe("categories", () => {
@@ -76,5 +76,24 @@ describe("reference numbers", () => {
     expect(formatReference("BB", 2026, 123)).toBe("BB-2026-000123");
     expect(parseReference("bb-2026-000123")).toEqual({ prefix: "BB", year: 2026, seq: 123 });
     expect(parseReference("BB-26-1")).toBeNull();
+  });
+});
+
+describe("statuses in callback data", () => {
+  it("travel as stable one-letter codes, each its own, and old index codes are still read", () => {
+    const codes = STATUSES.map(statusCode);
+    expect(new Set(codes).size).toBe(STATUSES.length);
+    for (const s of STATUSES) expect(statusFromCode(statusCode(s))).toBe(s);
+    expect(statusCode("verification")).toBe("v");
+    expect(statusFromCode("1")).toBe("verification");
+    expect(statusFromCode("z")).toBeNull();
+    expect(statusFromCode("vv")).toBeNull();
+    expect(statusFromCode(undefined)).toBeNull();
+  });
+
+  it("give the officer's verdicts from the table of transitions", () => {
+    expect(verdictsFrom("verification")).toEqual(["confirmed", "confirmed_referred", "confirmed_eliminated", "not_confirmed"]);
+    expect(verdictsFrom("confirmed_referred")).toEqual(["confirmed_eliminated"]);
+    expect(verdictsFrom("new")).toEqual([]);
   });
 });
