@@ -110,6 +110,7 @@ describe("SIGTERM while Telegram cannot take a reply", () => {
       const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
       child.kill("SIGTERM");
       await exited;
+      console.info(`SIGTERM with the reply undeliverable: exited after ${Date.now() - signalledAt} ms`);
       expect(Date.now() - signalledAt).toBeLessThan(10_000);
 
       tg.clearFailures();
