@@ -36,8 +36,8 @@ export interface GeocoderOptions {
 /** Bumped when labels are built differently (2: Polish addresses from the address parts). */
 const LABEL_FORMAT = 2;
 
-/** A pin waits for no queue: reverse lookups run only when Nominatim can be asked right now. */
-const REVERSE_MAX_WAIT_MS = 0;
+/** A pin hardly waits: its reverse lookup runs only when Nominatim can be asked (almost) right now; else the district labels it. */
+const REVERSE_MAX_WAIT_MS = 300;
 
 /**
  * After a timeout, a 5xx, a 429 or a network error, Nominatim counts as down for this long: every lookup

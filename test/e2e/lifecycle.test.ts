@@ -101,7 +101,8 @@ describe("SIGTERM while Telegram cannot take a reply", () => {
     let child = startProcess(env);
     try {
       const user = newUser();
-      await say(tg, user, "/start", "Dzień dobry");
+      tg.sendCommand(user, "start");
+      await replyContaining(tg, user.id, "Dzień dobry", 30_000);
       // Every reply to this chat fails from now on: the reply to /help cannot get through.
       tg.failNext("sendMessage", { code: 500 }, { chatId: user.id, times: 100_000 });
       tg.sendCommand(user, "help");
