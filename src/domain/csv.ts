@@ -1,3 +1,5 @@
+import { CsvError, parse } from "csv-parse/sync";
+
 /** One CSV record: its 1-based row (records so far, blank ones included) and the lines it spans. */
 export interface CsvRecord {
   row: number;
@@ -15,84 +17,40 @@ export interface CsvOptions {
 }
 
 /**
- * RFC 4180 reader shared by the district rules and meetings imports: quoted fields with "" escapes,
- * delimiters and line breaks inside (CR, LF or CRLF, kept as "\n"), a leading BOM. Blank lines come back
- * as blank records (they still count as rows, as in a spreadsheet). `unterminated` is the record whose
- * quoted field never closes; everything after it is lost. Lenient: a quote inside an unquoted field, or
- * text after a closing quote, is kept as it is.
+ * RFC 4180 reading (csv-parse) shared by the district rules and meetings imports: quoted fields with ""
+ * escapes, delimiters and line breaks inside (CR, LF or CRLF, kept as "\n"), a leading BOM. Blank lines
+ * come back as blank records (they still count as rows, as in a spreadsheet). `unterminated` is the record
+ * whose quoted field never closes; everything after it is lost. Lenient: a quote inside an unquoted field,
+ * or text after a closing quote, is kept as it is; rows of any length come back (the callers name the line).
  */
 export function readCsv(text: string, options: CsvOptions = {}): { records: CsvRecord[]; unterminated?: { row: number; line: number } } {
-  const delimiter = options.delimiter ?? ",";
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const records: CsvRecord[] = [];
-  const n = src.length;
-  let i = 0;
-  let line = 1;
-  let row = 0;
-  while (i < n) {
-    if (options.comments && src[i] === "#") {
-      while (i < n && src[i] !== "\n" && src[i] !== "\r") i++;
-      if (src[i] === "\r" && src[i + 1] === "\n") i++;
-      i++;
-      line++;
-      continue;
-    }
-    row++;
-    const startLine = line;
-    const fields: string[] = [];
-    let field = "";
-    let quoted = false;
-    let atFieldStart = true;
-    for (;;) {
-      if (i >= n) {
-        if (quoted) return { records, unterminated: { row, line: startLine } };
-        fields.push(field);
-        break;
-      }
-      const c = src[i]!;
-      if (quoted) {
-        if (c === '"') {
-          if (src[i + 1] === '"') {
-            field += '"';
-            i += 2;
-          } else {
-            quoted = false;
-            i++;
-          }
-          continue;
-        }
-        if (c === "\r" && src[i + 1] === "\n") i++; // keep one "\n" for a CRLF inside quotes
-        if (c === "\n" || c === "\r") {
-          line++;
-          field += "\n";
-        } else {
-          field += c;
-        }
-        i++;
-        continue;
-      }
-      if (c === '"' && atFieldStart) {
-        quoted = true;
-        atFieldStart = false;
-        i++;
-      } else if (c === delimiter) {
-        fields.push(field);
-        field = "";
-        atFieldStart = true;
-        i++;
-      } else if (c === "\n" || c === "\r") {
-        fields.push(field);
-        if (c === "\r" && src[i + 1] === "\n") i++;
-        i++;
-        line++;
-        break;
-      } else {
-        field += c;
-        atFieldStart = false;
-        i++;
-      }
-    }
-    records.push({ row, line: startLine, endLine: line - (src[i - 1] === "\n" || src[i - 1] === "\r" ? 1 : 0), fields });
+  // Where the last record ended, so the next one's first line is known (csv-parse reports the last line).
+  let lastLine = 0;
+  let lastCommentLines = 0;
+  const nextLine = (commentLines: number): number => lastLine + 1 + (commentLines - lastCommentLines);
+  try {
+    // One line break form: csv-parse counts a CRLF inside quotes as two lines, and fields get "\n" as promised.
+    parse(text.replace(/\r\n?/g, "\n"), {
+      bom: true,
+      delimiter: options.delimiter ?? ",",
+      record_delimiter: "\n",
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: false,
+      ...(options.comments ? { comment: "#", comment_no_infix: true } : {}),
+      on_record: (fields: string[], info) => {
+        records.push({ row: info.records, line: nextLine(info.comment_lines), endLine: info.lines, fields });
+        lastLine = info.lines;
+        lastCommentLines = info.comment_lines;
+        return null; // kept here with its lines; parse's own array is not needed
+      },
+    });
+  } catch (error) {
+    // The one error these options leave: the file ends inside quotes. What came before is kept.
+    if (!(error instanceof CsvError) || error.code !== "CSV_QUOTE_NOT_CLOSED") throw error;
+    const commentLines = typeof error.comment_lines === "number" ? error.comment_lines : lastCommentLines;
+    return { records, unterminated: { row: records.length + 1, line: nextLine(commentLines) } };
   }
   return { records };
 }

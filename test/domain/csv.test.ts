@@ -22,6 +22,18 @@ describe("readCsv", () => {
     expect(readCsv(text).records).toHaveLength(3);
   });
 
+  it("names the lines of a CRLF file whose quoted fields hold CRLF and CR line breaks", () => {
+    const { records } = readCsv('a,b\r\n"x\r\ny\r\nz",1\r\n"p\rq",2\r\n3,4\r\n');
+    expect(records.map((r) => [r.line, r.endLine])).toEqual([[1, 1], [2, 4], [5, 6], [7, 7]]);
+    expect(records.map((r) => r.fields[0])).toEqual(["a", "x\ny\nz", "p\nq", "3"]);
+  });
+
+  it("counts skipped comment lines in the lines of later records and of an unclosed quote", () => {
+    const { records, unterminated } = readCsv('# c\na,b\n# d\n\n1,"never\nclosed', { comments: true });
+    expect(records.map((r) => [r.row, r.line])).toEqual([[1, 2], [2, 4]]);
+    expect(unterminated).toEqual({ row: 3, line: 5 });
+  });
+
   it("reports where an unclosed quote starts", () => {
     expect(readCsv('a,b\n1,"never\nclosed').unterminated).toEqual({ row: 2, line: 2 });
   });

@@ -1,16 +1,18 @@
 /**
- * iCalendar (RFC 5545) file for one meeting, so residents can add it to their calendar.
+ * iCalendar (RFC 5545) file for one meeting, so residents can add it to their calendar. ical-generator
+ * writes it (escaping, folding at 75 octets between whole characters, CRLF); this module decides what goes in.
  *
  * Choices:
  * - Times are written as local Europe/Warsaw times (DTSTART;TZID=Europe/Warsaw:…) with a VTIMEZONE
- *   block, so calendars show "18:00" even if they do not know the tz database name. The one local
- *   time such a value cannot express (the second 02:xx on the last Sunday of October — RFC 5545
- *   reads an ambiguous local time as its first occurrence) is written in UTC instead.
+ *   block, so calendars show "18:00" even if they do not know the tz database name. A meeting touching
+ *   the one local time such a value cannot express (the second 02:xx on the last Sunday of October —
+ *   RFC 5545 reads an ambiguous local time as its first occurrence) is written in UTC instead.
  * - ORGANIZER needs a cal-address (mailto: URI) and the police organiser has no address we publish,
  *   so ORGANIZER is omitted and the organiser is the first line of DESCRIPTION.
  * - A VALARM one day before (residents asked the bot for a reminder anyway; it can be turned off).
  */
-import { toWarsawParts, warsawWallToUtc, WARSAW_TZ, warsawDateString } from "./time.js";
+import ical, { ICalAlarmType, ICalCalendarMethod, ICalEventStatus, ICalEventTransparency } from "ical-generator";
+import { toWarsawParts, warsawWallToUtc, WARSAW_TZ, warsawDateString, type WarsawParts } from "./time.js";
 
 export interface IcsMeeting {
   /** Globally unique and stable across updates, e.g. "meeting-12@dzielnicowy.example". */
@@ -41,8 +43,6 @@ export interface IcsOptions {
   alarm?: boolean;
 }
 
-const CRLF = "\r\n";
-
 // Europe/Warsaw since 1996 (EU rules): CEST from the last Sunday of March 02:00 CET,
 // CET from the last Sunday of October 03:00 CEST. Meetings are never scheduled before 1996.
 const VTIMEZONE_WARSAW = [
@@ -64,81 +64,66 @@ const VTIMEZONE_WARSAW = [
   "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
   "END:STANDARD",
   "END:VTIMEZONE",
-];
-
-/** Replaces lone UTF-16 surrogates (they have no UTF-8 form) and drops control characters but TAB/LF. */
-function cleanText(s: string): string {
-  return s
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
-    .replace(/\r\n?/g, "\n")
-    .replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, "")
-    .normalize("NFC"); // "ą" as one code point: shorter lines, nothing to split between
-}
-
-/** TEXT value escaping (RFC 5545 §3.3.11): backslash, semicolon, comma, and newlines as "\n". */
-export function escapeIcsText(s: string): string {
-  return cleanText(s).replace(/[\\;,]/g, (c) => `\\${c}`).replace(/\n/g, "\\n");
-}
-
-function utf8Length(codePoint: number): number {
-  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
-}
+].join("\r\n");
 
 /**
- * Folds one content line at 75 octets (RFC 5545 §3.1): continuation lines start with a space that
- * counts toward their 75. Splits only between whole code points, and never inside a "\x" escape,
- * so every physical line is valid UTF-8 and naive readers that skip unfolding still see whole escapes.
+ * An instant whose local-time getters read Warsaw's wall clock, whatever the process's TZ. ical-generator
+ * formats a TZID time from a Date's local getters, or from a TZDate (@date-fns/tz) turned to the zone;
+ * this is that TZDate contract (`internal`, `withTimeZone`, `tzComponents`) for the one zone we write.
  */
-export function foldIcsLine(line: string): string {
-  const units = line.match(/\\.|[\s\S]/gu) ?? [];
-  const out: string[] = [];
-  let current = "";
-  let bytes = 0;
-  let limit = 75;
-  for (const unit of units) {
-    let n = 0;
-    for (const ch of unit) n += utf8Length(ch.codePointAt(0)!);
-    if (bytes + n > limit && current !== "") {
-      out.push(current);
-      current = " ";
-      bytes = 1;
-      limit = 75;
-    }
-    current += unit;
-    bytes += n;
+class WarsawTime extends Date {
+  readonly internal: Date;
+  readonly #wall: WarsawParts;
+  constructor(instant: Date) {
+    super(instant.getTime());
+    this.internal = new Date(instant.getTime());
+    this.#wall = toWarsawParts(instant);
   }
-  out.push(current);
-  return out.join(CRLF);
+  withTimeZone(timeZone?: string | null): WarsawTime {
+    if (timeZone !== WARSAW_TZ) throw new RangeError(`Only ${WARSAW_TZ} is written, not ${String(timeZone)}`);
+    return this;
+  }
+  tzComponents(): WarsawParts {
+    return this.#wall;
+  }
+  override getFullYear(): number {
+    return this.#wall.year;
+  }
+  override getMonth(): number {
+    return this.#wall.month - 1;
+  }
+  override getDate(): number {
+    return this.#wall.day;
+  }
+  override getHours(): number {
+    return this.#wall.hour;
+  }
+  override getMinutes(): number {
+    return this.#wall.minute;
+  }
+  override getSeconds(): number {
+    return this.#wall.second;
+  }
 }
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, "0");
-}
-
-/** "20270127T170000Z" */
-function utcStamp(d: Date): string {
-  return (
-    `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}` +
-    `T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`
-  );
-}
-
-/** A DATE-TIME property: local Warsaw time with TZID, or UTC when local time cannot say it exactly. */
-function dateTimeProperty(name: string, instant: Date): string {
+/** Whether Warsaw's wall time names this instant unambiguously (false only in October's repeated hour). */
+function warsawWallIsExact(instant: Date): boolean {
   const p = toWarsawParts(instant);
-  const roundTrip = warsawWallToUtc(p.year, p.month, p.day, p.hour, p.minute);
-  const exact = roundTrip !== null && roundTrip.getTime() + p.second * 1000 === Math.floor(instant.getTime() / 1000) * 1000;
-  if (!exact) return `${name}:${utcStamp(instant)}`;
-  const local = `${pad(p.year, 4)}${pad(p.month)}${pad(p.day)}T${pad(p.hour)}${pad(p.minute)}${pad(p.second)}`;
-  return `${name};TZID=${WARSAW_TZ}:${local}`;
+  const back = warsawWallToUtc(p.year, p.month, p.day, p.hour, p.minute);
+  return back !== null && back.getTime() + p.second * 1000 === Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+/** TEXT may not hold control characters but TAB and line breaks (RFC 5545 §3.3.11); NFC keeps "ą" one code point. */
+function cleanText(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, "").normalize("NFC").trim();
 }
 
 /** GEO wants decimal degrees; 6 places is ~10 cm, more is noise. */
-function geoNumber(n: number): string {
-  return String(Number(n.toFixed(6)));
+function geoNumber(n: number): number {
+  return Number(n.toFixed(6));
 }
 
-/** URI values are not TEXT-escaped (RFC 5545 §3.3.13), but a line break would forge properties. */
+/** URI values are not TEXT-escaped (RFC 5545 §3.3.13), so a space or line break means a broken URL. */
 function assertSafeUri(uri: string): string {
   if (/[\u0000-\u001F\u007F\s]/.test(uri)) throw new RangeError(`URL must not contain spaces or control characters: ${JSON.stringify(uri)}`);
   return uri;
@@ -154,46 +139,43 @@ export function meetingToIcs(meeting: IcsMeeting, now: Date, options: IcsOptions
   if (!(meeting.endsAt.getTime() > meeting.startsAt.getTime())) {
     throw new RangeError("A meeting must end after it starts");
   }
-  const text = (name: string, value: string): string => `${name}:${escapeIcsText(value)}`;
+  const url = meeting.url === undefined ? undefined : assertSafeUri(meeting.url);
+  const title = cleanText(meeting.title);
+  const description = [`${organiserLabel}: ${cleanText(meeting.organiser)}`, cleanText(meeting.description)];
+  const agenda = cleanText(meeting.agenda ?? "");
+  if (agenda) description.push(`${agendaLabel}:\n${agenda}`);
+  if (url) description.push(url);
+  const place = [cleanText(meeting.venueName), cleanText(meeting.venueAddress)].filter((s) => s !== "").join(", ");
+  const geo =
+    meeting.lat !== undefined && meeting.lon !== undefined && Number.isFinite(meeting.lat) && Number.isFinite(meeting.lon)
+      ? { lat: geoNumber(meeting.lat), lon: geoNumber(meeting.lon) }
+      : undefined;
+  const local = warsawWallIsExact(meeting.startsAt) && warsawWallIsExact(meeting.endsAt);
 
-  const descriptionParts = [`${organiserLabel}: ${meeting.organiser.trim()}`, meeting.description.trim()];
-  if (meeting.agenda?.trim()) descriptionParts.push(`${agendaLabel}:\n${meeting.agenda.trim()}`);
-  if (meeting.url) descriptionParts.push(assertSafeUri(meeting.url));
-  const location = [meeting.venueName.trim(), meeting.venueAddress.trim()].filter((s) => s !== "").join(", ");
-
-  const event: string[] = [
-    "BEGIN:VEVENT",
-    text("UID", meeting.uid),
-    `DTSTAMP:${utcStamp(now)}`,
-    dateTimeProperty("DTSTART", meeting.startsAt),
-    dateTimeProperty("DTEND", meeting.endsAt),
-    text("SUMMARY", meeting.title.trim()),
-    text("LOCATION", location),
-  ];
-  if (meeting.lat !== undefined && meeting.lon !== undefined && Number.isFinite(meeting.lat) && Number.isFinite(meeting.lon)) {
-    event.push(`GEO:${geoNumber(meeting.lat)};${geoNumber(meeting.lon)}`);
-  }
-  event.push(text("DESCRIPTION", descriptionParts.filter((s) => s !== "").join("\n\n")));
-  if (meeting.url) event.push(`URL:${assertSafeUri(meeting.url)}`);
-  if (meeting.sequence !== undefined) event.push(`SEQUENCE:${Math.max(0, Math.trunc(meeting.sequence))}`);
-  event.push(`STATUS:${meeting.cancelled ? "CANCELLED" : "CONFIRMED"}`);
-  event.push("TRANSP:OPAQUE");
-  if (alarm && !meeting.cancelled) {
-    event.push("BEGIN:VALARM", "ACTION:DISPLAY", text("DESCRIPTION", meeting.title.trim()), "TRIGGER:-P1D", "END:VALARM");
-  }
-  event.push("END:VEVENT");
-
-  const lines = [
-    "BEGIN:VCALENDAR",
-    "VERSION:2.0",
-    "PRODID:-//Dzielnicowy//Meetings//PL",
-    "CALSCALE:GREGORIAN",
-    "METHOD:PUBLISH",
-    ...VTIMEZONE_WARSAW,
-    ...event,
-    "END:VCALENDAR",
-  ];
-  return lines.map(foldIcsLine).join(CRLF) + CRLF;
+  const calendar = ical({
+    prodId: { company: "Dzielnicowy", product: "Meetings", language: "PL" },
+    scale: "GREGORIAN",
+    method: ICalCalendarMethod.PUBLISH,
+    // No calendar-wide zone (DTSTAMP stays UTC); the VTIMEZONE is written for the events that use it.
+    timezone: { name: null, generator: (tz) => (tz === WARSAW_TZ ? VTIMEZONE_WARSAW : null) },
+  });
+  const event = calendar.createEvent({
+    id: meeting.uid,
+    sequence: Math.max(0, Math.trunc(meeting.sequence ?? 0)),
+    stamp: now,
+    ...(local
+      ? { timezone: WARSAW_TZ, start: new WarsawTime(meeting.startsAt), end: new WarsawTime(meeting.endsAt) }
+      : { start: meeting.startsAt, end: meeting.endsAt }),
+    summary: title,
+    transparency: ICalEventTransparency.OPAQUE,
+    status: meeting.cancelled ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+    description: description.filter((s) => s !== "").join("\n\n"),
+    ...(url ? { url } : {}),
+  });
+  if (place) event.location(geo ? { title: place, geo } : { title: place });
+  else if (geo) event.location({ geo });
+  if (alarm && !meeting.cancelled) event.createAlarm({ type: ICalAlarmType.display, trigger: 86_400, description: title });
+  return `${calendar.toString()}\r\n`;
 }
 
 // Letters NFD does not decompose into ASCII + mark.

@@ -137,6 +137,8 @@ describe("parseAddressRulesCsv", () => {
   it("counts lines of multi-line quoted fields", () => {
     const { rules } = parseAddressRulesCsv(`${header}\n1,street,"Polna\nDruga",,,,\n2,street,Łąkowa,,,,\n`, "r.csv");
     expect(rules.map((r) => r.line)).toEqual([2, 4]);
+    const crlf = parseAddressRulesCsv(`${header}\r\n1,street,"Polna\r\nDruga",,,,\r\n2,street,Łąkowa,,,,\r\n`, "r.csv");
+    expect(crlf.rules.map((r) => [r.line, r.street])).toEqual([[2, "Polna\nDruga"], [4, "Łąkowa"]]);
   });
 
   it("reports problems with file, line and field", () => {

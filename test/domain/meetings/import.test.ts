@@ -158,6 +158,11 @@ describe("CSV import", () => {
     expect(formatMeetingImportProblem(r.problems[0]!)).toBe("meetings.csv: row 4 (line 6): title: is required");
   });
 
+  it("names the line after a description with CRLF line breaks (a Windows spreadsheet's cell)", () => {
+    const r = parse(csv(row({ description: '"a\r\nb\r\nc"' }), row({ title: "" })));
+    expect(r.problems).toEqual([{ file: "meetings.csv", row: 3, line: 5, field: "title", message: "is required" }]);
+  });
+
   it("reports a record with too many fields (an unquoted comma)", () => {
     const r = parse(csv(row({ description: "Bezpieczeństwo, parkowanie" })));
     expect(r.problems).toHaveLength(1);
