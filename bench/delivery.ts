@@ -47,7 +47,7 @@ class RemoteFake {
       cwd: path.resolve(path.dirname(SELF), ".."),
       stdio: ["pipe", "pipe", "inherit"],
     });
-    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const first = await lines.next();
     if (first.done) throw new Error("fake Telegram process exited");
     return new RemoteFake(child, lines, (JSON.parse(first.value) as { apiRoot: string }).apiRoot);

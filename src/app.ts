@@ -139,7 +139,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       await within(STOP_UPDATES_MS, poller?.stop(), "updates in flight");
       scheduler.stop();
       await within(STOP_WORKER_MS, worker.stop(), "the delivery worker");
-      if (server) await within(1_000, new Promise<void>((resolve) => server!.close(() => resolve())), "the HTTP server");
+      if (server) await within(1_000, new Promise<void>((resolve) => server.close(() => resolve())), "the HTTP server");
       hot.close();
       await db.$disconnect();
       logger.info("stopped");

@@ -131,7 +131,7 @@ function voronoiCells(seeds: LonLat[], bounds: PolygonGeometry): PolygonGeometry
   return seeds.map((_, i) => {
     const cell = voronoi.cellPolygon(i);
     if (!cell) throw new Error(`seed ${i} has an empty Voronoi cell (duplicate point?)`);
-    return { type: "Polygon", coordinates: [cell.map((p) => proj.inv([p[0]!, p[1]!]))] };
+    return { type: "Polygon", coordinates: [cell.map((p) => proj.inv([p[0], p[1]]))] };
   });
 }
 

@@ -48,7 +48,7 @@ export function handlerDelivery(deps: BotDeps, stopping: AbortSignal, budgetMs =
     }
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
-      let res: Awaited<ReturnType<typeof prev>> | undefined;
+      let res: Awaited<ReturnType<typeof prev<typeof method>>> | undefined;
       let error: unknown;
       try {
         res = await prev(method, payload, signal);
@@ -63,7 +63,7 @@ export function handlerDelivery(deps: BotDeps, stopping: AbortSignal, budgetMs =
       const retryAfterMs = res?.parameters?.retry_after !== undefined ? res.parameters.retry_after * 1000 : undefined;
       const wait = retryAfterMs ?? RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)]!;
       if (stopping.aborted || Date.now() - started + wait > budgetMs) {
-        const handed = await handOver(deps, method, payload as Record<string, unknown>, retryAfterMs);
+        const handed = await handOver(deps, method, payload, retryAfterMs);
         deps.logger.warn({ method, code: res?.error_code ?? "network", handedToOutbox: Boolean(handed) }, "Telegram did not take a reply in time");
         if (handed) return handed as never;
         if (res) return res;

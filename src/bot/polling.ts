@@ -40,7 +40,7 @@ export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, al
       handled.push(update.update_id);
       if (!forgetScheduled) {
         forgetScheduled = true;
-        setImmediate(forgetHandled);
+        setImmediate(() => void forgetHandled());
       }
     }
   }

@@ -7,7 +7,7 @@ import { reminderRecipients, sendDigest } from "../services/meetings.js";
 import { escapeHtml } from "./html.js";
 import { meetingKeyboard, progressText, reminderLine, renderMeeting } from "./features/meetings/render.js";
 import type { BotDeps } from "./context.js";
-import { ageText } from "./features/moderation/render.js";
+import { ageText } from "./ui/dates.js";
 
 const DAY = 24 * 3600_000;
 

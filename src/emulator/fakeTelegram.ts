@@ -941,7 +941,7 @@ export class FakeTelegram {
   }
 
   private enqueue(partial: Omit<Update, "update_id">): Update {
-    const update = { ...partial, update_id: this.nextUpdateId++ } as Update;
+    const update = { ...partial, update_id: this.nextUpdateId++ };
     // Any queued callback query, pressed or raw (forged data from a modified client), can be answered once.
     if (update.callback_query) this.openCallbackQueries.add(update.callback_query.id);
     this.queue.push(update);
@@ -1341,7 +1341,7 @@ export class FakeTelegram {
             premium_subscription: false,
             gifts_from_channels: false,
           },
-        } as ChatFullInfo;
+        };
       },
 
       getFile: (p): File => {
@@ -1500,7 +1500,7 @@ function pickContent(message: Message): Partial<Message> {
   for (const field of CONTENT_FIELDS) {
     if (message[field] !== undefined) content[field] = structuredClone(message[field]);
   }
-  return content as Partial<Message>;
+  return content;
 }
 
 function buttonsOf(markup: unknown): InlineButton[] {

@@ -107,7 +107,7 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     provider: "openstreetmap",
     osmServer: options.nominatimUrl.replace(/\/+$/, ""),
     fetch: honestFetch as never,
-  } as NodeGeocoder.Options);
+  });
   const [west, south, east, north] = options.viewbox;
   const breaker = new CircuitBreaker(BREAKER_OPEN_MS);
 

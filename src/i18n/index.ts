@@ -46,11 +46,11 @@ export async function createI18n(defaultLocale: Locale): Promise<I18n> {
   const variants = new Map<string, string[]>();
   return {
     defaultLocale,
-    t: (locale, key, options) => fixed.get(locale)!(key, options ?? {}) as string,
+    t: (locale, key, options) => fixed.get(locale)!(key, options ?? {}),
     fixedT: (locale) => fixed.get(locale)!,
     allVariants: (key) => {
       let list = variants.get(key);
-      if (!list) variants.set(key, (list = [...new Set(SUPPORTED_LOCALES.map((l) => fixed.get(l)!(key) as string))]));
+      if (!list) variants.set(key, (list = [...new Set(SUPPORTED_LOCALES.map((l) => fixed.get(l)!(key)))]));
       return list;
     },
   };
@@ -73,7 +73,7 @@ function memoized(t: TFunction, locale: Locale, fallback: Locale): TFunction {
     if (typeof key !== "string") return slow(key, options);
     if (options === undefined) {
       let text = plain.get(key);
-      if (text === undefined) plain.set(key, (text = t(key) as string));
+      if (text === undefined) plain.set(key, (text = t(key)));
       return text;
     }
     const count = options.count;

@@ -126,7 +126,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     };
   };
 
-  const posts: Record<string, (body: Record<string, unknown>) => Promise<unknown> | unknown> = {
+  const posts: Record<string, (body: Record<string, unknown>) => unknown> = {
     "/api/send": (body) => {
       const { persona, chat } = target(body);
       const text = asString(body.text, "text").trim();

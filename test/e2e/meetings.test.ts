@@ -25,7 +25,7 @@ describe("meetings with residents, end to end", () => {
   });
 
   /** The coordinator's /newmeeting, from topic to publishing. */
-  async function announce(title: string, area: "all" | string): Promise<number> {
+  async function announce(title: string, area: string /* "all" or a district number */): Promise<number> {
     env.tg.sendCommand(coordinator, "newmeeting");
     await replyContaining(env.tg, coordinator.id, "Nowe spotkanie");
     await say(env.tg, coordinator, title, "Kto organizuje");

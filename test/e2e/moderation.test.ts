@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileOf, inlineButtons, textOf, type FakeChat, type FakeUser, type RecordedCall } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
-import { press, replyContaining, say } from "../support/dialog.js";
+import { replyContaining, say } from "../support/dialog.js";
 import { fileReport } from "../support/report.js";
 
 const GROUP: FakeChat = { id: -1001000000001, type: "supergroup", title: "Moderatorzy KMP" };

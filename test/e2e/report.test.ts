@@ -51,7 +51,7 @@ describe("the resident's report, end to end", () => {
     await fillWithPin(user);
     // The confirmation leads the next question: one message, not two.
     const saved = await say(env.tg, user, "Samochody pędzą <b>nocą</b> przez osiedle & nikt nie reaguje", "Opis zapisany");
-    expect(textOf(saved!)).toMatch(/Opis zapisany\.\n\n.*6\/7 · Zdjęcia/);
+    expect(textOf(saved)).toMatch(/Opis zapisany\.\n\n.*6\/7 · Zdjęcia/);
     env.tg.sendPhoto(user);
     await replyContaining(env.tg, user.id, "Dodano 1 zdjęcie");
     await press(env.tg, user, "Dalej →", "Kontakt");

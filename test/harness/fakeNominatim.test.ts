@@ -34,7 +34,7 @@ afterEach(async () => {
 });
 
 async function get<T>(path: string, params: Record<string, string>): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${osm.url}${path}?${new URLSearchParams(params)}`, { headers: { "user-agent": UA } });
+  const res = await fetch(`${osm.url}${path}?${new URLSearchParams(params).toString()}`, { headers: { "user-agent": UA } });
   return { status: res.status, body: (await res.json()) as T };
 }
 

@@ -96,7 +96,7 @@ describe("sandbox API", () => {
     const prompt = api.lastWith(view, "Czego dotyczy")!;
     const speeding = prompt.inlineKeyboard!.flat().find((b) => b.text === "Przekraczanie dozwolonej prędkości")!;
     await api.post("/api/press", { persona: "anna", messageId: prompt.id, data: speeding.data });
-    view = await api.until("anna", (v) => v.replyKeyboard?.rows.flat().some((b) => b.request === "location") ?? false);
+    await api.until("anna", (v) => v.replyKeyboard?.rows.flat().some((b) => b.request === "location") ?? false);
     await api.post("/api/location", { persona: "anna", ...OFFICER_HOME });
     view = await api.until("anna", (v) => v.messages.some((m) => m.text?.includes("📍 Miejsce")));
     expect(view.messages.find((m) => m.location)).toMatchObject({ out: true, location: { lat: OFFICER_HOME.lat, lon: OFFICER_HOME.lon } });

@@ -12,7 +12,7 @@ export function cancelFeature(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.command("cancel", async (ctx) => {
     const leftReport = await leaveReportForm(ctx);
-    const active = leftReport || Object.keys(await ctx.conversation.active()).length > 0;
+    const active = leftReport || Object.keys(ctx.conversation.active()).length > 0;
     await ctx.conversation.exitAll();
     if (ctx.chat.type === "private") await ctx.reply(ctx.t(active ? "cancel.done" : "cancel.nothing"), { reply_markup: mainMenu(ctx.t) });
     else if (active) await ctx.reply(ctx.t("cancel.doneGroup"), { reply_parameters: { message_id: ctx.msg.message_id, allow_sending_without_reply: true } });

@@ -321,7 +321,7 @@ export function findRuleConflicts(rules: readonly AddressRule[], fileName: strin
         const a = group[i]!;
         const b = group[j]!;
         if (a.districtNumber === b.districtNumber) continue;
-        let conflict = false;
+        let conflict: boolean;
         if (a.kind !== "range") {
           conflict = true;
         } else {

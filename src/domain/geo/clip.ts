@@ -11,7 +11,7 @@ type ClipGeom = polyclip.Geom;
 type MultiPoly = ReturnType<typeof polyclip.union>;
 
 function toClip(geometry: PolygonGeometry): ClipGeom {
-  return geometry.coordinates as ClipGeom;
+  return geometry.coordinates;
 }
 
 /** polyclip's MultiPolygon output as our geometry: null when empty, a Polygon when it has one part. */

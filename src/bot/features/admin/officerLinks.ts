@@ -2,7 +2,7 @@ import { Composer } from "grammy";
 import { findOfficer, issueLinkCode, officerName, redeemLinkCode, unlinkOfficer } from "../../../services/officerLinks.js";
 import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
-import { formatDate } from "../moderation/render.js";
+import { formatDate } from "../../ui/dates.js";
 
 /** /linkofficer and /unlinkofficer for admins; /link CODE for the officer. */
 export function officerLinksFeature(): Composer<BotContext> {

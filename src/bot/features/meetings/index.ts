@@ -214,7 +214,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m) return;
     await ctx.answerCallbackQuery();
-    await openDialog(ctx, MEETING_EDIT_DIALOG, { meetingId: m.id, field: ctx.match[2]! } satisfies EditArgs);
+    await openDialog(ctx, MEETING_EDIT_DIALOG, { meetingId: m.id, field: ctx.match[2] } satisfies EditArgs);
   });
 
   // ---- subscriptions

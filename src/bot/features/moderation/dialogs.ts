@@ -70,10 +70,10 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
           reason = await textOf(answer);
         } while (reason === null);
         const a = q;
-        const outcome = await conversation.external(async () => {
+        const outcome = await conversation.external(async (): Promise<TransitionOutcome> => {
           // transition() re-checks the role against the table of transitions.
           const who = await loadActor(db, fromId);
-          if (!who) return { ok: false, reason: "forbidden" } as TransitionOutcome;
+          if (!who) return { ok: false, reason: "forbidden" };
           const result = await transition(db, { reportId: a.reportId, to: "joke", expected: a.expected, actor: who, note: reason, publicNote: reason, now: ctx.deps.now() });
           await flush();
           return result;
@@ -191,7 +191,7 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
 
       case "referredOther": {
         const promptId = await prompt(t("moderation.ask.bodyOther", { ref: q.ref }));
-        let body: string | null = null;
+        let body: string | null;
         do body = await textOf(await waitForAnswer(conversation, ctx, { promptMessageId: promptId }));
         while (body === null);
         q = { kind: "note", reportId: q.reportId, ref: q.ref, expected: q.expected, to: "confirmed_referred", referredTo: body.slice(0, 200) };
@@ -217,9 +217,9 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
         }
         const a = q;
         const publicNote = [a.referredTo ? t("moderation.referredTo", { body: a.referredTo }) : null, note].filter(Boolean).join(" — ") || null;
-        const outcome = await conversation.external(async () => {
+        const outcome = await conversation.external(async (): Promise<TransitionOutcome> => {
           const who = await loadActor(db, fromId);
-          if (!who) return { ok: false, reason: "forbidden" } as TransitionOutcome;
+          if (!who) return { ok: false, reason: "forbidden" };
           const result = await transition(db, { reportId: a.reportId, to: a.to, expected: a.expected, actor: who, note, publicNote, referredTo: a.referredTo ?? null, now: ctx.deps.now() });
           await flush();
           return result;

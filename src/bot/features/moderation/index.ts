@@ -6,7 +6,7 @@ import { exportCsv, queue, stats } from "../../../services/reportStats.js";
 import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { askAboutReport } from "./dialogs.js";
-import { ageText } from "./render.js";
+import { ageText } from "../../ui/dates.js";
 
 /** Bodies a confirmed threat is most often handed to (KMZB "przekazane poza Policję"). */
 const REFERRAL_BODIES = ["cityGuard", "roadAuthority", "forestry", "municipality", "landOwner"] as const;

@@ -4,6 +4,7 @@ import { DUPLICATE_RADIUS_M } from "../../../domain/reports/limits.js";
 import { isFinal, isStatus, statusCode, verdictsFrom, type Status } from "../../../domain/reports/status.js";
 import type { TFunction } from "../../../i18n/index.js";
 import { escapeHtml } from "../../html.js";
+import { formatDate } from "../../ui/dates.js";
 
 
 export interface CardReport {
@@ -111,17 +112,4 @@ export function officerKeyboard(t: TFunction, r: { id: number; status: string; c
   for (const to of verdictsFrom(status)) kb.text(t(`status.${to}`), `o:set:${r.id}:${s}:${statusCode(to)}`).row();
   if (r.contactConsent) kb.text(t("moderation.button.ask"), `o:ask:${r.id}`);
   return kb;
-}
-
-// One formatter for the process: building one per call (toLocaleString with options) cost ~0.3 ms.
-const WARSAW_SHORT = new Intl.DateTimeFormat("pl-PL", { timeZone: "Europe/Warsaw", dateStyle: "short", timeStyle: "short" });
-
-/** Date and time in Warsaw, as staff read it: "27.11.2026, 02:20". */
-export function formatDate(d: Date): string {
-  return WARSAW_SHORT.format(d);
-}
-
-export function ageText(t: TFunction, from: Date, now: Date): string {
-  const hours = Math.floor((now.getTime() - from.getTime()) / 3600_000);
-  return hours < 48 ? t("moderation.ageHours", { count: hours }) : t("moderation.ageDays", { count: Math.floor(hours / 24) });
 }

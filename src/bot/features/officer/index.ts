@@ -8,7 +8,7 @@ import { waitForAnswer, type Answer } from "../../dialogs/answer.js";
 import { mainMenu } from "../../keyboards.js";
 import { placeLabel } from "../../placeLabel.js";
 import { startReportForm } from "../report/form.js";
-import { renderOfficerCard } from "./card.js";
+import { renderOfficerCard } from "../../ui/officerCard.js";
 
 export const OFFICER_CONVERSATION = "officer";
 

@@ -5,7 +5,7 @@ import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
 import { startReportForm, type KnownPlace } from "./form.js";
-import { formatDate } from "../moderation/render.js";
+import { formatDate } from "../../ui/dates.js";
 import type { ResidentView } from "../../../domain/reports/residentView.js";
 import { isActive, type Status } from "../../../domain/reports/status.js";
 

@@ -1,6 +1,6 @@
-import type { TFunction } from "../../../i18n/index.js";
-import type { Coverage, DistrictInfo, UnitInfo } from "../../../services/districtDirectory.js";
-import { escapeHtml } from "../../html.js";
+import type { TFunction } from "../../i18n/index.js";
+import type { Coverage, DistrictInfo, UnitInfo } from "../../services/districtDirectory.js";
+import { escapeHtml } from "../html.js";
 
 /** The officer's card: who, how to reach them, where their station is, what they are working on. */
 export function renderOfficerCard(t: TFunction, coverage: Coverage, opts: { place?: string; sample?: boolean; area?: string } = {}): string {
