@@ -42,8 +42,6 @@ const FEATURE_FILES = ["src/bot/features/*.ts", "src/bot/features/*/*.ts", "src/
  * not presentation, so it did not move mechanically to src/bot/ui. Do not add to this list.
  */
 const FEATURE_ALLOW = {
-  // relay(): a resident's free text answers the staff question still open in the moderation dialogs.
-  "src/bot/features/fallback.ts": ["./moderation/dialogs.js"],
   // leaveReportForm(): /cancel also closes an open report form.
   "src/bot/features/cancel.ts": ["./report/form.js"],
   // startReportForm(): "report here" on the officer lookup's answer opens the report form at that place.

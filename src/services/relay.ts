@@ -1,5 +1,6 @@
-import { ACTIVE_STATUSES } from "../domain/reports/status.js";
 import type { Db } from "../db/client.js";
+import { ACTIVE_STATUSES } from "../domain/reports/status.js";
+import { isAssignedOfficer, isCoordinator, loadActor } from "./moderation.js";
 
 /** How long an officer's question waits for a typed answer without the "Odpowiedz" button. */
 export const OPEN_QUESTION_DAYS = 14;
@@ -26,4 +27,36 @@ export async function openQuestionsFor(db: Db, userId: number, now: Date): Promi
     if (!answered) open.push({ reportId: q.reportId, ref: q.report.ref });
   }
   return open;
+}
+
+/**
+ * Stores an officer's question to the reporter ("ask"), the reporter's answer, or their addition to an open
+ * report as the report's event; the notifier passes it on (neither side learns the other's account). Roles and
+ * ties are re-read now: an officer unlinked since, or a resident who is not the reporter, is refused (false).
+ */
+export async function relay(
+  deps: { db: Db; now: () => Date; notifier: { flush(): Promise<void> } },
+  input: { telegramId: number; kind: "ask" | "answer" | "addition"; reportId: number; text: string | null; photo: string | null },
+): Promise<boolean> {
+  const { db } = deps;
+  const actor = await loadActor(db, input.telegramId);
+  const report = await db.report.findUnique({ where: { id: input.reportId } });
+  if (!actor || !report) return false;
+  const allowed = input.kind === "ask" ? report.contactConsent && (isAssignedOfficer(actor, report) || isCoordinator(actor)) : report.reporterId === actor.userId;
+  if (!allowed) return false;
+  await db.reportEvent.create({
+    data: {
+      reportId: report.id,
+      kind: input.kind === "ask" ? "relay_question" : input.kind === "answer" ? "relay_answer" : "addition",
+      actorId: actor.userId,
+      actorRole: input.kind === "ask" ? "officer" : "resident",
+      fromStatus: report.status,
+      toStatus: report.status,
+      note: input.text,
+      fileId: input.photo,
+      createdAt: deps.now(),
+    },
+  });
+  await deps.notifier.flush();
+  return true;
 }

@@ -1,9 +1,8 @@
 import { Composer } from "grammy";
 import { checkDescription } from "../../domain/reports/limits.js";
-import { openQuestionsFor } from "../../services/relay.js";
+import { openQuestionsFor, relay } from "../../services/relay.js";
 import type { BotContext } from "../context.js";
 import { mainMenu } from "../keyboards.js";
-import { relay } from "./moderation/dialogs.js";
 
 /** Last in the chain: nothing handled the update. Never silence in a private chat; never spin a button. */
 export function fallbackFeature(): Composer<BotContext> {
@@ -19,7 +18,7 @@ export function fallbackFeature(): Composer<BotContext> {
     const photo = ctx.message.photo?.at(-1)?.file_id ?? null;
     const check = checkDescription(ctx.message.text ?? ctx.message.caption ?? "");
     if (!check.ok && !photo) return next();
-    const stored = await relay(ctx, ctx.from.id, { kind: "answer", reportId: open[0]!.reportId, ref: open[0]!.ref }, check.ok ? check.text : null, photo);
+    const stored = await relay(ctx.deps, { telegramId: ctx.from.id, kind: "answer", reportId: open[0]!.reportId, text: check.ok ? check.text : null, photo });
     await ctx.reply(ctx.t(stored ? "relay.answerSent" : "form.closed", { ref: open[0]!.ref }), { reply_markup: mainMenu(ctx.t) });
   });
   privateChat.on("message", (ctx) => ctx.reply(ctx.t("unknown"), { reply_markup: mainMenu(ctx.t) }));

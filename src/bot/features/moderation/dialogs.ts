@@ -7,6 +7,7 @@ import { changeDistrict, isAssignedOfficer, isCoordinator, loadActor, mergeInto,
 import type { ConversationContext } from "../../context.js";
 import { openDialog, waitForAnswer, type Answer, type Dialog, type DialogConversation } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
+import { relay } from "../../../services/relay.js";
 
 /** The questions staff and residents answer about one report; each is a conversation (src/bot/dialogs/answer.ts). */
 export type ReportQuestion =
@@ -249,7 +250,7 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
           text = await textOf(answer);
           if (text !== null) break;
         }
-        const stored = await conversation.external(() => relay(ctx, fromId, a, text, photo));
+        const stored = await conversation.external(() => relay(ctx.deps, { telegramId: fromId, kind: a.kind, reportId: a.reportId, text, photo }));
         await answer.ctx.reply(
           stored ? t(a.kind === "ask" ? "relay.questionSent" : a.kind === "answer" ? "relay.answerSent" : "myReports.added", { ref: a.ref }) : t("moderation.forbidden"),
         );
@@ -257,39 +258,6 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
       }
     }
   }
-}
-
-/** Stores a relayed question, a resident's answer or addition as the report's event; the notifier passes it on. */
-export async function relay(
-  ctx: Pick<ConversationContext, "deps">,
-  telegramId: number,
-  a: Extract<ReportQuestion, { kind: "ask" | "answer" | "addition" }>,
-  text: string | null,
-  photo: string | null,
-): Promise<boolean> {
-  const { db } = ctx.deps;
-  const actor = await loadActor(db, telegramId);
-  const report = await db.report.findUnique({ where: { id: a.reportId }, include: { followers: true } });
-  if (!actor || !report) return false;
-  // Roles and ties are re-read now: an officer unlinked since, or a resident who no longer follows, is refused.
-  const allowed = a.kind === "ask" ? report.contactConsent && (isAssignedOfficer(actor, report) || isCoordinator(actor)) : report.reporterId === actor.userId;
-  if (!allowed) return false;
-  const kind = a.kind === "ask" ? "relay_question" : a.kind === "answer" ? "relay_answer" : "addition";
-  await db.reportEvent.create({
-    data: {
-      reportId: report.id,
-      kind,
-      actorId: actor.userId,
-      actorRole: a.kind === "ask" ? "officer" : "resident",
-      fromStatus: report.status,
-      toStatus: report.status,
-      note: text,
-      fileId: photo,
-      createdAt: ctx.deps.now(),
-    },
-  });
-  await ctx.deps.notifier.flush();
-  return true;
 }
 
 async function mergeOrAsk(ctx: ConversationContext, telegramId: number, reportId: number, ref: string, confirmed: boolean) {
