@@ -75,7 +75,8 @@ describe("delivery pacing", () => {
     const group = broadcast({ chats: 1, perChat: 4, firstChat: -1_001_234, prefix: "group" });
     const person = broadcast({ chats: 1, perChat: 4, firstChat: 70_000, prefix: "person" });
     await enqueue(h.db, [...group, ...person]);
-    await h.worker().drain();
+    // Rows are read every 100 ms, so a chat's messages are spaced by the chat pacer, not by the reads.
+    await h.worker({ pollMs: 100 }).drain();
 
     const chats = byChat(h.calls("sendMessage"));
     const gaps = (chat: number) => {

@@ -282,6 +282,17 @@ describe("worker life cycle", () => {
     expect(later!.at).toBeLessThanOrEqual(now + 100 + 1000);
   });
 
+  it("an idle worker wakes for its next scheduled row, not at the next poll", async () => {
+    h = await harness();
+    h.clock.limit(30_000); // the first poll would come at 60 s
+    const at = new Date(h.clock.now().getTime() + 5000);
+    await enqueue(h.db, [{ ...broadcast({ chats: 1, firstChat: 960 })[0]!, notBefore: at }], { now: h.clock.now() });
+    const worker = h.worker({ pollMs: 60_000 });
+    await waitUntil(() => sends(h!).length === 1, 5000);
+    await worker.drain({ includeDelayed: true });
+    expect(sends(h)[0]!.at).toBe(at.getTime());
+  });
+
   it("paces a media group as one message per item, and fails an unreadable row without a call", async () => {
     h = await harness();
     const photo = await h.api.sendPhoto(1200, "https://example.org/poster.jpg");
