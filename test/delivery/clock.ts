@@ -18,9 +18,9 @@ export class VirtualClock {
   private ceiling = Infinity;
   private scheduled = false;
   /**
-   * While held, time may still move to a wait that ends within this many ms: at high caps a token comes
-   * every fraction of a millisecond, and freezing time until every call in flight is committed would
-   * turn the worker's pipeline into lock-step batches. 0: never.
+   * While held, time may still move by this many ms if a wait ends within them (a timer that fires late,
+   * as real ones do): at high caps a token comes every fraction of a millisecond, and freezing time until
+   * every call in flight is committed would turn the worker's pipeline into lock-step batches. 0: never.
    */
   slackWhileHeldMs = 0;
 
@@ -88,7 +88,7 @@ export class VirtualClock {
     const next = Math.min(...this.timers.map((x) => x.at));
     if (next > this.ceiling) return;
     if (this.holds > 0 && next > this.t + this.slackWhileHeldMs) return;
-    this.t = Math.max(this.t, next);
+    this.t = Math.max(this.t, this.holds > 0 ? this.t + this.slackWhileHeldMs : next);
     const due = this.timers.filter((x) => x.at <= this.t);
     this.timers = this.timers.filter((x) => x.at > this.t);
     for (const timer of due) timer.resolve();
