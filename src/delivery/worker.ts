@@ -503,7 +503,7 @@ export class DeliveryWorker {
         if (this.running || failures < 3) {
           this.log.error({ err: this.describe(error), rows: batch.length }, "could not record sent deliveries; retrying");
           this.sentQueue.unshift(...batch);
-          await this.wait(Math.min(this.pollMs, 1000), new AbortController().signal);
+          await delay(Math.min(this.pollMs, 1000));
           continue;
         }
         this.log.error({ err: this.describe(error), rows: batch.length }, "stopping without recording sent deliveries: they will go again at the next start");
@@ -616,7 +616,7 @@ export class DeliveryWorker {
       } catch (error) {
         this.log.error({ err: this.describe(error), delivery: row.id }, "could not record a delivery outcome; retrying");
         if (!this.running && failures >= 3) break;
-        await this.wait(Math.min(this.pollMs, 1000), new AbortController().signal);
+        await delay(Math.min(this.pollMs, 1000));
       }
     }
     this.slots--;
@@ -741,3 +741,5 @@ function toRow(raw: RawRow): Row {
   };
 }
 
+/** Real time, not the pacing clock: a failed database write is retried after the database had a moment. */
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
