@@ -24,6 +24,13 @@ export function createLogger(level: string, token?: string, destination?: Destin
       paths: ["token", "config.BOT_TOKEN", "*.BOT_TOKEN", "headers.authorization", ...[...ID_KEYS, ...TEXT_KEYS].flatMap((k) => [k, `*.${k}`])],
       censor: (value: unknown, path: string[]) => censor(value, path[path.length - 1] ?? "", hashKey),
     },
+    // A child logger's bindings are serialized (to a JSON fragment) once, when the child is made, and never
+    // pass logMethod: scrub that text.
+    onChild(child: Logger) {
+      if (!secret) return;
+      const fields = child as unknown as Record<symbol, string>;
+      fields[pino.symbols.chindingsSym] = fields[pino.symbols.chindingsSym]!.replace(secret, "[redacted]");
+    },
     hooks: {
       logMethod(this: Logger, args: Parameters<Logger["info"]>, method: (...a: unknown[]) => void) {
         if (!secret) return method.apply(this, args);

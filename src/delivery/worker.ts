@@ -38,6 +38,16 @@ export interface DeliveryWorkerOptions {
   logger: Logger;
   /** Clock for the database (notBefore, sentAt); pacing uses the monotonic clock. */
   now?: () => Date;
+  /**
+   * Monotonic ms for all pacing: the caps, per-chat gaps, 429 pauses, backoff, polling. Default
+   * performance.now(). Tests pass a controllable clock (with `sleep`) instead of waiting.
+   */
+  monotonic?: () => number;
+  /**
+   * Waits `ms` on the monotonic clock; may resolve early once `signal` aborts (the worker has been woken:
+   * it stops waiting either way). Default setTimeout.
+   */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Sends in any rolling second, all chats together. Default 25 (Telegram allows about 30). */
   perSecond?: number;
   /** Sends per second to one chat. Default 1. */
@@ -133,13 +143,27 @@ const SELECT_DUE = `
     GROUP BY "chatId" ORDER BY 1 LIMIT ?)
   ORDER BY "id"`;
 
-const mono = () => performance.now();
+const defaultMonotonic = () => performance.now();
+
+function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.min(ms, 2_147_483_647));
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
 
 export class DeliveryWorker {
   private readonly db: Db;
   private readonly api: Api;
   private readonly log: Logger;
   private readonly now: () => Date;
+  private readonly mono: () => number;
+  private readonly wait: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly maxAttempts: number;
@@ -183,6 +207,8 @@ export class DeliveryWorker {
     this.api = opts.api;
     this.log = opts.logger.child({ component: "delivery" });
     this.now = opts.now ?? (() => new Date());
+    this.mono = opts.monotonic ?? defaultMonotonic;
+    this.wait = opts.sleep ?? defaultSleep;
     this.concurrency = Math.max(1, opts.concurrency ?? 8);
     this.pollMs = opts.pollMs ?? 1000;
     this.maxAttempts = opts.maxAttempts ?? 8;
@@ -290,7 +316,7 @@ export class DeliveryWorker {
         Math.ceil(this.window.limit),
       ),
     );
-    const start = mono();
+    const start = this.mono();
     const answeredAt = rows.map((r) => {
       const age = r.at === null ? 0 : now - new Date(r.at).getTime();
       return start - Math.min(Math.max(age, 0), this.window.windowMs);
@@ -300,7 +326,7 @@ export class DeliveryWorker {
   }
 
   private async step(): Promise<void> {
-    let now = mono();
+    let now = this.mono();
     if (now < this.pausedUntil) {
       await this.sleep(this.pausedUntil - now);
       this.refillNow = true;
@@ -314,18 +340,18 @@ export class DeliveryWorker {
     }
     if (this.refillNow || now >= this.refillAt || (this.moreDue && this.left === 0)) {
       await this.refill();
-      now = mono();
+      now = this.mono();
     }
     let wait = await this.dispatch(now);
     if (this.moreDue && this.left === 0 && this.slots < this.concurrency) wait = 0;
     if (this.drains.length && this.slots === 0 && this.left === 0 && !this.refillPutOff) await this.settleDrains();
-    await this.sleep(Math.min(wait, this.refillAt - mono()));
+    await this.sleep(Math.min(wait, this.refillAt - this.mono()));
   }
 
   private async refill(): Promise<void> {
     this.refillNow = false;
     this.refillPutOff = false;
-    const now = mono();
+    const now = this.mono();
     this.lastRefillAt = now;
     // Cooling chats' heads take places in the batch without being sendable: read that many more.
     const limit = this.batchSize + this.chats.active(now);
@@ -345,7 +371,7 @@ export class DeliveryWorker {
       if (first?.at) next = Math.min(next, now + Math.max(new Date(first.at).getTime() - this.now().getTime(), 20));
     }
     this.refillAt = next;
-    this.lastRefillMs = mono() - now;
+    this.lastRefillMs = this.mono() - now;
   }
 
   /** Claims and starts every row that the limits allow now; returns ms until another might be allowed. */
@@ -444,7 +470,7 @@ export class DeliveryWorker {
   }
 
   private answered(row: Row): void {
-    const at = mono();
+    const at = this.mono();
     this.window.end(at, row.weight);
     this.chats.end(row.chatKey, at, row.weight);
     this.kick();
@@ -503,7 +529,7 @@ export class DeliveryWorker {
       case "halt": {
         // Not the row's fault: the attempt does not count, and the row goes first once the pause ends.
         const pauseMs = verdict.kind === "flood" ? verdict.retryAfterMs : HALT_MS;
-        this.pausedUntil = Math.max(this.pausedUntil, mono() + pauseMs);
+        this.pausedUntil = Math.max(this.pausedUntil, this.mono() + pauseMs);
         this.refillNow = true;
         row.attempts--;
         if (verdict.kind === "flood") this.log.warn({ ...fields, pauseMs }, "flood control (429): all sending paused");
@@ -526,7 +552,7 @@ export class DeliveryWorker {
         }
         const waitMs = backoffMs(row.attempts, this.backoffBaseMs, this.maxBackoffMs);
         this.log.info({ ...fields, retryInMs: waitMs }, "delivery failed; will retry");
-        this.refillAt = Math.min(this.refillAt, mono() + waitMs);
+        this.refillAt = Math.min(this.refillAt, this.mono() + waitMs);
         status = "retrying";
         write = () =>
           this.db.$executeRawUnsafe(
@@ -662,14 +688,16 @@ export class DeliveryWorker {
       this.kicked = false;
       return Promise.resolve();
     }
+    const woken = new AbortController();
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
-        this.wakeSleep = undefined;
+        if (this.wakeSleep === done) this.wakeSleep = undefined;
+        woken.abort();
         resolve();
       };
-      const timer = setTimeout(done, Math.min(Math.ceil(ms), this.pollMs, 2_147_483_647));
       this.wakeSleep = done;
+      // A kick ends the wait even if the injected sleep ignores the signal.
+      void this.wait(Math.min(Math.ceil(ms), this.pollMs), woken.signal).then(done, done);
     });
   }
 
@@ -713,4 +741,5 @@ function toRow(raw: RawRow): Row {
   };
 }
 
+/** Real time, not the pacing clock: a failed database write is retried after the database had a moment. */
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

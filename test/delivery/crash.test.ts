@@ -46,10 +46,14 @@ describe("delivery worker killed with SIGKILL", () => {
 
     child = startWorker(h);
     await waitUntil(() => tg.callsOf("sendMessage").length >= 300, 20_000);
+    // From now on Telegram holds each answer 2 s, so every slot soon holds a send on the wire: the kill
+    // lands mid-send whatever the machine's speed.
+    tg.setDelay("sendMessage", 2000);
+    await waitUntil(async () => (await h!.db.delivery.count({ where: { status: "sending" } })) === CONCURRENCY, 20_000);
     child.kill("SIGKILL");
     expect((await exited(child)).signal).toBe("SIGKILL");
+    tg.setDelay("sendMessage", 25);
     // Requests that reached the fake before the kill are still answered (into the void) and recorded.
-    await new Promise((r) => setTimeout(r, 200));
 
     const inFlight = await h.db.delivery.findMany({ where: { status: "sending" }, select: { chatId: true } });
     expect(inFlight.length).toBeGreaterThan(0);

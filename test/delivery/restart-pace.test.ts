@@ -1,6 +1,7 @@
 // The overall cap (DELIVERY_PER_SECOND) holds across restarts: a worker that starts right after another
-// one sent a burst (stopped cleanly, or killed mid-broadcast) counts those sends, measured at the (fake)
-// Telegram by the arrival time of every call.
+// one sent a burst (stopped cleanly, or killed mid-broadcast) counts those sends. Measured on the workers'
+// virtual clock (clock.ts), except after a real process was killed: there at the (fake) Telegram, by the
+// arrival time of every call in real time.
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { sqliteDate } from "../../src/db/hotPath.js";
@@ -30,14 +31,17 @@ describe("delivery pace across restarts", () => {
     const N = 100;
     await enqueue(h.db, broadcast({ chats: N, batchKey: "restart" }));
 
-    const first = h.worker({ perSecond: PER_SECOND });
-    // Well into the broadcast, so that the last second before the stop is full.
-    await waitUntil(() => h!.tg.callsOf("sendMessage").length >= 40, 20_000);
-    await first.stop();
+    // Stopped well into the broadcast, so that the last second before the stop is full.
+    let sent = 0;
+    let stopped: Promise<void> | undefined;
+    const first = h.worker({ perSecond: PER_SECOND, onSent: () => void (++sent === 40 && (stopped = first.stop())) });
+    await waitUntil(() => stopped !== undefined, 20_000);
+    await stopped;
+    expect(sent).toBeLessThan(N);
     const second = h.worker({ perSecond: PER_SECOND });
     await second.drain();
 
-    const calls = h.tg.callsOf("sendMessage");
+    const calls = h.calls("sendMessage");
     expect(byChat(ok(calls)).size).toBe(N);
     expect(ok(calls)).toHaveLength(N);
     expect(maxInWindow(calls.map((c) => c.at))).toBeLessThanOrEqual(PER_SECOND);
@@ -59,8 +63,9 @@ describe("delivery pace across restarts", () => {
     child.kill("SIGKILL");
     expect((await exited(child)).signal).toBe("SIGKILL");
 
-    // Restarted at once, in this process (no start-up delay that would let the last second pass).
-    const worker = h.worker({ perSecond: PER_SECOND });
+    // Restarted at once, in this process (no start-up delay that would let the last second pass), on the
+    // real clocks (the default ones) like the killed process.
+    const worker = h.worker({ perSecond: PER_SECOND, monotonic: undefined, sleep: undefined, now: undefined, api: h.api });
     await worker.drain();
 
     const calls = tg.callsOf("sendMessage");
@@ -71,19 +76,18 @@ describe("delivery pace across restarts", () => {
 
   it("counts rows sent in the last second and rows a crash left 'sending' as sends just made", async () => {
     h = await harness();
-    const tg = h.tg;
     // What a killed worker leaves: 15 rows sent 200 ms ago, 10 claimed ("sending": Telegram may have them).
     await enqueue(h.db, broadcast({ chats: 15, firstChat: 10_000, prefix: "sent", batchKey: "before" }));
     await enqueue(h.db, broadcast({ chats: 10, firstChat: 20_000, prefix: "claimed", batchKey: "inflight" }));
     await enqueue(h.db, broadcast({ chats: 30, firstChat: 30_000, prefix: "next", batchKey: "after" }));
-    const start = Date.now();
+    const start = h.clock.now().getTime();
     await h.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'sent', "sentAt" = ? WHERE "batchKey" = 'before'`, sqliteDate(new Date(start - 200)));
     await h.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'sending', "attempts" = 1 WHERE "batchKey" = 'inflight'`);
 
     const worker = h.worker({ perSecond: PER_SECOND });
     await worker.drain();
 
-    const calls = tg.callsOf("sendMessage");
+    const calls = h.calls("sendMessage");
     expect(ok(calls)).toHaveLength(40); // the 10 claimed ones go again, and the 30 new ones
     // As Telegram counted: the 15 sent, the 10 claimed ones at the latest just before this start, then ours.
     const before = [...Array<number>(15).fill(start - 200), ...Array<number>(10).fill(start)];

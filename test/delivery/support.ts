@@ -9,17 +9,35 @@ import { openDb, type Db } from "../../src/db/client.js";
 import { applyMigrations } from "../../src/db/migrate.js";
 import type { OutgoingMessage } from "../../src/delivery/outbox.js";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "../../src/delivery/worker.js";
-import { FakeTelegram, type RecordedCall } from "../../src/emulator/fakeTelegram.js";
+import { FakeTelegram } from "../../src/emulator/fakeTelegram.js";
+import { VirtualClock } from "./clock.js";
 
 export const TOKEN = "123456:TEST";
+
+/** A call as the worker made it, timed on the harness clock (Date ms of `clock.now()`). */
+export interface Call {
+  method: string;
+  payload: Record<string, unknown>;
+  at: number;
+  /** Refused by Telegram or never answered. */
+  failed?: true;
+}
 
 export interface Harness {
   tg: FakeTelegram;
   db: Db;
+  /** An Api for the test's own calls (not recorded, not paced). */
   api: Api;
   databaseUrl: string;
   logs: string[];
   logger: Logger;
+  /**
+   * The workers' clock (unless a test passes its own `monotonic`/`sleep`/`now`). It starts ten minutes
+   * ahead of the wall clock, so rows that enqueue() stamps with the real time are always due for it.
+   */
+  clock: VirtualClock;
+  /** Calls made by this harness's workers through their default api, in the order they were made. */
+  calls(method?: string): Call[];
   /** A worker on this harness (started); stopped by cleanup(). */
   worker(opts?: Partial<DeliveryWorkerOptions>): DeliveryWorker;
   cleanup(): Promise<void>;
@@ -36,6 +54,34 @@ export async function harness(): Promise<Harness> {
   // No token scrubbing here: the worker itself must keep the token out of its logs.
   const logger = pino({ level: "debug" }, new Writable({ write: (chunk, _e, cb) => (logs.push(String(chunk)), cb()) }));
   const workers: DeliveryWorker[] = [];
+  const clock = new VirtualClock(Date.now() + 600_000);
+  // The workers' api holds the clock from each call until its outcome is committed (the row's progress
+  // event, matched by chat: a chat never has two sends in flight).
+  const calls: Call[] = [];
+  const heldByChat = new Map<string, number>();
+  const workerApi = new Api(TOKEN, { apiRoot: tg.apiRoot });
+  workerApi.config.use(async (prev, method, payload, signal) => {
+    const chat = String((payload as { chat_id?: unknown }).chat_id);
+    clock.hold();
+    heldByChat.set(chat, (heldByChat.get(chat) ?? 0) + 1);
+    const call: Call = { method, payload: payload as Record<string, unknown>, at: clock.now().getTime() };
+    calls.push(call);
+    try {
+      const result = await prev(method, payload, signal);
+      if (!result.ok) call.failed = true;
+      return result;
+    } catch (error) {
+      call.failed = true;
+      throw error;
+    }
+  });
+  const releaseFor = (chatId: bigint) => {
+    const key = String(chatId);
+    const n = heldByChat.get(key) ?? 0;
+    if (n === 0) return;
+    heldByChat.set(key, n - 1);
+    clock.release();
+  };
   return {
     tg,
     db,
@@ -43,8 +89,23 @@ export async function harness(): Promise<Harness> {
     databaseUrl,
     logs,
     logger,
+    clock,
+    calls: (method) => (method ? calls.filter((c) => c.method === method) : [...calls]),
     worker(opts = {}) {
-      const worker = new DeliveryWorker({ db, api, logger, ...opts });
+      const onProgress = opts.onProgress;
+      const worker = new DeliveryWorker({
+        db,
+        api: workerApi,
+        logger,
+        now: clock.now,
+        monotonic: clock.monotonic,
+        sleep: clock.sleep,
+        ...opts,
+        onProgress: (event) => {
+          releaseFor(event.chatId);
+          return onProgress?.(event);
+        },
+      });
       workers.push(worker);
       worker.start();
       return worker;
@@ -91,8 +152,8 @@ export function maxInWindow(times: number[], windowMs = 1000): number {
 }
 
 /** Calls grouped by payload.chat_id. */
-export function byChat(calls: RecordedCall[]): Map<number, RecordedCall[]> {
-  const map = new Map<number, RecordedCall[]>();
+export function byChat<C extends Pick<Call, "payload">>(calls: C[]): Map<number, C[]> {
+  const map = new Map<number, C[]>();
   for (const call of calls) {
     const chat = Number(call.payload.chat_id);
     const list = map.get(chat);
@@ -103,7 +164,7 @@ export function byChat(calls: RecordedCall[]): Map<number, RecordedCall[]> {
 }
 
 /** The smallest gap between two calls to the same chat (Infinity if no chat got two). */
-export function minGapPerChat(calls: RecordedCall[]): number {
+export function minGapPerChat(calls: Pick<Call, "payload" | "at">[]): number {
   let min = Infinity;
   for (const list of byChat(calls).values()) {
     const times = list.map((c) => c.at).sort((a, b) => a - b);
@@ -112,7 +173,7 @@ export function minGapPerChat(calls: RecordedCall[]): number {
   return min;
 }
 
-export const ok = (calls: RecordedCall[]) => calls.filter((c) => !c.failed);
+export const ok = <C extends { failed?: boolean }>(calls: C[]) => calls.filter((c) => !c.failed);
 
 export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

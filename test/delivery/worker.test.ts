@@ -1,5 +1,6 @@
 // The delivery worker against Telegram's refusals: flood control, server errors, blocked users,
-// and against the app changing its mind (cancel) or repeating itself (dedupeKey).
+// and against the app changing its mind (cancel) or repeating itself (dedupeKey). Times are the worker's
+// (virtual) clock's: see clock.ts.
 import { Api } from "grammy";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,7 +15,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const sends = (h: Harness) => h.tg.callsOf("sendMessage");
+const sends = (h: Harness) => h.calls("sendMessage");
 const row = (h: Harness, chatId: number) => h.db.delivery.findFirstOrThrow({ where: { chatId: BigInt(chatId) }, orderBy: { id: "asc" } });
 
 describe("flood control (429)", () => {
@@ -46,9 +47,10 @@ describe("flood control (429)", () => {
 
     const calls = sends(h);
     const flood = calls.find((c) => c.failed)!;
-    // Sends already on the wire when the 429 came back may land just after it; nothing is started later.
-    const inPause = calls.filter((c) => c.at > flood.at + 100 && c.at < flood.at + 2000);
+    // Sends already on the wire when the 429 came back were made at its instant; nothing is started later.
+    const inPause = calls.filter((c) => c.at > flood.at && c.at < flood.at + 2000);
     expect(inPause).toEqual([]);
+    expect(calls.filter((c) => c.at >= flood.at + 2000).length).toBeGreaterThan(150);
     expect(byChat(ok(calls)).size).toBe(200);
     expect(ok(calls)).toHaveLength(200);
   }, 20_000);
@@ -65,15 +67,14 @@ describe("server and network errors", () => {
     const failed = sends(h).find((c) => c.failed)!;
     const pending = await row(h, 101);
     expect(pending).toMatchObject({ status: "pending", attempts: 1, lastError: "500: Internal Server Error" });
-    const delayMs = pending.notBefore.getTime() - failed.at;
-    expect(delayMs).toBeGreaterThan(1900);
-    expect(delayMs).toBeLessThan(2300);
+    expect(pending.notBefore.getTime() - failed.at).toBe(2000);
 
     await worker.drain({ includeDelayed: true });
     const to101 = byChat(sends(h)).get(101)!;
     expect(to101).toHaveLength(2);
     expect(to101[1]!.failed).toBeUndefined();
-    expect(to101[1]!.at - failed.at).toBeGreaterThanOrEqual(1990);
+    expect(to101[1]!.at - failed.at).toBeGreaterThanOrEqual(2000);
+    expect(to101[1]!.at - failed.at).toBeLessThanOrEqual(2100);
     expect(await row(h, 101)).toMatchObject({ status: "sent", attempts: 2, lastError: null });
   }, 20_000);
 
@@ -129,8 +130,9 @@ describe("recipients who are gone", () => {
     expect((await h.db.user.findUniqueOrThrow({ where: { telegramId: 401n } })).blocked).toBe(false);
     expect(unreachable).toEqual([400n]);
     expect(ok(sends(h))).toHaveLength(4); // the other two chats, two messages each
-    // Still nothing to 400 later on.
-    await new Promise((r) => setTimeout(r, 300));
+    // Still nothing to 400 after ten more seconds of polling.
+    const later = h.clock.monotonic() + 10_000;
+    await waitUntil(() => h!.clock.monotonic() >= later);
     expect(byChat(sends(h)).get(400)).toHaveLength(1);
   }, 20_000);
 
@@ -173,9 +175,17 @@ describe("cancel and dedupe", () => {
     // Resident 8 (chat 707) has four messages queued.
     items.push(...[1, 2, 3].map((m) => ({ ...items[7]!, dedupeKey: `extra:${m}`, message: { method: "sendMessage" as const, text: `extra ${m}` } })));
     await enqueue(h.db, items);
-    const worker = h.worker({ perSecond: 1000 });
-    await h.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === 707 && !c.failed);
+    // Time stops once 707's first message is recorded (its next one is a second away), until cancel() returns.
+    let firstTo707 = false;
+    const onSent = (e: DeliveryEvent) => {
+      if (e.chatId !== 707n || firstTo707) return;
+      firstTo707 = true;
+      h!.clock.hold();
+    };
+    const worker = h.worker({ perSecond: 1000, onSent });
+    await waitUntil(() => firstTo707);
     expect(await cancel(h.db, { userId: 8 })).toBe(3);
+    h.clock.release();
     await worker.drain({ includeDelayed: true });
 
     expect(byChat(sends(h)).get(707)).toHaveLength(1);
@@ -187,10 +197,13 @@ describe("cancel and dedupe", () => {
     h = await harness();
     await enqueue(h.db, broadcast({ chats: 200, firstChat: 1000, batchKey: "meeting:2" }));
     await enqueue(h.db, broadcast({ chats: 10, firstChat: 5000, batchKey: "other", prefix: "o" }));
-    const worker = h.worker({ perSecond: 50, concurrency: 4 });
-    await waitUntil(() => sends(h!).length >= 30);
+    // Time stops after the 30th message, until cancel() returns.
+    let sent = 0;
+    const worker = h.worker({ perSecond: 50, concurrency: 4, onSent: () => void (++sent === 30 && h!.clock.hold()) });
+    await waitUntil(() => sent >= 30);
     const cancelled = await cancel(h.db, { batchKey: "meeting:2" });
-    const cancelledAt = Date.now();
+    const madeBefore = sends(h).length;
+    h.clock.release();
     await worker.drain({ includeDelayed: true });
 
     const progress = await batchProgress(h.db, "meeting:2");
@@ -200,7 +213,7 @@ describe("cancel and dedupe", () => {
     const toBatch = ok(sends(h)).filter((c) => Number(c.payload.chat_id) < 5000);
     expect(toBatch).toHaveLength(progress.sent);
     // At most the sends already claimed (concurrency) reach Telegram after cancel returned.
-    expect(toBatch.filter((c) => c.at > cancelledAt).length).toBeLessThanOrEqual(4);
+    expect(sends(h).slice(madeBefore).filter((c) => Number(c.payload.chat_id) < 5000).length).toBeLessThanOrEqual(4);
     expect(byChat(sends(h)).size).toBe(progress.sent + 10);
   }, 20_000);
 
@@ -243,19 +256,41 @@ describe("worker life cycle", () => {
 
   it("wake() delivers at once; a scheduled row waits for notBefore", async () => {
     h = await harness();
+    // Time may not reach the first poll (60 s): only wake() or the scheduled row can get a row sent.
+    h.clock.limit(30_000);
     const worker = h.worker({ pollMs: 60_000 });
     await worker.drain();
-    const now = Date.now();
-    await enqueue(h.db, [
-      { ...broadcast({ chats: 1, firstChat: 950 })[0]! },
-      { ...broadcast({ chats: 1, firstChat: 951 })[0]!, notBefore: new Date(now + 800) },
-    ]);
+    const now = h.clock.now().getTime();
+    await enqueue(
+      h.db,
+      [
+        { ...broadcast({ chats: 1, firstChat: 950 })[0]! },
+        { ...broadcast({ chats: 1, firstChat: 951 })[0]!, notBefore: new Date(now + 800) },
+      ],
+      { now: h.clock.now() },
+    );
     worker.wake();
-    await h.tg.waitFor((c) => c.payload.chat_id === 950, { timeout: 500 });
+    await waitUntil(() => sends(h!).length === 2, 5000);
     await worker.drain({ includeDelayed: true });
-    const later = sends(h).find((c) => c.payload.chat_id === 951)!;
-    expect(later.at).toBeGreaterThanOrEqual(now + 800);
-    expect(later.at).toBeLessThan(now + 1500);
+    const [first, later] = sends(h);
+    expect(first!.payload.chat_id).toBe(950);
+    // At once, give or take the 100 ms by which a wake's read may be put off after the previous read.
+    expect(first!.at - now).toBeLessThanOrEqual(100);
+    expect(later!.payload.chat_id).toBe(951);
+    expect(later!.at).toBeGreaterThanOrEqual(now + 800);
+    // …and not at the next poll: while rows are going out the worker reads again within a second.
+    expect(later!.at).toBeLessThanOrEqual(now + 100 + 1000);
+  });
+
+  it("an idle worker wakes for its next scheduled row, not at the next poll", async () => {
+    h = await harness();
+    h.clock.limit(30_000); // the first poll would come at 60 s
+    const at = new Date(h.clock.now().getTime() + 5000);
+    await enqueue(h.db, [{ ...broadcast({ chats: 1, firstChat: 960 })[0]!, notBefore: at }], { now: h.clock.now() });
+    const worker = h.worker({ pollMs: 60_000 });
+    await waitUntil(() => sends(h!).length === 1, 5000);
+    await worker.drain({ includeDelayed: true });
+    expect(sends(h)[0]!.at).toBe(at.getTime());
   });
 
   it("paces a media group as one message per item, and fails an unreadable row without a call", async () => {
@@ -277,12 +312,13 @@ describe("worker life cycle", () => {
     const worker = h.worker();
     await worker.drain({ includeDelayed: true });
 
-    const [album, after] = h.tg.calls.filter((c) => c.payload.chat_id === 1200);
+    const [album, after] = h.calls().filter((c) => c.payload.chat_id === 1200);
     expect(album!.method).toBe("sendMediaGroup");
     expect(after!.at - album!.at).toBeGreaterThanOrEqual(3000);
     const broken = await h.db.delivery.findUniqueOrThrow({ where: { dedupeKey: "broken" } });
     expect(broken.status).toBe("failed");
     expect(broken.lastError).toMatch(/^invalid payload/);
+    expect(h.calls().filter((c) => c.payload.chat_id === 1201)).toEqual([]);
     expect(h.tg.calls.filter((c) => c.payload.chat_id === 1201)).toEqual([]);
   }, 20_000);
 
@@ -292,10 +328,9 @@ describe("worker life cycle", () => {
     h.tg.setDelay("sendMessage", 300);
     const sent: DeliveryEvent[] = [];
     const worker = h.worker({ perSecond: 1000, concurrency: 4, onSent: (e) => void sent.push(e) });
-    await new Promise((r) => setTimeout(r, 100));
-    const stopping = Date.now();
+    // Four calls on the wire (each answered after 300 ms).
+    await waitUntil(() => h!.clock.held === 4);
     await worker.stop();
-    expect(Date.now() - stopping).toBeGreaterThanOrEqual(150);
     const counts = await statusCounts(h.db);
     expect(counts.sending).toBeUndefined();
     expect(counts.sent).toBe(4);
