@@ -3,7 +3,7 @@ import { matchDistricts } from "../../../domain/districts/match.js";
 import { checkDescription, MAX_DESCRIPTION } from "../../../domain/reports/limits.js";
 import { readReference } from "../../../domain/reports/refInput.js";
 import type { Status } from "../../../domain/reports/status.js";
-import { changeDistrict, isAssignedOfficer, isCoordinator, loadActor, mergeInto, transition, type StaffActor, type TransitionOutcome } from "../../../services/moderation.js";
+import { changeDistrict, loadActor, mergeInto, transition, type StaffActor, type TransitionOutcome } from "../../../services/moderation.js";
 import type { ConversationContext } from "../../context.js";
 import { openDialog, waitForAnswer, type Answer, type Dialog, type DialogConversation } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
