@@ -64,7 +64,7 @@ export async function harness(): Promise<Harness> {
     const chat = String((payload as { chat_id?: unknown }).chat_id);
     clock.hold();
     heldByChat.set(chat, (heldByChat.get(chat) ?? 0) + 1);
-    const call: Call = { method, payload: payload as Record<string, unknown>, at: clock.now().getTime() };
+    const call: Call = { method, payload: payload, at: clock.now().getTime() };
     calls.push(call);
     try {
       const result = await prev(method, payload, signal);
