@@ -56,14 +56,19 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const shutdown = new AbortController();
   const districts = new DistrictDirectory(db);
   await districts.reload();
+  const i18n = await createI18n(config.DEFAULT_LOCALE);
+  const now = options.now ?? (() => new Date());
+  // The worker is made below and only woken through this: the notifier and the worker do not know each other.
+  let worker: DeliveryWorker | undefined;
+  const notifier = new Notifier({ store: new NotifierStore(hot), i18n, logger, config, now, wakeOutbox: () => worker?.wake() });
   const deps: BotDeps = {
     db,
     hot,
     users: new UserDirectory(db, hot),
     reports: new ReportStore(hot),
     logger,
-    i18n: await createI18n(config.DEFAULT_LOCALE),
-    now: options.now ?? (() => new Date()),
+    i18n,
+    now,
     geocoder: createGeocoder({
       nominatimUrl: config.NOMINATIM_URL,
       userAgent: config.GEOCODER_USER_AGENT,
@@ -74,10 +79,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }),
     serviceArea: serviceArea(districts, config),
     districts,
-    notifier: undefined as never,
+    notifier,
     stopping: shutdown.signal,
   };
-  deps.notifier = new Notifier({ store: new NotifierStore(hot), i18n: deps.i18n, logger, config, now: deps.now });
 
   const bot = createBot(config, deps);
   await bot.init();
@@ -87,7 +91,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   // The one way out for everything the bot sends on its own: the outbox worker, fed by the notifier.
   const workerApi = new Api(config.BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT, fetch: botApiFetch() });
   for (const t of outboxTransformers(deps)) workerApi.config.use(t);
-  const worker = new DeliveryWorker({
+  worker = new DeliveryWorker({
     db,
     api: workerApi,
     logger,
@@ -95,10 +99,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     perSecond: config.DELIVERY_PER_SECOND,
     perChatPerSecond: config.DELIVERY_PER_CHAT_PER_SECOND,
     perGroupPerMinute: config.DELIVERY_PER_GROUP_PER_MINUTE,
-    onSent: (event) => deps.notifier.recordSent(event),
+    onSent: (event) => notifier.recordSent(event),
     onUnreachable: (chatId) => deps.users.forget(Number(chatId)),
   });
-  deps.notifier.attach(() => worker.wake());
   worker.start();
   await deps.notifier.flush();
   const scheduler = startScheduler(deps, config);

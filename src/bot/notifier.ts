@@ -38,18 +38,16 @@ function latestCardEditsOnly(items: OutgoingMessage[]): OutgoingMessage[] {
 }
 
 export class Notifier {
-  private wake: () => void = () => undefined;
-
-  constructor(private readonly deps: { store: NotifierStore; i18n: I18n; logger: Logger; config: Config; now: () => Date }) {}
+  /** `wakeOutbox`: tells the delivery worker rows were queued (the notifier knows no worker, the worker no notifier). */
+  constructor(private readonly deps: { store: NotifierStore; i18n: I18n; logger: Logger; config: Config; now: () => Date; wakeOutbox: () => void }) {}
 
   /** Rows were queued elsewhere (a broadcast): let the worker look now. */
   wakeOutbox(): void {
-    this.wake();
+    this.deps.wakeOutbox();
   }
 
-  /** The delivery worker to wake when rows were queued. */
-  attach(wake: () => void): void {
-    this.wake = wake;
+  private wake(): void {
+    this.deps.wakeOutbox();
   }
 
   /** Queues the messages of every event not yet notified. */
