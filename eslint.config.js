@@ -37,22 +37,8 @@ const otherFeature = (depth) => ({
 /** Globs of feature files, by how deep they sit under src/bot/features/. */
 const FEATURE_FILES = ["src/bot/features/*.ts", "src/bot/features/*/*.ts", "src/bot/features/*/*/*.ts"];
 
-/**
- * Known cross-feature imports, kept until the features are split (issue 13, item 3). Each is behaviour,
- * not presentation, so it did not move mechanically to src/bot/ui. Do not add to this list.
- */
-const FEATURE_ALLOW = {
-  // leaveReportForm(): /cancel also closes an open report form.
-  "src/bot/features/cancel.ts": ["./report/form.js"],
-  // startReportForm(): "report here" on the officer lookup's answer opens the report form at that place.
-  "src/bot/features/officer/index.ts": ["../report/form.js"],
-};
-
-const escapeRegex = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** The rule's options for files that must also keep out of the emulator. */
 const restrict = (...patterns) => ["error", { patterns: [NO_EMULATOR, ...patterns] }];
-/** A feature pattern that lets the listed imports through (a lookahead over the whole import string). */
-const except = (pattern, allowed) => ({ ...pattern, regex: `^(?!(${allowed.map(escapeRegex).join("|")})$)(${pattern.regex.slice(1)})` });
 
 const BROWSER_GLOBALS = Object.fromEntries(
   (
@@ -114,8 +100,4 @@ export default defineConfig(
     rules: { "no-restricted-imports": restrict(...DOMAIN_PURE) },
   },
   ...FEATURE_FILES.map((glob, depth) => ({ files: [glob], rules: { "no-restricted-imports": restrict(otherFeature(depth)) } })),
-  ...Object.entries(FEATURE_ALLOW).map(([file, allowed]) => ({
-    files: [file],
-    rules: { "no-restricted-imports": restrict(except(otherFeature(file.split("/").length - 4), allowed)) },
-  })),
 );

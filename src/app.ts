@@ -16,7 +16,7 @@ import { ReportStore } from "./db/reportStore.js";
 import { applyMigrations } from "./db/migrate.js";
 import { loadSampleIfEmpty } from "./services/districtImport.js";
 import { DistrictDirectory } from "./services/districtDirectory.js";
-import { serviceArea } from "./bot/features/report/serviceArea.js";
+import { serviceArea } from "./services/serviceArea.js";
 import { createGeocoder } from "./geocoding/geocoder.js";
 import { UserDirectory } from "./services/users.js";
 import { createI18n } from "./i18n/index.js";

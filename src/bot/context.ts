@@ -9,7 +9,7 @@ import type { ReportStore } from "../db/reportStore.js";
 import type { Geocoder } from "../geocoding/geocoder.js";
 import type { Notifier } from "./notifier.js";
 import type { DistrictDirectory } from "../services/districtDirectory.js";
-import type { ServiceArea } from "./features/report/serviceArea.js";
+import type { ServiceArea } from "../services/serviceArea.js";
 import type { SessionUser, UserDirectory } from "../services/users.js";
 
 /** What the bot needs from the outside world; tests pass the same shapes with fake servers behind them. */

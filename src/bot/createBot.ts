@@ -19,7 +19,7 @@ import { moderationDialogs } from "./features/moderation/dialogs.js";
 import { meetingDialogs } from "./features/meetings/dialogs.js";
 import { officerLinksFeature } from "./features/admin/officerLinks.js";
 import { OFFICER_CONVERSATION, officerConversation, officerFeature } from "./features/officer/index.js";
-import { reportForm } from "./features/report/form.js";
+import { reportForm } from "./dialogs/reportForm.js";
 import { reportFeature } from "./features/report/index.js";
 import { startFeature } from "./features/start.js";
 import { userMiddleware } from "./middlewares/user.js";

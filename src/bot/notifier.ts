@@ -4,7 +4,7 @@ import type { NoticeReport, NotifierStore, PendingEvent } from "../db/notifierSt
 import type { I18n } from "../i18n/index.js";
 import { userLocale } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
-import { cardKeyboard, officerKeyboard, renderCard } from "./features/moderation/render.js";
+import { cardKeyboard, officerKeyboard, renderCard } from "./ui/reportCard.js";
 import { escapeHtml } from "./html.js";
 
 /**

@@ -5,7 +5,7 @@ import type { MeetingStatus } from "../domain/meetings/types.js";
 import { userLocale } from "../i18n/index.js";
 import { reminderRecipients, sendDigest } from "../services/meetings.js";
 import { escapeHtml } from "./html.js";
-import { meetingKeyboard, progressText, reminderLine, renderMeeting } from "./features/meetings/render.js";
+import { meetingKeyboard, progressText, reminderLine, renderMeeting } from "./ui/meetingCard.js";
 import type { BotDeps } from "./context.js";
 import { ageText } from "./ui/dates.js";
 

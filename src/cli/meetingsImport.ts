@@ -3,7 +3,7 @@
 // meetings are announced: the rows go to the outbox, which the running bot sends at Telegram's pace.
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { announcementFor } from "../bot/features/meetings/render.js";
+import { announcementFor } from "../bot/ui/meetingCard.js";
 import { parseConfig } from "../config.js";
 import { withDatabase } from "./database.js";
 import { writeTransaction } from "../db/client.js";

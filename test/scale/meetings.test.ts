@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { announcementFor, meetingWhenWhere } from "../../src/bot/features/meetings/render.js";
+import { announcementFor, meetingWhenWhere } from "../../src/bot/ui/meetingCard.js";
 import { remindMeetings } from "../../src/bot/scheduler.js";
 import { configFor } from "../../src/config.js";
 import { openDb, type Db } from "../../src/db/client.js";

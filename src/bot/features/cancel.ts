@@ -1,7 +1,7 @@
 import { Composer } from "grammy";
 import type { BotContext } from "../context.js";
 import { mainMenu } from "../keyboards.js";
-import { leaveReportForm } from "./report/form.js";
+import { leaveReportForm } from "../dialogs/reportForm.js";
 
 /**
  * /cancel leaves every kind of dialogue: the report form and any open question or form (conversations), in a

@@ -1,6 +1,6 @@
 /**
  * The order of the resident's report form, and where "forward" and "back" lead. Plain data, no Telegram:
- * the bot's form (src/bot/features/report/form.ts) asks the questions, this decides which comes next.
+ * the bot's form (src/bot/dialogs/reportForm.ts) asks the questions, this decides which comes next.
  */
 export const FORM_STEPS = ["category", "place", "times", "days", "description", "photos", "contact"] as const;
 export type FormStep = (typeof FORM_STEPS)[number];

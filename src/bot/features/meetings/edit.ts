@@ -5,7 +5,7 @@ import { userLocale } from "../../../i18n/index.js";
 import { editMeeting, EDITABLE_FIELDS, getMeeting, type EditableField, type MeetingChange } from "../../../services/meetings.js";
 import type { BotDeps } from "../../context.js";
 import { escapeHtml } from "../../html.js";
-import { changeLines, meetingKeyboard, renderMeeting } from "./render.js";
+import { changeLines, meetingKeyboard, renderMeeting } from "../../ui/meetingCard.js";
 
 export const isEditableField = (f: string): f is EditableField => (EDITABLE_FIELDS as readonly string[]).includes(f);
 

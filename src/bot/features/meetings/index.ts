@@ -8,7 +8,7 @@ import type { BotContext } from "../../context.js";
 import { openDialog } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
-import { meetingKeyboard, meetingWhenWhere, renderMeeting, withRsvpState, type KeyboardPlace } from "./render.js";
+import { meetingKeyboard, meetingWhenWhere, renderMeeting, withRsvpState, type KeyboardPlace } from "../../ui/meetingCard.js";
 import { isEditableField } from "./edit.js";
 import { MEETING_EDIT_DIALOG, MEETING_QUESTION_DIALOG, type EditArgs, type QuestionArgs } from "./dialogs.js";
 import { NEW_MEETING_CONVERSATION } from "./newMeeting.js";

@@ -9,7 +9,7 @@ import type { ConversationContext } from "../../context.js";
 import { waitForAnswer, type DialogConversation } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
-import { announcementFor, issueText, progressText, renderMeeting } from "./render.js";
+import { announcementFor, issueText, progressText, renderMeeting } from "../../ui/meetingCard.js";
 
 export const NEW_MEETING_CONVERSATION = "newMeeting";
 type Ctx = ConversationContext;

@@ -7,7 +7,7 @@ import { escapeHtml } from "../../html.js";
 import { waitForAnswer, type Answer } from "../../dialogs/answer.js";
 import { mainMenu } from "../../keyboards.js";
 import { placeLabel } from "../../placeLabel.js";
-import { startReportForm } from "../report/form.js";
+import { startReportForm } from "../../dialogs/reportForm.js";
 import { renderOfficerCard } from "../../ui/officerCard.js";
 
 export const OFFICER_CONVERSATION = "officer";

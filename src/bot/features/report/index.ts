@@ -4,7 +4,7 @@ import { getReportFor, listReportsOf } from "../../../services/reports.js";
 import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
-import { startReportForm, type KnownPlace } from "./form.js";
+import { startReportForm, type KnownPlace } from "../../dialogs/reportForm.js";
 import { formatDate } from "../../ui/dates.js";
 import type { ResidentView } from "../../../domain/reports/residentView.js";
 import { isActive, type Status } from "../../../domain/reports/status.js";

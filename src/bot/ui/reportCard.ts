@@ -1,10 +1,10 @@
 import { InlineKeyboard } from "grammy";
-import { findCategory } from "../../../domain/reports/categories.js";
-import { DUPLICATE_RADIUS_M } from "../../../domain/reports/limits.js";
-import { isFinal, isStatus, statusCode, verdictsFrom, type Status } from "../../../domain/reports/status.js";
-import type { TFunction } from "../../../i18n/index.js";
-import { escapeHtml } from "../../html.js";
-import { formatDate } from "../../ui/dates.js";
+import { findCategory } from "../../domain/reports/categories.js";
+import { DUPLICATE_RADIUS_M } from "../../domain/reports/limits.js";
+import { isFinal, isStatus, statusCode, verdictsFrom, type Status } from "../../domain/reports/status.js";
+import type { TFunction } from "../../i18n/index.js";
+import { escapeHtml } from "../html.js";
+import { formatDate } from "./dates.js";
 
 
 export interface CardReport {

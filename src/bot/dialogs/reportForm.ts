@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { InlineKeyboard, Keyboard, type MiddlewareFn } from "grammy";
-import type { NearbyReport, ReportDraft } from "../../../db/reportStore.js";
-import { categoriesInGroup, CATEGORY_GROUPS, findCategory, MOST_REPORTED, type CategoryGroup } from "../../../domain/reports/categories.js";
+import type { NearbyReport, ReportDraft } from "../../db/reportStore.js";
+import { categoriesInGroup, CATEGORY_GROUPS, findCategory, MOST_REPORTED, type CategoryGroup } from "../../domain/reports/categories.js";
 import {
   EDITABLE_FROM_SUMMARY,
   isFormStep,
@@ -10,16 +10,16 @@ import {
   type Destination,
   type FormStage,
   type FormStep,
-} from "../../../domain/reports/form.js";
-import { checkDescription, MAX_DESCRIPTION, MAX_PHOTOS } from "../../../domain/reports/limits.js";
-import { DAY_SETS, isDaySet, isTimeOfDay, TIMES_OF_DAY, toggleTimeOfDay, type TimeOfDay } from "../../../domain/reports/timing.js";
-import type { Place } from "../../../geocoding/geocoder.js";
-import type { TFunction } from "../../../i18n/index.js";
-import type { BotContext } from "../../context.js";
-import { escapeHtml } from "../../html.js";
-import { isMainMenuText, mainMenu } from "../../keyboards.js";
-import { placeLabel } from "../../placeLabel.js";
-import { renderConfirmationNote, renderResult, renderSummary } from "./render.js";
+} from "../../domain/reports/form.js";
+import { checkDescription, MAX_DESCRIPTION, MAX_PHOTOS } from "../../domain/reports/limits.js";
+import { DAY_SETS, isDaySet, isTimeOfDay, TIMES_OF_DAY, toggleTimeOfDay, type TimeOfDay } from "../../domain/reports/timing.js";
+import type { Place } from "../../geocoding/geocoder.js";
+import type { TFunction } from "../../i18n/index.js";
+import type { BotContext } from "../context.js";
+import { escapeHtml } from "../html.js";
+import { isMainMenuText, mainMenu } from "../keyboards.js";
+import { placeLabel } from "../placeLabel.js";
+import { renderConfirmationNote, renderResult, renderSummary } from "../ui/reportSummary.js";
 
 /** A place already known when the form starts (a pin sent outside the form, or "report here" on an officer card). */
 export interface KnownPlace {

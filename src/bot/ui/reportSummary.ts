@@ -1,8 +1,8 @@
-import type { TFunction } from "../../../i18n/index.js";
-import type { ReportDraft } from "../../../db/reportStore.js";
-import { escapeHtml } from "../../html.js";
-import type { DistrictInfo } from "../../../services/districtDirectory.js";
-import { renderDistrictLine } from "../../ui/officerCard.js";
+import type { TFunction } from "../../i18n/index.js";
+import type { ReportDraft } from "../../db/reportStore.js";
+import { escapeHtml } from "../html.js";
+import type { DistrictInfo } from "../../services/districtDirectory.js";
+import { renderDistrictLine } from "./officerCard.js";
 
 /** The summary before sending: every field, user text escaped. */
 export function renderSummary(t: TFunction, draft: Partial<ReportDraft>): string {

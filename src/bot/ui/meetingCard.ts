@@ -1,10 +1,10 @@
 import { InlineKeyboard } from "grammy";
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
-import type { Locale } from "../../../config.js";
-import { formatMeetingWhen, formatWarsawDate, formatWarsawTime, warsawDaysUntil } from "../../../domain/meetings/time.js";
-import type { MeetingIssue } from "../../../domain/meetings/validate.js";
-import { userLocale, type I18n, type TFunction } from "../../../i18n/index.js";
-import { escapeHtml } from "../../html.js";
+import type { Locale } from "../../config.js";
+import { formatMeetingWhen, formatWarsawDate, formatWarsawTime, warsawDaysUntil } from "../../domain/meetings/time.js";
+import type { MeetingIssue } from "../../domain/meetings/validate.js";
+import { userLocale, type I18n, type TFunction } from "../../i18n/index.js";
+import { escapeHtml } from "../html.js";
 
 export interface MeetingView {
   id: number;
