@@ -35,7 +35,6 @@ export interface BenchDistrictsOptions {
 /** Frame a little inside POLAND_BBOX so that no vertex fails the "inside Poland" check. */
 const FRAME = { minLon: 14.1, minLat: 49.05, maxLon: 24.1, maxLat: 54.8 };
 
-
 export interface SyntheticDistrict {
   id: number;
   number: string;

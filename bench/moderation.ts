@@ -28,7 +28,14 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
     const config = configFor({ DATABASE_URL: url, MODERATION_CHAT_ID: "-1001000000001" });
     const logger = createLogger("warn", undefined, new Writable({ write: (_c, _e, cb) => cb() }));
     const hot = new HotPath(url);
-    const notifier = new Notifier({ store: new NotifierStore(hot), i18n: await createI18n("pl"), logger, config, now: () => new Date(), wakeOutbox: () => undefined });
+    const notifier = new Notifier({
+      store: new NotifierStore(hot),
+      i18n: await createI18n("pl"),
+      logger,
+      config,
+      now: () => new Date(),
+      wakeOutbox: () => undefined,
+    });
     const admin = await db.user.create({ data: { telegramId: 1n, role: "admin" } });
     const district = await db.district.findFirstOrThrow({ where: { number: "1" }, include: { officer: true } });
     const officerUser = await db.user.create({ data: { telegramId: 2n, role: "officer" } });
@@ -38,7 +45,18 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
     for (let i = 0; i < count; i++) {
       const reporter = await db.user.create({ data: { telegramId: BigInt(1000 + i) } });
       const report = await store.create({
-        draft: { categoryCode: "parking", lat: 49.8141, lon: 19.0177, address: "Aleksandrowice", placeSource: "pin", timesOfDay: ["morning"], days: "everyday", description: "x", photos: [], contactConsent: false },
+        draft: {
+          categoryCode: "parking",
+          lat: 49.8141,
+          lon: 19.0177,
+          address: "Aleksandrowice",
+          placeSource: "pin",
+          timesOfDay: ["morning"],
+          days: "everyday",
+          description: "x",
+          photos: [],
+          contactConsent: false,
+        },
         districtId: district.id,
         reporterId: reporter.id,
         submissionKey: `bench-${i}`,

@@ -46,7 +46,11 @@ export async function benchReports(opts: { paceMs?: number } = {}): Promise<Reco
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-bench-"));
   const databaseUrl = `file:${path.join(dir, "bench.db")}`;
   // As `npm start` runs it; BENCH_NODE_ARGS adds flags (e.g. --trace-gc, then the bot's output is shown), BENCH_PROFILE a CPU profile.
-  const nodeArgs = [...(process.env.BENCH_NODE_ARGS?.split(" ") ?? []), ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []), "--max-semi-space-size=32"];
+  const nodeArgs = [
+    ...(process.env.BENCH_NODE_ARGS?.split(" ") ?? []),
+    ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []),
+    "--max-semi-space-size=32",
+  ];
   const bot = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
     env: {
       ...process.env,
@@ -102,7 +106,13 @@ export async function benchReports(opts: { paceMs?: number } = {}): Promise<Reco
     calls: number;
     completions: number;
   }
-  const mark = (): Mark => ({ at: performance.now(), botCpu: cpuSeconds(bot.pid!), ownCpu: process.cpuUsage(), calls: tg.calls.length, completions: completions.length });
+  const mark = (): Mark => ({
+    at: performance.now(),
+    botCpu: cpuSeconds(bot.pid!),
+    ownCpu: process.cpuUsage(),
+    calls: tg.calls.length,
+    completions: completions.length,
+  });
 
   try {
     await report(RESIDENTS + 1, 0, []); // the bot is up and has seen a whole report once
@@ -141,7 +151,9 @@ export async function benchReports(opts: { paceMs?: number } = {}): Promise<Reco
     await db.$disconnect();
     return {
       "residents at once": RESIDENTS,
-      pace: PACE_MS ? `an input every ${PACE_MS} ms per resident (offers ${round((RESIDENTS * 1000) / (PACE_MS * 10))} reports/s)` : "none: closed loop (capacity)",
+      pace: PACE_MS
+        ? `an input every ${PACE_MS} ms per resident (offers ${round((RESIDENTS * 1000) / (PACE_MS * 10))} reports/s)`
+        : "none: closed loop (capacity)",
       "moderators' group": MODERATION ? `configured: ${cards} cards queued (sent at 20/min)` : "none (BENCH_MODERATION=0)",
       "reports stored": `${stored} (1 + ${RESIDENTS} warm-up + ${RESIDENTS} × ${ROUNDS} measured)`,
       "steady window (s)": round(seconds, 2),

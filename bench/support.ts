@@ -10,7 +10,10 @@ import type { FakeTelegram } from "../test/support/fakeTelegram.js";
 export const TOKEN = "123456:BENCH";
 
 /** The real app (npm start's code path) on a temporary database, logs discarded. */
-export async function startBenchApp(tg: FakeTelegram, env: Record<string, string> = {}): Promise<{ app: RunningApp; nominatim: FakeNominatim; cleanup: () => Promise<void> }> {
+export async function startBenchApp(
+  tg: FakeTelegram,
+  env: Record<string, string> = {},
+): Promise<{ app: RunningApp; nominatim: FakeNominatim; cleanup: () => Promise<void> }> {
   const nominatim = await FakeNominatim.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-bench-"));
   const app = await startApp(

@@ -19,13 +19,16 @@ const LOCALES = ["pl", "en", "uk"] as const;
 export type Locale = (typeof LOCALES)[number];
 export const SUPPORTED_LOCALES: readonly Locale[] = LOCALES;
 
-const onOff = z
-  .enum(["on", "off", "true", "false", "1", "0", "yes", "no"])
-  .transform((v) => ["on", "true", "1", "yes"].includes(v));
+const onOff = z.enum(["on", "off", "true", "false", "1", "0", "yes", "no"]).transform((v) => ["on", "true", "1", "yes"].includes(v));
 
 const telegramIdList = z
   .string()
-  .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^\d+$/, "a comma-separated list of numeric Telegram user ids")))
   .transform((ids) => ids.map((id) => BigInt(id)));
 
@@ -33,9 +36,7 @@ const bbox = z
   .string()
   .transform((s) => s.split(",").map((p) => Number(p.trim())))
   .pipe(
-    z
-      .tuple([z.number(), z.number(), z.number(), z.number()])
-      .refine(([w, s, e, n]) => w < e && s < n, "west,south,east,north with west<east and south<north"),
+    z.tuple([z.number(), z.number(), z.number(), z.number()]).refine(([w, s, e, n]) => w < e && s < n, "west,south,east,north with west<east and south<north"),
   );
 
 const schema = z.object({
@@ -52,7 +53,11 @@ const schema = z.object({
     .string()
     .min(5, "must name the operator and a contact, e.g. 'Dzielnicowy bot (KMP Bielsko-Biała, it@example.pl)'")
     .default("Dzielnicowy community-policing bot (https://github.com/dzielnicowy; set GEOCODER_USER_AGENT to name the operator)"),
-  MODERATION_CHAT_ID: z.string().regex(/^-?\d+$/, "must be a numeric Telegram chat id such as -1001234567890").transform(BigInt).optional(),
+  MODERATION_CHAT_ID: z
+    .string()
+    .regex(/^-?\d+$/, "must be a numeric Telegram chat id such as -1001234567890")
+    .transform(BigInt)
+    .optional(),
   ADMIN_TELEGRAM_IDS: telegramIdList.default([]),
   DEFAULT_LOCALE: z.enum(LOCALES, { error: "must be one of pl, en, uk" }).default("pl"),
   SAMPLE_DATA: onOff.default(true),
@@ -63,7 +68,10 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,256}$/, "must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
     .optional(),
   PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  REPORT_PREFIX: z.string().regex(/^[A-Z]{1,6}$/, "must be 1-6 capital letters, e.g. BB").default("BB"),
+  REPORT_PREFIX: z
+    .string()
+    .regex(/^[A-Z]{1,6}$/, "must be 1-6 capital letters, e.g. BB")
+    .default("BB"),
   REPORTS_PER_DAY: z.coerce.number().int().min(1).max(1000).default(5),
   SERVICE_AREA_BBOX: bbox.default([18.9454, 49.7367, 19.1253, 49.8874]),
   SERVICE_AREA_NAME: z.string().min(2).default("Bielsko-Biała i powiat bielski"),
@@ -75,7 +83,16 @@ const schema = z.object({
   MEETING_REMINDER_HOURS: z
     .string()
     .transform((s) => s.split(",").map((p) => Number(p.trim())))
-    .pipe(z.array(z.number().positive().max(24 * 14)).min(1, "a comma list of hours, e.g. 24,2"))
+    .pipe(
+      z
+        .array(
+          z
+            .number()
+            .positive()
+            .max(24 * 14),
+        )
+        .min(1, "a comma list of hours, e.g. 24,2"),
+    )
     .default([24, 2]),
   GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
 });

@@ -34,7 +34,10 @@ export function createLogger(level: string, token?: string, destination?: Destin
     hooks: {
       logMethod(this: Logger, args: Parameters<Logger["info"]>, method: (...a: unknown[]) => void) {
         if (!secret) return method.apply(this, args);
-        return method.apply(this, args.map((a) => scrub(a, secret)));
+        return method.apply(
+          this,
+          args.map((a) => scrub(a, secret)),
+        );
       },
     },
   };

@@ -73,8 +73,7 @@ const NUDGES: { name: string; bearingDeg: number; distanceM: number; reason: str
     name: "Biała Wschód",
     bearingDeg: 90,
     distanceM: 700,
-    reason:
-      "source centre lies 20 m from Biała Śródmieście; moved 700 m due east (the osiedle is the eastern part of Biała) so that both get a proper cell",
+    reason: "source centre lies 20 m from Biała Śródmieście; moved 700 m due east (the osiedle is the eastern part of Biała) so that both get a proper cell",
   },
 ];
 
@@ -191,10 +190,11 @@ function must<T>(value: T | null | undefined, what: string): T {
 function main(): void {
   const area = readJson<{ features: AreaFeature[] }>("bielsko-biala-area.geojson");
   const places = readJson<{ osiedla: Place[] }>("bielsko-biala-places.json");
-  const city = must(area.features.find((f) => f.properties.terc === "2461011"), "city feature (TERC 2461011) missing").geometry;
-  const gminy = area.features
-    .filter((f) => f.properties.terc !== "2461011")
-    .sort((a, b) => a.properties.name.localeCompare(b.properties.name, "pl"));
+  const city = must(
+    area.features.find((f) => f.properties.terc === "2461011"),
+    "city feature (TERC 2461011) missing",
+  ).geometry;
+  const gminy = area.features.filter((f) => f.properties.terc !== "2461011").sort((a, b) => a.properties.name.localeCompare(b.properties.name, "pl"));
 
   // --- city: Voronoi cells around (possibly nudged) osiedla centres -------------------------------
   const nudgesApplied: { name: string; from: LonLat; to: LonLat; reason: string }[] = [];

@@ -403,7 +403,14 @@ export const GMINA_VILLAGES: Record<string, string[]> = {
  * district that holds the street's reference point in bielsko-biala-places.json (the house-number
  * ranges are invented).
  */
-export const CITY_STREET_RULES: { street: string; at: [number, number]; kind: "range" | "street"; from?: number; to?: number; parity?: "even" | "odd" | "all" }[] = [
+export const CITY_STREET_RULES: {
+  street: string;
+  at: [number, number];
+  kind: "range" | "street";
+  from?: number;
+  to?: number;
+  parity?: "even" | "odd" | "all";
+}[] = [
   { street: "ul. Wapienna", at: [19.0416, 49.8157], kind: "range", from: 1, to: 60, parity: "all" },
   { street: "ul. Karpacka", at: [19.01949, 49.80165], kind: "range", from: 1, to: 99, parity: "odd" },
   { street: "ul. Karpacka", at: [19.01949, 49.80165], kind: "range", from: 2, to: 98, parity: "even" },

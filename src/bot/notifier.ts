@@ -104,7 +104,13 @@ export class Notifier {
             dedupeKey: `report:${reportId}:cardsync:${last}`,
             chatId: group,
             kind: "moderation_card_edit",
-            message: { method: "editMessageText", message_id: messageId, text: card.text, reply_markup: card.keyboard ?? { inline_keyboard: [] }, link_preview_options: { is_disabled: true } },
+            message: {
+              method: "editMessageText",
+              message_id: messageId,
+              text: card.text,
+              reply_markup: card.keyboard ?? { inline_keyboard: [] },
+              link_preview_options: { is_disabled: true },
+            },
           },
         ],
         this.deps.now(),
@@ -280,7 +286,12 @@ export class Notifier {
     return {
       text: renderCard(t, report, {
         district: report.district
-          ? { number: report.district.number, name: report.district.name, officer: o ? `${o.rank} ${o.firstName} ${o.lastName}` : null, officerLinked: Boolean(o?.user) }
+          ? {
+              number: report.district.number,
+              name: report.district.name,
+              officer: o ? `${o.rank} ${o.firstName} ${o.lastName}` : null,
+              officerLinked: Boolean(o?.user),
+            }
           : null,
         reporter: store.reporterRecord(report.reporterId),
         nearby: store.nearby(report),

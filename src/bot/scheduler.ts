@@ -19,12 +19,21 @@ export async function remindStaff(deps: BotDeps, config: Config, now: Date): Pro
   const t = deps.i18n.fixedT(config.DEFAULT_LOCALE);
   const [stale, slow] = await Promise.all([
     db.report.findMany({
-      where: { status: "new", mergedIntoId: null, createdAt: { lte: new Date(now.getTime() - config.NEW_REMINDER_DAYS * DAY) }, reminders: { none: { threshold: "new" } } },
+      where: {
+        status: "new",
+        mergedIntoId: null,
+        createdAt: { lte: new Date(now.getTime() - config.NEW_REMINDER_DAYS * DAY) },
+        reminders: { none: { threshold: "new" } },
+      },
       orderBy: { id: "asc" },
       take: 200,
     }),
     db.report.findMany({
-      where: { status: "verification", firstReviewedAt: { lte: new Date(now.getTime() - config.VERIFICATION_REMINDER_DAYS * DAY) }, reminders: { none: { threshold: "verification" } } },
+      where: {
+        status: "verification",
+        firstReviewedAt: { lte: new Date(now.getTime() - config.VERIFICATION_REMINDER_DAYS * DAY) },
+        reminders: { none: { threshold: "verification" } },
+      },
       include: { district: { include: { officer: { include: { user: true } } } } },
       orderBy: { id: "asc" },
       take: 200,
@@ -36,12 +45,25 @@ export async function remindStaff(deps: BotDeps, config: Config, now: Date): Pro
     ...slow.map((r) => [r, "verification", r.firstReviewedAt ?? r.createdAt] as const),
   ]) {
     const text = t(threshold === "new" ? "moderation.remind.new" : "moderation.remind.verification", { ref: report.ref, age: ageText(t, since, now) });
-    const items: OutgoingMessage[] = [{ dedupeKey: `report:${report.id}:remind:${threshold}`, chatId: group, kind: "staff_reminder", message: { method: "sendMessage", text } }];
+    const items: OutgoingMessage[] = [
+      { dedupeKey: `report:${report.id}:remind:${threshold}`, chatId: group, kind: "staff_reminder", message: { method: "sendMessage", text } },
+    ];
     const officerUser = "district" in report ? report.district?.officer?.user : undefined;
-    if (officerUser) items.push({ dedupeKey: `report:${report.id}:remind:${threshold}:officer`, chatId: officerUser.telegramId, userId: officerUser.id, kind: "staff_reminder", message: { method: "sendMessage", text } });
+    if (officerUser)
+      items.push({
+        dedupeKey: `report:${report.id}:remind:${threshold}:officer`,
+        chatId: officerUser.telegramId,
+        userId: officerUser.id,
+        kind: "staff_reminder",
+        message: { method: "sendMessage", text },
+      });
     // Queue first, then remember: a crash in between queues again, which the dedupe keys absorb.
     await enqueue(db, items, { now });
-    await db.reportReminder.upsert({ where: { reportId_threshold: { reportId: report.id, threshold } }, create: { reportId: report.id, threshold, sentAt: now }, update: {} });
+    await db.reportReminder.upsert({
+      where: { reportId_threshold: { reportId: report.id, threshold } },
+      create: { reportId: report.id, threshold, sentAt: now },
+      update: {},
+    });
     sent++;
   }
   return sent;
@@ -89,7 +111,11 @@ export async function remindMeetings(deps: Pick<BotDeps, "db" | "i18n">, config:
       message: messageFor(userLocale(u, config.DEFAULT_LOCALE), u.going),
     }));
     await enqueue(db, items, { now });
-    await db.meetingReminder.upsert({ where: { meetingId_key: { meetingId: m.id, key: due.key } }, create: { meetingId: m.id, key: due.key, sentAt: now }, update: {} });
+    await db.meetingReminder.upsert({
+      where: { meetingId_key: { meetingId: m.id, key: due.key } },
+      create: { meetingId: m.id, key: due.key, sentAt: now },
+      update: {},
+    });
     queued += items.length;
   }
   return queued;
@@ -113,7 +139,8 @@ export async function sendQuestionDigests(deps: BotDeps, config: Config, now: Da
       now,
       fallbackChatId: config.MODERATION_CHAT_ID,
       // Residents had the whole time before the digest to ask: "none came" is then worth saying.
-      announcedEarly: (meeting) => meeting.publishedAt !== null && meeting.publishedAt.getTime() <= meeting.startsAt.getTime() - QUESTION_DIGEST_HOURS_BEFORE * 3600_000,
+      announcedEarly: (meeting) =>
+        meeting.publishedAt !== null && meeting.publishedAt.getTime() <= meeting.startsAt.getTime() - QUESTION_DIGEST_HOURS_BEFORE * 3600_000,
       render: (organiser, meeting, questions) => {
         const t = deps.i18n.fixedT(organiser.user ? userLocale(organiser.user, config.DEFAULT_LOCALE) : config.DEFAULT_LOCALE);
         const title = escapeHtml(meeting.title);
@@ -131,14 +158,27 @@ export async function sendQuestionDigests(deps: BotDeps, config: Config, now: Da
 /** The organiser's progress message: sent / failed / left, edited in place while the broadcast runs. */
 export async function updateBroadcastProgress(deps: BotDeps, config: Config, now: Date, lastShown: Map<number, string>): Promise<void> {
   const { db } = deps;
-  const meetings = await db.meeting.findMany({ where: { status: { in: ["published", "cancelled"] }, progressMessageId: { not: null }, publishedAt: { gte: new Date(now.getTime() - DAY) } } });
+  const meetings = await db.meeting.findMany({
+    where: { status: { in: ["published", "cancelled"] }, progressMessageId: { not: null }, publishedAt: { gte: new Date(now.getTime() - DAY) } },
+  });
   for (const m of meetings) {
     const p = await batchProgress(db, `meeting:${m.id}:announce`);
     const key = `${p.sent}/${p.failed}/${p.pending}/${p.cancelled}`;
     if (lastShown.get(m.id) === key) continue;
     lastShown.set(m.id, key);
     const t = deps.i18n.fixedT(config.DEFAULT_LOCALE);
-    await enqueue(db, [{ dedupeKey: `meeting:${m.id}:progress:${key}`, chatId: m.progressChatId!, kind: "meeting_progress", message: { method: "editMessageText", message_id: m.progressMessageId!, text: progressText(t, m.title, p) } }], { now });
+    await enqueue(
+      db,
+      [
+        {
+          dedupeKey: `meeting:${m.id}:progress:${key}`,
+          chatId: m.progressChatId!,
+          kind: "meeting_progress",
+          message: { method: "editMessageText", message_id: m.progressMessageId!, text: progressText(t, m.title, p) },
+        },
+      ],
+      { now },
+    );
     deps.notifier.wakeOutbox();
   }
 }

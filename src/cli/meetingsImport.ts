@@ -11,7 +11,10 @@ import { formatMeetingImportProblem, parseMeetingsImport } from "../domain/meeti
 import { createI18n } from "../i18n/index.js";
 import { createMeeting, publishMeeting } from "../services/meetings.js";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { publish: { type: "boolean", default: false }, "dry-run": { type: "boolean", default: false } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { publish: { type: "boolean", default: false }, "dry-run": { type: "boolean", default: false } },
+});
 const file = positionals[0];
 if (!file || !fs.existsSync(file)) {
   console.error("Usage: npm run meetings:import -- <meetings.csv|meetings.json> [--publish] [--dry-run]");

@@ -33,7 +33,11 @@ const TAKE_WRITE_LOCK = `UPDATE "Counter" SET "value" = "value" WHERE 0`;
  * transaction waits on a process.nextTick). Holding the lock from the start makes the hot path wait instead
  * (HotPath.write). Every read-then-write transaction of the app goes through here.
  */
-export async function writeTransaction<T>(db: Db, fn: (tx: Prisma.TransactionClient) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T> {
+export async function writeTransaction<T>(
+  db: Db,
+  fn: (tx: Prisma.TransactionClient) => Promise<T>,
+  options?: { timeout?: number; maxWait?: number },
+): Promise<T> {
   // One window remains: a plain Prisma read of another handler can join the transaction between Prisma's BEGIN
   // and TAKE_WRITE_LOCK (one connection), pinning a snapshot the hot path then commits past; the lock then fails
   // at once (found by the fuzz test). The transaction was rolled back whole, so it is simply run again.

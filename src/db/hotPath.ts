@@ -110,7 +110,15 @@ export class HotPath {
     return row?.blocked === 1;
   }
 
-  touchUser(input: { telegramId: number; firstName: string; username: string | null; languageCode: string | null; admin: boolean; unblock: boolean; now: Date }): Promise<TouchedUser> {
+  touchUser(input: {
+    telegramId: number;
+    firstName: string;
+    username: string | null;
+    languageCode: string | null;
+    admin: boolean;
+    unblock: boolean;
+    now: Date;
+  }): Promise<TouchedUser> {
     return this.write(() => {
       const row = this.touchStmt.get({
         telegramId: input.telegramId,

@@ -21,9 +21,11 @@ export function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_
       "migration_name" TEXT NOT NULL, "logs" TEXT, "rolled_back_at" DATETIME,
       "started_at" DATETIME NOT NULL DEFAULT current_timestamp, "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0)`);
     const applied = new Set(
-      (sqlite.prepare(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`).all() as {
-        migration_name: string;
-      }[]).map((r) => r.migration_name),
+      (
+        sqlite.prepare(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`).all() as {
+          migration_name: string;
+        }[]
+      ).map((r) => r.migration_name),
     );
     const names = fs
       .readdirSync(migrationsDir, { withFileTypes: true })

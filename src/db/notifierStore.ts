@@ -112,9 +112,7 @@ export class NotifierStore {
       `SELECT COUNT(*) AS "total", COALESCE(SUM("status" IN (${CONFIRMED})), 0) AS "confirmed" FROM "Report" WHERE "reporterId" = ?`,
     );
     this.nearbyCount = db.prepare(NEARBY_COUNT_SQL);
-    this.lastStatusEvent = db.prepare(
-      `SELECT "id" FROM "ReportEvent" WHERE "reportId" = ? AND "fromStatus" IS NOT NULL ORDER BY "id" DESC LIMIT 1`,
-    );
+    this.lastStatusEvent = db.prepare(`SELECT "id" FROM "ReportEvent" WHERE "reportId" = ? AND "fromStatus" IS NOT NULL ORDER BY "id" DESC LIMIT 1`);
     // Staff act under their first name in their own group; residents' events (additions, answers) are never named.
     this.lastStaffEvent = db.prepare(
       `SELECT u."firstName" AS "name", e."actorRole" AS "role", e."createdAt" AS "at"

@@ -94,9 +94,7 @@ export class ReportStore {
          @description, @photos, @contactConsent, @reporterId, @submissionKey, @districtId, @now, @now)
        RETURNING "id"`,
     );
-    this.insertEvent = db.prepare(
-      `INSERT INTO "ReportEvent" ("reportId", "kind", "actorId", "toStatus", "createdAt") VALUES (?, 'status', ?, 'new', ?)`,
-    );
+    this.insertEvent = db.prepare(`INSERT INTO "ReportEvent" ("reportId", "kind", "actorId", "toStatus", "createdAt") VALUES (?, 'status', ?, 'new', ?)`);
     this.insertFollower = db.prepare(`INSERT INTO "ReportFollower" ("reportId", "userId", "kind", "createdAt") VALUES (?, ?, 'reporter', ?)`);
     this.confirmStmt = db.prepare(
       `INSERT INTO "ReportFollower" ("reportId", "userId", "kind", "createdAt") VALUES (?, ?, 'confirmation', ?)
@@ -148,7 +146,10 @@ export class ReportStore {
    * Stores the report with status "new", its creation event and its reporter as follower, in one
    * transaction with `alsoInTransaction` (the form's own state). Idempotent on `submissionKey`.
    */
-  create(input: NewReport, alsoInTransaction: (report: { id: number; ref: string }) => void = () => undefined): Promise<{ id: number; ref: string; created: boolean }> {
+  create(
+    input: NewReport,
+    alsoInTransaction: (report: { id: number; ref: string }) => void = () => undefined,
+  ): Promise<{ id: number; ref: string; created: boolean }> {
     return this.hot.transaction(() => {
       const submissionKey = `${input.reporterId}:${input.submissionKey}`;
       const existing = this.bySubmission.get(submissionKey, input.reporterId) as { id: number; ref: string } | undefined;

@@ -13,15 +13,7 @@ import type { Prisma } from "../generated/prisma/client.js";
  */
 export type DbOrTx = Db | Prisma.TransactionClient;
 
-export const MESSAGE_METHODS = [
-  "sendMessage",
-  "sendPhoto",
-  "sendDocument",
-  "sendLocation",
-  "copyMessage",
-  "sendMediaGroup",
-  "editMessageText",
-] as const;
+export const MESSAGE_METHODS = ["sendMessage", "sendPhoto", "sendDocument", "sendLocation", "copyMessage", "sendMediaGroup", "editMessageText"] as const;
 export type MessageMethod = (typeof MESSAGE_METHODS)[number];
 
 export type DeliveryStatus = "pending" | "sending" | "sent" | "failed" | "cancelled";

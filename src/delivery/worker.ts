@@ -480,9 +480,7 @@ export class DeliveryWorker {
     this.sentQueue.push({ row, result, at: sqliteDate(this.now()) });
     // Group commit: answers that arrive in the same turn of the event loop, or while a write runs, are
     // written together (a statement costs far more than a row).
-    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.flushSent())
-      .finally(() => (this.flushing = undefined));
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushSent()).finally(() => (this.flushing = undefined));
   }
 
   private async flushSent(): Promise<void> {
@@ -536,11 +534,7 @@ export class DeliveryWorker {
         else this.log.error({ ...fields, pauseMs }, "Telegram refused the bot token (401): sending paused");
         status = "retrying";
         write = () =>
-          this.db.$executeRawUnsafe(
-            `UPDATE "Delivery" SET "status" = 'pending', "attempts" = "attempts" - 1, "lastError" = ? WHERE "id" = ?`,
-            error,
-            row.id,
-          );
+          this.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'pending', "attempts" = "attempts" - 1, "lastError" = ? WHERE "id" = ?`, error, row.id);
         break;
       }
       case "retry": {
@@ -707,9 +701,7 @@ export class DeliveryWorker {
   }
 
   private describe(error: unknown): { type: string; message: string } {
-    return error instanceof Error
-      ? { type: error.name, message: this.redact(error.message) }
-      : { type: typeof error, message: this.redact(String(error)) };
+    return error instanceof Error ? { type: error.name, message: this.redact(error.message) } : { type: typeof error, message: this.redact(String(error)) };
   }
 }
 

@@ -167,7 +167,11 @@ export class FakeNominatim {
     }
     switch (url.pathname.replace(/\.php$/, "")) {
       case "/search":
-        this.json(res, 200, this.search(params).map((hit) => this.result(hit, params, format, false)));
+        this.json(
+          res,
+          200,
+          this.search(params).map((hit) => this.result(hit, params, format, false)),
+        );
         return;
       case "/reverse": {
         const hit = this.reverse(params);
@@ -205,12 +209,7 @@ export class FakeNominatim {
     const hits = (this.corner(query) ?? this.freeForm(query)).filter(({ indexed: { entry } }) => {
       if (!bounded) return true;
       const [lon1, lat1, lon2, lat2] = viewbox as [number, number, number, number];
-      return (
-        entry.lon >= Math.min(lon1, lon2) &&
-        entry.lon <= Math.max(lon1, lon2) &&
-        entry.lat >= Math.min(lat1, lat2) &&
-        entry.lat <= Math.max(lat1, lat2)
-      );
+      return entry.lon >= Math.min(lon1, lon2) && entry.lon <= Math.max(lon1, lon2) && entry.lat >= Math.min(lat1, lat2) && entry.lat <= Math.max(lat1, lat2);
     });
     return hits.slice(0, limit);
   }
@@ -225,9 +224,7 @@ export class FakeNominatim {
       const hit = this.match(words, indexed);
       if (hit) hits.push(hit);
     }
-    return hits.sort(
-      (a, b) => b.score - a.score || IMPORTANCE[b.indexed.entry.kind] - IMPORTANCE[a.indexed.entry.kind],
-    );
+    return hits.sort((a, b) => b.score - a.score || IMPORTANCE[b.indexed.entry.kind] - IMPORTANCE[a.indexed.entry.kind]);
   }
 
   private match(words: string[], indexed: IndexedEntry): Hit | undefined {
@@ -257,10 +254,7 @@ export class FakeNominatim {
     const [first, second] = parts.map((part) => this.freeForm(part).find((h) => h.indexed.entry.kind === "street"));
     if (!first) return undefined;
     const crossing = second
-      ? this.entries.find(
-          ({ entry }) =>
-            entry.streets?.includes(first.indexed.entry.name) && entry.streets.includes(second.indexed.entry.name),
-        )
+      ? this.entries.find(({ entry }) => entry.streets?.includes(first.indexed.entry.name) && entry.streets.includes(second.indexed.entry.name))
       : undefined;
     return [{ indexed: crossing ?? first.indexed, score: 1 }];
   }

@@ -25,12 +25,7 @@ import type {
   UserFromGetMe,
 } from "grammy/types";
 import { parseBotApiBody, type UploadedFile } from "./botApiBody.js";
-import {
-  EntityParseError,
-  PARSE_MODES,
-  parseFormatted,
-  type FormattedText,
-} from "./telegramFormatting.js";
+import { EntityParseError, PARSE_MODES, parseFormatted, type FormattedText } from "./telegramFormatting.js";
 
 export type { UploadedFile } from "./botApiBody.js";
 
@@ -48,10 +43,7 @@ export interface RecordedCall {
 }
 
 export type InjectedFailure =
-  | { code: 429; retryAfter: number }
-  | { code: 403; description?: string }
-  | { code: 400; description: string }
-  | { code: 500; description?: string };
+  { code: 429; retryAfter: number } | { code: 403; description?: string } | { code: 400; description: string } | { code: 500; description?: string };
 
 export interface FakeUser {
   id: number;
@@ -244,11 +236,19 @@ const badRequest = (what: string) => new ApiError(400, `Bad Request: ${what}`);
 // SOS with a single zero block, EOI. Enough for anything that sniffs or decodes a photo.
 const TINY_JPEG = Buffer.from(
   "ffd8" +
-    "ffdb004300" + "01".repeat(64) +
+    "ffdb004300" +
+    "01".repeat(64) +
     "ffc0000b080001000101011100" +
-    "ffc4001400" + "01" + "00".repeat(15) + "00" +
-    "ffc4001410" + "01" + "00".repeat(15) + "00" +
-    "ffda000801010000003f00" + "3f" +
+    "ffc4001400" +
+    "01" +
+    "00".repeat(15) +
+    "00" +
+    "ffc4001410" +
+    "01" +
+    "00".repeat(15) +
+    "00" +
+    "ffda000801010000003f00" +
+    "3f" +
     "ffd9",
   "hex",
 );
@@ -289,9 +289,7 @@ const randomToken = (bytes: number) => randomBytes(bytes).toString("base64url");
 /** JSON with sorted keys, so equal markups compare equal whatever order a client wrote them in. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
   );
 }
 
@@ -414,9 +412,7 @@ export class FakeTelegram {
     return this.wait(
       () => this.calls.find(predicate),
       timeout,
-      () =>
-        `waitFor: no matching call within ${timeout} ms. Last calls:\n` +
-        (this.calls.slice(-10).map(describeCall).join("\n") || "  (none)"),
+      () => `waitFor: no matching call within ${timeout} ms. Last calls:\n` + (this.calls.slice(-10).map(describeCall).join("\n") || "  (none)"),
     );
   }
 
@@ -498,20 +494,12 @@ export class FakeTelegram {
     return this.userMessageUpdate(user, { video: this.videoOf(file) }, opts);
   }
 
-  sendDocument(
-    user: FakeUser,
-    doc: { file_name: string; mime_type: string; data?: Buffer; caption?: string },
-    opts: SendOptions = {},
-  ): Update {
+  sendDocument(user: FakeUser, doc: { file_name: string; mime_type: string; data?: Buffer; caption?: string }, opts: SendOptions = {}): Update {
     const file = this.storeFile("document", doc.data ?? Buffer.from(`fake ${doc.file_name}`), {
       file_name: doc.file_name,
       mime_type: doc.mime_type,
     });
-    return this.userMessageUpdate(
-      user,
-      { document: this.documentOf(file), ...(doc.caption !== undefined ? { caption: doc.caption } : {}) },
-      opts,
-    );
+    return this.userMessageUpdate(user, { document: this.documentOf(file), ...(doc.caption !== undefined ? { caption: doc.caption } : {}) }, opts);
   }
 
   /** The user shares their own contact (the "share my phone number" keyboard button). */
@@ -548,12 +536,7 @@ export class FakeTelegram {
    * `{ message_id, chat: { id } }` or a message id in the user's private chat (or `opts.chat`).
    * The button must be on the message as it is now, as in the real app.
    */
-  pressButton(
-    user: FakeUser,
-    message: { message_id: number; chat: { id: number } } | number,
-    data: string,
-    opts: { chat?: FakeChat } = {},
-  ): Update {
+  pressButton(user: FakeUser, message: { message_id: number; chat: { id: number } } | number, data: string, opts: { chat?: FakeChat } = {}): Update {
     const chatId = typeof message === "number" ? (opts.chat?.id ?? user.id) : message.chat.id;
     const messageId = typeof message === "number" ? message : message.message_id;
     const stored = this.chats.get(chatId)?.messages.get(messageId);
@@ -594,16 +577,12 @@ export class FakeTelegram {
       const button = buttons.find((b) => b.text === text) ?? buttons.find((b) => b.text.includes(text));
       if (!button) continue;
       if (button.callback_data === undefined) {
-        throw new Error(
-          `pressButtonByText: button "${button.text}" has no callback_data (url: ${button.url ?? "none"})`,
-        );
+        throw new Error(`pressButtonByText: button "${button.text}" has no callback_data (url: ${button.url ?? "none"})`);
       }
       return this.pressButton(user, message, button.callback_data, opts);
     }
     const visible = candidates.map((m) => `  #${m.message_id}: ${formatButtons(buttonsOf(m.reply_markup))}`).join("\n");
-    throw new Error(
-      `pressButtonByText: no inline button "${text}" in chat ${chatId}. Buttons:\n${visible || "  (no bot messages)"}`,
-    );
+    throw new Error(`pressButtonByText: no inline button "${text}" in chat ${chatId}. Buttons:\n${visible || "  (no bot messages)"}`);
   }
 
   /**
@@ -616,12 +595,7 @@ export class FakeTelegram {
     const member = (s: "kicked" | "member"): ChatMember =>
       s === "kicked" ? { status: "kicked", user: BOT_SENDER, until_date: 0 } : { status: "member", user: BOT_SENDER };
     if (status === "kicked") {
-      this.blocked.set(
-        chat.id,
-        chat.type === "private"
-          ? "Forbidden: bot was blocked by the user"
-          : `Forbidden: bot was kicked from the ${chat.type} chat`,
-      );
+      this.blocked.set(chat.id, chat.type === "private" ? "Forbidden: bot was blocked by the user" : `Forbidden: bot was kicked from the ${chat.type} chat`);
     } else {
       this.blocked.delete(chat.id);
     }
@@ -831,9 +805,7 @@ export class FakeTelegram {
   }
 
   private takeFailure(method: string, payload: Record<string, unknown>): ApiError | undefined {
-    const index = this.failures.findIndex(
-      (f) => f.method === method && (f.chatId === undefined || Number(payload.chat_id) === f.chatId),
-    );
+    const index = this.failures.findIndex((f) => f.method === method && (f.chatId === undefined || Number(payload.chat_id) === f.chatId));
     const rule = this.failures[index];
     if (!rule) return undefined;
     if (--rule.times <= 0) this.failures.splice(index, 1);
@@ -890,11 +862,7 @@ export class FakeTelegram {
   // ------------------------------------------------------------------------------------------
   // getUpdates (long polling)
 
-  private getUpdates(
-    payload: Record<string, unknown>,
-    res: ServerResponse,
-    answer: (status: number, body: Record<string, unknown>) => void,
-  ): void {
+  private getUpdates(payload: Record<string, unknown>, res: ServerResponse, answer: (status: number, body: Record<string, unknown>) => void): void {
     const offset = Number(payload.offset ?? 0);
     // Asking from `offset` confirms every earlier update: Telegram forgets them.
     if (offset > 0) {
@@ -924,8 +892,7 @@ export class FakeTelegram {
         finish(409, {
           ok: false,
           error_code: 409,
-          description:
-            "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+          description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
         }),
     };
     if (poll.tryAnswer(timeoutSeconds <= 0 || this.stopped)) return;
@@ -1099,7 +1066,12 @@ export class FakeTelegram {
   /** Telegram keeps several sizes of every photo; all of them download as the uploaded bytes. */
   private newPhoto(data: Buffer): PhotoSize[] {
     const sizes: PhotoSize[] = [];
-    for (const [width, height] of [[90, 68], [320, 240], [800, 600], [1280, 960]] as const) {
+    for (const [width, height] of [
+      [90, 68],
+      [320, 240],
+      [800, 600],
+      [1280, 960],
+    ] as const) {
       const file = this.storeFile("photo", data, {});
       file.photo = sizes;
       const { file_id, file_unique_id, file_size } = file;
@@ -1129,11 +1101,7 @@ export class FakeTelegram {
    */
   private inputFile(kind: FileKind, field: string, value: unknown, files: Record<string, UploadedFile>): StoredFile {
     const upload =
-      typeof value === "string" && value.startsWith("attach://")
-        ? files[value.slice("attach://".length)]
-        : value === undefined
-          ? files[field]
-          : undefined;
+      typeof value === "string" && value.startsWith("attach://") ? files[value.slice("attach://".length)] : value === undefined ? files[field] : undefined;
     if (upload) {
       if (kind === "photo") return this.files.get(this.newPhoto(upload.data).at(-1)!.file_id)!;
       const mime_type = mimeFor(upload.filename, upload.contentType);
@@ -1230,11 +1198,7 @@ export class FakeTelegram {
   }
 
   /** Stores and returns a new bot message in the payload's chat. */
-  private postMessage(
-    payload: Record<string, unknown>,
-    content: Partial<Message>,
-    chatId = this.chatIdOf(payload),
-  ): Message {
+  private postMessage(payload: Record<string, unknown>, content: Partial<Message>, chatId = this.chatIdOf(payload)): Message {
     const state = this.chatState(chatId);
     const replyParameters = asRecord(payload.reply_parameters);
     const replyToId = replyParameters?.message_id ?? payload.reply_to_message_id;
@@ -1273,8 +1237,7 @@ export class FakeTelegram {
 
   /** Applies an edit, refusing one that changes nothing, as Telegram does. */
   private applyEdit(state: ChatState, old: Message, edited: Message): Message {
-    const comparable = (m: Message) =>
-      canonical([m.text, m.entities ?? [], m.caption, m.caption_entities ?? [], m.reply_markup ?? null]);
+    const comparable = (m: Message) => canonical([m.text, m.entities ?? [], m.caption, m.caption_entities ?? [], m.reply_markup ?? null]);
     if (comparable(old) === comparable(edited)) {
       throw badRequest(
         "message is not modified: specified new message content and reply markup are exactly the same " +
@@ -1518,9 +1481,7 @@ function buttonsOf(markup: unknown): InlineButton[] {
 
 function formatButtons(buttons: InlineButton[]): string {
   if (buttons.length === 0) return "(none)";
-  return buttons
-    .map((b) => `[${b.text}${b.callback_data !== undefined ? ` → ${b.callback_data}` : b.url ? ` → ${b.url}` : ""}]`)
-    .join(" ");
+  return buttons.map((b) => `[${b.text}${b.callback_data !== undefined ? ` → ${b.callback_data}` : b.url ? ` → ${b.url}` : ""}]`).join(" ");
 }
 
 function describeCall(call: RecordedCall): string {
@@ -1539,9 +1500,7 @@ function describeCall(call: RecordedCall): string {
  */
 export function textOf(call: RecordedCall): string {
   const response = asRecord(call.response);
-  const result = response?.ok
-    ? asRecord(Array.isArray(response.result) ? response.result[0] : response.result)
-    : undefined;
+  const result = response?.ok ? asRecord(Array.isArray(response.result) ? response.result[0] : response.result) : undefined;
   const fromResult = result?.text ?? result?.caption;
   if (typeof fromResult === "string") return fromResult;
   const fromPayload = call.payload.text ?? call.payload.caption;
@@ -1557,9 +1516,7 @@ export function inlineButtons(call: RecordedCall): InlineButton[] {
 export function replyKeyboard(call: RecordedCall): string[] {
   const rows = asRecord(call.payload.reply_markup)?.keyboard;
   if (!Array.isArray(rows)) return [];
-  return (rows as unknown[][])
-    .flat()
-    .map((button) => (typeof button === "string" ? button : String(asRecord(button)?.text ?? "")));
+  return (rows as unknown[][]).flat().map((button) => (typeof button === "string" ? button : String(asRecord(button)?.text ?? "")));
 }
 
 /** The uploaded file behind a payload field, following grammY's `attach://` references. */

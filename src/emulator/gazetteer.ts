@@ -42,9 +42,7 @@ interface PlacePoint {
   confidence: string;
 }
 
-const places = JSON.parse(
-  readFileSync(new URL("../../data/sample/source/bielsko-biala-places.json", import.meta.url), "utf8"),
-) as PlacesFile;
+const places = JSON.parse(readFileSync(new URL("../../data/sample/source/bielsko-biala-places.json", import.meta.url), "utf8")) as PlacesFile;
 
 const EXTRA_STREETS: PlacePoint[] = [
   { name: "aleja Władysława Andersa", lat: 49.8075, lon: 19.065, confidence: "estimate" },
@@ -58,7 +56,13 @@ const EXTRA_STREETS: PlacePoint[] = [
 
 // As OSM has them: Polish names spell the type of way in lower case ("plac …"), buildings carry their address.
 const LANDMARK_TAGS: Record<string, Partial<GazetteerEntry>> = {
-  "Starostwo Powiatowe, ul. Piastowska 40": { osmClass: "office", osmType: "government", osmName: "Starostwo Powiatowe w Bielsku-Białej", road: "Piastowska", houseNumber: "40" },
+  "Starostwo Powiatowe, ul. Piastowska 40": {
+    osmClass: "office",
+    osmType: "government",
+    osmName: "Starostwo Powiatowe w Bielsku-Białej",
+    road: "Piastowska",
+    houseNumber: "40",
+  },
   "Plac Bolesława Chrobrego": { osmClass: "place", osmType: "square", addressType: "square", osmName: "plac Bolesława Chrobrego" },
   "Dworzec Główny (Bielsko-Biała Główna)": { osmClass: "railway", osmType: "station", osmName: "Bielsko-Biała Główna", road: "Warszawska", houseNumber: "2" },
 };

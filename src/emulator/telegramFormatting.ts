@@ -33,9 +33,7 @@ export function parseFormatted(source: string, parseMode: ParseMode | undefined)
 const byteOffset = (source: string, index: number): number => Buffer.byteLength(source.slice(0, index));
 
 function sortEntities(entities: MessageEntity[]): MessageEntity[] {
-  return entities
-    .filter((e) => e.length > 0)
-    .sort((a, b) => a.offset - b.offset || b.length - a.length);
+  return entities.filter((e) => e.length > 0).sort((a, b) => a.offset - b.offset || b.length - a.length);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -84,7 +82,7 @@ function charRef(source: string, i: number): { decoded: string; length: number }
 
 function decodeCharRefs(value: string): string {
   let out = "";
-  for (let i = 0; i < value.length; ) {
+  for (let i = 0; i < value.length;) {
     const ref = value[i] === "&" ? charRef(value, i) : undefined;
     out += ref ? ref.decoded : value[i];
     i += ref ? ref.length : 1;
@@ -117,14 +115,15 @@ function parseHtml(source: string): FormattedText {
     if (source[i + 1] === "/") {
       const close = source.indexOf(">", i);
       if (close < 0) throw new EntityParseError(`Unclosed end tag at byte offset ${at}`);
-      const name = source.slice(i + 2, close).trim().toLowerCase();
+      const name = source
+        .slice(i + 2, close)
+        .trim()
+        .toLowerCase();
       i = close + 1;
       const top = open.pop();
       if (!top) throw new EntityParseError(`Unexpected end tag at byte offset ${at}`);
       if (top.name !== name) {
-        throw new EntityParseError(
-          `Unmatched end tag at byte offset ${at}, expected "</${top.name}>", found "</${name}>"`,
-        );
+        throw new EntityParseError(`Unmatched end tag at byte offset ${at}, expected "</${top.name}>", found "</${name}>"`);
       }
       const parent = open[open.length - 1];
       const languageClass = top.attributes.class;
@@ -177,9 +176,7 @@ function htmlEntity(tag: OpenTag, length: number): MessageEntity {
     case "text_link":
       return { type, offset, length, url: tag.attributes.href ?? "" };
     case "pre":
-      return tag.language === undefined
-        ? { type, offset, length }
-        : { type, offset, length, language: tag.language };
+      return tag.language === undefined ? { type, offset, length } : { type, offset, length, language: tag.language };
     case "custom_emoji":
       return { type, offset, length, custom_emoji_id: tag.attributes["emoji-id"] ?? "" };
     case "blockquote":
@@ -230,8 +227,7 @@ function parseMarkdownV2(source: string): FormattedText {
   const open: OpenMarker[] = [];
   let quoteStart: number | undefined;
   let i = 0;
-  const reserved = (c: string) =>
-    new EntityParseError(`Character '${c}' is reserved and must be escaped with the preceding '\\'`);
+  const reserved = (c: string) => new EntityParseError(`Character '${c}' is reserved and must be escaped with the preceding '\\'`);
 
   while (i < source.length) {
     const c = source[i]!;

@@ -37,7 +37,11 @@ export function polishStreet(name: string): string {
  */
 export function addressLabel(result: NominatimResult): string | undefined {
   const address = isRecord(result.address) ? result.address : {};
-  const part = (keys: string[]) => keys.map((k) => address[k]).find((v): v is string => typeof v === "string" && v.trim() !== "")?.trim();
+  const part = (keys: string[]) =>
+    keys
+      .map((k) => address[k])
+      .find((v): v is string => typeof v === "string" && v.trim() !== "")
+      ?.trim();
   const street = part(STREET_KEYS);
   const house = part(["house_number"]);
   const locality = part(LOCALITY_KEYS);
@@ -50,14 +54,19 @@ export function addressLabel(result: NominatimResult): string | undefined {
   const area = !streetPart && !ownName ? part(AREA_KEYS) : undefined;
   // "3 Maja / 11 Listopada" on 3 Maja: the street, without a number, says nothing the name does not.
   const redundant = ownName !== undefined && street !== undefined && !house && ownName.toLowerCase().includes(street.toLowerCase());
-  const parts = [ownName, redundant ? undefined : (streetPart ?? area), streetPart?.startsWith(`${locality} `) ? undefined : locality].filter((p): p is string => Boolean(p));
+  const parts = [ownName, redundant ? undefined : (streetPart ?? area), streetPart?.startsWith(`${locality} `) ? undefined : locality].filter(
+    (p): p is string => Boolean(p),
+  );
   if (parts.length) return parts.join(", ");
   return typeof result.display_name === "string" && result.display_name.trim() ? shortLabel(result.display_name) : undefined;
 }
 
 /** Nominatim's display_name runs to county, province, postcode and country; residents need the first parts. */
 export function shortLabel(displayName: string): string {
-  const parts = displayName.split(",").map((p) => p.trim()).filter(Boolean);
+  const parts = displayName
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   const stop = parts.findIndex((p) => /^(powiat|województwo|polska|poland|\d{2}-\d{3})/i.test(p));
   return (stop > 0 ? parts.slice(0, stop) : parts.slice(0, 3)).join(", ");
 }

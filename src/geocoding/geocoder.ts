@@ -125,7 +125,8 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
       const { reason, status } = failureOf(err);
       if (reason === "queue-full" || reason === "down") breaker.released(admission);
       else if (!OUTAGES.has(reason)) breaker.answered();
-      else if (breaker.failed()) logger.warn({ reason, status, pauseMs: BREAKER_OPEN_MS }, "Nominatim is down: typed addresses get the pin question at once for a while");
+      else if (breaker.failed())
+        logger.warn({ reason, status, pauseMs: BREAKER_OPEN_MS }, "Nominatim is down: typed addresses get the pin question at once for a while");
       else if (admission === "probe") logger.info({ reason, status }, "Nominatim is still down");
       throw err;
     }
@@ -157,7 +158,9 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
   const reverseKey = (lat: number, lon: number) => `reverse:${LABEL_FORMAT}:${lat.toFixed(5)},${lon.toFixed(5)}`;
   return {
     async remember(lat, lon, label) {
-      await options.cache.put(reverseKey(lat, lon), JSON.stringify(label), new Date()).catch((err: unknown) => logger.warn({ err: String(err) }, "place label not cached"));
+      await options.cache
+        .put(reverseKey(lat, lon), JSON.stringify(label), new Date())
+        .catch((err: unknown) => logger.warn({ err: String(err) }, "place label not cached"));
     },
     async search(query) {
       const q = query.trim().replace(/\s+/g, " ");

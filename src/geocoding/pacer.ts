@@ -64,9 +64,7 @@ export class Pacer {
     const now = this.clock.now();
     const perCall = this.lastDurationMs + this.intervalMs;
     const free =
-      this.runningSince === undefined
-        ? Math.max(now, this.nextStart)
-        : now + Math.max(0, this.lastDurationMs - (now - this.runningSince)) + this.intervalMs;
+      this.runningSince === undefined ? Math.max(now, this.nextStart) : now + Math.max(0, this.lastDurationMs - (now - this.runningSince)) + this.intervalMs;
     return free + this.queue.length * perCall - now;
   }
 

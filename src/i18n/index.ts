@@ -8,9 +8,10 @@ export type { TFunction };
 const LOCALES_DIR = fileURLToPath(new URL("../../locales/", import.meta.url));
 
 export function loadLocaleResources(dir = LOCALES_DIR): Record<Locale, Record<string, unknown>> {
-  return Object.fromEntries(
-    SUPPORTED_LOCALES.map((l) => [l, JSON.parse(fs.readFileSync(`${dir}${l}.json`, "utf8")) as Record<string, unknown>]),
-  ) as Record<Locale, Record<string, unknown>>;
+  return Object.fromEntries(SUPPORTED_LOCALES.map((l) => [l, JSON.parse(fs.readFileSync(`${dir}${l}.json`, "utf8")) as Record<string, unknown>])) as Record<
+    Locale,
+    Record<string, unknown>
+  >;
 }
 
 export interface I18n {
@@ -81,14 +82,32 @@ function memoized(t: TFunction, locale: Locale, fallback: Locale): TFunction {
     // The fallback language's plural form too: a key missing here is taken from there, with its rules.
     const cacheKey = count === undefined ? key : `${key}\u0000${rules.select(count)}\u0000${fallbackRules.select(count)}`;
     let template = templates.get(cacheKey);
-    if (!template) templates.set(cacheKey, (template = compile(slow(key, count === undefined ? { skipInterpolation: true } : { count, skipInterpolation: true }))));
+    if (!template)
+      templates.set(cacheKey, (template = compile(slow(key, count === undefined ? { skipInterpolation: true } : { count, skipInterpolation: true }))));
     return fill(template, options);
   }) as TFunction;
   return wrapped;
 }
 
 /** Options that change how i18next resolves a key: never taken by the fast path. */
-const RESERVED_OPTIONS = new Set(["lng", "lngs", "ns", "context", "defaultValue", "returnObjects", "returnDetails", "joinArrays", "postProcess", "interpolation", "replace", "ordinal", "skipInterpolation", "nest", "keyPrefix", "fallbackLng"]);
+const RESERVED_OPTIONS = new Set([
+  "lng",
+  "lngs",
+  "ns",
+  "context",
+  "defaultValue",
+  "returnObjects",
+  "returnDetails",
+  "joinArrays",
+  "postProcess",
+  "interpolation",
+  "replace",
+  "ordinal",
+  "skipInterpolation",
+  "nest",
+  "keyPrefix",
+  "fallbackLng",
+]);
 
 /** Literal text at even indexes, placeholder names at odd ones. */
 type Template = string[];

@@ -48,8 +48,7 @@ export interface ViewReplyKeyboard {
   messageId: number;
 }
 
-const senderName = (m: Pick<Message, "from">) =>
-  m.from ? [m.from.first_name, m.from.last_name].filter(Boolean).join(" ") : "?";
+const senderName = (m: Pick<Message, "from">) => (m.from ? [m.from.first_name, m.from.last_name].filter(Boolean).join(" ") : "?");
 
 function preview(m: Partial<Message>): string {
   const text = m.text ?? m.caption;
@@ -95,9 +94,7 @@ export function viewMessage(m: Message, viewerId: number, forceReply?: { input_f
       : {}),
     ...(m.location ? { location: { lat: m.location.latitude, lon: m.location.longitude } } : {}),
     ...(m.venue ? { venue: { title: m.venue.title, address: m.venue.address } } : {}),
-    ...(m.contact
-      ? { contact: { phone: m.contact.phone_number, name: [m.contact.first_name, m.contact.last_name].filter(Boolean).join(" ") } }
-      : {}),
+    ...(m.contact ? { contact: { phone: m.contact.phone_number, name: [m.contact.first_name, m.contact.last_name].filter(Boolean).join(" ") } } : {}),
     ...(m.sticker ? { other: `Naklejka ${m.sticker.emoji ?? ""}`.trim() } : {}),
     ...(m.voice ? { other: "🎤 Wiadomość głosowa" } : {}),
     ...(m.video ? { other: "🎬 Film" } : {}),
@@ -108,9 +105,7 @@ export function viewMessage(m: Message, viewerId: number, forceReply?: { input_f
     ...(m.reply_to_message
       ? { replyTo: { id: m.reply_to_message.message_id, sender: senderName(m.reply_to_message), preview: preview(m.reply_to_message) } }
       : {}),
-    ...(origin
-      ? { forwardedFrom: origin.type === "user" ? senderName({ from: origin.sender_user }) : origin.type }
-      : {}),
+    ...(origin ? { forwardedFrom: origin.type === "user" ? senderName({ from: origin.sender_user }) : origin.type } : {}),
     ...(forceReply ? { forceReply: forceReply.input_field_placeholder ? { placeholder: forceReply.input_field_placeholder } : {} } : {}),
   };
 }

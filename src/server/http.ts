@@ -13,9 +13,7 @@ export interface HttpOptions {
 
 /** GET /healthz in both modes; in webhook mode also POST <path>, refusing requests without the right secret. */
 export async function startHttpServer(options: HttpOptions): Promise<http.Server> {
-  const handleUpdate = options.webhook
-    ? webhookCallback(options.webhook.bot, "http", { secretToken: options.webhook.secret, onTimeout: "return" })
-    : null;
+  const handleUpdate = options.webhook ? webhookCallback(options.webhook.bot, "http", { secretToken: options.webhook.secret, onTimeout: "return" }) : null;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (req.method === "GET" && url.pathname === "/healthz") {

@@ -74,9 +74,7 @@ export class DistrictDirectory {
       geometry: JSON.parse(d.geometry) as PolygonGeometry,
       unit: d.unit,
       officer: d.officer && d.officer.active ? d.officer : null,
-      plan: d.planPeriod
-        ? { period: d.planPeriod, threat: d.planThreat, goal: d.planGoal, actions: JSON.parse(d.planActions ?? "[]") as string[] }
-        : null,
+      plan: d.planPeriod ? { period: d.planPeriod, threat: d.planThreat, goal: d.planGoal, actions: JSON.parse(d.planActions ?? "[]") as string[] } : null,
     }));
     this.index = new DistrictIndex(infos);
     this.byNumber = new Map(infos.map((d) => [d.number.toLowerCase(), d]));

@@ -95,7 +95,15 @@ export async function importDistricts(db: Db, files: ImportFiles, opts: { dryRun
     db,
     async (tx) => {
       for (const u of units) {
-        const data = { kind: u.kind, name: u.name, address: u.address, lat: u.lat ?? null, lon: u.lon ?? null, switchboardPhone: u.switchboardPhone ?? null, dutyPhone: u.dutyPhone ?? null };
+        const data = {
+          kind: u.kind,
+          name: u.name,
+          address: u.address,
+          lat: u.lat ?? null,
+          lon: u.lon ?? null,
+          switchboardPhone: u.switchboardPhone ?? null,
+          dutyPhone: u.dutyPhone ?? null,
+        };
         await tx.unit.upsert({ where: { code: u.code }, create: { code: u.code, ...data }, update: data });
       }
       const unitIds = new Map((await tx.unit.findMany({ select: { id: true, code: true } })).map((u) => [u.code, u.id]));
@@ -172,7 +180,12 @@ async function reassignReports(tx: Prisma.TransactionClient, index: DistrictInde
   let after = 0;
   let assigned = 0;
   for (;;) {
-    const page = await tx.report.findMany({ where: { id: { gt: after } }, orderBy: { id: "asc" }, take: REASSIGN_PAGE, select: { id: true, lat: true, lon: true } });
+    const page = await tx.report.findMany({
+      where: { id: { gt: after } },
+      orderBy: { id: "asc" },
+      take: REASSIGN_PAGE,
+      select: { id: true, lat: true, lon: true },
+    });
     if (page.length === 0) return assigned;
     after = page[page.length - 1]!.id;
     const pairs: [number, number][] = [];

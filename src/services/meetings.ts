@@ -6,10 +6,19 @@ import type { MeetingInput } from "../domain/meetings/types.js";
 export type MeetingRow = NonNullable<Awaited<ReturnType<typeof getMeeting>>>;
 
 export function getMeeting(db: Db, id: number) {
-  return db.meeting.findUnique({ where: { id }, include: { areas: { include: { district: { select: { id: true, number: true, name: true } } } }, _count: { select: { rsvps: true, questions: true } } } });
+  return db.meeting.findUnique({
+    where: { id },
+    include: { areas: { include: { district: { select: { id: true, number: true, name: true } } } }, _count: { select: { rsvps: true, questions: true } } },
+  });
 }
 
-export async function createMeeting(db: Db | Prisma.TransactionClient, input: MeetingInput, createdById: number | null, now: Date, formKey?: string): Promise<number> {
+export async function createMeeting(
+  db: Db | Prisma.TransactionClient,
+  input: MeetingInput,
+  createdById: number | null,
+  now: Date,
+  formKey?: string,
+): Promise<number> {
   const districts = input.cityWide ? [] : await db.district.findMany({ where: { number: { in: input.districtNumbers } }, select: { id: true } });
   const meeting = await db.meeting.create({
     data: {
@@ -62,7 +71,13 @@ async function recipients(db: DbOrTx, meeting: { id: number; cityWide: boolean }
     meeting.cityWide ? 1 : 0,
     `meeting:${meeting.id}:announce`,
   );
-  return rows.map((r) => ({ id: Number(r.id), telegramId: BigInt(r.telegramId), language: r.language, languageCode: r.languageCode, going: Number(r.going) === 1 }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    telegramId: BigInt(r.telegramId),
+    language: r.language,
+    languageCode: r.languageCode,
+    going: Number(r.going) === 1,
+  }));
 }
 
 /** Subscribers a meeting reaches: "everything", plus the meeting's districts (or every district when city-wide). */
@@ -81,12 +96,18 @@ type AnnouncementRender = (user: { id: number; language: string | null; language
  * Publishes a draft: the status and one outbox row per subscriber, in one transaction (both or neither), each
  * row unique per meeting and resident. Publishing twice queues nobody twice.
  */
-export async function publishMeeting(db: Db, input: { meetingId: number; now: Date; render: AnnouncementRender }): Promise<{ queued: number; audience: number } | null> {
+export async function publishMeeting(
+  db: Db,
+  input: { meetingId: number; now: Date; render: AnnouncementRender },
+): Promise<{ queued: number; audience: number } | null> {
   return writeTransaction(db, (tx) => publishIn(tx, input));
 }
 
 async function publishIn(tx: Prisma.TransactionClient, input: { meetingId: number; now: Date; render: AnnouncementRender }) {
-  const changed = await tx.meeting.updateMany({ where: { id: input.meetingId, status: { in: ["draft", "published"] } }, data: { status: "published", publishedAt: input.now } });
+  const changed = await tx.meeting.updateMany({
+    where: { id: input.meetingId, status: { in: ["draft", "published"] } },
+    data: { status: "published", publishedAt: input.now },
+  });
   if (changed.count !== 1) return null;
   const meeting = await tx.meeting.findUniqueOrThrow({ where: { id: input.meetingId } });
   const audience = await audienceOf(tx, meeting);
@@ -137,13 +158,22 @@ type Render = (user: Recipient) => OutgoingMessage["message"];
  */
 export async function cancelMeeting(db: Db, input: { meetingId: number; now: Date; render: Render }): Promise<number | null> {
   return writeTransaction(db, async (tx) => {
-    const changed = await tx.meeting.updateMany({ where: { id: input.meetingId, status: { in: ["draft", "published"] } }, data: { status: "cancelled", cancelledAt: input.now } });
+    const changed = await tx.meeting.updateMany({
+      where: { id: input.meetingId, status: { in: ["draft", "published"] } },
+      data: { status: "cancelled", cancelledAt: input.now },
+    });
     if (changed.count !== 1) return null;
     await cancelDeliveries(tx, { batchKey: `meeting:${input.meetingId}:announce` });
     const users = await changeNoticeRecipients(tx, input.meetingId);
     return enqueue(
       tx,
-      users.map((u) => ({ dedupeKey: `meeting:${input.meetingId}:cancelled:user:${u.id}`, chatId: u.telegramId, userId: u.id, kind: "meeting_cancelled", message: input.render(u) })),
+      users.map((u) => ({
+        dedupeKey: `meeting:${input.meetingId}:cancelled:user:${u.id}`,
+        chatId: u.telegramId,
+        userId: u.id,
+        kind: "meeting_cancelled",
+        message: input.render(u),
+      })),
       { now: input.now },
     );
   });
@@ -163,7 +193,15 @@ export async function changeNoticeRecipients(db: DbOrTx, meetingId: number): Pro
 export const EDITABLE_FIELDS = ["title", "when", "venueName", "venueAddress", "description", "agenda"] as const;
 export type EditableField = (typeof EDITABLE_FIELDS)[number];
 
-export type MeetingChange = Partial<{ title: string; startsAt: Date; endsAt: Date; venueName: string; venueAddress: string; description: string; agenda: string | null }>;
+export type MeetingChange = Partial<{
+  title: string;
+  startsAt: Date;
+  endsAt: Date;
+  venueName: string;
+  venueAddress: string;
+  description: string;
+  agenda: string | null;
+}>;
 type MeetingState = Prisma.MeetingGetPayload<object>;
 
 /**
@@ -231,7 +269,10 @@ export async function upcomingFor(db: Db, input: { userId: number | null; distri
   const invited = new Set<number>();
   if (input.userId !== null && upcoming.length) {
     const [sent, going] = await Promise.all([
-      db.delivery.findMany({ where: { batchKey: { in: upcoming.map((m) => `meeting:${m.id}:announce`) }, userId: input.userId, status: "sent" }, select: { batchKey: true } }),
+      db.delivery.findMany({
+        where: { batchKey: { in: upcoming.map((m) => `meeting:${m.id}:announce`) }, userId: input.userId, status: "sent" },
+        select: { batchKey: true },
+      }),
       db.meetingRsvp.findMany({ where: { userId: input.userId, meetingId: { in: upcoming.map((m) => m.id) } }, select: { meetingId: true } }),
     ]);
     for (const d of sent) invited.add(Number(/^meeting:(\d+):/.exec(d.batchKey ?? "")?.[1]));
@@ -276,7 +317,14 @@ export type Organiser = NonNullable<Awaited<ReturnType<typeof organiserOf>>>;
  */
 export async function askQuestion(
   db: Db,
-  input: { meetingId: number; userId: number; text: string; now: Date; fallbackChatId: bigint | undefined; render: (organiser: Organiser, meeting: { title: string }) => OutgoingMessage["message"] },
+  input: {
+    meetingId: number;
+    userId: number;
+    text: string;
+    now: Date;
+    fallbackChatId: bigint | undefined;
+    render: (organiser: Organiser, meeting: { title: string }) => OutgoingMessage["message"];
+  },
 ): Promise<{ forwarded: boolean } | null> {
   return writeTransaction(db, async (tx) => {
     const meeting = await tx.meeting.findUnique({ where: { id: input.meetingId } });
@@ -285,7 +333,18 @@ export async function askQuestion(
     if (meeting.digestSentAt === null) return { forwarded: false };
     const organiser = await organiserOf(tx, meeting, input.fallbackChatId);
     if (!organiser) return { forwarded: false };
-    await enqueue(tx, [{ dedupeKey: `meeting:${meeting.id}:question:${question.id}`, chatId: organiser.chatId, kind: "meeting_question", message: input.render(organiser, meeting) }], { now: input.now });
+    await enqueue(
+      tx,
+      [
+        {
+          dedupeKey: `meeting:${meeting.id}:question:${question.id}`,
+          chatId: organiser.chatId,
+          kind: "meeting_question",
+          message: input.render(organiser, meeting),
+        },
+      ],
+      { now: input.now },
+    );
     return { forwarded: true };
   });
 }
@@ -312,7 +371,12 @@ export async function sendDigest(
     const questions = await tx.meetingQuestion.findMany({ where: { meetingId: meeting.id }, orderBy: { id: "asc" }, select: { text: true } });
     const organiser = await organiserOf(tx, meeting, input.fallbackChatId);
     const send = organiser !== null && (questions.length > 0 || input.announcedEarly(meeting));
-    if (send) await enqueue(tx, [{ dedupeKey: `meeting:${meeting.id}:digest`, chatId: organiser.chatId, kind: "meeting_digest", message: input.render(organiser, meeting, questions) }], { now: input.now });
+    if (send)
+      await enqueue(
+        tx,
+        [{ dedupeKey: `meeting:${meeting.id}:digest`, chatId: organiser.chatId, kind: "meeting_digest", message: input.render(organiser, meeting, questions) }],
+        { now: input.now },
+      );
     await tx.meeting.update({ where: { id: meeting.id }, data: { digestSentAt: input.now } });
     return send ? "sent" : "skipped";
   });

@@ -24,8 +24,7 @@ export const isAssignedOfficer = (a: StaffActor, report: { assignedOfficerId: nu
 export const isStaff = (a: StaffActor | null) => isCoordinator(a) || (a?.role === "officer" && a.officerId !== null);
 
 export type TransitionOutcome =
-  | { ok: true; from: Status; to: Status; eventId: number }
-  | { ok: false; reason: "not_found" | "forbidden" | "illegal" | "stale"; current?: Status };
+  { ok: true; from: Status; to: Status; eventId: number } | { ok: false; reason: "not_found" | "forbidden" | "illegal" | "stale"; current?: Status };
 
 /**
  * The one way a report's status changes. The role is checked against the table of transitions, an officer
@@ -35,7 +34,16 @@ export type TransitionOutcome =
  */
 export async function transition(
   db: Db,
-  input: { reportId: number; to: Status; expected: Status; actor: StaffActor; note?: string | null; publicNote?: string | null; referredTo?: string | null; now: Date },
+  input: {
+    reportId: number;
+    to: Status;
+    expected: Status;
+    actor: StaffActor;
+    note?: string | null;
+    publicNote?: string | null;
+    referredTo?: string | null;
+    now: Date;
+  },
 ): Promise<TransitionOutcome> {
   return writeTransaction(db, async (tx) => {
     const report = await tx.report.findUnique({ where: { id: input.reportId }, include: { district: { select: { officerId: true } } } });
@@ -98,7 +106,10 @@ export type MergeOutcome =
  * Merges a duplicate into the original (`originalRef` already read by readReference): its followers move
  * there, it leaves the queue. Far-apart reports or another category need `confirmed`.
  */
-export async function mergeInto(db: Db, input: { reportId: number; originalRef: string; actor: StaffActor; now: Date; confirmed?: boolean }): Promise<MergeOutcome> {
+export async function mergeInto(
+  db: Db,
+  input: { reportId: number; originalRef: string; actor: StaffActor; now: Date; confirmed?: boolean },
+): Promise<MergeOutcome> {
   if (!isCoordinator(input.actor)) return { ok: false, reason: "forbidden" };
   return writeTransaction(db, async (tx): Promise<MergeOutcome> => {
     const report = await tx.report.findUnique({ where: { id: input.reportId } });
@@ -120,11 +131,29 @@ export async function mergeInto(db: Db, input: { reportId: number; originalRef: 
     }
     await tx.report.update({ where: { id: report.id }, data: { mergedIntoId: original.id, firstReviewedAt: input.now } });
     const event = await tx.reportEvent.create({
-      data: { reportId: report.id, kind: "merge", actorId: input.actor.userId, actorRole: "coordinator", fromStatus: report.status, toStatus: report.status, note: original.ref, createdAt: input.now },
+      data: {
+        reportId: report.id,
+        kind: "merge",
+        actorId: input.actor.userId,
+        actorRole: "coordinator",
+        fromStatus: report.status,
+        toStatus: report.status,
+        note: original.ref,
+        createdAt: input.now,
+      },
     });
     // The original's card shows one more confirmation.
     await tx.reportEvent.create({
-      data: { reportId: original.id, kind: "merged_in", actorId: input.actor.userId, actorRole: "coordinator", fromStatus: original.status, toStatus: original.status, note: report.ref, createdAt: input.now },
+      data: {
+        reportId: original.id,
+        kind: "merged_in",
+        actorId: input.actor.userId,
+        actorRole: "coordinator",
+        fromStatus: original.status,
+        toStatus: original.status,
+        note: report.ref,
+        createdAt: input.now,
+      },
     });
     return { ok: true, original: original.ref, eventId: event.id };
   });
@@ -137,7 +166,16 @@ export async function changeCategory(db: Db, input: { reportId: number; category
     if (!report || report.categoryCode === input.categoryCode) return false;
     await tx.report.update({ where: { id: report.id }, data: { categoryCode: input.categoryCode } });
     await tx.reportEvent.create({
-      data: { reportId: report.id, kind: "category", actorId: input.actor.userId, actorRole: "coordinator", fromStatus: report.status, toStatus: report.status, note: `${report.categoryCode} → ${input.categoryCode}`, createdAt: input.now },
+      data: {
+        reportId: report.id,
+        kind: "category",
+        actorId: input.actor.userId,
+        actorRole: "coordinator",
+        fromStatus: report.status,
+        toStatus: report.status,
+        note: `${report.categoryCode} → ${input.categoryCode}`,
+        createdAt: input.now,
+      },
     });
     return true;
   });
@@ -155,11 +193,28 @@ export async function changeDistrict(db: Db, input: { reportId: number; district
     const open = report.status === "verification" || report.status === "confirmed" || report.status === "confirmed_referred";
     await tx.report.update({ where: { id: report.id }, data: { districtId: district.id, ...(open ? { assignedOfficerId: district.officerId } : {}) } });
     const event = await tx.reportEvent.create({
-      data: { reportId: report.id, kind: "district", actorId: input.actor.userId, actorRole: "coordinator", fromStatus: report.status, toStatus: report.status, note: district.number, createdAt: input.now },
+      data: {
+        reportId: report.id,
+        kind: "district",
+        actorId: input.actor.userId,
+        actorRole: "coordinator",
+        fromStatus: report.status,
+        toStatus: report.status,
+        note: district.number,
+        createdAt: input.now,
+      },
     });
     if (open && district.officerId !== null) {
       await tx.reportEvent.create({
-        data: { reportId: report.id, kind: "assigned", actorId: null, actorRole: "system", fromStatus: report.status, toStatus: report.status, createdAt: input.now },
+        data: {
+          reportId: report.id,
+          kind: "assigned",
+          actorId: null,
+          actorRole: "system",
+          fromStatus: report.status,
+          toStatus: report.status,
+          createdAt: input.now,
+        },
       });
     }
     return { ok: true as const, district: district.number, eventId: event.id };

@@ -42,7 +42,8 @@ export async function redeemLinkCode(db: Db, code: string, userId: number, now: 
     const row = await tx.officerLinkCode.findUnique({ where: { codeHash: hash(code) } });
     const current = await tx.officer.findUnique({ where: { userId }, include: { districts: { select: { id: true, number: true } } } });
     // The same code from the account it linked (a /link replayed after a crash, or sent twice): already done.
-    if (row?.usedAt && current?.id === row.officerId) return { ok: true, officer: current, districts: current.districts.map((d) => d.number), openReports: 0 } as const;
+    if (row?.usedAt && current?.id === row.officerId)
+      return { ok: true, officer: current, districts: current.districts.map((d) => d.number), openReports: 0 } as const;
     if (!row || row.usedAt || row.expiresAt <= now) return { ok: false, reason: "invalid" } as const;
     if (current && current.id !== row.officerId) return { ok: false, reason: "alreadyLinked" } as const;
     const spent = await tx.officerLinkCode.updateMany({ where: { codeHash: row.codeHash, usedAt: null }, data: { usedAt: now } });

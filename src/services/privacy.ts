@@ -42,7 +42,16 @@ export async function deleteUserData(db: Db, telegramId: number, now: Date = new
     // The reports: the resident's words go, the police record stays.
     const reports = await tx.report.findMany({
       where: { reporterId: uid },
-      select: { id: true, lat: true, lon: true, address: true, placeSource: true, description: true, moderationMessageId: true, district: { select: { name: true } } },
+      select: {
+        id: true,
+        lat: true,
+        lon: true,
+        address: true,
+        placeSource: true,
+        description: true,
+        moderationMessageId: true,
+        district: { select: { name: true } },
+      },
     });
     for (const r of reports) {
       const coords = formatCoordinates(r.lat, r.lon);
@@ -123,7 +132,11 @@ async function blankCardCopies(tx: Prisma.TransactionClient, reportId: number, r
       else await tx.delivery.update({ where: { id }, data: { payload: JSON.stringify({ method: payload.method }) } });
     } else {
       const blank = (v: unknown) => (typeof v === "string" ? swaps.reduce((text, [from, to]) => text.split(from).join(to), v) : v);
-      const blanked = { ...payload, ...(payload.text !== undefined ? { text: blank(payload.text) } : {}), ...(payload.caption !== undefined ? { caption: blank(payload.caption) } : {}) };
+      const blanked = {
+        ...payload,
+        ...(payload.text !== undefined ? { text: blank(payload.text) } : {}),
+        ...(payload.caption !== undefined ? { caption: blank(payload.caption) } : {}),
+      };
       await tx.delivery.update({ where: { id }, data: { payload: JSON.stringify(blanked) } });
     }
   }

@@ -42,7 +42,8 @@ export async function relay(
   const actor = await loadActor(db, input.telegramId);
   const report = await db.report.findUnique({ where: { id: input.reportId } });
   if (!actor || !report) return false;
-  const allowed = input.kind === "ask" ? report.contactConsent && (isAssignedOfficer(actor, report) || isCoordinator(actor)) : report.reporterId === actor.userId;
+  const allowed =
+    input.kind === "ask" ? report.contactConsent && (isAssignedOfficer(actor, report) || isCoordinator(actor)) : report.reporterId === actor.userId;
   if (!allowed) return false;
   await db.reportEvent.create({
     data: {

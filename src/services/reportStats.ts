@@ -106,7 +106,10 @@ export async function exportCsv(db: Db, from: Date, to: Date, label: (key: strin
     orderBy: { createdAt: "asc" },
     include: { district: { select: { number: true } } },
   });
-  const refOf = await mergedRefs(db, reports.map((r) => r.mergedIntoId));
+  const refOf = await mergedRefs(
+    db,
+    reports.map((r) => r.mergedIntoId),
+  );
   return reportsCsv(
     reports.map((r) => ({ ...r, district: r.district?.number ?? null, mergedIntoRef: r.mergedIntoId === null ? null : (refOf.get(r.mergedIntoId) ?? null) })),
     label,

@@ -25,7 +25,10 @@ export async function listReportsOf(db: Db, userId: number, page: number, pageSi
     db.report.count({ where }),
     db.report.findMany({ where, orderBy: { createdAt: "desc" }, skip: page * pageSize, take: pageSize }),
   ]);
-  const refs = await mergedRefs(db, rows.map((r) => r.mergedIntoId));
+  const refs = await mergedRefs(
+    db,
+    rows.map((r) => r.mergedIntoId),
+  );
   return { total, reports: rows.map((r) => residentView(r, userId, r.mergedIntoId === null ? null : (refs.get(r.mergedIntoId) ?? null))) };
 }
 

@@ -34,7 +34,15 @@ describe("enqueue", () => {
     const later = new Date(Date.now() + 3_600_000);
     const before = Date.now();
     await enqueue(h.db, [
-      { dedupeKey: "a", chatId: 42n, userId: 7, kind: "meeting_reminder", batchKey: "m:1", notBefore: later, message: { method: "sendLocation", latitude: 52.23, longitude: 21.01 } },
+      {
+        dedupeKey: "a",
+        chatId: 42n,
+        userId: 7,
+        kind: "meeting_reminder",
+        batchKey: "m:1",
+        notBefore: later,
+        message: { method: "sendLocation", latitude: 52.23, longitude: 21.01 },
+      },
       { dedupeKey: "b", chatId: -100123, kind: "staff", message: { method: "sendMessage", text: "x", chat_id: -100123 } },
       { dedupeKey: "a", chatId: 43, kind: "dup", message: { method: "sendMessage", text: "the first 'a' wins" } },
     ]);

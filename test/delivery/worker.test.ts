@@ -86,7 +86,11 @@ describe("server and network errors", () => {
     await worker.drain({ includeDelayed: true });
 
     expect(byChat(sends(h)).get(200)).toHaveLength(3);
-    expect(await row(h, 200)).toMatchObject({ status: "failed", attempts: 3, lastError: "gave up after 3 attempts: 500: Internal Server Error: upstream down" });
+    expect(await row(h, 200)).toMatchObject({
+      status: "failed",
+      attempts: 3,
+      lastError: "gave up after 3 attempts: 500: Internal Server Error: upstream down",
+    });
     expect(await row(h, 201)).toMatchObject({ status: "sent" });
   }, 20_000);
 
@@ -213,7 +217,11 @@ describe("cancel and dedupe", () => {
     const toBatch = ok(sends(h)).filter((c) => Number(c.payload.chat_id) < 5000);
     expect(toBatch).toHaveLength(progress.sent);
     // At most the sends already claimed (concurrency) reach Telegram after cancel returned.
-    expect(sends(h).slice(madeBefore).filter((c) => Number(c.payload.chat_id) < 5000).length).toBeLessThanOrEqual(4);
+    expect(
+      sends(h)
+        .slice(madeBefore)
+        .filter((c) => Number(c.payload.chat_id) < 5000).length,
+    ).toBeLessThanOrEqual(4);
     expect(byChat(sends(h)).size).toBe(progress.sent + 10);
   }, 20_000);
 
@@ -263,10 +271,7 @@ describe("worker life cycle", () => {
     const now = h.clock.now().getTime();
     await enqueue(
       h.db,
-      [
-        { ...broadcast({ chats: 1, firstChat: 950 })[0]! },
-        { ...broadcast({ chats: 1, firstChat: 951 })[0]!, notBefore: new Date(now + 800) },
-      ],
+      [{ ...broadcast({ chats: 1, firstChat: 950 })[0]! }, { ...broadcast({ chats: 1, firstChat: 951 })[0]!, notBefore: new Date(now + 800) }],
       { now: h.clock.now() },
     );
     worker.wake();

@@ -18,13 +18,7 @@ describe("foundation, end to end through the fake Telegram", () => {
     const reply = await env.tg.nextReply(user.id);
     expect(textOf(reply)).toContain("Dzień dobry");
     expect(textOf(reply)).toContain("112");
-    expect(replyKeyboard(reply)).toEqual([
-      "🚨 Zgłoś zagrożenie",
-      "👮 Mój dzielnicowy",
-      "📋 Moje zgłoszenia",
-      "🗓 Spotkania",
-      "⚙️ Ustawienia",
-    ]);
+    expect(replyKeyboard(reply)).toEqual(["🚨 Zgłoś zagrożenie", "👮 Mój dzielnicowy", "📋 Moje zgłoszenia", "🗓 Spotkania", "⚙️ Ustawienia"]);
   });
 
   it("registers the command list for each language", () => {
@@ -67,7 +61,13 @@ describe("foundation, end to end through the fake Telegram", () => {
     const message = (chooser.response as { result: { message_id: number; chat: { id: number } } }).result;
     // A modified client can send any callback data, not only what our buttons carry.
     env.tg.rawUpdate({
-      callback_query: { id: "forged-1", from: { id: user.id, is_bot: false, first_name: user.first_name }, chat_instance: "x", data: "lang:de", message: message as never },
+      callback_query: {
+        id: "forged-1",
+        from: { id: user.id, is_bot: false, first_name: user.first_name },
+        chat_instance: "x",
+        data: "lang:de",
+        message: message as never,
+      },
     });
     await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.callback_query_id === "forged-1");
     env.tg.sendCommand(user, "help");
@@ -118,9 +118,7 @@ describe("foundation, end to end through the fake Telegram", () => {
     env.tg.failNext("sendMessage", { code: 403 }, { chatId: user.id, times: 2 });
     env.tg.sendCommand(user, "help");
     await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === user.id && c.failed === true);
-    await expect
-      .poll(async () => (await env.app.deps.db.user.findUnique({ where: { telegramId: BigInt(user.id) } }))?.blocked)
-      .toBe(true);
+    await expect.poll(async () => (await env.app.deps.db.user.findUnique({ where: { telegramId: BigInt(user.id) } }))?.blocked).toBe(true);
     const other = newUser();
     env.tg.sendCommand(other, "start");
     expect(textOf(await env.tg.nextReply(other.id))).toContain("Dzień dobry");

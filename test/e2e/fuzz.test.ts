@@ -17,7 +17,6 @@ const BATCH = 250;
 const GROUP: FakeChat = { id: -1001000000001, type: "supergroup", title: "Moderatorzy KMP" };
 const ADMIN: FakeUser = { id: 42, first_name: "Adam", language_code: "pl" };
 
-
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json | undefined } | undefined;
 
 class Fuzzer {
@@ -196,7 +195,13 @@ class Fuzzer {
       () => ({ venue: { location: this.point(), title: "Galeria Sfera", address: "Mostowa 5" } }),
       () => ({ photo: this.photo(), ...(this.chance(0.5) ? { caption: this.text() } : {}) }),
       () => ({
-        document: { file_id: `fzd${this.int(1e9)}`, file_unique_id: "u", file_name: this.pick(["a.jpg", "a.pdf", "x"]), mime_type: this.pick(["image/jpeg", "application/pdf", "text/plain"]), file_size: this.int(6e6) },
+        document: {
+          file_id: `fzd${this.int(1e9)}`,
+          file_unique_id: "u",
+          file_name: this.pick(["a.jpg", "a.pdf", "x"]),
+          mime_type: this.pick(["image/jpeg", "application/pdf", "text/plain"]),
+          file_size: this.int(6e6),
+        },
       }),
       () => ({ sticker: { file_id: "stk", file_unique_id: "stku", type: "regular", width: 512, height: 512, is_animated: false, is_video: false } }),
       () => ({ contact: { phone_number: "+48600100200", first_name: "Ala", user_id: this.pick(this.residents).id } }),
@@ -224,7 +229,8 @@ class Fuzzer {
     return this.pick([
       () => `r:${nonce}:place:p:${n()}`,
       () => `r:xx:place:p:9`,
-      () => `r:${nonce}:${this.pick(["category", "times", "days", "description", "photos", "contact", "summary", "dup"])}:${this.pick(["c:speeding", "g:traffic", "t:night", "next", "back", "submit", "skip", "e:place"])}`,
+      () =>
+        `r:${nonce}:${this.pick(["category", "times", "days", "description", "photos", "contact", "summary", "dup"])}:${this.pick(["c:speeding", "g:traffic", "t:night", "next", "back", "submit", "skip", "e:place"])}`,
       () => `m:${this.pick(["acc", "joke", "dup", "cat", "dist"])}:${n()}:${this.int(10)}`,
       () => `m:acc:999999:0`,
       () => `m:cg:${n()}:traffic`,
@@ -295,32 +301,86 @@ class Fuzzer {
         break;
       }
       case "my_chat_member": {
-        const member = (status: string) => ({ status, user: { id: 999000111, is_bot: true, first_name: "Dzielnicowy" }, ...(status === "kicked" ? { until_date: 0 } : {}) });
-        const [before, after] = this.pick([["member", "kicked"], ["kicked", "member"], ["left", "administrator"]]);
-        update = { my_chat_member: { chat: this.chatOf(user, group || this.chance(0.3)), from: this.from(user), date: 1_700_000_000, old_chat_member: member(before), new_chat_member: member(after) } };
+        const member = (status: string) => ({
+          status,
+          user: { id: 999000111, is_bot: true, first_name: "Dzielnicowy" },
+          ...(status === "kicked" ? { until_date: 0 } : {}),
+        });
+        const [before, after] = this.pick([
+          ["member", "kicked"],
+          ["kicked", "member"],
+          ["left", "administrator"],
+        ]);
+        update = {
+          my_chat_member: {
+            chat: this.chatOf(user, group || this.chance(0.3)),
+            from: this.from(user),
+            date: 1_700_000_000,
+            old_chat_member: member(before),
+            new_chat_member: member(after),
+          },
+        };
         break;
       }
       case "channel_post":
-        update = { channel_post: { message_id: this.messageId++, date: 1_700_000_000, chat: { id: -1002000000002, type: "channel", title: "Kanał" }, ...this.content() } };
+        update = {
+          channel_post: { message_id: this.messageId++, date: 1_700_000_000, chat: { id: -1002000000002, type: "channel", title: "Kanał" }, ...this.content() },
+        };
         break;
       case "inline_query":
         update = { inline_query: { id: `iq${this.int(1e6)}`, from: this.from(user), query: this.text(), offset: "" } };
         break;
       case "poll":
-        update = { poll: { id: `p${this.int(1e6)}`, question: "Q?", options: [{ text: "a", voter_count: 1 }], total_voter_count: 1, is_closed: false, is_anonymous: true, type: "regular", allows_multiple_answers: false } };
+        update = {
+          poll: {
+            id: `p${this.int(1e6)}`,
+            question: "Q?",
+            options: [{ text: "a", voter_count: 1 }],
+            total_voter_count: 1,
+            is_closed: false,
+            is_anonymous: true,
+            type: "regular",
+            allows_multiple_answers: false,
+          },
+        };
         break;
       case "message_reaction":
-        update = { message_reaction: { chat: this.chatOf(user, group), message_id: 1 + this.int(100), user: this.from(user), date: 1_700_000_000, old_reaction: [], new_reaction: [{ type: "emoji", emoji: "👍" }] } };
+        update = {
+          message_reaction: {
+            chat: this.chatOf(user, group),
+            message_id: 1 + this.int(100),
+            user: this.from(user),
+            date: 1_700_000_000,
+            old_reaction: [],
+            new_reaction: [{ type: "emoji", emoji: "👍" }],
+          },
+        };
         break;
       case "chat_join_request":
         update = { chat_join_request: { chat: this.chatOf(user, true), from: this.from(user), user_chat_id: user.id, date: 1_700_000_000 } };
         break;
       case "edited_channel_post":
-        update = { edited_channel_post: { message_id: 1 + this.int(100), date: 1_700_000_000, edit_date: 1_700_000_001, chat: { id: -1002000000002, type: "channel", title: "Kanał" }, text: this.text() } };
+        update = {
+          edited_channel_post: {
+            message_id: 1 + this.int(100),
+            date: 1_700_000_000,
+            edit_date: 1_700_000_001,
+            chat: { id: -1002000000002, type: "channel", title: "Kanał" },
+            text: this.text(),
+          },
+        };
         break;
       case "chat_member": {
         const member = (status: string) => ({ status, user: this.from(this.pick(this.residents)) });
-        update = { chat_member: { chat: this.chatOf(user, true), from: this.from(user), date: 1_700_000_000, old_chat_member: member("left"), new_chat_member: member("member") } };
+        update = {
+          chat_member: {
+            chat: this.chatOf(user, true),
+            from: this.from(user),
+            date: 1_700_000_000,
+            old_chat_member: member("left"),
+            new_chat_member: member("member"),
+          },
+        };
         break;
       }
       case "poll_answer":
@@ -356,13 +416,23 @@ function summarize(failed: { err?: unknown; [k: string]: unknown }[]): string {
   for (const line of failed) {
     const err = (line.err ?? {}) as { message?: string; stack?: string };
     const frame = (err.stack ?? "").split("\n").find((l) => l.includes("/src/")) ?? "";
-    const key = `${(err.message ?? "?").trim().split("\n").at(-1)!.slice(0, 200)} @ ${frame.trim().replace(/^at /, "").replace(/.*\/src\//, "src/")}`;
+    const key = `${(err.message ?? "?").trim().split("\n").at(-1)!.slice(0, 200)} @ ${frame
+      .trim()
+      .replace(/^at /, "")
+      .replace(/.*\/src\//, "src/")}`;
     groups.set(key, (groups.get(key) ?? 0) + 1);
   }
-  return [...groups].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n}× ${k}`).join("\n");
+  return [...groups]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${n}× ${k}`)
+    .join("\n");
 }
 
-const parseLines = (logs: string[]) => logs.flatMap((l) => l.split("\n")).filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; [k: string]: unknown });
+const parseLines = (logs: string[]) =>
+  logs
+    .flatMap((l) => l.split("\n"))
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { level: number; msg: string; [k: string]: unknown });
 const logLines = (env: TestEnv) => parseLines(env.logs);
 
 describe(`fuzzing the bot with ${UPDATES} random updates (FUZZ_SEED=${SEED})`, () => {
@@ -394,7 +464,9 @@ describe(`fuzzing the bot with ${UPDATES} random updates (FUZZ_SEED=${SEED})`, (
     const from = { id: user.id, is_bot: false, first_name: user.first_name, language_code: "en" };
     const chat = { id: user.id, type: "private" as const, first_name: user.first_name };
     const before = env.logs.length;
-    const sent = env.tg.rawUpdate({ message: { message_id: 900_001, date: 1_700_000_000, chat, from, location: { latitude: null, longitude: "19.04" } as never } });
+    const sent = env.tg.rawUpdate({
+      message: { message_id: 900_001, date: 1_700_000_000, chat, from, location: { latitude: null, longitude: "19.04" } as never },
+    });
     const reply = await replyContaining(env.tg, user.id, "I could not read that message");
     expect(JSON.stringify(reply.payload.reply_markup)).toContain("🚨 Report a hazard");
     const lines = parseLines(env.logs.slice(before));
@@ -447,14 +519,19 @@ describe(`fuzzing the bot with ${UPDATES} random updates (FUZZ_SEED=${SEED})`, (
           `${failed.length} handler errors; ${logs.filter((l) => l.msg === "malformed update").length} malformed updates refused`,
       );
       if (failed.length) console.info(summarize(failed));
-      if (process.env.FUZZ_DEBUG) for (const f of failed) console.info(JSON.stringify(f).slice(0, 1500), "\nUPDATE", JSON.stringify(debugUpdates.get(f.updateId as number)));
+      if (process.env.FUZZ_DEBUG)
+        for (const f of failed) console.info(JSON.stringify(f).slice(0, 1500), "\nUPDATE", JSON.stringify(debugUpdates.get(f.updateId as number)));
       expect(kinds.size, `seed ${SEED}`).toBeGreaterThanOrEqual(30);
       expect(errorSamples, `seed ${SEED}: ${failed.length} handler errors`).toEqual([]);
       expect(crashes, `seed ${SEED}`).toEqual([]);
       expect(exit, `seed ${SEED}`).not.toHaveBeenCalled();
 
       // The bot still works: a resident walks a whole report through.
-      const ref = await fileReport(env.tg, newUser(), { category: "Przekraczanie dozwolonej prędkości", point: { lat: 49.8225, lon: 19.0444 }, description: "Samochody pędzą pod szkołą" });
+      const ref = await fileReport(env.tg, newUser(), {
+        category: "Przekraczanie dozwolonej prędkości",
+        point: { lat: 49.8225, lon: 19.0444 },
+        description: "Samochody pędzą pod szkołą",
+      });
       expect(ref).toMatch(/BB-\d{4}-\d{6}/);
     } finally {
       exit.mockRestore();

@@ -82,7 +82,11 @@ describe("a failed lookup is logged at info as a failure and its cause, never as
     await say(env.tg, user, address, PIN_PLEASE);
     env.nominatim.mode = "normal";
     const all = env.logs.join("\n").toLowerCase();
-    for (const word of address.toLowerCase().split(" ").filter((w) => w.length > 3)) expect(all).not.toContain(word);
+    for (const word of address
+      .toLowerCase()
+      .split(" ")
+      .filter((w) => w.length > 3))
+      expect(all).not.toContain(word);
     const lines = env.logs.slice(from).map((l) => JSON.parse(l) as { msg: string; reason?: string });
     expect(lines).toContainEqual(expect.objectContaining({ msg: "geocoding failed", reason }));
     expect(logged().every((l) => l.level >= 30)).toBe(true);

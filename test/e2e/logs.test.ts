@@ -68,7 +68,9 @@ describe("logs at LOG_LEVEL=info (issue 18, item 7)", () => {
     // The resident blocks the bot for a moment: the refused reply is logged.
     env.tg.failNext("sendMessage", { code: 403, description: "Forbidden: bot was blocked by the user" }, { chatId: resident.id });
     env.tg.sendCommand(resident, "help");
-    await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === resident.id && c.response !== undefined && !(c.response as { ok: boolean }).ok);
+    await env.tg.waitFor(
+      (c) => c.method === "sendMessage" && c.payload.chat_id === resident.id && c.response !== undefined && !(c.response as { ok: boolean }).ok,
+    );
     await waitForLog(env, "403");
 
     await say(env.tg, resident, "⚙️ Ustawienia", "Ustawienia");

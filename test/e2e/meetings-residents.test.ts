@@ -61,7 +61,12 @@ describe("meetings for residents: RSVP, reminders, changes, questions (issue 12:
       await env.app.scheduler.tick();
       const reminder = await replyContaining(env.tg, ewa.id, "Przypomnienie", 10_000);
       // Announced days before and nobody asked: the organiser hears so, and that later questions will follow.
-      await replyContaining(env.tg, coordinator.id, "Przed spotkaniem „Debata o parkowaniu” mieszkańcy nie przysłali pytań. Jeśli jakieś jeszcze przyjdą, prześlemy je od razu.", 10_000);
+      await replyContaining(
+        env.tg,
+        coordinator.id,
+        "Przed spotkaniem „Debata o parkowaniu” mieszkańcy nie przysłali pytań. Jeśli jakieś jeszcze przyjdą, prześlemy je od razu.",
+        10_000,
+      );
       // "spotkanie już jutro o 18:00", never "spotkanie już niedziela, …".
       expect(textOf(reminder)).toContain("spotkanie już jutro o 18:00");
       expect(textOf(reminder)).not.toMatch(/już (poniedziałek|wtorek|środa|czwartek|piątek|sobota|niedziela)/);
@@ -120,7 +125,9 @@ describe("meetings for residents: RSVP, reminders, changes, questions (issue 12:
     expect(inlineButtons(notice).map((b) => b.text)).toContain("✅ Będę");
     env.tg.pressButton(coming, messageOf(notice), `mt:ics:${id}`);
     const secondIcs = fileOf(
-      await env.tg.waitFor((c) => c.method === "sendDocument" && c.payload.chat_id === coming.id && fileOf(c, "document")!.data.toString("utf8").includes("SEQUENCE:1")),
+      await env.tg.waitFor(
+        (c) => c.method === "sendDocument" && c.payload.chat_id === coming.id && fileOf(c, "document")!.data.toString("utf8").includes("SEQUENCE:1"),
+      ),
       "document",
     )!.data.toString("utf8");
     expect(secondIcs).toContain(`UID:meeting-${id}@dzielnicowy`);
@@ -141,11 +148,17 @@ describe("meetings for residents: RSVP, reminders, changes, questions (issue 12:
     await press(env.tg, coordinator, "Tak, odwołaj spotkanie");
     await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && String(c.payload.text).startsWith("Spotkanie odwołane; powiadamiamy"));
     const cancelled = await replyContaining(env.tg, coming.id, "zostało odwołane", 10_000);
-    expect(textOf(cancelled)).toMatch(/Spotkanie „Debata o szkole” \(\p{L}+, \d+ \p{L}+ \d{4}, 17:00–19:00, Starostwo Powiatowe, sala sesyjna, ul\. Piastowska 40, Bielsko-Biała\) zostało odwołane/u);
+    expect(textOf(cancelled)).toMatch(
+      /Spotkanie „Debata o szkole” \(\p{L}+, \d+ \p{L}+ \d{4}, 17:00–19:00, Starostwo Powiatowe, sala sesyjna, ul\. Piastowska 40, Bielsko-Biała\) zostało odwołane/u,
+    );
 
     // Leszek unsubscribed and never said "Będę": neither the change nor the cancellation reached him.
     await new Promise((r) => setTimeout(r, 500));
-    expect(textsTo(env, leaving.id).slice(leavingFrom).filter((t) => t.includes("Debata o szkole"))).toEqual([]);
+    expect(
+      textsTo(env, leaving.id)
+        .slice(leavingFrom)
+        .filter((t) => t.includes("Debata o szkole")),
+    ).toEqual([]);
   });
 
   it("#4 a short-notice meeting sends no empty digest, and questions asked later reach the organiser", async () => {
@@ -157,7 +170,11 @@ describe("meetings for residents: RSVP, reminders, changes, questions (issue 12:
     await env.app.scheduler.tick();
     await env.app.scheduler.tick();
     await new Promise((r) => setTimeout(r, 300));
-    expect(textsTo(env, coordinator.id).slice(coordinatorFrom).filter((t) => t.includes("Pilne spotkanie"))).toEqual([]);
+    expect(
+      textsTo(env, coordinator.id)
+        .slice(coordinatorFrom)
+        .filter((t) => t.includes("Pilne spotkanie")),
+    ).toEqual([]);
     expect((await env.app.deps.db.meeting.findUniqueOrThrow({ where: { id } })).digestSentAt).not.toBeNull();
 
     // A menu tap leaves the question: it is not sent as one.

@@ -86,7 +86,8 @@ describe("meetings for coordinators: finding, announcing, the form's rules (issu
       await replyContaining(env.tg, coordinator.id, "Kiedy?");
       await say(env.tg, coordinator, daysAhead18(env, 6), "Podgląd");
       const preview = env.tg.lastMessage(coordinator.id)!.text!;
-      for (const kept of ["Spotkanie zaraz", "Straż Miejska i KMP", "Szkoła Podstawowa nr 1", "ul. Cieszyńska 10", "Opis, który nie może zginąć."]) expect(preview).toContain(kept);
+      for (const kept of ["Spotkanie zaraz", "Straż Miejska i KMP", "Szkoła Podstawowa nr 1", "ul. Cieszyńska 10", "Opis, który nie może zginąć."])
+        expect(preview).toContain(kept);
       await press(env.tg, coordinator, "Opublikuj i powiadom", "wysłano");
     } finally {
       env.clock.now = new Date();
@@ -100,7 +101,10 @@ describe("meetings for coordinators: finding, announcing, the form's rules (issu
     env.tg.sendCommand(coordinator, "newmeeting");
     await replyContaining(env.tg, coordinator.id, "Nowe spotkanie");
     const from = textsTo(env, coordinator.id).length;
-    const asked = () => textsTo(env, coordinator.id).slice(from).some((t) => t.includes("Kto organizuje"));
+    const asked = () =>
+      textsTo(env, coordinator.id)
+        .slice(from)
+        .some((t) => t.includes("Kto organizuje"));
     env.tg.sendText(coordinator, "🗓 Spotkania");
     await replyContaining(env.tg, coordinator.id, "Chcesz dostawać zaproszenia");
     expect(asked()).toBe(false);

@@ -69,7 +69,9 @@ describe("meetings with residents, end to end", () => {
     await replyContaining(env.tg, ewa.id, "Bezpieczeństwo w Aleksandrowicach", 10_000);
     // The organiser's progress is edited in place until nothing is left.
     await env.app.scheduler.tick();
-    await env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === coordinator.id && textOf(c).includes("wysłano 2 z 2"), { timeout: 10_000 });
+    await env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === coordinator.id && textOf(c).includes("wysłano 2 z 2"), {
+      timeout: 10_000,
+    });
 
     await press(env.tg, bohdan, "✋ Прийду");
     const rsvp = await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && String(c.payload.text).includes("Записано"));
@@ -107,11 +109,27 @@ describe("meetings with residents, end to end", () => {
     const { db } = env.app.deps;
     // A broadcast still in the queue for Ewa (queued for later), then she unsubscribes.
     const meeting = await db.meeting.create({
-      data: { title: "Spotkanie kolejkowe", organiser: "KMP", startsAt: new Date(Date.now() + 5 * 86_400_000), endsAt: new Date(Date.now() + 5 * 86_400_000 + 7_200_000), venueName: "Sala", venueAddress: "ul. 3 Maja 1", status: "published" },
+      data: {
+        title: "Spotkanie kolejkowe",
+        organiser: "KMP",
+        startsAt: new Date(Date.now() + 5 * 86_400_000),
+        endsAt: new Date(Date.now() + 5 * 86_400_000 + 7_200_000),
+        venueName: "Sala",
+        venueAddress: "ul. 3 Maja 1",
+        status: "published",
+      },
     });
     const ewaRow = await db.user.findUniqueOrThrow({ where: { telegramId: BigInt(ewa.id) } });
     await enqueue(db, [
-      { dedupeKey: `meeting:${meeting.id}:announce:user:${ewaRow.id}`, batchKey: `meeting:${meeting.id}:announce`, chatId: ewa.id, userId: ewaRow.id, kind: "meeting_announcement", notBefore: new Date(Date.now() + 1500), message: { method: "sendMessage", text: "Spotkanie kolejkowe" } },
+      {
+        dedupeKey: `meeting:${meeting.id}:announce:user:${ewaRow.id}`,
+        batchKey: `meeting:${meeting.id}:announce`,
+        chatId: ewa.id,
+        userId: ewaRow.id,
+        kind: "meeting_announcement",
+        notBefore: new Date(Date.now() + 1500),
+        message: { method: "sendMessage", text: "Spotkanie kolejkowe" },
+      },
     ]);
     env.tg.sendCommand(ewa, "unsubscribe");
     await replyContaining(env.tg, ewa.id, "Twoje subskrypcje");

@@ -16,7 +16,12 @@ describe("moderation queue and the officer's workflow, end to end", () => {
   let resident: FakeUser;
 
   beforeAll(async () => {
-    env = await startTestEnv({ ADMIN_TELEGRAM_IDS: String(ADMIN.id), MODERATION_CHAT_ID: String(GROUP.id), DELIVERY_PER_CHAT_PER_SECOND: "20", DELIVERY_PER_GROUP_PER_MINUTE: "600" });
+    env = await startTestEnv({
+      ADMIN_TELEGRAM_IDS: String(ADMIN.id),
+      MODERATION_CHAT_ID: String(GROUP.id),
+      DELIVERY_PER_CHAT_PER_SECOND: "20",
+      DELIVERY_PER_GROUP_PER_MINUTE: "600",
+    });
     coordinator = newUser({ first_name: "Celina" });
     coordinator2 = newUser({ first_name: "Cezary" });
     officer = newUser({ first_name: "Oskar" });
@@ -34,7 +39,10 @@ describe("moderation queue and the officer's workflow, end to end", () => {
   /** A whole report from the resident, with a photo and consent to be asked. */
   const report = (user: FakeUser, description: string, point = ALEKSANDROWICE) => fileReport(env.tg, user, { point, description, photo: true, consent: true });
 
-  const cardOf = (ref: string) => env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(ref) && textOf(c).includes("status:"), { timeout: 10_000 });
+  const cardOf = (ref: string) =>
+    env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(ref) && textOf(c).includes("status:"), {
+      timeout: 10_000,
+    });
   const messageOf = (call: RecordedCall) => (call.response as { result: { message_id: number; chat: { id: number } } }).result;
 
   it("gives the moderators' group the coordinators' commands", () => {
@@ -53,12 +61,20 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     expect(textOf(card)).not.toContain("Halina");
     const album = env.tg.calls.find((c) => c.method === "sendMediaGroup" && c.payload.chat_id === GROUP.id);
     expect(album).toBeTruthy();
-    expect(inlineButtons(card).map((b) => b.text)).toEqual(["✅ Przyjmij do weryfikacji", "🃏 Żart lub pomyłka", "🔗 Duplikat", "🏷 Zmień kategorię", "🗺 Zmień rejon"]);
+    expect(inlineButtons(card).map((b) => b.text)).toEqual([
+      "✅ Przyjmij do weryfikacji",
+      "🃏 Żart lub pomyłka",
+      "🔗 Duplikat",
+      "🏷 Zmień kategorię",
+      "🗺 Zmień rejon",
+    ]);
 
     env.tg.pressButton(coordinator, messageOf(card), inlineButtons(card)[0]!.callback_data!, { chat: GROUP });
     const toResident = await replyContaining(env.tg, resident.id, "nowy status: Weryfikacja", 10_000);
     expect(textOf(toResident)).toContain(ref);
-    const edited = await env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === GROUP.id && textOf(c).includes("status: Weryfikacja"), { timeout: 10_000 });
+    const edited = await env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === GROUP.id && textOf(c).includes("status: Weryfikacja"), {
+      timeout: 10_000,
+    });
     // After acceptance the card keeps what still makes sense: the verdicts (for an officer without an account), joke, category, district.
     expect(inlineButtons(edited).map((b) => b.text)).toEqual([
       "Potwierdzone",
@@ -126,7 +142,13 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     // Forged data for an officer action, from a coordinator who is not the assigned officer.
     const stored = await env.app.deps.db.report.findUniqueOrThrow({ where: { ref } });
     env.tg.rawUpdate({
-      callback_query: { id: "forged-o", from: { id: coordinator.id, is_bot: false, first_name: "Celina" }, chat_instance: "x", data: `o:set:${stored.id}:0:2`, message: messageOf(card) as never },
+      callback_query: {
+        id: "forged-o",
+        from: { id: coordinator.id, is_bot: false, first_name: "Celina" },
+        chat_instance: "x",
+        data: `o:set:${stored.id}:0:2`,
+        message: messageOf(card) as never,
+      },
     });
     await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.callback_query_id === "forged-o");
     expect((await env.app.deps.db.report.findUniqueOrThrow({ where: { ref } })).status).toBe("new");
@@ -138,12 +160,20 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     const data = inlineButtons(card)[0]!.callback_data!;
     env.tg.pressButton(coordinator, messageOf(card), data, { chat: GROUP });
     env.tg.pressButton(coordinator2, messageOf(card), data, { chat: GROUP });
-    await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && String(c.payload.text).startsWith("To zgłoszenie ma już status: Weryfikacja"), { timeout: 10_000 });
+    await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && String(c.payload.text).startsWith("To zgłoszenie ma już status: Weryfikacja"), {
+      timeout: 10_000,
+    });
     const events = await env.app.deps.db.reportEvent.findMany({ where: { report: { ref }, toStatus: "verification" } });
     expect(events).toHaveLength(1);
     // A stale button, pressed again later (replayed), changes nothing either.
     env.tg.rawUpdate({
-      callback_query: { id: "stale-1", from: { id: coordinator.id, is_bot: false, first_name: "Celina" }, chat_instance: "x", data, message: messageOf(card) as never },
+      callback_query: {
+        id: "stale-1",
+        from: { id: coordinator.id, is_bot: false, first_name: "Celina" },
+        chat_instance: "x",
+        data,
+        message: messageOf(card) as never,
+      },
     });
     const stale = await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.callback_query_id === "stale-1");
     expect(stale.payload.text).toContain("Weryfikacja");
@@ -154,7 +184,9 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     const ref = await report(newUser(), "Test test test", { lat: 49.8101, lon: 19.0601 });
     const card = await cardOf(ref);
     env.tg.pressButton(coordinator, messageOf(card), inlineButtons(card)[1]!.callback_data!, { chat: GROUP });
-    const prompt = await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`Podaj krótko powód oznaczenia ${ref}`));
+    const prompt = await env.tg.waitFor(
+      (c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`Podaj krótko powód oznaczenia ${ref}`),
+    );
     env.tg.sendText(coordinator, "Zgłoszenie testowe", { chat: GROUP, replyTo: messageOf(prompt).message_id });
     await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes("Zapisano status: Żart lub pomyłka"));
     expect((await env.app.deps.db.report.findUniqueOrThrow({ where: { ref } })).status).toBe("joke");
@@ -165,7 +197,9 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     const dup = await report(dupReporter, "Samochody blokują wyjazd z garaży (znowu)", { lat: 49.8401, lon: 19.0761 });
     const dupCard = await cardOf(dup);
     env.tg.pressButton(coordinator, messageOf(dupCard), inlineButtons(dupCard)[2]!.callback_data!, { chat: GROUP });
-    const dupPrompt = await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`z którym połączyć ${dup}`));
+    const dupPrompt = await env.tg.waitFor(
+      (c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`z którym połączyć ${dup}`),
+    );
     env.tg.sendText(coordinator, first, { chat: GROUP, replyTo: messageOf(dupPrompt).message_id });
     await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`Połączono z ${first}`));
     await replyContaining(env.tg, dupReporter.id, `połączone`, 10_000);
@@ -207,7 +241,10 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     await cardOf(ref);
     env.clock.now = new Date(env.clock.now.getTime() + 2 * 24 * 3600_000 + 3600_000);
     await env.app.scheduler.tick();
-    const reminder = await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`${ref} czeka na przegląd`), { timeout: 10_000 });
+    const reminder = await env.tg.waitFor(
+      (c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`${ref} czeka na przegląd`),
+      { timeout: 10_000 },
+    );
     expect(textOf(reminder)).toContain("2 dni");
     await env.app.scheduler.tick();
     await new Promise((r) => setTimeout(r, 500));

@@ -51,7 +51,12 @@ describe("Polish formats", () => {
     const other = newUser();
     await toPlace(other);
     const pick = await say(env.tg, other, "Mikuszowice", "Znalazłem kilka miejsc");
-    expect(inlineButtons(pick).map((b) => b.text).slice(0, 2).sort()).toEqual(["Mikuszowice Krakowskie, Bielsko-Biała", "Mikuszowice Śląskie, Bielsko-Biała"]);
+    expect(
+      inlineButtons(pick)
+        .map((b) => b.text)
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(["Mikuszowice Krakowskie, Bielsko-Biała", "Mikuszowice Śląskie, Bielsko-Biała"]);
     const square = newUser();
     await toPlace(square);
     expect(textOf(await say(env.tg, square, "plac Chrobrego", "📍 Miejsce"))).toContain("📍 Miejsce: pl. Bolesława Chrobrego, Bielsko-Biała");

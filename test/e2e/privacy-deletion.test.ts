@@ -47,7 +47,12 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
   const messageOf = (call: RecordedCall) => (call.response as { result: { message_id: number; chat: { id: number } } }).result;
   const pressOn = (user: FakeUser, call: RecordedCall, label: string, chat?: FakeChat) => {
     const button = inlineButtons(call).find((b) => b.text.includes(label));
-    if (!button) throw new Error(`no button ${label} on: ${inlineButtons(call).map((b) => b.text).join(" | ")}`);
+    if (!button)
+      throw new Error(
+        `no button ${label} on: ${inlineButtons(call)
+          .map((b) => b.text)
+          .join(" | ")}`,
+      );
     env.tg.pressButton(user, messageOf(call), button.callback_data!, chat ? { chat } : {});
   };
 
@@ -95,7 +100,8 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     const code = /\/link ([A-Z0-9]{10})/.exec(textOf(await say(env.tg, ADMIN, `/linkofficer ${report.district!.officer!.code}`, "Jednorazowy kod")))![1]!;
     await say(env.tg, officer, `/link ${code}`, "Konto połączone");
     const assignment = await env.tg.waitFor(
-      (c) => c.method === "sendMessage" && c.payload.chat_id === officer.id && textOf(c).includes(ref) && inlineButtons(c).some((b) => b.text.includes("Zapytaj")),
+      (c) =>
+        c.method === "sendMessage" && c.payload.chat_id === officer.id && textOf(c).includes(ref) && inlineButtons(c).some((b) => b.text.includes("Zapytaj")),
       { timeout: 10_000 },
     );
     expect(textOf(assignment)).toContain("601 234 567");
@@ -173,7 +179,8 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     // The typed search is in the geocode cache.
     expect(await db.geocodeCache.count({ where: { key: { contains: "zbigniew" } } })).toBeGreaterThan(0);
 
-    const officerCopies = async () => (await db.delivery.findMany({ where: { chatId: BigInt(officer.id), kind: "officer_assignment" }, orderBy: { id: "asc" } })).map((d) => d.id);
+    const officerCopies = async () =>
+      (await db.delivery.findMany({ where: { chatId: BigInt(officer.id), kind: "officer_assignment" }, orderBy: { id: "asc" } })).map((d) => d.id);
     const copiesBefore = await officerCopies();
     expect(copiesBefore.length).toBeGreaterThan(0);
 
@@ -206,7 +213,14 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
 
     // The report stays for the police: category, point, times, status; the typed address became the district and coordinates.
     const after = await db.report.findUniqueOrThrow({ where: { ref }, include: { reporter: true } });
-    expect(after).toMatchObject({ categoryCode: report.categoryCode, lat: report.lat, lon: report.lon, status: "verification", timesOfDay: report.timesOfDay, days: report.days });
+    expect(after).toMatchObject({
+      categoryCode: report.categoryCode,
+      lat: report.lat,
+      lon: report.lon,
+      status: "verification",
+      timesOfDay: report.timesOfDay,
+      days: report.days,
+    });
     expect(after.reporter.telegramId).toBe(0n);
     expect(after.description).toBeNull();
     expect(after.address).toContain(report.district!.name);
@@ -222,7 +236,9 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     expect(secondCard.payload).toContain(second);
     expect(secondCard.payload).toContain("Opis: —");
     // The moderators' card is brought up to date without the description: its edit is queued for the group.
-    const edits = await db.delivery.findMany({ where: { chatId: BigInt(GROUP.id), kind: "moderation_card_edit", status: "pending", dedupeKey: { startsWith: `report:${report.id}:` } } });
+    const edits = await db.delivery.findMany({
+      where: { chatId: BigInt(GROUP.id), kind: "moderation_card_edit", status: "pending", dedupeKey: { startsWith: `report:${report.id}:` } },
+    });
     expect(edits.length).toBeGreaterThan(0);
     expect(edits.every((d) => d.payload.includes(report.district!.name) && d.payload.includes("° N"))).toBe(true);
   }, 60_000);

@@ -54,7 +54,8 @@ describe("deleting one's data", () => {
   it("/privacy says exactly what deleting removes and what stays", async () => {
     const user = newUser();
     const text = textOf(await say(env.tg, user, "/privacy", "Prywatność"));
-    for (const removed of ["opis, zdjęcia, wpisany adres, uzupełnienia i odpowiedzi", "wpisane adresy", "czekające na wysłanie", "nazwę użytkownika"]) expect(text).toContain(removed);
+    for (const removed of ["opis, zdjęcia, wpisany adres, uzupełnienia i odpowiedzi", "wpisane adresy", "czekające na wysłanie", "nazwę użytkownika"])
+      expect(text).toContain(removed);
     expect(text).toContain("Co zostaje: zgłoszenie jako policyjny zapis zagrożenia — kategoria, punkt na mapie (rejon i współrzędne zamiast wpisanego adresu)");
   });
 });

@@ -101,7 +101,12 @@ describe("publishing a meeting killed with SIGKILL", () => {
     await replyContaining(tg, COORDINATOR.id, "Nowe spotkanie", 20_000);
     await say(tg, COORDINATOR, title, "Kto organizuje");
     await press(tg, COORDINATOR, "Komenda Miejska Policji w Bielsku-Białej", "Kiedy?");
-    const when = new Date(Date.now() + 10 * 86_400_000).toLocaleDateString("pl-PL", { timeZone: "Europe/Warsaw", day: "2-digit", month: "2-digit", year: "numeric" });
+    const when = new Date(Date.now() + 10 * 86_400_000).toLocaleDateString("pl-PL", {
+      timeZone: "Europe/Warsaw",
+      day: "2-digit",
+      month: "2-digit",
+      year: "numeric",
+    });
     await say(tg, COORDINATOR, `${when} 18:00–20:00`, "Gdzie?");
     await say(tg, COORDINATOR, "Starostwo Powiatowe, sala sesyjna", "adres miejsca");
     await say(tg, COORDINATOR, "ul. Piastowska 40, Bielsko-Biała", "Dla jakiego obszaru");

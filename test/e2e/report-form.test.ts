@@ -131,11 +131,17 @@ describe("the report form off the straight path, end to end", () => {
   it("takes the buttons off a question once the form has moved on", async () => {
     const user = newUser();
     await toDescription(user);
-    const descriptionPrompt = env.tg.replies(user.id).filter((c) => textOf(c).includes("Opisz krótko problem")).at(-1)!;
+    const descriptionPrompt = env.tg
+      .replies(user.id)
+      .filter((c) => textOf(c).includes("Opisz krótko problem"))
+      .at(-1)!;
     expect(buttonsNow(user, descriptionPrompt).length).toBeGreaterThan(0);
     await say(env.tg, user, "Parkują na zieleńcu", "Zdjęcia");
     expect(buttonsNow(user, descriptionPrompt)).toEqual([]);
-    const photosPrompt = env.tg.replies(user.id).filter((c) => textOf(c).includes("Zdjęcia")).at(-1)!;
+    const photosPrompt = env.tg
+      .replies(user.id)
+      .filter((c) => textOf(c).includes("Zdjęcia"))
+      .at(-1)!;
     env.tg.sendPhoto(user);
     await replyContaining(env.tg, user.id, "Dodano 1 zdjęcie");
     expect(buttonsNow(user, photosPrompt)).toEqual([]);

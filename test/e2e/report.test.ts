@@ -65,7 +65,10 @@ describe("the resident's report, end to end", () => {
     expect(replyKeyboard(submit!)).toHaveLength(5);
 
     // Every prompt is rendered as HTML: no markup shows as text (the resident's own "<b>" aside).
-    const shownMarkup = env.tg.replies(user.id).map(textOf).filter((t) => /<\/?(b|i)>/.test(t) && !t.includes("nocą"));
+    const shownMarkup = env.tg
+      .replies(user.id)
+      .map(textOf)
+      .filter((t) => /<\/?(b|i)>/.test(t) && !t.includes("nocą"));
     expect(shownMarkup).toEqual([]);
 
     const report = await env.app.deps.db.report.findFirstOrThrow({ include: { events: true, followers: true } });
@@ -223,7 +226,10 @@ describe("the resident's report, end to end", () => {
     const neighbour = newUser();
     await fillWithPin(neighbour, "Dzikie wysypiska śmieci", { lat: point.lat + 0.001, lon: point.lon });
     await finishQuickly(neighbour).catch(() => undefined);
-    const offer = env.tg.replies(neighbour.id).map(textOf).find((t) => t.includes("podobne zgłoszenie"));
+    const offer = env.tg
+      .replies(neighbour.id)
+      .map(textOf)
+      .find((t) => t.includes("podobne zgłoszenie"));
     expect(offer).toContain(ref);
     expect(offer).toMatch(/11\d m/);
     await press(env.tg, neighbour, "Potwierdzam to zgłoszenie", "Potwierdzenie zostało dodane");
@@ -337,7 +343,6 @@ describe("the resident's report, end to end", () => {
     expect(env.nominatim.requests.length - before).toBe(4);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(990);
   });
-
 });
 
 describe("geocoding trouble never loses a report", () => {
@@ -375,5 +380,4 @@ describe("geocoding trouble never loses a report", () => {
     await say(env.tg, user, "Olimpijska 3", "usługa map nie odpowiada");
     env.nominatim.mode = "normal";
   });
-
 });

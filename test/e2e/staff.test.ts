@@ -34,7 +34,12 @@ describe("staff flows walked end to end (issue #12)", () => {
   let used = 0;
 
   beforeAll(async () => {
-    env = await startTestEnv({ ADMIN_TELEGRAM_IDS: String(ADMIN.id), MODERATION_CHAT_ID: String(GROUP.id), DELIVERY_PER_CHAT_PER_SECOND: "30", DELIVERY_PER_GROUP_PER_MINUTE: "600" });
+    env = await startTestEnv({
+      ADMIN_TELEGRAM_IDS: String(ADMIN.id),
+      MODERATION_CHAT_ID: String(GROUP.id),
+      DELIVERY_PER_CHAT_PER_SECOND: "30",
+      DELIVERY_PER_GROUP_PER_MINUTE: "600",
+    });
     coordinator = newUser({ first_name: "Celina" });
     officer = newUser({ first_name: "Oskar" });
     for (const u of [ADMIN, coordinator, officer]) await say(env.tg, u, "/start", "Dzień dobry");
@@ -75,21 +80,33 @@ describe("staff flows walked end to end (issue #12)", () => {
   };
 
   /** A whole report from a resident (with one photo and consent to be asked). */
-  const report = (user: FakeUser, description: string, point: { lat: number; lon: number }) => fileReport(env.tg, user, { point, description, photo: true, consent: true });
+  const report = (user: FakeUser, description: string, point: { lat: number; lon: number }) =>
+    fileReport(env.tg, user, { point, description, photo: true, consent: true });
 
   const groupMessage = (fragment: string, timeout = 10_000) =>
     env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(fragment), { timeout });
   const cardOf = (ref: string) => groupMessage(`${ref} · status`);
   const editedCard = (ref: string, status: string) =>
-    env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === GROUP.id && textOf(c).includes(ref) && textOf(c).includes(`status: ${status}`), { timeout: 10_000 });
+    env.tg.waitFor(
+      (c) => c.method === "editMessageText" && c.payload.chat_id === GROUP.id && textOf(c).includes(ref) && textOf(c).includes(`status: ${status}`),
+      { timeout: 10_000 },
+    );
   const messageOf = (call: RecordedCall) => (call.response as { result: { message_id: number; chat: { id: number } } }).result;
   const pressOn = (user: FakeUser, call: RecordedCall, label: string, chat?: FakeChat) => {
     const button = inlineButtons(call).find((b) => b.text === label);
-    if (!button) throw new Error(`no button ${label} on: ${inlineButtons(call).map((b) => b.text).join(" | ")}`);
+    if (!button)
+      throw new Error(
+        `no button ${label} on: ${inlineButtons(call)
+          .map((b) => b.text)
+          .join(" | ")}`,
+      );
     env.tg.pressButton(user, messageOf(call), button.callback_data!, chat ? { chat } : {});
   };
   const assignmentOf = (ref: string) =>
-    env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === officer.id && textOf(c).includes("Nowe zgłoszenie do weryfikacji") && textOf(c).includes(ref), { timeout: 10_000 });
+    env.tg.waitFor(
+      (c) => c.method === "sendMessage" && c.payload.chat_id === officer.id && textOf(c).includes("Nowe zgłoszenie do weryfikacji") && textOf(c).includes(ref),
+      { timeout: 10_000 },
+    );
   const statusOf = async (ref: string) => (await env.app.deps.db.report.findUniqueOrThrow({ where: { ref } })).status;
 
   it("#1 lets coordinators record the verdict when the district's officer has no account, and hands open reports to the officer once linked", async () => {
@@ -124,7 +141,10 @@ describe("staff flows walked end to end (issue #12)", () => {
     expect(textOf(linked)).toContain("Dla dzielnicowego");
     expect(textOf(linked)).toMatch(/Czeka(ją)? na Ciebie \d+ otwart/);
     // #10 the photos come first (verifying on site), then the card with the verdict buttons.
-    const album = await env.tg.waitFor((c) => c.method === "sendMediaGroup" && c.payload.chat_id === officer.id && JSON.stringify(c.payload.media).includes(second), { timeout: 10_000 });
+    const album = await env.tg.waitFor(
+      (c) => c.method === "sendMediaGroup" && c.payload.chat_id === officer.id && JSON.stringify(c.payload.media).includes(second),
+      { timeout: 10_000 },
+    );
     expect(album).toBeTruthy();
     const assignment = await assignmentOf(second);
     expect(inlineButtons(assignment).map((b) => b.text)).toContain("Niepotwierdzone");
@@ -139,7 +159,10 @@ describe("staff flows walked end to end (issue #12)", () => {
     const ref = await report(newUser(), "Parkowanie na trawniku przy szkole", sameDistrict[1]!);
     const card = await cardOf(ref);
     pressOn(coordinator, card, "✅ Przyjmij do weryfikacji", GROUP);
-    const album = await env.tg.waitFor((c) => c.method === "sendMediaGroup" && c.payload.chat_id === officer.id && JSON.stringify(c.payload.media).includes(ref), { timeout: 10_000 });
+    const album = await env.tg.waitFor(
+      (c) => c.method === "sendMediaGroup" && c.payload.chat_id === officer.id && JSON.stringify(c.payload.media).includes(ref),
+      { timeout: 10_000 },
+    );
     expect(album).toBeTruthy();
     const assignment = await assignmentOf(ref);
     expect(textOf(assignment)).toContain("Nowe zgłoszenie do weryfikacji");
@@ -226,11 +249,20 @@ describe("staff flows walked end to end (issue #12)", () => {
     expect(textOf(confirm)).toMatch(/Dzieli je \d+(,\d)? (m|km)/);
     expect(await env.app.deps.db.report.findUniqueOrThrow({ where: { ref: dup } }).then((r) => r.mergedIntoId)).toBeNull();
     pressOn(coordinator, confirm, "🔗 Tak, połącz", GROUP);
-    await env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === GROUP.id && textOf(c).includes(`Połączono z ${first}`), { timeout: 10_000 });
+    await env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === GROUP.id && textOf(c).includes(`Połączono z ${first}`), {
+      timeout: 10_000,
+    });
     const merged = await env.app.deps.db.report.findUniqueOrThrow({ where: { ref: dup } });
     expect(merged.mergedIntoId).toBe((await env.app.deps.db.report.findUniqueOrThrow({ where: { ref: first } })).id);
     // The original's card counts the confirmation; the duplicate leaves the Nowe count.
-    const original = await env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === GROUP.id && textOf(c).includes(first) && textOf(c).includes("Potwierdzenia innych mieszkańców: 1"), { timeout: 10_000 });
+    const original = await env.tg.waitFor(
+      (c) =>
+        c.method === "editMessageText" &&
+        c.payload.chat_id === GROUP.id &&
+        textOf(c).includes(first) &&
+        textOf(c).includes("Potwierdzenia innych mieszkańców: 1"),
+      { timeout: 10_000 },
+    );
     expect(original).toBeTruthy();
     env.tg.sendCommand(coordinator, "stats", "30");
     const stats = await replyContaining(env.tg, coordinator.id, "Statystyki");

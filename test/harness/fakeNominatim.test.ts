@@ -47,8 +47,26 @@ describe("gazetteer", () => {
     expect(entries.filter((e) => e.kind === "suburb")).toHaveLength(30);
     expect(entries.filter((e) => e.kind === "landmark").length).toBeGreaterThanOrEqual(3);
     const streets = entries.filter((e) => e.kind === "street").map((e) => e.name);
-    for (const name of ["Karpacka", "Partyzantów", "Andersa", "Kolista", "Cieszyńska", "Sobieskiego", "Olimpijska", "Podgórna", "Rychlińskiego", "Sternicza", "Leszczyńska", "Wapienna", "3 Maja", "11 Listopada"]) {
-      expect(streets.some((s) => s.includes(name)), name).toBe(true);
+    for (const name of [
+      "Karpacka",
+      "Partyzantów",
+      "Andersa",
+      "Kolista",
+      "Cieszyńska",
+      "Sobieskiego",
+      "Olimpijska",
+      "Podgórna",
+      "Rychlińskiego",
+      "Sternicza",
+      "Leszczyńska",
+      "Wapienna",
+      "3 Maja",
+      "11 Listopada",
+    ]) {
+      expect(
+        streets.some((s) => s.includes(name)),
+        name,
+      ).toBe(true);
     }
     for (const e of entries) {
       expect(e.lon, e.name).toBeGreaterThanOrEqual(18.9454);
@@ -89,7 +107,10 @@ describe("/search", () => {
   it("matches without diacritics, case or street prefixes", async () => {
     const [reference] = await search("Cieszyńska");
     for (const q of ["ul. cieszynska", "CIESZYNSKA, Bielsko-Biała", "ulica Cieszyńska, 43-300 Bielsko Biała, Polska"]) {
-      expect((await search(q)).map((p) => p.place_id), q).toEqual([reference!.place_id]);
+      expect(
+        (await search(q)).map((p) => p.place_id),
+        q,
+      ).toEqual([reference!.place_id]);
     }
     expect((await search("al. Andersa"))[0]?.address?.road).toBe("aleja Władysława Andersa");
     expect((await search("Jana Sobieskiego"))[0]?.address?.road).toBe("Jana III Sobieskiego");
@@ -138,7 +159,13 @@ describe("/search", () => {
     // People type the address; it still finds the building.
     expect((await search("ul. Piastowska 40, Bielsko-Biała"))[0]?.place_id).toBe(office!.place_id);
     const [square] = await search("Plac Chrobrego");
-    expect(square).toMatchObject({ class: "place", type: "square", addresstype: "square", name: "plac Bolesława Chrobrego", address: { square: "plac Bolesława Chrobrego" } });
+    expect(square).toMatchObject({
+      class: "place",
+      type: "square",
+      addresstype: "square",
+      name: "plac Bolesława Chrobrego",
+      address: { square: "plac Bolesława Chrobrego" },
+    });
     expect((await search("Dworzec Główny"))[0]?.address).toMatchObject({ railway: "Bielsko-Biała Główna", road: "Warszawska", house_number: "2" });
   });
 
@@ -232,9 +259,7 @@ describe("recording and failure modes", () => {
     osm = await FakeNominatim.start({
       gazetteer: [{ name: "Testowa", kind: "street", lat: 49.8, lon: 19.05, suburb: "Leszczyny", postcode: "43-309" }],
     });
-    expect((await search("Testowa"))[0]?.display_name).toBe(
-      "Testowa, Leszczyny, Bielsko-Biała, powiat Bielsko-Biała, województwo śląskie, 43-309, Polska",
-    );
+    expect((await search("Testowa"))[0]?.display_name).toBe("Testowa, Leszczyny, Bielsko-Biała, powiat Bielsko-Biała, województwo śląskie, 43-309, Polska");
     expect(await search("Cieszyńska")).toEqual([]);
   });
 });

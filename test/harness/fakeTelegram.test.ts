@@ -2,16 +2,7 @@
 import { Bot, InlineKeyboard, InputFile } from "grammy";
 import type { Message, Update } from "grammy/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  BOT_INFO,
-  FakeTelegram,
-  fileOf,
-  inlineButtons,
-  replyKeyboard,
-  textOf,
-  type FakeUser,
-  type RecordedCall,
-} from "../support/fakeTelegram.js";
+import { BOT_INFO, FakeTelegram, fileOf, inlineButtons, replyKeyboard, textOf, type FakeUser, type RecordedCall } from "../support/fakeTelegram.js";
 
 const TOKEN = "123456:TEST-token";
 const alice: FakeUser = { id: 1001, first_name: "Alicja", last_name: "Nowak", username: "alicja", language_code: "pl" };
@@ -72,9 +63,7 @@ describe("FakeTelegram basics", () => {
     expect((await call("getMyCommands")).result).toEqual(commands);
     expect((await call("getMyCommands", { language_code: "pl" })).result).toEqual([{ command: "pomoc", description: "Pomoc" }]);
     // Telegram refuses command names with capitals or diacritics.
-    expect((await call("setMyCommands", { commands: [{ command: "zgłoś", description: "x" }] })).description).toBe(
-      "Bad Request: BOT_COMMAND_INVALID",
-    );
+    expect((await call("setMyCommands", { commands: [{ command: "zgłoś", description: "x" }] })).description).toBe("Bad Request: BOT_COMMAND_INVALID");
     await call("deleteMyCommands");
     expect((await call("getMyCommands")).result).toEqual([]);
   });
@@ -200,9 +189,7 @@ describe("recording and message semantics", () => {
     const largest = photo.at(-1)!.file_id;
     const sent = await call<Message>("sendPhoto", { chat_id: -100500, photo: largest, caption: "Zgłoszenie" });
     expect(sent.result.photo?.at(-1)?.file_id).toBe(largest);
-    expect((await call("sendDocument", { chat_id: -100500, document: largest })).description).toBe(
-      "Bad Request: type of file mismatch",
-    );
+    expect((await call("sendDocument", { chat_id: -100500, document: largest })).description).toBe("Bad Request: type of file mismatch");
     const group = await call<Message[]>("sendMediaGroup", {
       chat_id: -100500,
       media: [
@@ -260,20 +247,14 @@ describe("recording and message semantics", () => {
         { type: "text_link", offset: 6, length: 4, url: "https://osm.org" },
       ],
     });
-    expect((await call("sendMessage", { chat_id: alice.id, text: "x", parse_mode: "html5" })).description).toBe(
-      "Bad Request: unsupported parse_mode",
-    );
-    expect((await call("sendMessage", { chat_id: alice.id, text: "x".repeat(4097) })).description).toBe(
-      "Bad Request: message is too long",
-    );
+    expect((await call("sendMessage", { chat_id: alice.id, text: "x", parse_mode: "html5" })).description).toBe("Bad Request: unsupported parse_mode");
+    expect((await call("sendMessage", { chat_id: alice.id, text: "x".repeat(4097) })).description).toBe("Bad Request: message is too long");
     expect((await call("sendMessage", { chat_id: alice.id, text: "" })).description).toBe("Bad Request: message text is empty");
   });
 
   it("validates inline keyboards", async () => {
     const tooLong = { inline_keyboard: [[{ text: "x", callback_data: "ż".repeat(33) }]] };
-    expect((await call("sendMessage", { chat_id: alice.id, text: "t", reply_markup: tooLong })).description).toBe(
-      "Bad Request: BUTTON_DATA_INVALID",
-    );
+    expect((await call("sendMessage", { chat_id: alice.id, text: "t", reply_markup: tooLong })).description).toBe("Bad Request: BUTTON_DATA_INVALID");
     const textOnly = { inline_keyboard: [[{ text: "x" }]] };
     expect((await call("sendMessage", { chat_id: alice.id, text: "t", reply_markup: textOnly })).description).toMatch(
       /Text buttons are unallowed in the inline keyboard/,
@@ -291,7 +272,12 @@ describe("recording and message semantics", () => {
     const same = await call("editMessageText", { chat_id: alice.id, message_id: sent.message_id, text: "Status: Nowe", reply_markup: keyboard });
     expect(same.description).toMatch(/^Bad Request: message is not modified: /);
 
-    const edited = await call<Message>("editMessageText", { chat_id: alice.id, message_id: sent.message_id, text: "Status: Weryfikacja", reply_markup: keyboard });
+    const edited = await call<Message>("editMessageText", {
+      chat_id: alice.id,
+      message_id: sent.message_id,
+      text: "Status: Weryfikacja",
+      reply_markup: keyboard,
+    });
     expect(edited.result).toMatchObject({ message_id: sent.message_id, text: "Status: Weryfikacja", reply_markup: keyboard });
     expect(edited.result.edit_date).toBeTypeOf("number");
     expect(tg.messages(alice.id).map((m) => m.text)).toEqual(["Status: Weryfikacja"]);
@@ -305,9 +291,7 @@ describe("recording and message semantics", () => {
 
     expect((await call("deleteMessage", { chat_id: alice.id, message_id: sent.message_id })).result).toBe(true);
     expect(tg.messages(alice.id)).toEqual([]);
-    expect((await call("deleteMessage", { chat_id: alice.id, message_id: sent.message_id })).description).toBe(
-      "Bad Request: message to delete not found",
-    );
+    expect((await call("deleteMessage", { chat_id: alice.id, message_id: sent.message_id })).description).toBe("Bad Request: message to delete not found");
     // The recorded response is a snapshot of that moment, not the current state.
     expect((tg.callsOf("sendMessage")[0]!.response as ApiAnswer<Message>).result.text).toBe("Status: Nowe");
   });
@@ -432,7 +416,14 @@ describe("awaiting the bot", () => {
   });
 
   it("presses inline buttons on the bot's current messages", async () => {
-    const keyboard = { inline_keyboard: [[{ text: "✅ Potwierdź", callback_data: "confirm:7" }, { text: "Mapa", url: "https://osm.org" }]] };
+    const keyboard = {
+      inline_keyboard: [
+        [
+          { text: "✅ Potwierdź", callback_data: "confirm:7" },
+          { text: "Mapa", url: "https://osm.org" },
+        ],
+      ],
+    };
     const sent = (await call<Message>("sendMessage", { chat_id: alice.id, text: "Potwierdzić?", reply_markup: keyboard })).result;
 
     const update = tg.pressButtonByText(alice, "Potwierdź");
@@ -484,18 +475,14 @@ describe("awaiting the bot", () => {
     const original = tg.sendText(alice, "Cieszyńska 1").message!;
     const edited = tg.editText(alice, original.message_id, "Cieszyńska 10");
     expect(edited.edited_message).toMatchObject({ message_id: original.message_id, text: "Cieszyńska 10" });
-    expect(tg.rawUpdate({ poll_answer: { poll_id: "1", option_ids: [0], option_persistent_ids: [], user: bobUser } }).update_id).toBe(
-      edited.update_id + 1,
-    );
+    expect(tg.rawUpdate({ poll_answer: { poll_id: "1", option_ids: [0], option_persistent_ids: [], user: bobUser } }).update_id).toBe(edited.update_id + 1);
   });
 });
 
 describe("with a real grammY bot", () => {
   it("runs commands, buttons, edits and uploads through long polling", async () => {
     const bot = new Bot("123:TEST", { client: { apiRoot: tg.apiRoot } });
-    bot.command("start", (ctx) =>
-      ctx.reply("hi", { reply_markup: new InlineKeyboard().text("Dalej", "next") }),
-    );
+    bot.command("start", (ctx) => ctx.reply("hi", { reply_markup: new InlineKeyboard().text("Dalej", "next") }));
     bot.callbackQuery("next", async (ctx) => {
       await ctx.answerCallbackQuery();
       await ctx.editMessageText("<b>krok 2</b>", { parse_mode: "HTML" });

@@ -10,11 +10,31 @@ import { DistrictDirectory } from "../../src/services/districtDirectory.js";
 
 const square = (lon: number, lat: number, size = 0.01) => ({
   type: "Polygon",
-  coordinates: [[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]],
+  coordinates: [
+    [
+      [lon, lat],
+      [lon + size, lat],
+      [lon + size, lat + size],
+      [lon, lat + size],
+      [lon, lat],
+    ],
+  ],
 });
 const feature = (props: Record<string, unknown>, geometry: unknown) => ({ type: "Feature", properties: props, geometry });
 const collection = (...features: unknown[]) => JSON.stringify({ type: "FeatureCollection", features });
-const UNITS = JSON.stringify({ units: [{ code: "KPP", kind: "komenda", name: "Komenda Powiatowa Policji w Przykładowie", address: "ul. Główna 1", lat: 50.0, lon: 20.0, dutyPhone: "+48 11 111 11 11" }] });
+const UNITS = JSON.stringify({
+  units: [
+    {
+      code: "KPP",
+      kind: "komenda",
+      name: "Komenda Powiatowa Policji w Przykładowie",
+      address: "ul. Główna 1",
+      lat: 50.0,
+      lon: 20.0,
+      dutyPhone: "+48 11 111 11 11",
+    },
+  ],
+});
 const OFFICERS = JSON.stringify({ officers: [{ code: "D1", rank: "asp.", firstName: "Jan", lastName: "Kowalski", unit: "KPP", phone: "+48 11 111 11 12" }] });
 
 describe("district import", () => {
@@ -45,7 +65,16 @@ describe("district import", () => {
     await loadSampleIfEmpty(db);
     const user = await db.user.create({ data: { telegramId: 1n } });
     await db.report.create({
-      data: { ref: "BB-2026-000001", categoryCode: "parking", lat: 50.005, lon: 20.005, address: "x", placeSource: "pin", reporterId: user.id, submissionKey: "k1" },
+      data: {
+        ref: "BB-2026-000001",
+        categoryCode: "parking",
+        lat: 50.005,
+        lon: 20.005,
+        address: "x",
+        placeSource: "pin",
+        reporterId: user.id,
+        submissionKey: "k1",
+      },
     });
     const files = {
       districts: { fileName: "real.geojson", text: collection(feature({ number: "1", name: "Centrum", unit: "KPP", officer: "D1" }, square(20, 50))) },
@@ -151,12 +180,16 @@ describe("npm run meetings:import", () => {
     await db.subscription.create({ data: { userId: user.id, scope: "all" } });
     await db.$disconnect();
     const env = { ...process.env, DATABASE_URL: url };
-    const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/meetingsImport.ts", ...args], { env, encoding: "utf8", timeout: 60_000 });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", "src/cli/meetingsImport.ts", ...args], { env, encoding: "utf8", timeout: 60_000 });
     const header = "title,organiser,date,start,end,venue_name,venue_address,lat,lon,area,description,agenda";
     const bad = path.join(dir, "bad.csv");
     fs.writeFileSync(bad, `${header}\nDebata,KMP,2020-01-01,18:00,20:00,Sala,ul. 3 Maja 1,,,all,Opis,\n`);
     const good = path.join(dir, "good.csv");
-    fs.writeFileSync(good, `${header}\n"Debata: bezpieczeństwo, drogi",KMP,2099-03-04,18:00,20:00,Starostwo,"ul. Piastowska 40, Bielsko-Biała",49.82,19.04,1;2,Zapraszamy,\n`);
+    fs.writeFileSync(
+      good,
+      `${header}\n"Debata: bezpieczeństwo, drogi",KMP,2099-03-04,18:00,20:00,Starostwo,"ul. Piastowska 40, Bielsko-Biała",49.82,19.04,1;2,Zapraszamy,\n`,
+    );
     try {
       const refused = run(bad);
       expect(refused.status).toBe(1);

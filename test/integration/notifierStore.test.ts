@@ -34,7 +34,9 @@ describe("the notifier's store (prepared statements beside Prisma)", () => {
     const unit = await db.unit.create({ data: { code: "KMP", kind: "city", name: "KMP Bielsko-Biała", address: "ul. Wapienna 6" } });
     // An id beyond 2^53: it must survive as a bigint, digit for digit.
     const officerUser = await db.user.create({ data: { telegramId: 9_007_199_254_740_993n, language: "en", languageCode: "uk" } });
-    const officer = await db.officer.create({ data: { code: "O1", rank: "asp.", firstName: "Jan", lastName: "Nowak", unitId: unit.id, userId: officerUser.id } });
+    const officer = await db.officer.create({
+      data: { code: "O1", rank: "asp.", firstName: "Jan", lastName: "Nowak", unitId: unit.id, userId: officerUser.id },
+    });
     const district = await db.district.create({ data: { number: "7", name: "Złote Łany", unitId: unit.id, officerId: officer.id, geometry: "{}" } });
     const reporter = await db.user.create({ data: { telegramId: 1001n, languageCode: "pl" } });
     const follower = await db.user.create({ data: { telegramId: 1002n, blocked: true } });
@@ -108,8 +110,26 @@ describe("the notifier's store (prepared statements beside Prisma)", () => {
 
   it("reads a report without district, officer or merge as nulls", async () => {
     const reporter = await db.user.create({ data: { telegramId: 5n } });
-    const report = await db.report.create({ data: { ref: "BB-2026-000009", submissionKey: "z", categoryCode: "drugs", lat: 49.8, lon: 19, address: "x", placeSource: "address", reporterId: reporter.id } });
-    expect(store.report(report.id)).toMatchObject({ district: null, mergedIntoRef: null, moderationMessageId: null, contactConsent: false, description: null, followers: [] });
+    const report = await db.report.create({
+      data: {
+        ref: "BB-2026-000009",
+        submissionKey: "z",
+        categoryCode: "drugs",
+        lat: 49.8,
+        lon: 19,
+        address: "x",
+        placeSource: "address",
+        reporterId: reporter.id,
+      },
+    });
+    expect(store.report(report.id)).toMatchObject({
+      district: null,
+      mergedIntoRef: null,
+      moderationMessageId: null,
+      contactConsent: false,
+      description: null,
+      followers: [],
+    });
   });
 
   it("counts the reporter's reports and the confirmed ones, and other reports of the category nearby", async () => {
@@ -133,10 +153,14 @@ describe("the notifier's store (prepared statements beside Prisma)", () => {
   it("hands out events not yet notified, oldest first, and marks them", async () => {
     const { report } = await fixture();
     const a = await db.reportEvent.create({ data: { reportId: report.id, toStatus: "new" } });
-    const b = await db.reportEvent.create({ data: { reportId: report.id, fromStatus: "new", toStatus: "verification", note: "n", publicNote: "p", actorId: null } });
+    const b = await db.reportEvent.create({
+      data: { reportId: report.id, fromStatus: "new", toStatus: "verification", note: "n", publicNote: "p", actorId: null },
+    });
     await db.reportEvent.create({ data: { reportId: report.id, toStatus: "new", notifiedAt: created } });
     expect(store.pendingEvents(10).map((e) => e.id)).toEqual([a.id, b.id]);
-    expect(store.pendingEvents(1)).toEqual([{ id: a.id, reportId: report.id, kind: "status", actorId: null, toStatus: "new", fromStatus: null, note: null, publicNote: null, fileId: null }]);
+    expect(store.pendingEvents(1)).toEqual([
+      { id: a.id, reportId: report.id, kind: "status", actorId: null, toStatus: "new", fromStatus: null, note: null, publicNote: null, fileId: null },
+    ]);
     expect(store.lastChange(report.id)).toBe(b.id);
     store.markNotified([a.id, b.id], created);
     expect(store.pendingEvents(10)).toEqual([]);
@@ -145,7 +169,12 @@ describe("the notifier's store (prepared statements beside Prisma)", () => {
 
   it("queues messages once per dedupe key, readable by Prisma, and records the card's message id", async () => {
     const { report } = await fixture();
-    const message = { dedupeKey: `report:${report.id}:card`, chatId: -1001000000001n, kind: "moderation_card", message: { method: "sendMessage" as const, text: "karta" } };
+    const message = {
+      dedupeKey: `report:${report.id}:card`,
+      chatId: -1001000000001n,
+      kind: "moderation_card",
+      message: { method: "sendMessage" as const, text: "karta" },
+    };
     expect(store.enqueue([message], created)).toBe(1);
     expect(store.enqueue([message], created)).toBe(0);
     const row = await db.delivery.findUniqueOrThrow({ where: { dedupeKey: message.dedupeKey } });

@@ -56,7 +56,11 @@ describe("sandbox API", () => {
       });
     });
     expect(foreignHost).toBe(421);
-    const form = await fetch(api.url("/api/send"), { method: "POST", body: "persona=anna&text=hi", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = await fetch(api.url("/api/send"), {
+      method: "POST",
+      body: "persona=anna&text=hi",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(form.status).toBe(415);
     expect((await api.post("/api/send", { persona: "mallory", text: "hi" })).status).toBe(404);
     expect((await api.post("/api/send", { persona: "anna", chat: MODERATION_CHAT.id, text: "hi" })).status).toBe(403);
@@ -116,7 +120,13 @@ describe("sandbox API", () => {
 
     expect((await api.post("/api/photo", { persona: "celina", data: Buffer.from("<html>").toString("base64") })).status).toBe(415);
 
-    await api.post("/api/document", { persona: "celina", chat: MODERATION_CHAT.id, data: Buffer.from("a;b\n1;2\n").toString("base64"), fileName: "rejony.csv", mimeType: "text/csv" });
+    await api.post("/api/document", {
+      persona: "celina",
+      chat: MODERATION_CHAT.id,
+      data: Buffer.from("a;b\n1;2\n").toString("base64"),
+      fileName: "rejony.csv",
+      mimeType: "text/csv",
+    });
     const group = await api.until("celina", (v) => v.messages.some((m) => m.document), { chat: MODERATION_CHAT.id });
     expect(group.chat).toMatchObject({ type: "supergroup", title: MODERATION_CHAT.title });
     const doc = await fetch(api.url(`/api/file/${group.messages.find((m) => m.document)!.document!.fileId}`));

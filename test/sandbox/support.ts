@@ -68,7 +68,12 @@ export function client(baseUrl: string) {
       const view = await chat(persona, opts.chat);
       if (predicate(view)) return view;
       if (Date.now() > deadline) {
-        throw new Error(`timed out; last messages:\n${view.messages.slice(-5).map((m) => `  ${m.out ? ">" : "<"} ${m.text ?? "(media)"}`).join("\n")}`);
+        throw new Error(
+          `timed out; last messages:\n${view.messages
+            .slice(-5)
+            .map((m) => `  ${m.out ? ">" : "<"} ${m.text ?? "(media)"}`)
+            .join("\n")}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 40));
     }

@@ -45,7 +45,18 @@ describe(`a district import over ${N} reports`, () => {
     const run = await timed("npm run districts:import", async () =>
       spawnSync(
         process.execPath,
-        ["--import", "tsx", "src/cli/districtsImport.ts", sample("districts.geojson"), "--rules", sample("address-rules.csv"), "--units", sample("units.json"), "--officers", sample("officers.json")],
+        [
+          "--import",
+          "tsx",
+          "src/cli/districtsImport.ts",
+          sample("districts.geojson"),
+          "--rules",
+          sample("address-rules.csv"),
+          "--units",
+          sample("units.json"),
+          "--officers",
+          sample("officers.json"),
+        ],
         { env: { ...process.env, DATABASE_URL: url }, encoding: "utf8", timeout: 300_000 },
       ),
     );

@@ -31,7 +31,11 @@ beforeAll(async () => {
     await seedReports(db, { count: N, reporterId: reporter.first, categories: CATEGORIES.map((c) => c.code), now: new Date(now.getTime() - 3600_000) });
     // Districts by turns, and every third report merged into the one before it (a third as many originals).
     const districts = (await db.district.findMany({ select: { id: true }, orderBy: { id: "asc" } })).map((d) => d.id);
-    await db.$executeRawUnsafe(`UPDATE "Report" SET "districtId" = json_extract(?, '$[' || ("id" % CAST(? AS INTEGER)) || ']')`, JSON.stringify(districts), districts.length);
+    await db.$executeRawUnsafe(
+      `UPDATE "Report" SET "districtId" = json_extract(?, '$[' || ("id" % CAST(? AS INTEGER)) || ']')`,
+      JSON.stringify(districts),
+      districts.length,
+    );
     await db.$executeRawUnsafe(`UPDATE "Report" SET "mergedIntoId" = "id" - 1 WHERE CAST(substr("ref", 9) AS INTEGER) % 3 = 0`);
   });
 }, 120_000);

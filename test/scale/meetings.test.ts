@@ -109,7 +109,13 @@ describe(`a meeting for ${N} subscribers`, () => {
     expect(await usersOf(batch)).toBe(N);
     expect(await outsiders(batch)).toBe(0);
     // Each row goes to its own resident's chat, in their language.
-    expect(await scalar(db, `SELECT COUNT(*) AS "n" FROM "Delivery" AS "d" JOIN "User" AS "u" ON "u"."id" = "d"."userId" WHERE "d"."batchKey" = ? AND "d"."chatId" = "u"."telegramId"`, batch)).toBe(N);
+    expect(
+      await scalar(
+        db,
+        `SELECT COUNT(*) AS "n" FROM "Delivery" AS "d" JOIN "User" AS "u" ON "u"."id" = "d"."userId" WHERE "d"."batchKey" = ? AND "d"."chatId" = "u"."telegramId"`,
+        batch,
+      ),
+    ).toBe(N);
     const uk = await db.delivery.findFirstOrThrow({ where: { batchKey: batch, chatId: 5_000_000_002n } });
     expect(uk.payload).toContain(JSON.stringify(i18n.t("uk", "meetings.button.ics")));
   }, 120_000);
@@ -134,7 +140,11 @@ describe(`a meeting for ${N} subscribers`, () => {
     expect(await ofUser(english.id)).not.toContain(JSON.stringify(i18n.t("en", "meetings.button.going")));
 
     // The announcement went out to everyone (as the worker records it); then the coordinator cancels.
-    await db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'sent', "sentAt" = ? WHERE "batchKey" = ?`, sqliteDate(clock.now), `meeting:${meetingId}:announce`);
+    await db.$executeRawUnsafe(
+      `UPDATE "Delivery" SET "status" = 'sent', "sentAt" = ? WHERE "batchKey" = ?`,
+      sqliteDate(clock.now),
+      `meeting:${meetingId}:announce`,
+    );
     const meeting = await db.meeting.findUniqueOrThrow({ where: { id: meetingId } });
     const notified = await timed("cancelMeeting", () =>
       cancelMeeting(db, {
@@ -147,7 +157,11 @@ describe(`a meeting for ${N} subscribers`, () => {
       }),
     );
     expect(notified).toBe(N + 20);
-    const cancelled = await scalar(db, `SELECT COUNT(DISTINCT "userId") AS "n" FROM "Delivery" WHERE "kind" = 'meeting_cancelled' AND "dedupeKey" LIKE ?`, `meeting:${meetingId}:cancelled:%`);
+    const cancelled = await scalar(
+      db,
+      `SELECT COUNT(DISTINCT "userId") AS "n" FROM "Delivery" WHERE "kind" = 'meeting_cancelled' AND "dedupeKey" LIKE ?`,
+      `meeting:${meetingId}:cancelled:%`,
+    );
     expect(cancelled).toBe(N + 20);
   }, 120_000);
 });

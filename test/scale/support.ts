@@ -9,7 +9,10 @@ export const SCALE_ROWS = Number(process.env.SCALE_ROWS ?? 100_000);
 const series = (count: number) => `WITH RECURSIVE "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ${Math.trunc(count)})`;
 
 /** `count` residents with Telegram ids firstTelegramId, +1, …; returns their internal ids (ascending). */
-export async function seedResidents(db: Db, opts: { count: number; firstTelegramId: number; blocked?: boolean; now: Date }): Promise<{ first: number; last: number }> {
+export async function seedResidents(
+  db: Db,
+  opts: { count: number; firstTelegramId: number; blocked?: boolean; now: Date },
+): Promise<{ first: number; last: number }> {
   const at = sqliteDate(opts.now);
   await db.$executeRawUnsafe(
     `${series(opts.count)}

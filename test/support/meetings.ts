@@ -6,7 +6,15 @@ import { press, replyContaining, say } from "./dialog.js";
 /** "15.12.2026 18:00" of an instant, in Europe/Warsaw, as a coordinator would type it. */
 export function warsawTyped(instant: Date): string {
   const p = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Warsaw", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/Warsaw",
+      day: "2-digit",
+      month: "2-digit",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
       .formatToParts(instant)
       .map((x) => [x.type, x.value]),
   );

@@ -52,10 +52,17 @@ describe("addressLabel: a Nominatim result as a Polish address", () => {
 
   it("names a building or an osiedle first, and a square by its type", () => {
     expect(
-      addressLabel({ name: "Starostwo Powiatowe w Bielsku-Białej", address: { office: "Starostwo Powiatowe w Bielsku-Białej", house_number: "40", road: "Piastowska", ...CITY } }),
+      addressLabel({
+        name: "Starostwo Powiatowe w Bielsku-Białej",
+        address: { office: "Starostwo Powiatowe w Bielsku-Białej", house_number: "40", road: "Piastowska", ...CITY },
+      }),
     ).toBe("Starostwo Powiatowe w Bielsku-Białej, ul. Piastowska 40, Bielsko-Biała");
-    expect(addressLabel({ name: "Mikuszowice Krakowskie", address: { suburb: "Mikuszowice Krakowskie", ...CITY } })).toBe("Mikuszowice Krakowskie, Bielsko-Biała");
-    expect(addressLabel({ name: "plac Bolesława Chrobrego", address: { square: "plac Bolesława Chrobrego", ...CITY } })).toBe("pl. Bolesława Chrobrego, Bielsko-Biała");
+    expect(addressLabel({ name: "Mikuszowice Krakowskie", address: { suburb: "Mikuszowice Krakowskie", ...CITY } })).toBe(
+      "Mikuszowice Krakowskie, Bielsko-Biała",
+    );
+    expect(addressLabel({ name: "plac Bolesława Chrobrego", address: { square: "plac Bolesława Chrobrego", ...CITY } })).toBe(
+      "pl. Bolesława Chrobrego, Bielsko-Biała",
+    );
     expect(addressLabel({ name: "3 Maja / 11 Listopada", address: { road: "3 Maja", ...CITY } })).toBe("3 Maja / 11 Listopada, Bielsko-Biała");
     expect(addressLabel({ name: "Bielsko-Biała", address: { city: "Bielsko-Biała" } })).toBe("Bielsko-Biała");
   });

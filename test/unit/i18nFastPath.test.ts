@@ -53,6 +53,8 @@ describe("i18n fast path", () => {
 
   it("hands options it does not model to i18next", async () => {
     const fast = (await createI18n("pl")).fixedT("pl");
-    expect(fast("notify.status", { ref: "BB-1", status: "x", lng: "en" })).toBe((await createI18nextInstance("pl")).getFixedT("en")("notify.status", { ref: "BB-1", status: "x" }));
+    expect(fast("notify.status", { ref: "BB-1", status: "x", lng: "en" })).toBe(
+      (await createI18nextInstance("pl")).getFixedT("en")("notify.status", { ref: "BB-1", status: "x" }),
+    );
   });
 });

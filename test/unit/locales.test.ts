@@ -7,9 +7,7 @@ import { createI18n, loadLocaleResources, resolveLocale } from "../../src/i18n/i
 const PLURAL_SUFFIX = /_(zero|one|two|few|many|other)$/;
 
 function flatten(obj: Record<string, unknown>, prefix = ""): string[] {
-  return Object.entries(obj).flatMap(([k, v]) =>
-    v && typeof v === "object" ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`],
-  );
+  return Object.entries(obj).flatMap(([k, v]) => (v && typeof v === "object" ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`]));
 }
 
 const resources = loadLocaleResources();

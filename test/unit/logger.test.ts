@@ -71,7 +71,10 @@ describe("logger: the bot token", () => {
   it("is scrubbed from a child logger's bindings", () => {
     const { logger, lines } = capture();
     logger.child({ component: "delivery", apiUrl: URL_WITH_TOKEN }).info("started");
-    logger.child({ component: "x" }).child({ nested: { url: URL_WITH_TOKEN } }).warn("nested child");
+    logger
+      .child({ component: "x" })
+      .child({ nested: { url: URL_WITH_TOKEN } })
+      .warn("nested child");
     logger.child({ apiUrl: URL_WITH_TOKEN }, { level: "warn" }).warn("child with options");
     expect(lines).toHaveLength(3);
     expectNoToken(lines);

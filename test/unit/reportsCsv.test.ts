@@ -34,7 +34,9 @@ describe("reportsCsv: the export for Polish spreadsheets", () => {
 
   it("writes UTF-8 with a BOM, semicolons, CRLF and Polish headers", () => {
     const csv = reportsCsv([report()], label);
-    expect(csv.startsWith("\uFEFFNumer;Data zgłoszenia;Kategoria;Status;Rejon;Adres;Szerokość geograficzna;Długość geograficzna;Pora dnia;Dni;Opis;Liczba zdjęć;")).toBe(true);
+    expect(
+      csv.startsWith("\uFEFFNumer;Data zgłoszenia;Kategoria;Status;Rejon;Adres;Szerokość geograficzna;Długość geograficzna;Pora dnia;Dni;Opis;Liczba zdjęć;"),
+    ).toBe(true);
     expect(csv.endsWith("\r\n")).toBe(true);
     const { records } = readCsv(csv, { delimiter: ";" });
     expect(records).toHaveLength(2);
@@ -63,10 +65,10 @@ describe("reportsCsv: the export for Polish spreadsheets", () => {
   });
 
   it("keeps formulas from running and never writes the reporter", () => {
-    const csv = reportsCsv([report({ description: "=HYPERLINK(\"http://x\")", lastPublicNote: "+48 600", referredTo: "@straz", address: "-1" })], label);
+    const csv = reportsCsv([report({ description: '=HYPERLINK("http://x")', lastPublicNote: "+48 600", referredTo: "@straz", address: "-1" })], label);
     const { records } = readCsv(csv, { delimiter: ";" });
     const [description, note, referred] = [10, 12, 13].map((i) => records[1]!.fields[i]);
-    expect(description).toBe("'=HYPERLINK(\"http://x\")");
+    expect(description).toBe('\'=HYPERLINK("http://x")');
     expect(note).toBe("'+48 600");
     expect(referred).toBe("'@straz");
     expect(records[1]!.fields[5]).toBe("'-1");

@@ -7,7 +7,14 @@ const chat = { id: 700_123, type: "private", first_name: "Ala" };
 const message = (extra: Record<string, unknown>) => ({ update_id: 1, message: { message_id: 5, date: 1_700_000_000, chat, from, ...extra } });
 const callback = (extra: Record<string, unknown>) => ({
   update_id: 2,
-  callback_query: { id: "q1", from, chat_instance: "ci", message: { message_id: 4, date: 1_700_000_000, chat, text: "menu" }, data: "r:ab12cd34:category:c:speeding", ...extra },
+  callback_query: {
+    id: "q1",
+    from,
+    chat_instance: "ci",
+    message: { message_id: 4, date: 1_700_000_000, chat, text: "menu" },
+    data: "r:ab12cd34:category:c:speeding",
+    ...extra,
+  },
 });
 
 describe("updateProblem: the shape every handler may rely on", () => {
@@ -22,9 +29,16 @@ describe("updateProblem: the shape every handler may rely on", () => {
     // A group message answering a prompt of the bot, and a button 64 bytes long.
     const group = { id: -1001000000001, type: "supergroup", title: "Moderatorzy" };
     const prompt = { message_id: 3, date: 1, chat: group, from: { id: 999, is_bot: true, first_name: "Bot" }, text: "?" };
-    expect(updateProblem({ update_id: 3, message: { message_id: 9, date: 1, chat: group, from, text: "BB-2026-000001", reply_to_message: prompt } })).toBeUndefined();
+    expect(
+      updateProblem({ update_id: 3, message: { message_id: 9, date: 1, chat: group, from, text: "BB-2026-000001", reply_to_message: prompt } }),
+    ).toBeUndefined();
     expect(updateProblem(callback({ data: "x".repeat(64) }))).toBeUndefined();
-    expect(updateProblem({ update_id: 4, my_chat_member: { chat, from, date: 1, old_chat_member: { status: "member", user: from }, new_chat_member: { status: "kicked", user: from } } })).toBeUndefined();
+    expect(
+      updateProblem({
+        update_id: 4,
+        my_chat_member: { chat, from, date: 1, old_chat_member: { status: "member", user: from }, new_chat_member: { status: "kicked", user: from } },
+      }),
+    ).toBeUndefined();
     expect(updateProblem({ update_id: 5, poll: { id: "p", question: "?", options: [] } })).toBeUndefined();
   });
 
@@ -82,8 +96,16 @@ describe("updateProblem: the shape every handler may rely on", () => {
     ["a callback from someone else's private chat", callback({ from: { ...from, id: 700_999 } }), "callback_query.message.chat.id"],
     ["a callback from a sender with a fractional id", callback({ from: { ...from, id: 1.5 } }), "callback_query.from.id"],
     ["an update of two kinds", { ...message({ text: "a" }), edited_message: {} }, "update.kind"],
-    ["an inline query whose sender has no id", { update_id: 6, inline_query: { id: "i", from: { is_bot: false, first_name: "x" }, query: "" } }, "inline_query.from.id"],
-    ["a reaction in a chat with a string id", { update_id: 7, message_reaction: { chat: { id: "x", type: "group" }, message_id: 1, date: 1 } }, "message_reaction.chat.id"],
+    [
+      "an inline query whose sender has no id",
+      { update_id: 6, inline_query: { id: "i", from: { is_bot: false, first_name: "x" }, query: "" } },
+      "inline_query.from.id",
+    ],
+    [
+      "a reaction in a chat with a string id",
+      { update_id: 7, message_reaction: { chat: { id: "x", type: "group" }, message_id: 1, date: 1 } },
+      "message_reaction.chat.id",
+    ],
   ])("refuses %s", (_name, update, check) => {
     expect(updateProblem(update)?.check).toBe(check);
   });

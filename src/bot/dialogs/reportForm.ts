@@ -2,15 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { InlineKeyboard, Keyboard, type MiddlewareFn } from "grammy";
 import type { NearbyReport, ReportDraft } from "../../db/reportStore.js";
 import { categoriesInGroup, CATEGORY_GROUPS, findCategory, MOST_REPORTED, type CategoryGroup } from "../../domain/reports/categories.js";
-import {
-  EDITABLE_FROM_SUMMARY,
-  isFormStep,
-  nextAfter,
-  previousBefore,
-  type Destination,
-  type FormStage,
-  type FormStep,
-} from "../../domain/reports/form.js";
+import { EDITABLE_FROM_SUMMARY, isFormStep, nextAfter, previousBefore, type Destination, type FormStage, type FormStep } from "../../domain/reports/form.js";
 import { checkDescription, MAX_DESCRIPTION, MAX_PHOTOS } from "../../domain/reports/limits.js";
 import { DAY_SETS, isDaySet, isTimeOfDay, TIMES_OF_DAY, toggleTimeOfDay, type TimeOfDay } from "../../domain/reports/timing.js";
 import type { Place } from "../../geocoding/geocoder.js";
@@ -370,7 +362,10 @@ function photosKeyboard(t: TFunction, state: FormState): InlineKeyboard {
 
 /** A short fingerprint of the draft (keys sorted): the summary's "send" button is valid for exactly what it shows. */
 function revision(draft: Draft): string {
-  return createHash("sha1").update(JSON.stringify(draft, Object.keys(draft).sort())).digest("hex").slice(0, 8);
+  return createHash("sha1")
+    .update(JSON.stringify(draft, Object.keys(draft).sort()))
+    .digest("hex")
+    .slice(0, 8);
 }
 
 /** Sends the question of the form's current stage, after `lead` (what was just saved) if given. */

@@ -31,7 +31,10 @@ export function chatScopeFeature(): Composer<BotContext> {
   const groups = composer.chatType(["group", "supergroup"]);
   const isModerators = (ctx: BotContext) => ctx.config.MODERATION_CHAT_ID !== undefined && BigInt(ctx.chat!.id) === ctx.config.MODERATION_CHAT_ID;
   const pointer = (ctx: BotContext, key: string) =>
-    ctx.reply(ctx.t(key, { bot: ctx.me.username }), { reply_parameters: { message_id: ctx.msg!.message_id, allow_sending_without_reply: true }, link_preview_options: { is_disabled: true } });
+    ctx.reply(ctx.t(key, { bot: ctx.me.username }), {
+      reply_parameters: { message_id: ctx.msg!.message_id, allow_sending_without_reply: true },
+      link_preview_options: { is_disabled: true },
+    });
 
   groups.command([...GROUP_STAFF_COMMANDS], async (ctx, next) => {
     if (isModerators(ctx)) return next();

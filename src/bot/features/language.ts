@@ -34,7 +34,10 @@ export function languageFeature(i18n: I18n): Composer<BotContext> {
   privateChat.callbackQuery("settings:deleteData", async (ctx) => {
     await ctx.answerCallbackQuery();
     await ctx.reply(ctx.t("privacy.deleteConfirm"), {
-      reply_markup: new InlineKeyboard().text(ctx.t("privacy.deleteYes"), "settings:deleteData:yes").row().text(ctx.t("privacy.deleteNo"), "settings:deleteData:no"),
+      reply_markup: new InlineKeyboard()
+        .text(ctx.t("privacy.deleteYes"), "settings:deleteData:yes")
+        .row()
+        .text(ctx.t("privacy.deleteNo"), "settings:deleteData:no"),
     });
   });
   privateChat.callbackQuery("settings:deleteData:no", async (ctx) => {
@@ -48,7 +51,8 @@ export function languageFeature(i18n: I18n): Composer<BotContext> {
     if (deleted) {
       // Cards that had not gone out are queued again without the resident's words; those in the group are edited to match.
       await ctx.deps.notifier.flush();
-      for (const card of deleted.cards) await ctx.deps.notifier.recordSent({ dedupeKey: `report:${card.reportId}:card`, result: { message_id: card.messageId } });
+      for (const card of deleted.cards)
+        await ctx.deps.notifier.recordSent({ dedupeKey: `report:${card.reportId}:card`, result: { message_id: card.messageId } });
     }
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t("privacy.deleted"));

@@ -95,7 +95,11 @@ function payloadProblem(kind: string, v: unknown): Problem {
     );
   }
   if (kind === "chat_join_request") {
-    return chatProblem(v.chat, "chat_join_request.chat") ?? userProblem(v.from, "chat_join_request.from") ?? (Number.isSafeInteger(v.user_chat_id) ? undefined : "chat_join_request.user_chat_id");
+    return (
+      chatProblem(v.chat, "chat_join_request.chat") ??
+      userProblem(v.from, "chat_join_request.from") ??
+      (Number.isSafeInteger(v.user_chat_id) ? undefined : "chat_join_request.user_chat_id")
+    );
   }
   if (kind === "inline_query" || kind === "chosen_inline_result") {
     return userProblem(v.from, `${kind}.from`) ?? (typeof v.query === "string" ? undefined : `${kind}.query`);
@@ -148,7 +152,10 @@ function messageProblem(v: Record<string, unknown>, path: string, opts: { sender
   const chatInfo = v.chat as { id: number; type: string };
   if (opts.sender && chatInfo.type === "private" && (v.from as { id: number } | undefined)?.id !== chatInfo.id) return `${path}.from.id`;
   for (const field of ["text", "caption", "media_group_id"]) if (!optionalString(v[field])) return `${path}.${field}`;
-  for (const [field, of] of [["entities", v.text], ["caption_entities", v.caption]] as const) {
+  for (const [field, of] of [
+    ["entities", v.text],
+    ["caption_entities", v.caption],
+  ] as const) {
     // Commands are read from entities: each must lie inside the text it marks.
     const entities = v[field];
     const length = typeof of === "string" ? of.length : -1;
@@ -232,7 +239,13 @@ function fileProblem(v: unknown, path: string): Problem {
 function isEntity(v: unknown, textLength: number): boolean {
   if (!isObject(v) || typeof v.type !== "string") return false;
   const { offset, length } = v;
-  return Number.isSafeInteger(offset) && Number.isSafeInteger(length) && (offset as number) >= 0 && (length as number) >= 0 && (offset as number) + (length as number) <= textLength;
+  return (
+    Number.isSafeInteger(offset) &&
+    Number.isSafeInteger(length) &&
+    (offset as number) >= 0 &&
+    (length as number) >= 0 &&
+    (offset as number) + (length as number) <= textLength
+  );
 }
 
 function optional(v: unknown, path: string, check: (v: unknown, path: string) => Problem): Problem {

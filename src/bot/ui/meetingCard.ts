@@ -64,7 +64,13 @@ export function meetingKeyboard(t: TFunction, meetingId: number, opts: { place: 
 }
 
 /** A message's keyboard with its "Będę" row replaced to show the new state; the other rows stay as they were. */
-export function withRsvpState(markup: InlineKeyboardMarkup | undefined, t: TFunction, meetingId: number, going: boolean, place: KeyboardPlace): InlineKeyboardMarkup {
+export function withRsvpState(
+  markup: InlineKeyboardMarkup | undefined,
+  t: TFunction,
+  meetingId: number,
+  going: boolean,
+  place: KeyboardPlace,
+): InlineKeyboardMarkup {
   const isRsvp = (b: InlineKeyboardButton) => "callback_data" in b && /^mt:(?:no)?rsvp:/.test(b.callback_data);
   const rows = (markup?.inline_keyboard ?? []).map((row) => [...row]);
   const at = rows.findIndex((row) => row.some(isRsvp));
@@ -118,7 +124,11 @@ type Snapshot = { title: string; startsAt: Date; endsAt: Date; venueName: string
 export function changeLines(t: TFunction, locale: Locale, before: Snapshot, after: Snapshot): string[] {
   const lines: string[] = [];
   const changed = (what: string, was?: string, is?: string) =>
-    lines.push(was !== undefined && is !== undefined ? t("meetings.change.fromTo", { what, was: escapeHtml(was), is: escapeHtml(is) }) : t("meetings.change.only", { what }));
+    lines.push(
+      was !== undefined && is !== undefined
+        ? t("meetings.change.fromTo", { what, was: escapeHtml(was), is: escapeHtml(is) })
+        : t("meetings.change.only", { what }),
+    );
   if (before.title !== after.title) changed(t("meetings.change.title"), before.title, after.title);
   if (before.startsAt.getTime() !== after.startsAt.getTime() || before.endsAt.getTime() !== after.endsAt.getTime()) {
     const sameDay = formatWarsawDate(before.startsAt, locale) === formatWarsawDate(after.startsAt, locale);

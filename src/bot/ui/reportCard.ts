@@ -6,7 +6,6 @@ import type { TFunction } from "../../i18n/index.js";
 import { escapeHtml } from "../html.js";
 import { formatDate } from "./dates.js";
 
-
 export interface CardReport {
   id: number;
   ref: string;
@@ -52,7 +51,10 @@ export const statusEmoji = (status: string): string => STATUS_EMOJI[status as St
 /** The report as the moderators' group sees it: never the reporter's identity. */
 export function renderCard(t: TFunction, r: CardReport, c: CardContext): string {
   const when = [
-    ...r.timesOfDay.split(",").filter(Boolean).map((code) => t(`timing.${code}`)),
+    ...r.timesOfDay
+      .split(",")
+      .filter(Boolean)
+      .map((code) => t(`timing.${code}`)),
     ...(r.days ? [t(`days.${r.days}`)] : []),
   ].join(", ");
   const photos = (JSON.parse(r.photos) as string[]).length;
@@ -64,8 +66,11 @@ export function renderCard(t: TFunction, r: CardReport, c: CardContext): string 
     `${t("report.summary.description")}: ${r.description ? escapeHtml(r.description) : "—"}`,
     `${t("report.summary.photos")}: ${photos}`,
     c.district
-      ? t("moderation.card.district", { number: escapeHtml(c.district.number), name: escapeHtml(c.district.name), officer: escapeHtml(c.district.officer ?? "—") }) +
-        (c.district.officer && !c.district.officerLinked && !isFinal(r.status as Status) ? `\n${t("moderation.card.officerNotLinked")}` : "")
+      ? t("moderation.card.district", {
+          number: escapeHtml(c.district.number),
+          name: escapeHtml(c.district.name),
+          officer: escapeHtml(c.district.officer ?? "—"),
+        }) + (c.district.officer && !c.district.officerLinked && !isFinal(r.status as Status) ? `\n${t("moderation.card.officerNotLinked")}` : "")
       : t("moderation.card.noDistrict"),
     t("moderation.card.reporter", {
       reports: t("moderation.card.reporterReports", { count: c.reporter.total }),
@@ -87,7 +92,6 @@ export function renderCard(t: TFunction, r: CardReport, c: CardContext): string 
   return lines.join("\n");
 }
 
-
 /** The coordinators' buttons on the card, at any open status; none once the report is closed or merged. */
 export function cardKeyboard(t: TFunction, r: { id: number; status: string; mergedIntoRef?: string | null }): InlineKeyboard | undefined {
   const status = r.status as Status;
@@ -95,7 +99,11 @@ export function cardKeyboard(t: TFunction, r: { id: number; status: string; merg
   const s = statusCode(status);
   const kb = new InlineKeyboard();
   if (status === "new") {
-    kb.text(t("moderation.button.accept"), `m:acc:${r.id}:${s}`).row().text(t("moderation.button.joke"), `m:joke:${r.id}:${s}`).text(t("moderation.button.duplicate"), `m:dup:${r.id}:${s}`).row();
+    kb.text(t("moderation.button.accept"), `m:acc:${r.id}:${s}`)
+      .row()
+      .text(t("moderation.button.joke"), `m:joke:${r.id}:${s}`)
+      .text(t("moderation.button.duplicate"), `m:dup:${r.id}:${s}`)
+      .row();
   } else {
     for (const to of verdictsFrom(status)) kb.text(t(`status.${to}`), `o:set:${r.id}:${s}:${statusCode(to)}`).row();
     if (status === "verification") kb.text(t("moderation.button.joke"), `m:joke:${r.id}:${s}`).row();

@@ -204,10 +204,7 @@ export const ADDRESS_RULE_COLUMNS = ["district_number", "kind", "street", "villa
 type Column = (typeof ADDRESS_RULE_COLUMNS)[number];
 
 /** Parses an address-rules CSV (format in the file comment). Rules with problems are left out. */
-export function parseAddressRulesCsv(
-  text: string,
-  fileName: string,
-): { rules: AddressRule[]; problems: ImportProblem[] } {
+export function parseAddressRulesCsv(text: string, fileName: string): { rules: AddressRule[]; problems: ImportProblem[] } {
   const problems: ImportProblem[] = [];
   const rules: AddressRule[] = [];
   const read = readCsv(text, { comments: true });

@@ -54,9 +54,7 @@ export class DistrictIndex<T extends IndexableDistrict> {
 
   constructor(districts: readonly T[]) {
     // Sorting once up front makes "lowest number wins" equal to "lowest position wins" at query time.
-    this.districts = [...districts].sort(
-      (a, b) => compareDistrictNumbers(a.number, b.number) || compareIds(a.id, b.id),
-    );
+    this.districts = [...districts].sort((a, b) => compareDistrictNumbers(a.number, b.number) || compareIds(a.id, b.id));
     this.rings = this.districts.map((d) => ringsOf(d.geometry));
     this.prepared = this.districts.map((d) => new PreparedGeometry(d.geometry));
     this.boxes = this.prepared.map((p) => p.bbox);

@@ -24,5 +24,9 @@ export function matchDistricts<D extends NamedDistrict>(text: string, districts:
   if (!q) return [];
   const exact = districts.filter((d) => fold(d.number) === q || fold(d.name) === q);
   if (exact.length) return exact;
-  return districts.filter((d) => fold(d.name).split(" ").some((_, i, words) => words.slice(i).join(" ").startsWith(q)));
+  return districts.filter((d) =>
+    fold(d.name)
+      .split(" ")
+      .some((_, i, words) => words.slice(i).join(" ").startsWith(q)),
+  );
 }

@@ -29,14 +29,7 @@ import Flatbush from "flatbush";
 import type { BBox, LonLat, PolygonGeometry } from "../geo/types.js";
 import { bboxOfGeometry } from "../geo/bbox.js";
 import { geometryAreaM2 } from "../geo/measure.js";
-import {
-  findRingSelfIntersection,
-  hasEnoughPositions,
-  hasThreeDistinctPositions,
-  isFinitePosition,
-  isRingClosed,
-  MIN_RING_POSITIONS,
-} from "../geo/rings.js";
+import { findRingSelfIntersection, hasEnoughPositions, hasThreeDistinctPositions, isFinitePosition, isRingClosed, MIN_RING_POSITIONS } from "../geo/rings.js";
 import { intersectionAreaM2 } from "../geo/clip.js";
 import { interiorsCertainlyDisjoint } from "../geo/overlap.js";
 import { PreparedGeometry } from "../geo/prepared.js";
@@ -99,7 +92,7 @@ export function validateDistrictImport(input: DistrictImportInput): DistrictImpo
     return { districts, rules, problems, stats };
   }
   if (!Array.isArray(geojson.features)) {
-    problems.push({ file: fileName, field: "features", message: "a FeatureCollection needs a \"features\" array" });
+    problems.push({ file: fileName, field: "features", message: 'a FeatureCollection needs a "features" array' });
     return { districts, rules, problems, stats };
   }
   const features: unknown[] = geojson.features;
@@ -129,7 +122,7 @@ export function validateDistrictImport(input: DistrictImportInput): DistrictImpo
     const rawNumber = props.number;
     if (typeof rawNumber === "string" && rawNumber.trim()) number = rawNumber.trim();
     else if (typeof rawNumber === "number" && Number.isSafeInteger(rawNumber) && rawNumber >= 0) number = String(rawNumber);
-    else report("properties.number", rawNumber === undefined ? "number is required" : "number must be a non-empty string, e.g. \"12\"");
+    else report("properties.number", rawNumber === undefined ? "number is required" : 'number must be a non-empty string, e.g. "12"');
     const say = (field: string | undefined, message: string): void => report(field, message, number);
     if (number !== undefined) {
       const key = number.toLowerCase();
@@ -260,7 +253,10 @@ function checkPlan(raw: unknown, say: Say): DistrictPlan | undefined {
   const period = typeof raw.period === "string" ? raw.period.trim() : "";
   const m = PERIOD.exec(period);
   if (!m || !isIsoDate(m[1]!) || !isIsoDate(m[2]!) || m[1]! > m[2]!) {
-    say("properties.plan.period", `period must be "YYYY-MM-DD/YYYY-MM-DD" with start ≤ end (e.g. "2026-08-01/2027-01-31"), not ${JSON.stringify(raw.period ?? null)}`);
+    say(
+      "properties.plan.period",
+      `period must be "YYYY-MM-DD/YYYY-MM-DD" with start ≤ end (e.g. "2026-08-01/2027-01-31"), not ${JSON.stringify(raw.period ?? null)}`,
+    );
     ok = false;
   }
   const threat = requiredString(raw.threat);

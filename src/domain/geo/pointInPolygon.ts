@@ -24,12 +24,7 @@ export function pointSegmentDistance2(px: number, py: number, ax: number, ay: nu
  * because ray casting alone gives an arbitrary answer for points on an edge or vertex).
  * Rings may be closed or not (the closing edge is implied).
  */
-export function locatePointInRings(
-  rings: readonly (readonly LonLat[])[],
-  lon: number,
-  lat: number,
-  eps: number = BOUNDARY_EPSILON_DEG,
-): PointLocation {
+export function locatePointInRings(rings: readonly (readonly LonLat[])[], lon: number, lat: number, eps: number = BOUNDARY_EPSILON_DEG): PointLocation {
   const eps2 = eps * eps;
   let inside = false;
   for (const ring of rings) {
@@ -61,12 +56,7 @@ export function locatePointInRings(
 }
 
 /** Where a point lies relative to a Polygon/MultiPolygon: "inside", "outside" or "boundary". */
-export function locatePoint(
-  geometry: PolygonGeometry,
-  lon: number,
-  lat: number,
-  eps: number = BOUNDARY_EPSILON_DEG,
-): PointLocation {
+export function locatePoint(geometry: PolygonGeometry, lon: number, lat: number, eps: number = BOUNDARY_EPSILON_DEG): PointLocation {
   return locatePointInRings(ringsOf(geometry), lon, lat, eps);
 }
 

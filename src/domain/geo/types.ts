@@ -10,9 +10,7 @@ export type LonLat = [number, number];
 export type Ring = LonLat[];
 
 /** A GeoJSON Polygon or MultiPolygon geometry (the only geometry kinds a district may have). */
-export type PolygonGeometry =
-  | { type: "Polygon"; coordinates: LonLat[][] }
-  | { type: "MultiPolygon"; coordinates: LonLat[][][] };
+export type PolygonGeometry = { type: "Polygon"; coordinates: LonLat[][] } | { type: "MultiPolygon"; coordinates: LonLat[][][] };
 
 /** Bounding box [minLon, minLat, maxLon, maxLat]. */
 export type BBox = [number, number, number, number];

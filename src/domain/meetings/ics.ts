@@ -115,7 +115,10 @@ function warsawWallIsExact(instant: Date): boolean {
 
 /** TEXT may not hold control characters but TAB and line breaks (RFC 5545 §3.3.11); NFC keeps "ą" one code point. */
 function cleanText(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, "").normalize("NFC").trim();
+  return s
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, "")
+    .normalize("NFC")
+    .trim();
 }
 
 /** GEO wants decimal degrees; 6 places is ~10 cm, more is noise. */

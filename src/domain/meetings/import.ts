@@ -77,9 +77,7 @@ export function formatMeetingImportProblem(p: MeetingImportProblem): string {
 /** Parses a meetings file, CSV or JSON (see the file comment). */
 export function parseMeetingsImport(text: string, options: MeetingImportOptions): MeetingImportResult {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const format =
-    options.format ??
-    (/\.json$/i.test(options.file) ? "json" : /\.csv$/i.test(options.file) ? "csv" : /^\s*[[{]/.test(src) ? "json" : "csv");
+  const format = options.format ?? (/\.json$/i.test(options.file) ? "json" : /\.csv$/i.test(options.file) ? "csv" : /^\s*[[{]/.test(src) ? "json" : "csv");
   return format === "json" ? parseMeetingsJson(src, options) : parseMeetingsCsv(src, options);
 }
 
@@ -148,7 +146,14 @@ class Collector {
     const cityWide = area.toLowerCase() === "all";
     const districtNumbers = cityWide
       ? []
-      : [...new Set(area.split(";").map((d) => d.trim()).filter((d) => d !== ""))];
+      : [
+          ...new Set(
+            area
+              .split(";")
+              .map((d) => d.trim())
+              .filter((d) => d !== ""),
+          ),
+        ];
     if (!cityWide && area.includes(",")) report("area", `separate district numbers with ";", got "${area}"`);
 
     if (this.problems.length > before) return; // the fields cannot be combined into a meeting
@@ -272,7 +277,7 @@ export function parseMeetingsCsv(text: string, options: MeetingImportOptions): M
     out.addRow(raw, record.row, record.line);
   }
   if (unterminated) {
-    out.problem(unterminated.row, undefined, "a quoted field is never closed (missing \"); the rest of the file was not read", unterminated.line);
+    out.problem(unterminated.row, undefined, 'a quoted field is never closed (missing "); the rest of the file was not read', unterminated.line);
   }
   return out.result();
 }
@@ -317,7 +322,15 @@ export function parseMeetingsJson(text: string, options: MeetingImportOptions): 
       } else if (Array.isArray(value) && column === "area" && value.every((d) => typeof d === "string" || typeof d === "number")) {
         raw[column] = value.map(String).join(";");
       } else {
-        out.problem(row, column, column === "area" ? 'must be "all", a string or an array of district numbers' : column === "lat" || column === "lon" ? "must be a number" : "must be a string");
+        out.problem(
+          row,
+          column,
+          column === "area"
+            ? 'must be "all", a string or an array of district numbers'
+            : column === "lat" || column === "lon"
+              ? "must be a number"
+              : "must be a string",
+        );
         typeProblems = true;
       }
     }

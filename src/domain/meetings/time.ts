@@ -143,8 +143,7 @@ export type SlotParseError =
 export const DEFAULT_MEETING_HOURS = 2;
 
 export type SlotParseResult =
-  | { startsAt: Date; endsAt: Date; /** Only the start was typed: the end is DEFAULT_MEETING_HOURS later. */ defaultLength?: true }
-  | { error: SlotParseError };
+  { startsAt: Date; endsAt: Date; /** Only the start was typed: the end is DEFAULT_MEETING_HOURS later. */ defaultLength?: true } | { error: SlotParseError };
 
 /** Lower-case, strip Polish diacritics (ł has no decomposition), so "września" = "wrzesnia". */
 function fold(s: string): string {
@@ -167,8 +166,18 @@ const MONTH_WORDS: ReadonlyMap<string, number> = new Map(
     ["pazdziernika pazdziernik paz", 10],
     ["listopada listopad lis", 11],
     ["grudnia grudzien gru", 12],
-    ["i", 1], ["ii", 2], ["iii", 3], ["iv", 4], ["v", 5], ["vi", 6],
-    ["vii", 7], ["viii", 8], ["ix", 9], ["x", 10], ["xi", 11], ["xii", 12],
+    ["i", 1],
+    ["ii", 2],
+    ["iii", 3],
+    ["iv", 4],
+    ["v", 5],
+    ["vi", 6],
+    ["vii", 7],
+    ["viii", 8],
+    ["ix", 9],
+    ["x", 10],
+    ["xi", 11],
+    ["xii", 12],
   ].flatMap(([words, m]) => (words as string).split(" ").map((w) => [w, m as number] as const)),
 );
 
@@ -348,8 +357,7 @@ export function formatMeetingWhen(startsAt: Date, endsAt: Date, locale: MeetingL
   if (sameDay) return `${date}, ${start}–${formatWarsawTime(endsAt)}`;
   const nextDay = new Date(Date.UTC(s.year, s.month - 1, s.day + 1));
   const endsAtMidnightNextDay =
-    e.hour === 0 && e.minute === 0 &&
-    e.year === nextDay.getUTCFullYear() && e.month === nextDay.getUTCMonth() + 1 && e.day === nextDay.getUTCDate();
+    e.hour === 0 && e.minute === 0 && e.year === nextDay.getUTCFullYear() && e.month === nextDay.getUTCMonth() + 1 && e.day === nextDay.getUTCDate();
   if (endsAtMidnightNextDay) return `${date}, ${start}–24:00`;
   return `${date}, ${start} – ${formatWarsawDate(endsAt, locale)}, ${formatWarsawTime(endsAt)}`;
 }

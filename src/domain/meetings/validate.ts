@@ -64,7 +64,12 @@ export function validateMeetingInput(m: MeetingInput, options: MeetingValidation
   const issues: MeetingIssue[] = [];
   const tooLong = (field: keyof typeof MEETING_LIMITS, value: string) => {
     if (value.length > MEETING_LIMITS[field]) {
-      issues.push({ field, code: "too_long", message: `is ${value.length} characters long, at most ${MEETING_LIMITS[field]} allowed`, max: MEETING_LIMITS[field] });
+      issues.push({
+        field,
+        code: "too_long",
+        message: `is ${value.length} characters long, at most ${MEETING_LIMITS[field]} allowed`,
+        max: MEETING_LIMITS[field],
+      });
     }
   };
   for (const field of REQUIRED_TEXT_FIELDS) {

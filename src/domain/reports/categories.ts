@@ -70,7 +70,5 @@ export function categoriesInGroup(group: CategoryGroup): Category[] {
     const i = MOST_REPORTED.indexOf(cat.code);
     return i === -1 ? MOST_REPORTED.length : i;
   };
-  return CATEGORIES.filter((cat) => cat.group === group).sort(
-    (a, b) => rank(a) - rank(b) || a.kmzbName.localeCompare(b.kmzbName, "pl"),
-  );
+  return CATEGORIES.filter((cat) => cat.group === group).sort((a, b) => rank(a) - rank(b) || a.kmzbName.localeCompare(b.kmzbName, "pl"));
 }

@@ -2,15 +2,7 @@
  * Report statuses of KMZB (Wytyczne KGP nr 3/2019) and the one table of allowed transitions.
  * Names shown to people live in locales/ under `status.<code>`.
  */
-export const STATUSES = [
-  "new",
-  "verification",
-  "confirmed",
-  "confirmed_referred",
-  "confirmed_eliminated",
-  "not_confirmed",
-  "joke",
-] as const;
+export const STATUSES = ["new", "verification", "confirmed", "confirmed_referred", "confirmed_eliminated", "not_confirmed", "joke"] as const;
 export type Status = (typeof STATUSES)[number];
 
 export type Actor = "system" | "coordinator" | "officer";

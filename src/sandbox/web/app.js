@@ -344,7 +344,10 @@ function renderMessage(m, chat) {
     link.download = m.document.fileName;
     link.append(el("span", "doc-icon", "📄"));
     const info = el("span", "doc-info");
-    info.append(el("span", "doc-name", m.document.fileName), el("span", "doc-size", [formatSize(m.document.size), m.document.mimeType].filter(Boolean).join(" · ")));
+    info.append(
+      el("span", "doc-name", m.document.fileName),
+      el("span", "doc-size", [formatSize(m.document.size), m.document.mimeType].filter(Boolean).join(" · ")),
+    );
     link.append(info);
     link.setAttribute("aria-label", `Pobierz plik ${m.document.fileName}`);
     bubble.append(link);

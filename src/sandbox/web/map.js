@@ -5,8 +5,11 @@ const SVG = "http://www.w3.org/2000/svg";
 const PAD = 12;
 /** Map units per degree of latitude: the whole area is about 1000 units tall. */
 let S = 1;
-let west = 0, north = 0, cosMid = 1;
-export let width = 0, height = 0;
+let west = 0,
+  north = 0,
+  cosMid = 1;
+export let width = 0,
+  height = 0;
 /** @type {Array<{number: string, name: string, unit: string, rings: number[][][], label: [number, number]}>} */
 let districts = [];
 
@@ -33,7 +36,9 @@ function labelPoint(polygons) {
   let best = null;
   for (const poly of polygons) {
     const ring = poly[0];
-    let a = 0, cx = 0, cy = 0;
+    let a = 0,
+      cx = 0,
+      cy = 0;
     for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
       const f = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
       a += f;
@@ -46,12 +51,20 @@ function labelPoint(polygons) {
 }
 
 export function loadDistricts(geojson) {
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  let w = Infinity,
+    s = Infinity,
+    e = -Infinity,
+    n = -Infinity;
   districts = geojson.features.map((f) => {
     const polygons = polygonsOf(f.geometry);
-    for (const poly of polygons) for (const ring of poly) for (const [lon, lat] of ring) {
-      w = Math.min(w, lon); e = Math.max(e, lon); s = Math.min(s, lat); n = Math.max(n, lat);
-    }
+    for (const poly of polygons)
+      for (const ring of poly)
+        for (const [lon, lat] of ring) {
+          w = Math.min(w, lon);
+          e = Math.max(e, lon);
+          s = Math.min(s, lat);
+          n = Math.max(n, lat);
+        }
     return {
       number: String(f.properties.number),
       name: String(f.properties.name),
@@ -60,7 +73,8 @@ export function loadDistricts(geojson) {
       label: labelPoint(polygons),
     };
   });
-  west = w; north = n;
+  west = w;
+  north = n;
   cosMid = Math.cos((((s + n) / 2) * Math.PI) / 180);
   S = 1000 / (n - s);
   width = (e - w) * cosMid * S + 2 * PAD;
@@ -69,13 +83,14 @@ export function loadDistricts(geojson) {
 
 function pathData(polygons) {
   let d = "";
-  for (const poly of polygons) for (const ring of poly) {
-    ring.forEach(([lon, lat], i) => {
-      const [x, y] = project(lat, lon);
-      d += `${i ? "L" : "M"}${x.toFixed(1)} ${y.toFixed(1)}`;
-    });
-    d += "Z";
-  }
+  for (const poly of polygons)
+    for (const ring of poly) {
+      ring.forEach(([lon, lat], i) => {
+        const [x, y] = project(lat, lon);
+        d += `${i ? "L" : "M"}${x.toFixed(1)} ${y.toFixed(1)}`;
+      });
+      d += "Z";
+    }
   return d;
 }
 
@@ -128,8 +143,18 @@ export function describePlace(lat, lon) {
 /** A small map around a shared location, reusing the shapes in <defs> (id "district-shapes"). */
 export function miniMap(lat, lon) {
   const [x, y] = project(lat, lon);
-  const w = 66, h = 42;
-  const svg = svgEl("svg", { viewBox: `${x - w / 2} ${y - h / 2} ${w} ${h}`, class: "mini-map", role: "img", "aria-label": `Mapa: ${describePlace(lat, lon)}` });
-  svg.append(svgEl("use", { href: "#district-shapes" }), svgEl("circle", { cx: x, cy: y, r: 2.4, class: "pin" }), svgEl("circle", { cx: x, cy: y, r: 6, class: "pin-halo" }));
+  const w = 66,
+    h = 42;
+  const svg = svgEl("svg", {
+    viewBox: `${x - w / 2} ${y - h / 2} ${w} ${h}`,
+    class: "mini-map",
+    role: "img",
+    "aria-label": `Mapa: ${describePlace(lat, lon)}`,
+  });
+  svg.append(
+    svgEl("use", { href: "#district-shapes" }),
+    svgEl("circle", { cx: x, cy: y, r: 2.4, class: "pin" }),
+    svgEl("circle", { cx: x, cy: y, r: 6, class: "pin-halo" }),
+  );
   return svg;
 }

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AddressRule } from "../../../src/domain/districts/index.js";
-import {
-  AddressRuleIndex,
-  matchAddress,
-  normalizeStreetName,
-  parseAddressRulesCsv,
-  parseHouseNumber,
-} from "../../../src/domain/districts/index.js";
+import { AddressRuleIndex, matchAddress, normalizeStreetName, parseAddressRulesCsv, parseHouseNumber } from "../../../src/domain/districts/index.js";
 
 describe("normalizeStreetName", () => {
   it("strips type prefixes, case and extra spaces, keeps Polish letters", () => {
@@ -138,7 +132,10 @@ describe("parseAddressRulesCsv", () => {
     const { rules } = parseAddressRulesCsv(`${header}\n1,street,"Polna\nDruga",,,,\n2,street,Łąkowa,,,,\n`, "r.csv");
     expect(rules.map((r) => r.line)).toEqual([2, 4]);
     const crlf = parseAddressRulesCsv(`${header}\r\n1,street,"Polna\r\nDruga",,,,\r\n2,street,Łąkowa,,,,\r\n`, "r.csv");
-    expect(crlf.rules.map((r) => [r.line, r.street])).toEqual([[2, "Polna\nDruga"], [4, "Łąkowa"]]);
+    expect(crlf.rules.map((r) => [r.line, r.street])).toEqual([
+      [2, "Polna\nDruga"],
+      [4, "Łąkowa"],
+    ]);
   });
 
   it("reports problems with file, line and field", () => {

@@ -19,7 +19,10 @@ describe("district benchmark (small run)", () => {
     const index = new DistrictIndex(ds);
     const { problems } = validateDistrictImport({
       fileName: "s.geojson",
-      geojson: { type: "FeatureCollection", features: ds.map((d) => ({ type: "Feature", properties: { number: d.number, name: "x", unit: "U" }, geometry: d.geometry })) },
+      geojson: {
+        type: "FeatureCollection",
+        features: ds.map((d) => ({ type: "Feature", properties: { number: d.number, name: "x", unit: "U" }, geometry: d.geometry })),
+      },
     });
     expect(problems).toEqual([]);
     // The first vertex of each cell is a shared corner: the border rule gives the lowest number.

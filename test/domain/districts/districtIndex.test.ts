@@ -94,14 +94,15 @@ describe("DistrictIndex", () => {
     const ds: D[] = [];
     let id = 0;
     for (let i = 0; i < 10; i++) {
-      for (let j = 0; j < 10; j++) ds.push({ id: ++id, number: String(id), name: `${i}/${j}`, geometry: rect(19 + i * 0.01, 50 + j * 0.01, 19.01 + i * 0.01, 50.01 + j * 0.01) });
+      for (let j = 0; j < 10; j++)
+        ds.push({ id: ++id, number: String(id), name: `${i}/${j}`, geometry: rect(19 + i * 0.01, 50 + j * 0.01, 19.01 + i * 0.01, 50.01 + j * 0.01) });
     }
     const index = new DistrictIndex(ds);
     let seed = 42;
-    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let k = 0; k < 2000; k++) {
       // snap some points onto the grid lines to exercise the border rule
-      const x = k % 5 === 0 ? 19 + Math.round(rnd() * 100) / 1000 * 1 : 18.99 + rnd() * 0.12;
+      const x = k % 5 === 0 ? 19 + (Math.round(rnd() * 100) / 1000) * 1 : 18.99 + rnd() * 0.12;
       const y = 49.99 + rnd() * 0.12;
       expect(index.lookup(x, y)?.id).toBe(index.linearLookup(x, y)?.id);
     }

@@ -18,8 +18,24 @@ interface Note {
   note: { pl: string; en: string };
 }
 const geojson = json<{ metadata: Note & { nudgedCentres: { name: string; to: LonLat }[] }; features: unknown[] }>("districts.geojson");
-const units = json<Note & { units: { code: string; kind: string; name: string; address: string; switchboardPhone: string; dutyPhone: string; lat: number; lon: number }[] }>("units.json");
-const officers = json<Note & { officers: { code: string; rank: string; firstName: string; lastName: string; phone: string; email: string; dutyHours: string; unit: string; districts: string[] }[] }>("officers.json");
+const units = json<
+  Note & { units: { code: string; kind: string; name: string; address: string; switchboardPhone: string; dutyPhone: string; lat: number; lon: number }[] }
+>("units.json");
+const officers = json<
+  Note & {
+    officers: {
+      code: string;
+      rank: string;
+      firstName: string;
+      lastName: string;
+      phone: string;
+      email: string;
+      dutyHours: string;
+      unit: string;
+      districts: string[];
+    }[];
+  }
+>("officers.json");
 const places = json<{ osiedla: { name: string; lat: number; lon: number }[] }>("source/bielsko-biala-places.json");
 const area = json<{ features: { properties: { terc: string }; geometry: PolygonGeometry }[] }>("source/bielsko-biala-area.geojson");
 

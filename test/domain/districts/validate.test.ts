@@ -68,14 +68,28 @@ describe("validateDistrictImport", () => {
   });
 
   it("rejects a ring that is not closed", () => {
-    const open = ring(19, 49.8, 19.01, 49.81).slice(0, 4).concat([[19, 49.805]]);
+    const open = ring(19, 49.8, 19.01, 49.81)
+      .slice(0, 4)
+      .concat([[19, 49.805]]);
     const p = only(run(fc(feature({ number: "1" }, [open]))).problems);
     expect(p).toMatchObject({ feature: 0, district: "1", field: "geometry.coordinates[0]" });
     expect(p.message).toMatch(/not closed/);
   });
 
   it("rejects a ring with too few positions", () => {
-    const p = only(run(fc(feature({ number: "1" }, [[[19, 49.8], [19.01, 49.8], [19, 49.8]]]))).problems);
+    const p = only(
+      run(
+        fc(
+          feature({ number: "1" }, [
+            [
+              [19, 49.8],
+              [19.01, 49.8],
+              [19, 49.8],
+            ],
+          ]),
+        ),
+      ).problems,
+    );
     expect(p).toMatchObject({ feature: 0, field: "geometry.coordinates[0]" });
     expect(p.message).toMatch(/3 positions; a ring needs at least 4/);
   });
@@ -86,12 +100,25 @@ describe("validateDistrictImport", () => {
     const p = only(run(fc(feature({ number: "1" }, [ring(19, 49.8, 19.1, 49.9)]), feature({ number: "2" }, [ring(19.2, 49.8, 19.3, 49.9), bad]))).problems);
     expect(p).toMatchObject({ feature: 1, district: "2", field: "geometry.coordinates[1][2]" });
     expect(p.message).toMatch(/ring 1: position 2/);
-    const nan = [[[19, 49.8], [Number.NaN, 49.8], [19.01, 49.81], [19, 49.8]]];
+    const nan = [
+      [
+        [19, 49.8],
+        [Number.NaN, 49.8],
+        [19.01, 49.81],
+        [19, 49.8],
+      ],
+    ];
     expect(only(run(fc(feature({ number: "3" }, nan))).problems)).toMatchObject({ field: "geometry.coordinates[0][1]" });
   });
 
   it("rejects a self-intersecting ring and names the ring and the positions", () => {
-    const bowtie: LonLat[] = [[19, 49.8], [19.01, 49.81], [19.01, 49.8], [19, 49.81], [19, 49.8]];
+    const bowtie: LonLat[] = [
+      [19, 49.8],
+      [19.01, 49.81],
+      [19.01, 49.8],
+      [19, 49.81],
+      [19, 49.8],
+    ];
     const p = only(run(fc(feature({ number: "7" }, [[ring(18.9, 49.7, 18.95, 49.75)], [bowtie]], "MultiPolygon"))).problems);
     expect(p).toMatchObject({ feature: 0, district: "7", field: "geometry.coordinates[1][0]" });
     expect(p.message).toMatch(/ring 0 of polygon 1 intersects itself: the edge from position 0 and the edge from position 2/);
@@ -122,7 +149,13 @@ describe("validateDistrictImport", () => {
   });
 
   it("rejects missing required properties and a malformed plan", () => {
-    const r = run(fc({ type: "Feature", properties: { plan: { period: "2026-08-01/2026-02-30", goal: "x" } }, geometry: { type: "Polygon", coordinates: [ring(19, 49.8, 19.01, 49.81)] } }));
+    const r = run(
+      fc({
+        type: "Feature",
+        properties: { plan: { period: "2026-08-01/2026-02-30", goal: "x" } },
+        geometry: { type: "Polygon", coordinates: [ring(19, 49.8, 19.01, 49.81)] },
+      }),
+    );
     expect(r.problems.map((p) => p.field)).toEqual([
       "properties.number",
       "properties.name",
@@ -176,7 +209,7 @@ describe("validateDistrictImport", () => {
 
   it("formats problems for the CLI", () => {
     expect(formatProblem({ file: FILE, feature: 3, district: "12", field: "properties.unit", message: "unknown unit code" })).toBe(
-      'districts.geojson: feature #3 (district 12): properties.unit: unknown unit code',
+      "districts.geojson: feature #3 (district 12): properties.unit: unknown unit code",
     );
     expect(formatProblem({ file: "r.csv", line: 7, field: "kind", message: "bad" })).toBe("r.csv: line 7: kind: bad");
   });

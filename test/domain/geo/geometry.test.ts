@@ -137,12 +137,34 @@ describe("ring checks", () => {
 
   it("accepts simple rings and repeated positions, rejects pinches and spikes", () => {
     expect(findRingSelfIntersection(rect(19, 49.8, 19.1, 49.9))).toBeNull();
-    const repeated: LonLat[] = [[19, 49.8], [19.1, 49.8], [19.1, 49.8], [19.1, 49.9], [19, 49.9], [19, 49.8]];
+    const repeated: LonLat[] = [
+      [19, 49.8],
+      [19.1, 49.8],
+      [19.1, 49.8],
+      [19.1, 49.9],
+      [19, 49.9],
+      [19, 49.8],
+    ];
     expect(findRingSelfIntersection(repeated)).toBeNull();
     // figure-eight touching itself at (19.05, 49.85)
-    const pinch: LonLat[] = [[19, 49.8], [19.05, 49.85], [19.1, 49.8], [19.1, 49.9], [19.05, 49.85], [19, 49.9], [19, 49.8]];
+    const pinch: LonLat[] = [
+      [19, 49.8],
+      [19.05, 49.85],
+      [19.1, 49.8],
+      [19.1, 49.9],
+      [19.05, 49.85],
+      [19, 49.9],
+      [19, 49.8],
+    ];
     expect(findRingSelfIntersection(pinch)).not.toBeNull();
-    const spike: LonLat[] = [[19, 49.8], [19.1, 49.8], [19.2, 49.8], [19.15, 49.8], [19.1, 49.9], [19, 49.8]];
+    const spike: LonLat[] = [
+      [19, 49.8],
+      [19.1, 49.8],
+      [19.2, 49.8],
+      [19.15, 49.8],
+      [19.1, 49.9],
+      [19, 49.8],
+    ];
     expect(findRingSelfIntersection(spike)).not.toBeNull();
   });
 
@@ -165,7 +187,14 @@ describe("overlap pre-check (interiorsCertainlyDisjoint)", () => {
   it("clears neighbours sharing a border, also with a T-junction", () => {
     expect(interiorsCertainlyDisjoint(a, poly(rect(19.1, 49.8, 19.2, 49.9)))).toBe(true);
     // b's left edge is split by an extra vertex that a does not have
-    const b = poly([[19.1, 49.8], [19.2, 49.8], [19.2, 49.9], [19.1, 49.9], [19.1, 49.85], [19.1, 49.8]]);
+    const b = poly([
+      [19.1, 49.8],
+      [19.2, 49.8],
+      [19.2, 49.9],
+      [19.1, 49.9],
+      [19.1, 49.85],
+      [19.1, 49.8],
+    ]);
     expect(interiorsCertainlyDisjoint(a, b)).toBe(true);
     expect(interiorsCertainlyDisjoint(a, poly(rect(19.3, 49.8, 19.4, 49.9)))).toBe(true);
   });
@@ -192,16 +221,36 @@ describe("PreparedGeometry", () => {
     outer.push(outer[0]!);
     const g: PolygonGeometry = {
       type: "MultiPolygon",
-      coordinates: [[outer, [[18.99, 49.99], [18.99, 50.01], [19.01, 50.01], [19.01, 49.99], [18.99, 49.99]]], [[[19.2, 50], [19.3, 50], [19.25, 50.05], [19.2, 50]]]],
+      coordinates: [
+        [
+          outer,
+          [
+            [18.99, 49.99],
+            [18.99, 50.01],
+            [19.01, 50.01],
+            [19.01, 49.99],
+            [18.99, 49.99],
+          ],
+        ],
+        [
+          [
+            [19.2, 50],
+            [19.3, 50],
+            [19.25, 50.05],
+            [19.2, 50],
+          ],
+        ],
+      ],
     };
     const p = new PreparedGeometry(g);
     let seed = 7;
-    const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const points: LonLat[] = [];
     for (let k = 0; k < 5000; k++) points.push([18.9 + rnd() * 0.45, 49.9 + rnd() * 0.2]);
-    for (const ring of [outer]) for (let i = 1; i < ring.length; i++) {
-      points.push(ring[i]!, [(ring[i - 1]![0] + ring[i]![0]) / 2, (ring[i - 1]![1] + ring[i]![1]) / 2]);
-    }
+    for (const ring of [outer])
+      for (let i = 1; i < ring.length; i++) {
+        points.push(ring[i]!, [(ring[i - 1]![0] + ring[i]![0]) / 2, (ring[i - 1]![1] + ring[i]![1]) / 2]);
+      }
     let boundary = 0;
     for (const [x, y] of points) {
       const expected = locatePoint(g, x, y);
@@ -215,7 +264,7 @@ describe("PreparedGeometry", () => {
 describe("overlap pre-check never clears a real overlap (randomised)", () => {
   it("agrees with polyclip on random star polygons, snapped to a coarse grid to force shared vertices and edges", () => {
     let seed = 11;
-    const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const snap = (v: number): number => Math.round(v * 200) / 200; // 0.005° grid: many coincidences
     const star = (cx: number, cy: number): PolygonGeometry => {
       const ring: LonLat[] = [];

@@ -24,7 +24,10 @@ function physicalLines(ics: string): string[] {
 
 /** Unfolded content lines (RFC 5545 §3.1: CRLF followed by one space or tab is removed). */
 function contentLines(ics: string): string[] {
-  return ics.replace(/\r\n[ \t]/g, "").slice(0, -2).split("\r\n");
+  return ics
+    .replace(/\r\n[ \t]/g, "")
+    .slice(0, -2)
+    .split("\r\n");
 }
 
 /** The raw (still escaped) value of the first property with this name, parameters ignored. */
@@ -127,9 +130,7 @@ describe("meetingToIcs", () => {
     expect(prop(ics, "PRODID")).toBeDefined();
     // No e-mail: no ORGANIZER (it needs a mailto:); the organiser opens the description.
     expect(prop(ics, "ORGANIZER")).toBeUndefined();
-    expect(unescapeText(prop(ics, "DESCRIPTION")!)).toBe(
-      "Organizator: Komenda Miejska Policji w Bielsku-Białej\n\nNarzędzia Community Policing.",
-    );
+    expect(unescapeText(prop(ics, "DESCRIPTION")!)).toBe("Organizator: Komenda Miejska Policji w Bielsku-Białej\n\nNarzędzia Community Policing.");
     expect(contentLines(ics)).toEqual(expect.arrayContaining(["BEGIN:VALARM", "TRIGGER:-P1D", "ACTION:DISPLAY", "END:VALARM"]));
   });
 
@@ -145,11 +146,9 @@ describe("meetingToIcs", () => {
 
   it("leaves out GEO without coordinates, and adds URL, SEQUENCE and a cancelled status when asked", () => {
     const { lat: _lat, lon: _lon, ...noGeo } = base;
-    const other = meetingToIcs(
-      { ...noGeo, url: "https://example.org/m/12", sequence: 2, cancelled: true, agenda: "1. Powitanie\n2. Pytania" },
-      NOW,
-      { alarm: true },
-    );
+    const other = meetingToIcs({ ...noGeo, url: "https://example.org/m/12", sequence: 2, cancelled: true, agenda: "1. Powitanie\n2. Pytania" }, NOW, {
+      alarm: true,
+    });
     expect(prop(other, "GEO")).toBeUndefined();
     expect(prop(other, "URL")).toBe("https://example.org/m/12");
     expect(prop(other, "SEQUENCE")).toBe("2");

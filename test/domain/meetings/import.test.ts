@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  formatMeetingImportProblem,
-  MEETING_CSV_COLUMNS,
-  parseMeetingsImport,
-  type MeetingImportProblem,
-} from "../../../src/domain/meetings/import.js";
+import { formatMeetingImportProblem, MEETING_CSV_COLUMNS, parseMeetingsImport, type MeetingImportProblem } from "../../../src/domain/meetings/import.js";
 import { validateMeetingInput } from "../../../src/domain/meetings/validate.js";
 
 const NOW = new Date("2026-06-01T10:00:00Z");
@@ -152,9 +147,7 @@ describe("CSV import", () => {
 
   it("counts rows like a spreadsheet: blank lines count, a multi-line record is one row", () => {
     const r = parse(csv(row({ description: '"a\nb\nc"' }), "", row({ title: "" })));
-    expect(r.problems).toEqual([
-      { file: "meetings.csv", row: 4, line: 6, field: "title", message: "is required" },
-    ]);
+    expect(r.problems).toEqual([{ file: "meetings.csv", row: 4, line: 6, field: "title", message: "is required" }]);
     expect(formatMeetingImportProblem(r.problems[0]!)).toBe("meetings.csv: row 4 (line 6): title: is required");
   });
 

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  dueReminders,
-  isUpcoming,
-  questionDigestDue,
-  reminderKey,
-  reminderTimes,
-  type SchedulableMeeting,
-} from "../../../src/domain/meetings/schedule.js";
+import { dueReminders, isUpcoming, questionDigestDue, reminderKey, reminderTimes, type SchedulableMeeting } from "../../../src/domain/meetings/schedule.js";
 import { toWarsawParts, warsawToUtc } from "../../../src/domain/meetings/time.js";
 
 const H = 3_600_000;

@@ -60,7 +60,9 @@ describe("warsawToUtc", () => {
         if (date === "2027-03-28" && hh === 2) continue;
         const time = `${String(hh).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
         const p = toWarsawParts(warsawToUtc(date, time));
-        expect(`${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")} ${String(p.hour).padStart(2, "0")}:${String(p.minute).padStart(2, "0")}`).toBe(`${date} ${time}`);
+        expect(
+          `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")} ${String(p.hour).padStart(2, "0")}:${String(p.minute).padStart(2, "0")}`,
+        ).toBe(`${date} ${time}`);
         checked++;
       }
     }
@@ -156,7 +158,11 @@ describe("parseWarsawSlot", () => {
 
     it("takes a start only as a two-hour meeting and says so", () => {
       expect(DEFAULT_MEETING_HOURS).toBe(2);
-      expect(parseWarsawSlot("15.12.2026 18:00", sunday)).toEqual({ startsAt: at("2026-12-15T17:00:00Z"), endsAt: at("2026-12-15T19:00:00Z"), defaultLength: true });
+      expect(parseWarsawSlot("15.12.2026 18:00", sunday)).toEqual({
+        startsAt: at("2026-12-15T17:00:00Z"),
+        endsAt: at("2026-12-15T19:00:00Z"),
+        defaultLength: true,
+      });
       expect(parseWarsawSlot("15.12.2026 18:00-20:00", sunday)).not.toHaveProperty("defaultLength");
     });
 
@@ -232,26 +238,24 @@ describe("formatMeetingWhen", () => {
 
   it("uses Warsaw time, not UTC or the machine's zone", () => {
     // 23:30 UTC on Wednesday is 00:30 on Thursday in Warsaw.
-    expect(formatMeetingWhen(new Date("2027-01-27T23:30:00Z"), new Date("2027-01-28T01:00:00Z"), "pl")).toBe(
-      "czwartek, 28 stycznia 2027, 00:30–02:00",
-    );
-    expect(formatMeetingWhen(new Date("2027-06-30T16:00:00Z"), new Date("2027-06-30T18:00:00Z"), "en")).toBe(
-      "Wednesday, 30 June 2027, 18:00–20:00",
-    );
+    expect(formatMeetingWhen(new Date("2027-01-27T23:30:00Z"), new Date("2027-01-28T01:00:00Z"), "pl")).toBe("czwartek, 28 stycznia 2027, 00:30–02:00");
+    expect(formatMeetingWhen(new Date("2027-06-30T16:00:00Z"), new Date("2027-06-30T18:00:00Z"), "en")).toBe("Wednesday, 30 June 2027, 18:00–20:00");
   });
 
   it("names every weekday (25–31 Jan 2027 is Monday to Sunday)", () => {
     const days = (locale: "pl" | "en" | "uk"): string[] =>
-      [25, 26, 27, 28, 29, 30, 31].map((d) =>
-        formatMeetingWhen(new Date(Date.UTC(2027, 0, d, 9)), new Date(Date.UTC(2027, 0, d, 10)), locale).split(",")[0]!,
-      );
+      [25, 26, 27, 28, 29, 30, 31].map((d) => formatMeetingWhen(new Date(Date.UTC(2027, 0, d, 9)), new Date(Date.UTC(2027, 0, d, 10)), locale).split(",")[0]!);
     expect(days("pl")).toEqual(["poniedziałek", "wtorek", "środa", "czwartek", "piątek", "sobota", "niedziela"]);
     expect(days("en")).toEqual(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]);
     expect(days("uk")).toEqual(["понеділок", "вівторок", "середа", "четвер", "пʼятниця", "субота", "неділя"]);
   });
 
   it("agrees with the platform's CLDR names (weekdays, genitive months)", () => {
-    for (const [locale, tag] of [["pl", "pl"], ["en", "en-GB"], ["uk", "uk"]] as const) {
+    for (const [locale, tag] of [
+      ["pl", "pl"],
+      ["en", "en-GB"],
+      ["uk", "uk"],
+    ] as const) {
       const names = localeNames(locale);
       for (let m = 1; m <= 12; m++) {
         const d = new Date(Date.UTC(2027, m - 1, 15, 12));
@@ -267,20 +271,14 @@ describe("formatMeetingWhen", () => {
   });
 
   it("writes midnight as 24:00 and spells both dates for a slot across days", () => {
-    expect(formatMeetingWhen(new Date("2027-01-29T21:00:00Z"), new Date("2027-01-29T23:00:00Z"), "pl")).toBe(
-      "piątek, 29 stycznia 2027, 22:00–24:00",
-    );
+    expect(formatMeetingWhen(new Date("2027-01-29T21:00:00Z"), new Date("2027-01-29T23:00:00Z"), "pl")).toBe("piątek, 29 stycznia 2027, 22:00–24:00");
     expect(formatMeetingWhen(new Date("2027-01-29T21:00:00Z"), new Date("2027-01-30T00:00:00Z"), "en")).toBe(
       "Friday, 29 January 2027, 22:00 – Saturday, 30 January 2027, 01:00",
     );
   });
 
   it("is the same slot on both sides of a DST change", () => {
-    expect(formatMeetingWhen(warsawToUtc("2027-03-28", "18:00"), warsawToUtc("2027-03-28", "20:00"), "pl")).toBe(
-      "niedziela, 28 marca 2027, 18:00–20:00",
-    );
-    expect(formatMeetingWhen(warsawToUtc("2027-10-31", "18:00"), warsawToUtc("2027-10-31", "20:00"), "uk")).toBe(
-      "неділя, 31 жовтня 2027, 18:00–20:00",
-    );
+    expect(formatMeetingWhen(warsawToUtc("2027-03-28", "18:00"), warsawToUtc("2027-03-28", "20:00"), "pl")).toBe("niedziela, 28 marca 2027, 18:00–20:00");
+    expect(formatMeetingWhen(warsawToUtc("2027-10-31", "18:00"), warsawToUtc("2027-10-31", "20:00"), "uk")).toBe("неділя, 31 жовтня 2027, 18:00–20:00");
   });
 });

@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { CATEGORIES, categoriesInGroup, CATEGORY_GROUPS, findCategory, MOST_REPORTED } from "../../../src/domain/reports/categories.js";
 import { checkDescription } from "../../../src/domain/reports/limits.js";
 import { formatReference, parseReference } from "../../../src/domain/reports/reference.js";
-import { allowedTransitions, canTransition, isActive, isFinal, statusCode, statusFromCode, STATUSES, verdictsFrom } from "../../../src/domain/reports/status.js";
+import {
+  allowedTransitions,
+  canTransition,
+  isActive,
+  isFinal,
+  statusCode,
+  statusFromCode,
+  STATUSES,
+  verdictsFrom,
+} from "../../../src/domain/reports/status.js";
 import { toggleTimeOfDay } from "../../../src/domain/reports/timing.js";
 
 describe("categories", () => {
@@ -14,7 +23,11 @@ describe("categories", () => {
   it("puts every category in exactly one group, and the most reported first in theirs", () => {
     const grouped = CATEGORY_GROUPS.flatMap((g) => categoriesInGroup(g).map((c) => c.code));
     expect(grouped.sort()).toEqual(CATEGORIES.map((c) => c.code).sort());
-    expect(categoriesInGroup("traffic").slice(0, 3).map((c) => c.code)).toEqual(["speeding", "parking", "road_infrastructure"]);
+    expect(
+      categoriesInGroup("traffic")
+        .slice(0, 3)
+        .map((c) => c.code),
+    ).toEqual(["speeding", "parking", "road_infrastructure"]);
     expect(categoriesInGroup("order")[0]!.code).toBe("alcohol");
     expect(MOST_REPORTED.every((code) => findCategory(code))).toBe(true);
   });

@@ -31,7 +31,14 @@ describe("what residents may know of reports they did not write", () => {
   };
 
   it("gives the reporter everything they wrote, and anyone else the public facts only", () => {
-    expect(residentView(row, 1)).toMatchObject({ own: true, address: row.address, description: row.description, photoCount: 2, timesOfDay: ["morning", "evening"], days: "weekend" });
+    expect(residentView(row, 1)).toMatchObject({
+      own: true,
+      address: row.address,
+      description: row.description,
+      photoCount: 2,
+      timesOfDay: ["morning", "evening"],
+      days: "weekend",
+    });
     const other = residentView(row, 2, "BB-2026-000001");
     expect(other).toEqual({
       id: 7,

@@ -42,11 +42,13 @@ export function officerLinksFeature(): Composer<BotContext> {
     ctx.deps.users.forget(ctx.from.id);
     await ctx.deps.districts.reload();
     await ctx.deps.notifier.flush();
-    const lines = [ctx.t("link.done", { officer: escapeHtml(officerName(result.officer)), districts: result.districts.join(", ") || "—" }), "", ctx.t("help.role.officer")];
+    const lines = [
+      ctx.t("link.done", { officer: escapeHtml(officerName(result.officer)), districts: result.districts.join(", ") || "—" }),
+      "",
+      ctx.t("help.role.officer"),
+    ];
     if (result.openReports) lines.push("", ctx.t("link.openReports", { count: result.openReports }));
     await ctx.reply(lines.join("\n"));
   });
   return composer;
 }
-
-

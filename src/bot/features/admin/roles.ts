@@ -39,7 +39,19 @@ export function rolesFeature(): Composer<BotContext> {
       await tx.user.update({ where: { id: user.id }, data: { role } });
       if (role !== user.role && user.id !== ctx.user?.id) {
         const text = `${t("roles.welcome", { role: t(`roles.names.${role}`) })}${role === "resident" ? "" : `\n\n${t(`help.role.${role}`)}`}`;
-        await enqueue(tx, [{ dedupeKey: `user:${user.id}:role:${role}:${now.getTime()}`, chatId: user.telegramId, userId: user.id, kind: "role_change", message: { method: "sendMessage", text } }], { now });
+        await enqueue(
+          tx,
+          [
+            {
+              dedupeKey: `user:${user.id}:role:${role}:${now.getTime()}`,
+              chatId: user.telegramId,
+              userId: user.id,
+              kind: "role_change",
+              message: { method: "sendMessage", text },
+            },
+          ],
+          { now },
+        );
       }
     });
     ctx.deps.notifier.wakeOutbox();

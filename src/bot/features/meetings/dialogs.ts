@@ -47,7 +47,9 @@ async function meetingQuestion(conversation: DialogConversation, ctx: Conversati
         now: ctx.deps.now(),
         fallbackChatId: ctx.config.MODERATION_CHAT_ID,
         render: (organiser, meeting) => {
-          const o = organiser.user ? ctx.deps.i18n.fixedT(userLocale(organiser.user, ctx.config.DEFAULT_LOCALE)) : ctx.deps.i18n.fixedT(ctx.config.DEFAULT_LOCALE);
+          const o = organiser.user
+            ? ctx.deps.i18n.fixedT(userLocale(organiser.user, ctx.config.DEFAULT_LOCALE))
+            : ctx.deps.i18n.fixedT(ctx.config.DEFAULT_LOCALE);
           return { method: "sendMessage", text: `${o("meetings.lateQuestion", { title: escapeHtml(meeting.title) })}\n\n${escapeHtml(text)}` };
         },
       });
@@ -74,7 +76,9 @@ async function meetingEdit(conversation: DialogConversation, ctx: ConversationCo
   // This edit's key: replayed after a crash, the same edit changes nothing and tells nobody twice.
   const editKey = Math.floor((await conversation.random()) * 2 ** 31).toString(36);
   await ctx.reply(t(args.field === "when" ? "meetings.edit.promptWhen" : "meetings.edit.prompt", { field: t(`meetings.edit.fields.${args.field}`) }), {
-    reply_markup: optional ? { inline_keyboard: [[{ text: t("meetings.edit.clear"), callback_data: clear }]] } : { force_reply: true, input_field_placeholder: t("moderation.replyPlaceholder") },
+    reply_markup: optional
+      ? { inline_keyboard: [[{ text: t("meetings.edit.clear"), callback_data: clear }]] }
+      : { force_reply: true, input_field_placeholder: t("moderation.replyPlaceholder") },
   });
   for (;;) {
     const answer = await waitForAnswer(conversation, ctx, optional ? { buttons: [clear] } : {});

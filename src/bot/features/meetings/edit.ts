@@ -15,7 +15,13 @@ export type EditOutcome = { ok: true; notified: number } | { ok: false; error: s
  * One field of a published meeting, from the coordinator's answer; those who must hear of it are told what
  * changed. Plain JSON in and out: the edit dialogue runs it inside conversation.external.
  */
-export async function applyMeetingEdit(ctx: { deps: BotDeps; config: Config }, meetingId: number, field: string, raw: string, editKey: string): Promise<EditOutcome> {
+export async function applyMeetingEdit(
+  ctx: { deps: BotDeps; config: Config },
+  meetingId: number,
+  field: string,
+  raw: string,
+  editKey: string,
+): Promise<EditOutcome> {
   if (!isEditableField(field)) return { ok: false, error: "form.closed" };
   const text = raw.trim();
   const now = ctx.deps.now();

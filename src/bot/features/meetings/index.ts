@@ -1,7 +1,18 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { icsFileName, meetingToIcs } from "../../../domain/meetings/ics.js";
 import type { I18n } from "../../../i18n/index.js";
-import { cancelMeeting, EDITABLE_FIELDS, getMeeting, goingTo, setRsvp, subscribe, subscriptionsOf, unsubscribe, upcomingFor, upcomingForStaff } from "../../../services/meetings.js";
+import {
+  cancelMeeting,
+  EDITABLE_FIELDS,
+  getMeeting,
+  goingTo,
+  setRsvp,
+  subscribe,
+  subscriptionsOf,
+  unsubscribe,
+  upcomingFor,
+  upcomingForStaff,
+} from "../../../services/meetings.js";
 import { isCoordinator, loadActor } from "../../../services/moderation.js";
 import { userLocale } from "../../../i18n/index.js";
 import type { BotContext } from "../../context.js";
@@ -39,22 +50,39 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   const list = async (ctx: BotContext) => {
     const staff = isCoordinator(ctx.from ? await loadActor(ctx.deps.db, ctx.from.id) : null);
     const now = ctx.deps.now();
-    const meetings = staff ? await upcomingForStaff(ctx.deps.db, now) : await upcomingFor(ctx.deps.db, { userId: ctx.user?.id ?? null, districtIds: await districtsOf(ctx), now });
+    const meetings = staff
+      ? await upcomingForStaff(ctx.deps.db, now)
+      : await upcomingFor(ctx.deps.db, { userId: ctx.user?.id ?? null, districtIds: await districtsOf(ctx), now });
     if (!meetings.length) await ctx.reply(ctx.t(staff ? "meetings.noneStaff" : "meetings.none"));
-    const going = ctx.user ? await goingTo(ctx.deps.db, ctx.user.id, meetings.map((m) => m.id)) : new Set<number>();
+    const going = ctx.user
+      ? await goingTo(
+          ctx.deps.db,
+          ctx.user.id,
+          meetings.map((m) => m.id),
+        )
+      : new Set<number>();
     for (const m of meetings) {
       const full = await getMeeting(ctx.deps.db, m.id);
       const kb = meetingKeyboard(ctx.t, m.id, { place: "list", going: going.has(m.id) });
       if (staff) kb.row().text(ctx.t("meetings.edit.button"), `mt:edit:${m.id}`).text(ctx.t("meetings.button.cancelMeeting"), `mt:cancel:${m.id}`);
       await ctx.reply(
-        renderMeeting(ctx.t, ctx.locale, { ...m, areaNames: full?.areas.map((a) => `${a.district.number} ${a.district.name}`) ?? [], rsvpCount: m._count.rsvps }),
+        renderMeeting(ctx.t, ctx.locale, {
+          ...m,
+          areaNames: full?.areas.map((a) => `${a.district.number} ${a.district.name}`) ?? [],
+          rsvpCount: m._count.rsvps,
+        }),
         { reply_markup: kb, link_preview_options: { is_disabled: true } },
       );
     }
     await ctx.reply(ctx.t("meetings.subscribeHint"), { reply_markup: subscribeKeyboard(ctx) });
   };
   const subscribeKeyboard = (ctx: BotContext) =>
-    new InlineKeyboard().text(ctx.t("meetings.sub.all"), "sub:all").row().text(ctx.t("meetings.sub.choose"), "sub:list:0").row().text(ctx.t("meetings.sub.mine"), "sub:mine");
+    new InlineKeyboard()
+      .text(ctx.t("meetings.sub.all"), "sub:all")
+      .row()
+      .text(ctx.t("meetings.sub.choose"), "sub:list:0")
+      .row()
+      .text(ctx.t("meetings.sub.mine"), "sub:mine");
 
   privateChat.command("meetings", list);
   privateChat.hears(i18n.allVariants("menu.meetings"), list);
@@ -102,7 +130,10 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     await ctx.answerCallbackQuery();
     const reminderId = ctx.callbackQuery.message?.message_id ?? 0;
     await ctx.reply(ctx.t("meetings.notGoingConfirm", { title: escapeHtml(m.title), when: meetingWhenWhere(ctx.locale, m) }), {
-      reply_markup: new InlineKeyboard().text(ctx.t("meetings.button.notGoingYes"), `mt:norsvp:${m.id}:yes:${reminderId}`).row().text(ctx.t("meetings.button.notGoingNo"), `mt:norsvp:${m.id}:no`),
+      reply_markup: new InlineKeyboard()
+        .text(ctx.t("meetings.button.notGoingYes"), `mt:norsvp:${m.id}:yes:${reminderId}`)
+        .row()
+        .text(ctx.t("meetings.button.notGoingNo"), `mt:norsvp:${m.id}:no`),
     });
   });
   privateChat.callbackQuery(/^mt:norsvp:(\d{1,9}):(yes:(\d{1,10})|no)$/, async (ctx) => {
@@ -163,7 +194,10 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     if (!m) return;
     await ctx.answerCallbackQuery();
     await ctx.reply(ctx.t("meetings.cancelConfirm", { title: escapeHtml(m.title), when: meetingWhenWhere(ctx.locale, m) }), {
-      reply_markup: new InlineKeyboard().text(ctx.t("meetings.button.cancelYes"), `mt:cancelok:${m.id}`).row().text(ctx.t("meetings.button.cancelNo"), `mt:cancelno:${m.id}`),
+      reply_markup: new InlineKeyboard()
+        .text(ctx.t("meetings.button.cancelYes"), `mt:cancelok:${m.id}`)
+        .row()
+        .text(ctx.t("meetings.button.cancelNo"), `mt:cancelno:${m.id}`),
     });
   });
   privateChat.callbackQuery(/^mt:cancelno:(\d{1,9})$/, async (ctx) => {

@@ -72,7 +72,10 @@ export async function newMeetingConversation(conversation: DialogConversation, c
    * Asks for text (or one of this step's buttons), within `max` characters. Menu taps and commands leave the
    * form and are handled as themselves; /help, /privacy and /language are answered beside it (waitForAnswer).
    */
-  const ask = async (prompt: string, opts: { max: number; buttons?: { text: string; data: string }[] }): Promise<{ text: string } | { data: string; ctx: Ctx }> => {
+  const ask = async (
+    prompt: string,
+    opts: { max: number; buttons?: { text: string; data: string }[] },
+  ): Promise<{ text: string } | { data: string; ctx: Ctx }> => {
     const keyboard = opts.buttons?.length ? { reply_markup: new InlineKeyboard(opts.buttons.map((b) => [{ text: b.text, callback_data: b.data }])) } : {};
     await ctx.reply(prompt, keyboard);
     for (;;) {
@@ -104,11 +107,13 @@ export async function newMeetingConversation(conversation: DialogConversation, c
     /** The list's message, once shown: its buttons are taken away when the step is answered another way. */
     let listMessageId: number | undefined;
     const closeList = async () => {
-      if (listMessageId !== undefined) await ctx.api.editMessageReplyMarkup(ctx.chat!.id, listMessageId, { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
+      if (listMessageId !== undefined)
+        await ctx.api.editMessageReplyMarkup(ctx.chat!.id, listMessageId, { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
     };
     const listKeyboard = () => {
       const kb = new InlineKeyboard();
-      for (const d of all.slice(page * DISTRICTS_PER_PAGE, (page + 1) * DISTRICTS_PER_PAGE)) kb.text(`${selected.has(d.number) ? "✅ " : ""}${d.number}. ${d.name}`, `nm:d:${d.number}`).row();
+      for (const d of all.slice(page * DISTRICTS_PER_PAGE, (page + 1) * DISTRICTS_PER_PAGE))
+        kb.text(`${selected.has(d.number) ? "✅ " : ""}${d.number}. ${d.name}`, `nm:d:${d.number}`).row();
       if (page > 0) kb.text("‹", `nm:p:${page - 1}`);
       if (page + 1 < pages) kb.text("›", `nm:p:${page + 1}`);
       return kb.row().text(t("meetings.new.areaDone", { count: selected.size }), "nm:a:done");
@@ -126,9 +131,17 @@ export async function newMeetingConversation(conversation: DialogConversation, c
           await closeList();
           return;
         }
-        if ("unknown" in parsed) await answer.ctx.reply(t(parsed.kind === "number" ? "meetings.new.unknownNumber" : "meetings.new.unknownName", { district: escapeHtml(parsed.unknown) }));
+        if ("unknown" in parsed)
+          await answer.ctx.reply(
+            t(parsed.kind === "number" ? "meetings.new.unknownNumber" : "meetings.new.unknownName", { district: escapeHtml(parsed.unknown) }),
+          );
         else if ("ambiguous" in parsed)
-          await answer.ctx.reply(t("meetings.new.ambiguous", { name: escapeHtml(parsed.ambiguous), districts: escapeHtml(parsed.candidates.map((c) => `${c.number} ${c.name}`).join(", ")) }));
+          await answer.ctx.reply(
+            t("meetings.new.ambiguous", {
+              name: escapeHtml(parsed.ambiguous),
+              districts: escapeHtml(parsed.candidates.map((c) => `${c.number} ${c.name}`).join(", ")),
+            }),
+          );
         else await answer.ctx.reply(t("meetings.new.textPlease"));
         continue;
       }
@@ -246,10 +259,18 @@ export async function newMeetingConversation(conversation: DialogConversation, c
       continue;
     }
     const input = inputOf(draft);
-    const areaNames = ctx.deps.districts.all().filter((d) => input.districtNumbers.includes(d.number)).map((d) => `${d.number} ${d.name}`);
+    const areaNames = ctx.deps.districts
+      .all()
+      .filter((d) => input.districtNumbers.includes(d.number))
+      .map((d) => `${d.number} ${d.name}`);
     const note = draft.defaultLength ? `\n\n${t("meetings.new.defaultLength", { count: DEFAULT_MEETING_HOURS, end: formatWarsawTime(input.endsAt) })}` : "";
     await ctx.reply(`${t("meetings.new.preview")}\n\n${renderMeeting(t, ctx.locale, { id: 0, ...input, agenda: input.agenda ?? null, areaNames })}${note}`, {
-      reply_markup: new InlineKeyboard().text(t("meetings.new.publish"), "nm:publish").row().text(t("meetings.new.fix"), "nm:fix").row().text(t("meetings.new.cancel"), "nm:cancel"),
+      reply_markup: new InlineKeyboard()
+        .text(t("meetings.new.publish"), "nm:publish")
+        .row()
+        .text(t("meetings.new.fix"), "nm:fix")
+        .row()
+        .text(t("meetings.new.cancel"), "nm:cancel"),
     });
     let choice: { data: string; ctx: Ctx } | null = null;
     while (!choice) {
@@ -318,10 +339,15 @@ export async function newMeetingConversation(conversation: DialogConversation, c
   }
 
   const published = result;
-  const progress = await decision.reply(progressText(t, draft.title ?? "", { sent: 0, failed: 0, pending: published.audience, total: published.audience, cancelled: 0 }), {
-    reply_markup: mainMenu(t),
-  });
+  const progress = await decision.reply(
+    progressText(t, draft.title ?? "", { sent: 0, failed: 0, pending: published.audience, total: published.audience, cancelled: 0 }),
+    {
+      reply_markup: mainMenu(t),
+    },
+  );
   await conversation.external(() =>
-    db.meeting.update({ where: { id: published.id }, data: { progressChatId: BigInt(progress.chat.id), progressMessageId: progress.message_id } }).then(() => undefined),
+    db.meeting
+      .update({ where: { id: published.id }, data: { progressChatId: BigInt(progress.chat.id), progressMessageId: progress.message_id } })
+      .then(() => undefined),
   );
 }

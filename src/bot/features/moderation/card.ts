@@ -20,7 +20,9 @@ export function coordinatorCard(): Composer<BotContext> {
     const report = await ctx.deps.db.report.findUnique({ where: { id: reportId } });
     if (!report) return refuse(ctx, "no such report");
     // Accepting and merging are for the queue (Nowe); the rest for any open report. Anything else is stale.
-    const fits = (action === "acc" || action === "dup" ? report.status === "new" : !isFinal(expected)) && (action !== "joke" || expected === "new" || expected === "verification");
+    const fits =
+      (action === "acc" || action === "dup" ? report.status === "new" : !isFinal(expected)) &&
+      (action !== "joke" || expected === "new" || expected === "verification");
     if (report.status !== expected || report.mergedIntoId || !fits) {
       return ctx.answerCallbackQuery({ text: ctx.t("moderation.stale", { status: ctx.t(`status.${report.status}`) }), show_alert: true });
     }

@@ -21,7 +21,14 @@ export function staffCommands(): Composer<BotContext> {
     const items = await queue(ctx.deps.db, 30);
     if (!items.length) return ctx.reply(ctx.t("moderation.queueEmpty"));
     const now = ctx.deps.now();
-    const lines = items.map((r) => ctx.t("moderation.queueLine", { ref: r.ref, category: escapeHtml(ctx.t(`categories.${r.categoryCode}`)), age: ageText(ctx.t, r.createdAt, now), address: escapeHtml(r.address) }));
+    const lines = items.map((r) =>
+      ctx.t("moderation.queueLine", {
+        ref: r.ref,
+        category: escapeHtml(ctx.t(`categories.${r.categoryCode}`)),
+        age: ageText(ctx.t, r.createdAt, now),
+        address: escapeHtml(r.address),
+      }),
+    );
     await ctx.reply([ctx.t("moderation.queueTitle", { count: items.length }), "", ...lines].join("\n"), { link_preview_options: { is_disabled: true } });
   });
   composer.command("stats", async (ctx) => {
@@ -29,7 +36,12 @@ export function staffCommands(): Composer<BotContext> {
     const days = clampDays(ctx.match);
     const now = ctx.deps.now();
     const s = await stats(ctx.deps.db, new Date(now.getTime() - days * 86_400_000), now);
-    const lines = [ctx.t("moderation.statsTitle", { period: ctx.t("moderation.statsPeriod", { count: days }), reports: ctx.t("moderation.reportCount", { count: s.total }) })];
+    const lines = [
+      ctx.t("moderation.statsTitle", {
+        period: ctx.t("moderation.statsPeriod", { count: days }),
+        reports: ctx.t("moderation.reportCount", { count: s.total }),
+      }),
+    ];
     for (const [status, n] of Object.entries(s.byStatus)) lines.push(`• ${ctx.t(`status.${status}`)}: ${n}`);
     lines.push("");
     for (const [code, n] of Object.entries(s.byCategory).sort((a, b) => b[1] - a[1])) lines.push(`• ${escapeHtml(ctx.t(`categories.${code}`))}: ${n}`);
@@ -49,7 +61,6 @@ export function staffCommands(): Composer<BotContext> {
   return composer;
 }
 
-
 function clampDays(arg: string | undefined): number {
   const n = Number((arg ?? "").trim() || 30);
   return Number.isFinite(n) ? Math.min(Math.max(Math.round(n), 1), 3650) : 30;
@@ -57,4 +68,8 @@ function clampDays(arg: string | undefined): number {
 
 /** "0,1 godz." in Polish: the number in the reader's format, the unit from the locale. */
 const hours = (ctx: BotContext, ms: number | null) =>
-  ms === null ? "—" : ctx.t("moderation.hours", { value: new Intl.NumberFormat(ctx.locale === "en" ? "en-GB" : ctx.locale, { maximumFractionDigits: 1 }).format(ms / 3600_000) });
+  ms === null
+    ? "—"
+    : ctx.t("moderation.hours", {
+        value: new Intl.NumberFormat(ctx.locale === "en" ? "en-GB" : ctx.locale, { maximumFractionDigits: 1 }).format(ms / 3600_000),
+      });

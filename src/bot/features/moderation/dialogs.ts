@@ -39,7 +39,9 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
     const mention = group && ctx.from ? `<a href="tg://user?id=${ctx.from.id}">${escapeHtml(ctx.from.first_name)}</a>, ` : "";
     const sent = await ctx.reply(mention + text, {
       reply_markup: keyboard ?? { force_reply: true, selective: true, input_field_placeholder: t("moderation.replyPlaceholder") },
-      ...(group && ctx.callbackQuery?.message ? { reply_parameters: { message_id: ctx.callbackQuery.message.message_id, allow_sending_without_reply: true } } : {}),
+      ...(group && ctx.callbackQuery?.message
+        ? { reply_parameters: { message_id: ctx.callbackQuery.message.message_id, allow_sending_without_reply: true } }
+        : {}),
     });
     return sent.message_id;
   };
@@ -48,7 +50,9 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
     if (answer.kind !== "text") return null;
     const check = checkDescription(answer.text);
     if (check.ok) return check.text;
-    await answer.ctx.reply(check.reason === "too_long" ? t("report.description.tooLong", { count: check.length, max: MAX_DESCRIPTION }) : t("report.description.empty"));
+    await answer.ctx.reply(
+      check.reason === "too_long" ? t("report.description.tooLong", { count: check.length, max: MAX_DESCRIPTION }) : t("report.description.empty"),
+    );
     return null;
   };
   const flush = () => ctx.deps.notifier.flush();
@@ -75,7 +79,15 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
           // transition() re-checks the role against the table of transitions.
           const who = await loadActor(db, fromId);
           if (!who) return { ok: false, reason: "forbidden" };
-          const result = await transition(db, { reportId: a.reportId, to: "joke", expected: a.expected, actor: who, note: reason, publicNote: reason, now: ctx.deps.now() });
+          const result = await transition(db, {
+            reportId: a.reportId,
+            to: "joke",
+            expected: a.expected,
+            actor: who,
+            note: reason,
+            publicNote: reason,
+            now: ctx.deps.now(),
+          });
           await flush();
           return result;
         });
@@ -110,9 +122,16 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
                 ref: a.ref,
                 original: result.original,
                 distance: formatDistance(result.distanceM, ctx.locale),
-                category: result.sameCategory ? t("moderation.sameCategory") : t("moderation.otherCategory", { category: escapeHtml(t(`categories.${result.originalCategory}`)) }),
+                category: result.sameCategory
+                  ? t("moderation.sameCategory")
+                  : t("moderation.otherCategory", { category: escapeHtml(t(`categories.${result.originalCategory}`)) }),
               }),
-              { reply_markup: new InlineKeyboard().text(t("moderation.button.mergeAnyway"), button("merge")).row().text(t("moderation.button.dontMerge"), button("keep")) },
+              {
+                reply_markup: new InlineKeyboard()
+                  .text(t("moderation.button.mergeAnyway"), button("merge"))
+                  .row()
+                  .text(t("moderation.button.dontMerge"), button("keep")),
+              },
             );
             const decision = await waitForAnswer(conversation, ctx, { promptMessageId: promptId, buttons: [button("merge"), button("keep")] });
             if (decision.kind !== "button" || decision.data === button("keep")) {
@@ -148,7 +167,10 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
         const promptId = await prompt(t("moderation.ask.district", { ref: q.ref }));
         await ctx.reply(t("moderation.ask.districtPick"), { reply_markup: page(0) });
         const ids = districts.map((d) => d.id);
-        const buttons = [...ids.map((id) => button(`d:${id}`)), ...Array.from({ length: Math.ceil(districts.length / DISTRICT_PAGE) }, (_, i) => button(`p:${i}`))];
+        const buttons = [
+          ...ids.map((id) => button(`d:${id}`)),
+          ...Array.from({ length: Math.ceil(districts.length / DISTRICT_PAGE) }, (_, i) => button(`p:${i}`)),
+        ];
         const a = q;
         for (;;) {
           const answer = await waitForAnswer(conversation, ctx, { promptMessageId: promptId, buttons });
@@ -221,7 +243,16 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
         const outcome = await conversation.external(async (): Promise<TransitionOutcome> => {
           const who = await loadActor(db, fromId);
           if (!who) return { ok: false, reason: "forbidden" };
-          const result = await transition(db, { reportId: a.reportId, to: a.to, expected: a.expected, actor: who, note, publicNote, referredTo: a.referredTo ?? null, now: ctx.deps.now() });
+          const result = await transition(db, {
+            reportId: a.reportId,
+            to: a.to,
+            expected: a.expected,
+            actor: who,
+            note,
+            publicNote,
+            referredTo: a.referredTo ?? null,
+            now: ctx.deps.now(),
+          });
           await flush();
           return result;
         });
@@ -252,7 +283,9 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
         }
         const stored = await conversation.external(() => relay(ctx.deps, { telegramId: fromId, kind: a.kind, reportId: a.reportId, text, photo }));
         await answer.ctx.reply(
-          stored ? t(a.kind === "ask" ? "relay.questionSent" : a.kind === "answer" ? "relay.answerSent" : "myReports.added", { ref: a.ref }) : t("moderation.forbidden"),
+          stored
+            ? t(a.kind === "ask" ? "relay.questionSent" : a.kind === "answer" ? "relay.answerSent" : "myReports.added", { ref: a.ref })
+            : t("moderation.forbidden"),
         );
         return;
       }

@@ -108,7 +108,9 @@ export async function officerConversation(conversation: Conversation<BotContext,
   const p = place!;
   const located = Number.isFinite(p.lat);
   if (located) await conversation.external(() => geocoder.remember(p.lat, p.lon, p.label));
-  await ctx.reply(renderOfficerCard(t, coverage, { place: p.label, sample: districts.sample, area: ctx.deps.serviceArea.describe() }), { reply_markup: mainMenu(t) });
+  await ctx.reply(renderOfficerCard(t, coverage, { place: p.label, sample: districts.sample, area: ctx.deps.serviceArea.describe() }), {
+    reply_markup: mainMenu(t),
+  });
   if (coverage.kind === "district") {
     await ctx.reply(t("officer.actions"), { reply_markup: cardButtons(t, located ? p : null, coverage.district.id) });
   }
@@ -121,8 +123,6 @@ function cardButtons(t: Ctx["t"], place: { lat: number; lon: number } | null, di
   if (place) kb.text(t("officer.save"), `of:save:${point(place)}`);
   return kb;
 }
-
-
 
 export function officerFeature(i18n: I18n): Composer<BotContext> {
   const composer = new Composer<BotContext>();
