@@ -5,25 +5,14 @@ import { isFinal, isStatus, statusCode, verdictsFrom, type Status } from "../../
 import type { TFunction } from "../../i18n/index.js";
 import { escapeHtml } from "../html.js";
 import { formatDate } from "./dates.js";
+import type { NoticeReport } from "../../db/notifierStore.js";
 
-export interface CardReport {
-  id: number;
-  ref: string;
-  categoryCode: string;
-  status: string;
-  lat: number;
-  lon: number;
-  address: string;
-  timesOfDay: string;
-  days: string;
-  description: string | null;
-  photos: string;
-  contactConsent: boolean;
-  createdAt: Date;
-  mergedIntoRef?: string | null;
-  referredTo?: string | null;
-  lastPublicNote?: string | null;
-}
+/** What the card shows of a report: the notifier's row (one report shape, not a copy of its fields). */
+export type CardReport = Pick<
+  NoticeReport,
+  "id" | "ref" | "categoryCode" | "status" | "lat" | "lon" | "address" | "timesOfDay" | "days" | "description" | "photos" | "contactConsent" | "createdAt"
+> &
+  Partial<Pick<NoticeReport, "mergedIntoRef" | "referredTo" | "lastPublicNote">>;
 
 export interface CardContext {
   /** `officerLinked`: whether the district's officer can act in the bot (else coordinators record the verdict). */
