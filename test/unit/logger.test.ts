@@ -5,7 +5,7 @@ import { HttpError } from "grammy";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
 
-const TOKEN = "7012345678:AAH3k9_fake-TokenForTests_0123456789ab";
+const TOKEN = "7012345678:AAH3k9_fake-TokenForTests";
 const URL_WITH_TOKEN = `https://api.telegram.org/bot${TOKEN}/sendMessage`;
 
 /** `null`: no token configured. */
