@@ -1,8 +1,8 @@
 // SIGKILL mid-broadcast: nobody is missed, and the only duplicates are the few sends that were in flight.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { enqueue } from "../../src/delivery/outbox.js";
-import { broadcast, byChat, harness, ok, statusCounts, TOKEN, waitUntil, type Harness } from "./support.js";
+import { broadcast, byChat, exited, harness, ok, statusCounts, waitUntil, workerProcess, type Harness } from "./support.js";
 
 const CONCURRENCY = 8;
 
@@ -15,25 +15,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-function startWorker(h: Harness): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "test/delivery/fixtures/worker-process.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: h.databaseUrl,
-      API_ROOT: h.tg.apiRoot,
-      BOT_TOKEN: TOKEN,
-      PER_SECOND: "300",
-      CONCURRENCY: String(CONCURRENCY),
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-}
-
-const exited = (p: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) resolve({ code: p.exitCode, signal: p.signalCode });
-    else p.once("exit", (code, signal) => resolve({ code, signal }));
-  });
+const startWorker = (h: Harness) => workerProcess(h, { perSecond: 300, concurrency: CONCURRENCY });
 
 describe("delivery worker killed with SIGKILL", () => {
   it("resumes after a restart: no one missed, duplicates only among the sends in flight", async () => {

@@ -2,11 +2,11 @@
 // one sent a burst (stopped cleanly, or killed mid-broadcast) counts those sends. Measured on the workers'
 // virtual clock (clock.ts), except after a real process was killed: there at the (fake) Telegram, by the
 // arrival time of every call in real time.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { sqliteDate } from "../../src/db/hotPath.js";
 import { enqueue } from "../../src/delivery/outbox.js";
-import { broadcast, byChat, harness, maxInWindow, ok, statusCounts, TOKEN, waitUntil, type Harness } from "./support.js";
+import { broadcast, byChat, exited, harness, maxInWindow, ok, statusCounts, waitUntil, workerProcess, type Harness } from "./support.js";
 
 const PER_SECOND = 25;
 
@@ -18,12 +18,6 @@ afterEach(async () => {
   await h?.cleanup();
   h = undefined;
 });
-
-const exited = (p: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) resolve({ code: p.exitCode, signal: p.signalCode });
-    else p.once("exit", (code, signal) => resolve({ code, signal }));
-  });
 
 describe("delivery pace across restarts", () => {
   it("a worker started right after a clean stop mid-broadcast stays under the cap", async () => {
@@ -55,10 +49,7 @@ describe("delivery pace across restarts", () => {
     // Answers a little slow, so that the kill may leave rows "sending" that Telegram has already seen.
     tg.setDelay("sendMessage", 40);
 
-    child = spawn(process.execPath, ["--import", "tsx", "test/delivery/fixtures/worker-process.ts"], {
-      env: { ...process.env, DATABASE_URL: h.databaseUrl, API_ROOT: tg.apiRoot, BOT_TOKEN: TOKEN, PER_SECOND: String(PER_SECOND), CONCURRENCY: "8" },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
+    child = workerProcess(h, { perSecond: PER_SECOND, concurrency: 8 });
     await waitUntil(() => tg.callsOf("sendMessage").length >= 50, 30_000);
     child.kill("SIGKILL");
     expect((await exited(child)).signal).toBe("SIGKILL");

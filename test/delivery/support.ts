@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from "node:child_process";
 // Shared set-up for the delivery tests: a real fake Telegram, a real SQLite file, a grammY Api without auto-retry.
 import fs from "node:fs";
 import os from "node:os";
@@ -187,3 +188,25 @@ export async function statusCounts(db: Db): Promise<Record<string, number>> {
   const groups = await db.delivery.groupBy({ by: ["status"], _count: { _all: true } });
   return Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
 }
+
+/** A DeliveryWorker in a process of its own (fixtures/worker-process.ts), so a test can kill it with SIGKILL. */
+export function workerProcess(h: Pick<Harness, "databaseUrl" | "tg">, opts: { perSecond: number; concurrency: number }): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", "test/delivery/fixtures/worker-process.ts"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: h.databaseUrl,
+      API_ROOT: h.tg.apiRoot,
+      BOT_TOKEN: TOKEN,
+      PER_SECOND: String(opts.perSecond),
+      CONCURRENCY: String(opts.concurrency),
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+}
+
+/** How the process ended (at once if it already has). */
+export const exited = (p: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) resolve({ code: p.exitCode, signal: p.signalCode });
+    else p.once("exit", (code, signal) => resolve({ code, signal }));
+  });
