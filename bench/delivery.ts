@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Api } from "grammy";
 import { pino } from "pino";
 import { openDb, type Db } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/migrate.js";
+import { applyMigrations } from "../src/db/connection.js";
 import { enqueue, type OutgoingMessage } from "../src/delivery/outbox.js";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "../src/delivery/worker.js";
 import { FakeTelegram } from "../src/emulator/fakeTelegram.js";

@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import { Notifier } from "../src/bot/notifier.js";
 import { configFor } from "../src/config.js";
 import { openDb } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/migrate.js";
+import { applyMigrations } from "../src/db/connection.js";
 import { createI18n } from "../src/i18n/index.js";
 import { createLogger } from "../src/logger.js";
 import { loadSampleIfEmpty } from "../src/services/districtImport.js";

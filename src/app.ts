@@ -13,7 +13,7 @@ import { HotPath } from "./db/hotPath.js";
 import { SqliteGeocodeCache } from "./db/geocodeCache.js";
 import { NotifierStore } from "./db/notifierStore.js";
 import { ReportStore } from "./db/reportStore.js";
-import { applyMigrations } from "./db/migrate.js";
+import { applyMigrations, openDatabase } from "./db/connection.js";
 import { loadSampleIfEmpty } from "./services/districtImport.js";
 import { DistrictDirectory } from "./services/districtDirectory.js";
 import { serviceArea } from "./services/serviceArea.js";
@@ -48,6 +48,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   if (migrations.length) logger.info({ migrations }, "database migrated");
   const db = await openDb(config.DATABASE_URL);
   const hot = new HotPath(config.DATABASE_URL);
+  const kdb = openDatabase(config.DATABASE_URL);
   if (config.SAMPLE_DATA) {
     const loaded = await loadSampleIfEmpty(db);
     if (loaded) logger.info({ districts: loaded.districts, officers: loaded.officers, units: loaded.units }, "sample data for Bielsko-Biała loaded");
@@ -63,6 +64,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const notifier = new Notifier({ store: new NotifierStore(hot), i18n, logger, config, now, wakeOutbox: () => worker?.wake() });
   const deps: BotDeps = {
     db,
+    kdb,
     hot,
     users: new UserDirectory(db, hot),
     reports: new ReportStore(hot),
@@ -145,6 +147,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       if (server) await within(1_000, new Promise<void>((resolve) => server.close(() => resolve())), "the HTTP server");
       hot.close();
       await db.$disconnect();
+      await kdb.destroy();
       logger.info("stopped");
     })());
   return { bot, deps, worker, scheduler, server, stop };

@@ -2,6 +2,7 @@ import type { Context } from "grammy";
 import type { ConversationFlavor } from "@grammyjs/conversations";
 import type { Config, Locale } from "../config.js";
 import type { Db } from "../db/client.js";
+import type { Database } from "../db/connection.js";
 import type { I18n, TFunction } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
 import type { HotPath } from "../db/hotPath.js";
@@ -14,7 +15,10 @@ import type { SessionUser, UserDirectory } from "../services/users.js";
 
 /** What the bot needs from the outside world; tests pass the same shapes with fake servers behind them. */
 export interface BotDeps {
+  /** Prisma Client: being replaced by `kdb` (issue #13), file by file. */
   db: Db;
+  /** The app's database (Kysely over one connection, see db/connection.ts). Becomes `db` when Prisma is gone. */
+  kdb: Database;
   /** Prepared statements for what runs on every update (see db/hotPath.ts). */
   hot: HotPath;
   users: UserDirectory;

@@ -1,6 +1,6 @@
 import { DEFAULT_DATABASE_URL, loadDotEnv } from "../config.js";
 import { openDb, type Db } from "../db/client.js";
-import { applyMigrations } from "../db/migrate.js";
+import { applyMigrations } from "../db/connection.js";
 
 /**
  * CLI commands work on the bot's database — DATABASE_URL from the environment or `.env`, as `npm start` reads

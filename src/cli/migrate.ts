@@ -1,6 +1,6 @@
 // `npm run db:migrate`: applies pending migrations to the bot's database (DATABASE_URL from the environment or .env).
 import { DEFAULT_DATABASE_URL, loadDotEnv } from "../config.js";
-import { applyMigrations } from "../db/migrate.js";
+import { applyMigrations } from "../db/connection.js";
 
 loadDotEnv();
 const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;

@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import { Api } from "grammy";
 import { pino, type Logger } from "pino";
 import { openDb, type Db } from "../../src/db/client.js";
-import { applyMigrations } from "../../src/db/migrate.js";
+import { applyMigrations } from "../../src/db/connection.js";
 import type { OutgoingMessage } from "../../src/delivery/outbox.js";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "../../src/delivery/worker.js";
 import { FakeTelegram } from "../../src/emulator/fakeTelegram.js";

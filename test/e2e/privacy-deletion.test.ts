@@ -4,7 +4,7 @@ import { inlineButtons, textOf, type FakeChat, type FakeUser, type RecordedCall 
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
 import { fileReport } from "../support/report.js";
-import { sqlitePath } from "../../src/db/client.js";
+import { sqlitePath } from "../../src/db/connection.js";
 
 /**
  * Issue 18 item 7: after "Usuń moje dane" nothing the resident typed or sent, nor their name, username or

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations } from "../../src/db/migrate.js";
+import { applyMigrations } from "../../src/db/connection.js";
 import { sqliteDate } from "../../src/db/hotPath.js";
 import { prng } from "../../src/emulator/prng.js";
 import { FakeNominatim } from "../support/fakeNominatim.js";

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../../src/db/client.js";
-import { applyMigrations } from "../../src/db/migrate.js";
+import { applyMigrations } from "../../src/db/connection.js";
 import { exportDistricts, importDistricts, loadSampleIfEmpty, SAMPLE_DIR } from "../../src/services/districtImport.js";
 import { DistrictDirectory } from "../../src/services/districtDirectory.js";
 

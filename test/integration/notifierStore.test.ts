@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../../src/db/client.js";
 import { HotPath } from "../../src/db/hotPath.js";
-import { applyMigrations } from "../../src/db/migrate.js";
+import { applyMigrations } from "../../src/db/connection.js";
 import { NEARBY_COUNT_SQL, NotifierStore } from "../../src/db/notifierStore.js";
 import { NEARBY_ACTIVE_SQL } from "../../src/db/reportStore.js";
 

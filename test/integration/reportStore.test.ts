@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { exclusive, openDb, writeTransaction, type Db } from "../../src/db/client.js";
 import { SqliteGeocodeCache } from "../../src/db/geocodeCache.js";
 import { HotPath } from "../../src/db/hotPath.js";
-import { applyMigrations } from "../../src/db/migrate.js";
+import { applyMigrations } from "../../src/db/connection.js";
 import { ReportStore, type ReportDraft } from "../../src/db/reportStore.js";
 
 const draft = (over: Partial<ReportDraft> = {}): ReportDraft => ({

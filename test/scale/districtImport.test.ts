@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../../src/db/client.js";
-import { applyMigrations } from "../../src/db/migrate.js";
+import { applyMigrations } from "../../src/db/connection.js";
 import { DistrictIndex } from "../../src/domain/districts/districtIndex.js";
 import type { PolygonGeometry } from "../../src/domain/geo/types.js";
 import { loadSampleIfEmpty, SAMPLE_DIR } from "../../src/services/districtImport.js";

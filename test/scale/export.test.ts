@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../../src/db/client.js";
-import { applyMigrations } from "../../src/db/migrate.js";
+import { applyMigrations } from "../../src/db/connection.js";
 import { CATEGORIES } from "../../src/domain/reports/categories.js";
 import { createI18n, type I18n } from "../../src/i18n/index.js";
 import { loadSampleIfEmpty } from "../../src/services/districtImport.js";

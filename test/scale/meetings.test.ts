@@ -10,7 +10,7 @@ import { remindMeetings } from "../../src/bot/scheduler.js";
 import { configFor } from "../../src/config.js";
 import { openDb, type Db } from "../../src/db/client.js";
 import { sqliteDate } from "../../src/db/hotPath.js";
-import { applyMigrations } from "../../src/db/migrate.js";
+import { applyMigrations } from "../../src/db/connection.js";
 import { createI18n, userLocale, type I18n } from "../../src/i18n/index.js";
 import { loadSampleIfEmpty } from "../../src/services/districtImport.js";
 import { cancelMeeting, createMeeting, publishMeeting } from "../../src/services/meetings.js";
