@@ -40,10 +40,14 @@ export async function createI18nextInstance(defaultLocale: Locale): Promise<i18n
   return instance;
 }
 
-/** One i18next instance for the process; resources are the JSON files in locales/. */
-export async function createI18n(defaultLocale: Locale): Promise<I18n> {
+/**
+ * One i18next instance for the process; resources are the JSON files in locales/. `fastPath: false` is
+ * i18next alone: the benchmark compares both (`npm run bench -- i18n`).
+ */
+export async function createI18n(defaultLocale: Locale, options: { fastPath?: boolean } = {}): Promise<I18n> {
   const instance = await createI18nextInstance(defaultLocale);
-  const fixed = new Map(SUPPORTED_LOCALES.map((l) => [l, memoized(instance.getFixedT(l), l, FALLBACK_LOCALE)]));
+  const fast = options.fastPath ?? true;
+  const fixed = new Map(SUPPORTED_LOCALES.map((l) => [l, fast ? memoized(instance.getFixedT(l), l, FALLBACK_LOCALE) : instance.getFixedT(l)]));
   const variants = new Map<string, string[]>();
   return {
     defaultLocale,
