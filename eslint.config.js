@@ -25,6 +25,19 @@ const DOMAIN_PURE = [
   },
 ];
 
+/** One data path: only the connection module and the dialect (src/db/connection.ts, src/db/sqlite/) touch the driver. */
+const DB_DRIVER = {
+  regex: "^(better-sqlite3|pg|@prisma/.*|prisma|kysely/helpers/.*)$|(^|/)generated/prisma(/|$)|(^|/)db/sqlite(/|$)",
+  message: "Only src/db/connection.ts and src/db/sqlite/ talk to the database driver: use the Database from db/connection.ts.",
+};
+
+/** No query in src/bot: handlers call services (types from Kysely are fine). */
+const NO_QUERIES_IN_BOT = { regex: "^kysely$", allowTypeImports: true, message: "src/bot runs no queries: call a service." };
+const QUERY_CALLS = {
+  selector: "CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|transaction)$/]",
+  message: "src/bot runs no queries: call a service (src/services).",
+};
+
 /**
  * Features do not import each other: shared presentation lives in src/bot/ui, shared behaviour in
  * services. From a one-file feature src/bot/features/<f>.ts, "./…" is another feature; from
@@ -92,12 +105,20 @@ export default defineConfig(
   // ---- Boundaries (each block's options replace the previous block's for its files) ----
   {
     files: ["src/**/*.ts"],
-    ignores: ["src/sandbox/**", "src/emulator/**"],
-    rules: { "no-restricted-imports": restrict() },
+    ignores: ["src/sandbox/**", "src/emulator/**", "src/db/connection.ts", "src/db/sqlite/**"],
+    rules: { "no-restricted-imports": restrict(DB_DRIVER) },
+  },
+  {
+    files: ["src/sandbox/**/*.ts", "src/emulator/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [DB_DRIVER] }] },
+  },
+  {
+    files: ["src/bot/**/*.ts"],
+    rules: { "no-restricted-imports": restrict(DB_DRIVER, NO_QUERIES_IN_BOT), "no-restricted-syntax": ["error", QUERY_CALLS] },
   },
   {
     files: ["src/domain/**/*.ts"],
     rules: { "no-restricted-imports": restrict(...DOMAIN_PURE) },
   },
-  ...FEATURE_FILES.map((glob, depth) => ({ files: [glob], rules: { "no-restricted-imports": restrict(otherFeature(depth)) } })),
+  ...FEATURE_FILES.map((glob, depth) => ({ files: [glob], rules: { "no-restricted-imports": restrict(DB_DRIVER, NO_QUERIES_IN_BOT, otherFeature(depth)) } })),
 );
