@@ -51,25 +51,9 @@ export class UserDirectory {
    * question they could not see must not take this message as its answer.
    */
   async touch(from: Sender, opts: { now: Date; privateChat: boolean; admin: boolean }): Promise<SessionUser & { returning: boolean }> {
-    const cached = this.cache.get(from.id);
-    if (cached && !(opts.privateChat && cached.blocked)) {
-      const fresh = await this.touchKnown(from, opts, cached);
-      return { ...fresh, returning: false };
-    }
-    // Rare (the first message after a start, or after a refusal): ask the row whether it was blocked.
-    const returning = opts.privateChat && (cached ? cached.blocked : await this.isBlocked(from.id));
-    return { ...(await this.touchKnown(from, opts, cached)), returning };
-  }
-
-  /** Whether Telegram refused a message to this user (they blocked the bot) since they last wrote. */
-  private async isBlocked(telegramId: number): Promise<boolean> {
-    const row = await this.db.selectFrom("User").select("blocked").where("telegramId", "=", telegramId).executeTakeFirst();
-    return row?.blocked === true;
-  }
-
-  private async touchKnown(from: Sender, opts: { now: Date; privateChat: boolean; admin: boolean }, cached: Cached | undefined): Promise<SessionUser> {
     const username = from.username ?? null;
     const languageCode = from.language_code ?? null;
+    const cached = this.cache.get(from.id);
     if (
       cached &&
       opts.now.getTime() - cached.writtenAt < LAST_SEEN_RESOLUTION_MS &&
@@ -79,9 +63,10 @@ export class UserDirectory {
       !(opts.privateChat && cached.blocked) &&
       !(opts.admin && cached.role !== "admin")
     ) {
-      return cached;
+      return { ...cached, returning: false };
     }
-    // One statement (it runs for every update that is not cached): the row is made or refreshed, and read back.
+    // One statement for every update that is not cached: the row is made or refreshed, and read back. It leaves
+    // "blocked" as stored, so the row tells whether Telegram had refused a message to them.
     const row = await this.db
       .insertInto("User")
       .values({
@@ -100,14 +85,17 @@ export class UserDirectory {
           lastSeen: eb.ref("excluded.lastSeen"),
           // Telegram does not always send language_code: the last one seen stays.
           languageCode: eb.fn.coalesce("excluded.languageCode", "User.languageCode"),
-          ...(opts.privateChat ? { blocked: false } : {}),
           ...(opts.admin ? { role: "admin" } : {}),
         })),
       )
       .returning(["id", "language", "role", "banned", "blocked"])
       .executeTakeFirstOrThrow();
+    // Rare: they had blocked the bot and write again privately, so messages reach them again.
+    const returning = opts.privateChat && row.blocked;
+    if (returning) await this.db.updateTable("User").set({ blocked: false }).where("id", "=", row.id).execute();
     const user: Cached = {
       ...row,
+      blocked: row.blocked && !returning,
       telegramId: from.id,
       firstName: from.first_name,
       username,
@@ -116,7 +104,7 @@ export class UserDirectory {
     };
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(from.id, user);
-    return user;
+    return { ...user, returning };
   }
 
   async setLanguage(userId: number, language: string): Promise<void> {
