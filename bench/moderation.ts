@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import { Notifier } from "../src/bot/notifier.js";
 import { configFor } from "../src/config.js";
 import { openDb } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/connection.js";
+import { applyMigrations, openDatabase } from "../src/db/connection.js";
 import { createI18n } from "../src/i18n/index.js";
 import { createLogger } from "../src/logger.js";
 import { loadSampleIfEmpty } from "../src/services/districtImport.js";
@@ -24,7 +24,9 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
   applyMigrations(url);
   const db = await openDb(url);
   try {
-    await loadSampleIfEmpty(db);
+    const kdb = openDatabase(url);
+    await loadSampleIfEmpty(kdb);
+    await kdb.destroy();
     const config = configFor({ DATABASE_URL: url, MODERATION_CHAT_ID: "-1001000000001" });
     const logger = createLogger("warn", undefined, new Writable({ write: (_c, _e, cb) => cb() }));
     const hot = new HotPath(url);

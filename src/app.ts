@@ -52,12 +52,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const hot = new HotPath(config.DATABASE_URL);
   const kdb = openDatabase(config.DATABASE_URL);
   if (config.SAMPLE_DATA) {
-    const loaded = await loadSampleIfEmpty(db);
+    const loaded = await loadSampleIfEmpty(kdb);
     if (loaded) logger.info({ districts: loaded.districts, officers: loaded.officers, units: loaded.units }, "sample data for Bielsko-Biała loaded");
   }
   // Aborted at stop: handlers no longer wait on Telegram (their replies go to the outbox).
   const shutdown = new AbortController();
-  const districts = new DistrictDirectory(db);
+  const districts = new DistrictDirectory(kdb);
   await districts.reload();
   const i18n = await createI18n(config.DEFAULT_LOCALE, { fastPath: options.i18nFastPath });
   const now = options.now ?? (() => new Date());
@@ -68,7 +68,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     db,
     kdb,
     hot,
-    users: new UserDirectory(db, hot),
+    users: new UserDirectory(kdb),
     reports: new ReportStore(hot),
     logger,
     i18n,

@@ -8,7 +8,7 @@ import { startApp, type RunningApp } from "../app.js";
 import { configFor, type Config } from "../config.js";
 import { pointInGeometry, type PolygonGeometry } from "../domain/geo/index.js";
 import { FakeNominatim } from "../emulator/fakeNominatim.js";
-import { issueLinkCode, redeemLinkCode } from "../services/officerLinks.js";
+import { findOfficer, issueLinkCode, redeemLinkCode } from "../services/officerLinks.js";
 import { BOT_INFO, FakeTelegram } from "../emulator/fakeTelegram.js";
 import { COORDINATOR, MODERATION_CHAT, OFFICER, OFFICER_HOME, PERSONAS } from "./personas.js";
 import { startSandboxServer } from "./server.js";
@@ -86,7 +86,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     cleanup.push(() => app.stop());
     // Chat history lives in the emulator's memory only: a form left open in an earlier run would edit
     // messages that no longer exist, so every run starts with no open forms (reports and users stay).
-    await app.deps.db.conversationState.deleteMany();
+    await app.deps.kdb.deleteFrom("ConversationState").execute();
 
     const districts = (JSON.parse(fs.readFileSync(DISTRICTS_FILE, "utf8")) as { features: DistrictFeature[] }).features;
     const officerLink = await prelinkOfficer(app, districts);
@@ -128,11 +128,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
  * Skipped while no sample officers are loaded or when someone else is linked already.
  */
 async function prelinkOfficer(app: RunningApp, districts: DistrictFeature[]): Promise<OfficerLink> {
-  const { db, users } = app.deps;
+  const { kdb: db, users, notifier } = app.deps;
   const home = districts.find((d) => pointInGeometry(d.geometry, OFFICER_HOME.lon, OFFICER_HOME.lat));
   const code = home?.properties.officer;
   if (!home || !code) return { linked: false, reason: "no sample district at the officer's home point" };
-  const officer = await db.officer.findUnique({ where: { code } });
+  const officer = await findOfficer(db, code);
   if (!officer) return { linked: false, reason: "the sample officers are not in the database" };
   const as = `${officer.rank} ${officer.firstName} ${officer.lastName}, rejon ${home.properties.number} ${home.properties.name}`;
 
@@ -141,7 +141,7 @@ async function prelinkOfficer(app: RunningApp, districts: DistrictFeature[]): Pr
   if (officer.userId === user.id) return { linked: true, as };
   if (officer.userId !== null) return { linked: false, reason: `officer ${code} is linked to another account` };
   const { code: linkCode } = await issueLinkCode(db, officer.id, null, now);
-  const result = await redeemLinkCode(db, linkCode, user.id, now);
+  const result = await redeemLinkCode({ db, notifier }, linkCode, user.id, now);
   if (!result.ok) return { linked: false, reason: `linking failed: ${result.reason}` };
   users.forget(OFFICER.user.id); // the directory caches roles
   await app.deps.districts.reload(); // the directory caches who serves where

@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.js";
+import type { Database } from "../db/connection.js";
 import { AddressRuleIndex, type AddressQuery } from "../domain/districts/addressRules.js";
 import { DistrictIndex } from "../domain/districts/districtIndex.js";
 import { haversineM } from "../domain/geo/measure.js";
@@ -56,15 +56,24 @@ export class DistrictDirectory {
   sample = false;
   private units: UnitInfo[] = [];
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Database) {}
 
   async reload(): Promise<void> {
-    const [districts, rules, units, source] = await Promise.all([
-      this.db.district.findMany({ include: { unit: true, officer: true } }),
-      this.db.addressRule.findMany({ include: { district: { select: { number: true } } } }),
-      this.db.unit.findMany(),
-      this.db.setting.findUnique({ where: { key: "districts.source" } }),
+    const [districts, rules, units, officers, source] = await Promise.all([
+      this.db.selectFrom("District").selectAll().orderBy("id").execute(),
+      this.db
+        .selectFrom("AddressRule")
+        .innerJoin("District", "District.id", "AddressRule.districtId")
+        .select(["AddressRule.kind", "AddressRule.street", "AddressRule.village", "AddressRule.fromNumber", "AddressRule.toNumber", "AddressRule.parity"])
+        .select("District.number as districtNumber")
+        .orderBy("AddressRule.id")
+        .execute(),
+      this.db.selectFrom("Unit").selectAll().orderBy("id").execute(),
+      this.db.selectFrom("Officer").selectAll().execute(),
+      this.db.selectFrom("Setting").select("value").where("key", "=", "districts.source").executeTakeFirst(),
     ]);
+    const unitById = new Map(units.map((u) => [u.id, u]));
+    const officerById = new Map(officers.map((o) => [o.id, o]));
     this.sample = source?.value === "sample";
     const infos = districts.map<DistrictInfo>((d) => ({
       id: d.id,
@@ -72,8 +81,8 @@ export class DistrictDirectory {
       name: d.name,
       description: d.description,
       geometry: JSON.parse(d.geometry) as PolygonGeometry,
-      unit: d.unit,
-      officer: d.officer && d.officer.active ? d.officer : null,
+      unit: unitById.get(d.unitId)!,
+      officer: activeOfficer(d.officerId === null ? undefined : officerById.get(d.officerId)),
       plan: d.planPeriod ? { period: d.planPeriod, threat: d.planThreat, goal: d.planGoal, actions: JSON.parse(d.planActions ?? "[]") as string[] } : null,
     }));
     this.index = new DistrictIndex(infos);
@@ -81,7 +90,7 @@ export class DistrictDirectory {
     this.byIdMap = new Map(infos.map((d) => [d.id, d]));
     this.rules = new AddressRuleIndex(
       rules.map((r) => ({
-        districtNumber: r.district.number,
+        districtNumber: r.districtNumber,
         kind: r.kind as "range" | "street" | "village",
         street: r.street ?? undefined,
         village: r.village ?? undefined,
@@ -128,6 +137,10 @@ export class DistrictDirectory {
     const number = this.rules.match(query);
     return number ? (this.byNumber.get(number.toLowerCase()) ?? null) : null;
   }
+}
+
+function activeOfficer(o: (OfficerInfo & { active: boolean }) | undefined): OfficerInfo | null {
+  return o?.active ? o : null;
 }
 
 /** "Cieszyńska 10", "ul. 3 Maja 12a" → street and house number; a bare name may be a village or street. */

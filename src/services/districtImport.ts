@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeTransaction, type Db } from "../db/client.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import type { Database, Tx } from "../db/connection.js";
 import { validateDistrictImport, type DistrictImportResult } from "../domain/districts/validate.js";
 import type { ImportProblem } from "../domain/districts/types.js";
 import { DistrictIndex } from "../domain/districts/districtIndex.js";
@@ -53,16 +52,16 @@ export interface ImportOutcome {
  * Validates districts (with units and officers, when given) and, unless dryRun, replaces every district
  * and address rule in one transaction: all or nothing. Existing reports are re-assigned by their point.
  */
-export async function importDistricts(db: Db, files: ImportFiles, opts: { dryRun?: boolean; source: string }): Promise<ImportOutcome> {
+export async function importDistricts(db: Database, files: ImportFiles, opts: { dryRun?: boolean; source: string; now?: Date }): Promise<ImportOutcome> {
   const problems: ImportProblem[] = [];
   const units = files.units ? parseList<UnitRecord>(files.units, "units", problems, validateUnit) : [];
   const officers = files.officers ? parseList<OfficerRecord>(files.officers, "officers", problems, validateOfficer) : [];
 
-  const knownUnits = new Set([...(await db.unit.findMany({ select: { code: true } })).map((u) => u.code), ...units.map((u) => u.code)]);
+  const knownUnits = new Set([...(await db.selectFrom("Unit").select("code").execute()).map((u) => u.code), ...units.map((u) => u.code)]);
   for (const [i, o] of officers.entries()) {
     if (!knownUnits.has(o.unit)) problems.push({ file: files.officers!.fileName, feature: i, field: "unit", message: `unknown unit "${o.unit}"` });
   }
-  const knownOfficers = new Set([...(await db.officer.findMany({ select: { code: true } })).map((o) => o.code), ...officers.map((o) => o.code)]);
+  const knownOfficers = new Set([...(await db.selectFrom("Officer").select("code").execute()).map((o) => o.code), ...officers.map((o) => o.code)]);
 
   let geojson: unknown;
   try {
@@ -91,120 +90,132 @@ export async function importDistricts(db: Db, files: ImportFiles, opts: { dryRun
   };
   if (problems.length || !result || opts.dryRun) return outcome;
 
-  await writeTransaction(
-    db,
-    async (tx) => {
-      for (const u of units) {
-        const data = {
-          kind: u.kind,
-          name: u.name,
-          address: u.address,
-          lat: u.lat ?? null,
-          lon: u.lon ?? null,
-          switchboardPhone: u.switchboardPhone ?? null,
-          dutyPhone: u.dutyPhone ?? null,
-        };
-        await tx.unit.upsert({ where: { code: u.code }, create: { code: u.code, ...data }, update: data });
-      }
-      const unitIds = new Map((await tx.unit.findMany({ select: { id: true, code: true } })).map((u) => [u.code, u.id]));
-      for (const o of officers) {
-        const data = {
-          rank: o.rank,
-          firstName: o.firstName,
-          lastName: o.lastName,
-          phone: o.phone ?? null,
-          email: o.email ?? null,
-          dutyHours: o.dutyHours ?? null,
-          active: o.active ?? true,
-          unitId: unitIds.get(o.unit)!,
-        };
-        await tx.officer.upsert({ where: { code: o.code }, create: { code: o.code, ...data }, update: data });
-      }
-      const officerIds = new Map((await tx.officer.findMany({ select: { id: true, code: true } })).map((o) => [o.code, o.id]));
+  const now = opts.now ?? new Date();
+  await db.transaction().execute(async (tx) => {
+    for (const u of units) {
+      const data = {
+        kind: u.kind,
+        name: u.name,
+        address: u.address,
+        lat: u.lat ?? null,
+        lon: u.lon ?? null,
+        switchboardPhone: u.switchboardPhone ?? null,
+        dutyPhone: u.dutyPhone ?? null,
+      };
+      await tx
+        .insertInto("Unit")
+        .values({ code: u.code, ...data })
+        .onConflict((oc) => oc.column("code").doUpdateSet(data))
+        .execute();
+    }
+    const unitIds = new Map((await tx.selectFrom("Unit").select(["id", "code"]).execute()).map((u) => [u.code, u.id]));
+    for (const o of officers) {
+      const data = {
+        rank: o.rank,
+        firstName: o.firstName,
+        lastName: o.lastName,
+        phone: o.phone ?? null,
+        email: o.email ?? null,
+        dutyHours: o.dutyHours ?? null,
+        active: o.active ?? true,
+        unitId: unitIds.get(o.unit)!,
+      };
+      await tx
+        .insertInto("Officer")
+        .values({ code: o.code, ...data })
+        .onConflict((oc) => oc.column("code").doUpdateSet(data))
+        .execute();
+    }
+    const officerIds = new Map((await tx.selectFrom("Officer").select(["id", "code"]).execute()).map((o) => [o.code, o.id]));
 
-      // Replace: the new file is the whole truth about districts.
-      await tx.report.updateMany({ data: { districtId: null } });
-      await tx.addressRule.deleteMany();
-      await tx.district.deleteMany();
-      const ids = new Map<string, number>();
-      for (const d of result.districts) {
-        const row = await tx.district.create({
-          data: {
-            number: d.number,
-            name: d.name,
-            description: d.description ?? null,
-            unitId: unitIds.get(d.unit)!,
-            officerId: d.officer ? officerIds.get(d.officer)! : null,
-            geometry: JSON.stringify(d.geometry),
-            planPeriod: d.plan?.period ?? null,
-            planThreat: d.plan?.threat ?? null,
-            planGoal: d.plan?.goal ?? null,
-            planActions: d.plan ? JSON.stringify(d.plan.actions) : null,
-          },
-        });
-        ids.set(d.number.toLowerCase(), row.id);
-      }
-      if (result.rules.length) {
-        await tx.addressRule.createMany({
-          data: result.rules.map((r) => ({
-            districtId: ids.get(r.districtNumber.toLowerCase())!,
-            kind: r.kind,
-            street: r.street ?? null,
-            village: r.village ?? null,
-            fromNumber: r.from ?? null,
-            toNumber: r.to ?? null,
-            parity: r.parity ?? "all",
-          })),
-        });
-      }
-      // Reports keep pointing at the district their place lies in.
-      const index = new DistrictIndex(result.districts.map((d) => ({ id: ids.get(d.number.toLowerCase())!, number: d.number, geometry: d.geometry })));
-      await reassignReports(tx, index);
-      await tx.setting.upsert({ where: { key: "districts.source" }, create: { key: "districts.source", value: opts.source }, update: { value: opts.source } });
-    },
-    { timeout: 120_000, maxWait: 10_000 },
-  );
+    // Replace: the new file is the whole truth about districts.
+    await tx.updateTable("Report").set({ districtId: null, updatedAt: now }).execute();
+    await tx.deleteFrom("AddressRule").execute();
+    await tx.deleteFrom("District").execute();
+    const ids = new Map<string, number>();
+    for (const d of result.districts) {
+      const row = await tx
+        .insertInto("District")
+        .values({
+          number: d.number,
+          name: d.name,
+          description: d.description ?? null,
+          unitId: unitIds.get(d.unit)!,
+          officerId: d.officer ? officerIds.get(d.officer)! : null,
+          geometry: JSON.stringify(d.geometry),
+          planPeriod: d.plan?.period ?? null,
+          planThreat: d.plan?.threat ?? null,
+          planGoal: d.plan?.goal ?? null,
+          planActions: d.plan ? JSON.stringify(d.plan.actions) : null,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      ids.set(d.number.toLowerCase(), row.id);
+    }
+    const rules = result.rules.map((r) => ({
+      districtId: ids.get(r.districtNumber.toLowerCase())!,
+      kind: r.kind,
+      street: r.street ?? null,
+      village: r.village ?? null,
+      fromNumber: r.from ?? null,
+      toNumber: r.to ?? null,
+      parity: r.parity ?? "all",
+    }));
+    for (let start = 0; start < rules.length; start += RULES_PER_STATEMENT) {
+      await tx
+        .insertInto("AddressRule")
+        .values(rules.slice(start, start + RULES_PER_STATEMENT))
+        .execute();
+    }
+    // Reports keep pointing at the district their place lies in.
+    const index = new DistrictIndex(result.districts.map((d) => ({ id: ids.get(d.number.toLowerCase())!, number: d.number, geometry: d.geometry })));
+    await reassignReports(tx, index);
+    await tx
+      .insertInto("Setting")
+      .values({ key: "districts.source", value: opts.source })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value: opts.source }))
+      .execute();
+  });
   outcome.written = true;
   return outcome;
 }
 
-/** Reports read and re-assigned per statement pair: memory and parameters stay fixed however many there are. */
+/** Address rules per INSERT: 7 values a row stay far below any database's limit on bound values. */
+const RULES_PER_STATEMENT = 500;
+/** Reports read per page: memory and bound values stay fixed however many reports there are. */
 const REASSIGN_PAGE = 5000;
 
 /**
  * Points every report at the district its place lies in (all were set to none before). Pages of reports
- * by id; each page's assignments go as one JSON array in one UPDATE (one statement per report took
- * minutes at 100,000 reports; a list of ids as parameters would not fit SQLite's limit).
+ * by id; each page's reports are assigned with one UPDATE per district they fall in, naming the page's ids
+ * (one statement per report took minutes at 100,000 reports).
  */
-async function reassignReports(tx: Prisma.TransactionClient, index: DistrictIndex<{ id: number; number: string; geometry: PolygonGeometry }>): Promise<number> {
+async function reassignReports(tx: Tx, index: DistrictIndex<{ id: number; number: string; geometry: PolygonGeometry }>): Promise<number> {
   let after = 0;
   let assigned = 0;
   for (;;) {
-    const page = await tx.report.findMany({
-      where: { id: { gt: after } },
-      orderBy: { id: "asc" },
-      take: REASSIGN_PAGE,
-      select: { id: true, lat: true, lon: true },
-    });
+    const page = await tx.selectFrom("Report").select(["id", "lat", "lon"]).where("id", ">", after).orderBy("id").limit(REASSIGN_PAGE).execute();
     if (page.length === 0) return assigned;
     after = page[page.length - 1]!.id;
-    const pairs: [number, number][] = [];
+    const byDistrict = new Map<number, number[]>();
     for (const r of page) {
       const hit = index.lookup(r.lon, r.lat);
-      if (hit) pairs.push([r.id, hit.id]);
+      if (!hit) continue;
+      const ids = byDistrict.get(hit.id);
+      if (ids) ids.push(r.id);
+      else byDistrict.set(hit.id, [r.id]);
     }
-    if (pairs.length) {
-      assigned += await tx.$executeRawUnsafe(
-        `UPDATE "Report" SET "districtId" = "j"."value" ->> 1 FROM json_each(?) AS "j" WHERE "Report"."id" = "j"."value" ->> 0`,
-        JSON.stringify(pairs),
-      );
+    for (const [districtId, reportIds] of byDistrict) {
+      const updated = await tx.updateTable("Report").set({ districtId }).where("id", "in", reportIds).executeTakeFirst();
+      assigned += Number(updated.numUpdatedRows);
     }
   }
 }
 
 /** The sample data of KMP Bielsko-Biała, loaded into a database that has no districts yet. */
-export async function loadSampleIfEmpty(db: Db): Promise<ImportOutcome | null> {
-  if ((await db.district.count()) > 0 || (await db.setting.findUnique({ where: { key: "districts.source" } }))) return null;
+export async function loadSampleIfEmpty(db: Database): Promise<ImportOutcome | null> {
+  const anyDistrict = await db.selectFrom("District").select("id").limit(1).executeTakeFirst();
+  if (anyDistrict || (await db.selectFrom("Setting").select("key").where("key", "=", "districts.source").executeTakeFirst())) return null;
   const read = (name: string) => ({ fileName: path.join(SAMPLE_DIR, name), text: fs.readFileSync(path.join(SAMPLE_DIR, name), "utf8") });
   const outcome = await importDistricts(
     db,
@@ -216,8 +227,25 @@ export async function loadSampleIfEmpty(db: Db): Promise<ImportOutcome | null> {
 }
 
 /** GeoJSON back out, in the import schema, so an export can be edited and imported again. */
-export async function exportDistricts(db: Db): Promise<unknown> {
-  const districts = await db.district.findMany({ include: { unit: true, officer: true }, orderBy: { id: "asc" } });
+export async function exportDistricts(db: Database): Promise<unknown> {
+  const districts = await db
+    .selectFrom("District")
+    .innerJoin("Unit", "Unit.id", "District.unitId")
+    .leftJoin("Officer", "Officer.id", "District.officerId")
+    .select([
+      "District.number",
+      "District.name",
+      "District.description",
+      "District.geometry",
+      "District.planPeriod",
+      "District.planThreat",
+      "District.planGoal",
+      "District.planActions",
+      "Unit.code as unitCode",
+      "Officer.code as officerCode",
+    ])
+    .orderBy("District.id")
+    .execute();
   return {
     type: "FeatureCollection",
     features: districts.map((d) => ({
@@ -225,8 +253,8 @@ export async function exportDistricts(db: Db): Promise<unknown> {
       properties: {
         number: d.number,
         name: d.name,
-        unit: d.unit.code,
-        ...(d.officer ? { officer: d.officer.code } : {}),
+        unit: d.unitCode,
+        ...(d.officerCode !== null ? { officer: d.officerCode } : {}),
         ...(d.description ? { description: d.description } : {}),
         ...(d.planPeriod
           ? { plan: { period: d.planPeriod, threat: d.planThreat, goal: d.planGoal, actions: JSON.parse(d.planActions ?? "[]") as string[] } }

@@ -1,21 +1,25 @@
-import { writeTransaction, type Db } from "../db/client.js";
-import { PURGE_GEOCODE_KEYS_SQL } from "../db/geocodeCache.js";
-import { sqliteDate } from "../db/hotPath.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import { sql } from "kysely";
+import type { Database, Tx } from "../db/connection.js";
 import { escapeHtml } from "../bot/html.js";
 import { formatCoordinates } from "../bot/placeLabel.js";
 
 /** The account reports are moved to when their reporter deletes their data: reports stay police records. */
-const TOMBSTONE_TELEGRAM_ID = 0n;
+const TOMBSTONE_TELEGRAM_ID = 0;
 
 /** Outbox rows about a report that quote what its reporter wrote (the card: description, typed address, photos). */
-const CARD_KINDS = `('moderation_card', 'moderation_album', 'moderation_card_edit', 'officer_assignment')`;
+const CARD_KINDS = ["moderation_card", "moderation_album", "moderation_card_edit", "officer_assignment"];
 /** Events whose only content is the resident's own words or photo. */
-const WORDS_KINDS = `('addition', 'relay_answer')`;
+const WORDS_KINDS = ["addition", "relay_answer"];
 
-/** What the caller does after the commit: the moderators' cards of these reports are brought up to date. */
+/** The moderators' cards of the deleted account's reports (those already in the group). */
 export interface Deleted {
   cards: { reportId: number; messageId: number }[];
+}
+
+/** What deleting needs besides the database: the notifier brings the moderators' cards up to date after the commit. */
+export interface PrivacyDeps {
+  db: Database;
+  notifier: { flush(): Promise<void>; recordSent(event: { dedupeKey: string; result?: unknown }): Promise<void> };
 }
 
 /**
@@ -25,81 +29,106 @@ export interface Deleted {
  * as coordinates, times, status, the staff's notes) but lose the resident's own words — description, photos,
  * the address they typed (replaced by the district and the coordinates), additions and relayed answers — and no
  * longer point at the person: they move to an anonymous tombstone account without contact consent.
- * Returns null for an unknown account.
+ * After the commit, cards that had not gone out are queued again without the resident's words, and those in the
+ * group are edited to match. Returns null for an unknown account.
  */
-export async function deleteUserData(db: Db, telegramId: number, now: Date = new Date()): Promise<Deleted | null> {
-  return writeTransaction(db, async (tx) => {
-    const user = await tx.user.findUnique({ where: { telegramId: BigInt(telegramId) } });
-    if (!user) return null;
-    const uid = user.id;
-    const run = (sql: string, ...params: unknown[]) => tx.$executeRawUnsafe(sql, ...params);
-    const tombstone = await tx.user.upsert({
-      where: { telegramId: TOMBSTONE_TELEGRAM_ID },
-      create: { telegramId: TOMBSTONE_TELEGRAM_ID, firstName: "", blocked: true },
-      update: {},
-    });
-
-    // The reports: the resident's words go, the police record stays.
-    const reports = await tx.report.findMany({
-      where: { reporterId: uid },
-      select: {
-        id: true,
-        lat: true,
-        lon: true,
-        address: true,
-        placeSource: true,
-        description: true,
-        moderationMessageId: true,
-        district: { select: { name: true } },
-      },
-    });
-    for (const r of reports) {
-      const coords = formatCoordinates(r.lat, r.lon);
-      // A typed address is the resident's words; a pin's label is the map's and stays.
-      const neutral = r.placeSource === "address" ? (r.district ? `${r.district.name} · ${coords}` : coords) : null;
-      await blankCardCopies(tx, r.id, [
-        ...(r.description ? [[r.description, "—"] as const] : []),
-        ...(neutral !== null ? [[r.address, neutral] as const] : []),
-      ]);
-      await tx.report.update({
-        where: { id: r.id },
-        data: { description: null, photos: "[]", contactConsent: false, reporterId: tombstone.id, ...(neutral !== null ? { address: neutral } : {}) },
-      });
-    }
-    await purgeOwnMessages(tx, uid);
-    // Their events anywhere (additions, answers to an officer, a confirmation's own words): blanked, kept as
-    // facts ("an answer came"). One still waiting for the notifier has nothing left to say.
-    await run(
-      `UPDATE "ReportEvent" SET "note" = NULL, "fileId" = NULL, "actorId" = NULL,
-         "notifiedAt" = CASE WHEN "kind" IN ${WORDS_KINDS} THEN COALESCE("notifiedAt", ?) ELSE "notifiedAt" END
-       WHERE "actorId" = ?`,
-      sqliteDate(now),
-      uid,
-    );
-
-    await tx.reportFollower.deleteMany({ where: { userId: uid } });
-    await tx.meetingRsvp.deleteMany({ where: { userId: uid } });
-    await tx.meetingQuestion.deleteMany({ where: { userId: uid } });
-    await tx.subscription.deleteMany({ where: { userId: uid } });
-    // Open forms (the report form's row, every dialogue's state keyed "<chat>:<user>") hold what was typed so far.
-    await tx.conversationState.deleteMany({ where: { OR: [{ key: `reportForm:${telegramId}` }, { key: { endsWith: `:${telegramId}` } }] } });
-    for (const sql of PURGE_GEOCODE_KEYS_SQL) await run(sql, uid);
-    await tx.officer.updateMany({ where: { userId: uid }, data: { userId: null } });
-    await tx.officerLinkCode.deleteMany({ where: { createdById: uid, usedAt: null } });
-    await tx.meeting.updateMany({ where: { createdById: uid }, data: { createdById: null } });
-    await tx.user.delete({ where: { id: uid } });
-    return {
-      cards: reports.filter((r) => r.moderationMessageId !== null).map((r) => ({ reportId: r.id, messageId: r.moderationMessageId! })),
-    };
-  });
+export async function deleteUserData(deps: PrivacyDeps, telegramId: number, now: Date): Promise<Deleted | null> {
+  const deleted = await deps.db.transaction().execute((tx) => deleteInTransaction(tx, telegramId, now));
+  if (deleted) {
+    await deps.notifier.flush();
+    for (const card of deleted.cards) await deps.notifier.recordSent({ dedupeKey: `report:${card.reportId}:card`, result: { message_id: card.messageId } });
+  }
+  return deleted;
 }
 
-interface OutboxRow {
-  id: number;
-  kind: string;
-  status: string;
-  payload: string;
+async function deleteInTransaction(tx: Tx, telegramId: number, now: Date): Promise<Deleted | null> {
+  const user = await tx.selectFrom("User").select("id").where("telegramId", "=", telegramId).executeTakeFirst();
+  if (!user) return null;
+  const uid = user.id;
+  await tx
+    .insertInto("User")
+    .values({ telegramId: TOMBSTONE_TELEGRAM_ID, firstName: "", blocked: true, firstSeen: now, lastSeen: now })
+    .onConflict((oc) => oc.column("telegramId").doNothing())
+    .execute();
+  const tombstone = await tx.selectFrom("User").select("id").where("telegramId", "=", TOMBSTONE_TELEGRAM_ID).executeTakeFirstOrThrow();
+
+  // The reports: the resident's words go, the police record stays.
+  const reports = await tx
+    .selectFrom("Report")
+    .leftJoin("District", "District.id", "Report.districtId")
+    .select([
+      "Report.id",
+      "Report.lat",
+      "Report.lon",
+      "Report.address",
+      "Report.placeSource",
+      "Report.description",
+      "Report.moderationMessageId",
+      "District.name as districtName",
+    ])
+    .where("Report.reporterId", "=", uid)
+    .execute();
+  for (const r of reports) {
+    const coords = formatCoordinates(r.lat, r.lon);
+    // A typed address is the resident's words; a pin's label is the map's and stays.
+    const neutral = r.placeSource === "address" ? (r.districtName !== null ? `${r.districtName} · ${coords}` : coords) : null;
+    await blankCardCopies(tx, r.id, [...(r.description ? [[r.description, "—"] as const] : []), ...(neutral !== null ? [[r.address, neutral] as const] : [])]);
+    await tx
+      .updateTable("Report")
+      .set({
+        description: null,
+        photos: "[]",
+        contactConsent: false,
+        reporterId: tombstone.id,
+        ...(neutral !== null ? { address: neutral } : {}),
+        updatedAt: now,
+      })
+      .where("id", "=", r.id)
+      .execute();
+  }
+  await purgeOwnMessages(tx, uid, telegramId);
+  // Their events anywhere (additions, answers to an officer, a confirmation's own words): blanked, kept as
+  // facts ("an answer came"). One still waiting for the notifier has nothing left to say.
+  await tx
+    .updateTable("ReportEvent")
+    .set({ notifiedAt: now })
+    .where("actorId", "=", uid)
+    .where("kind", "in", WORDS_KINDS)
+    .where("notifiedAt", "is", null)
+    .execute();
+  await tx.updateTable("ReportEvent").set({ note: null, fileId: null, actorId: null }).where("actorId", "=", uid).execute();
+
+  await tx.deleteFrom("ReportFollower").where("userId", "=", uid).execute();
+  await tx.deleteFrom("MeetingRsvp").where("userId", "=", uid).execute();
+  await tx.deleteFrom("MeetingQuestion").where("userId", "=", uid).execute();
+  await tx.deleteFrom("Subscription").where("userId", "=", uid).execute();
+  // Open forms (the report form's row, every dialogue's state keyed "<chat>:<user>") hold what was typed so far.
+  await tx
+    .deleteFrom("ConversationState")
+    .where((eb) => eb.or([eb("key", "=", `reportForm:${telegramId}`), eb("key", "like", `%:${telegramId}`)]))
+    .execute();
+  await purgeGeocodeKeysOf(tx, uid);
+  await tx.updateTable("Officer").set({ userId: null }).where("userId", "=", uid).execute();
+  await tx.deleteFrom("OfficerLinkCode").where("createdById", "=", uid).where("usedAt", "is", null).execute();
+  await tx.updateTable("Meeting").set({ createdById: null }).where("createdById", "=", uid).execute();
+  await tx.deleteFrom("User").where("id", "=", uid).execute();
+  return {
+    cards: reports.flatMap((r) => (r.moderationMessageId !== null ? [{ reportId: r.id, messageId: r.moderationMessageId }] : [])),
+  };
 }
+
+/**
+ * Typed searches in the geocode cache: every cached answer whose key this user caused, whoever else asked the
+ * same since (see db/geocodeCache.ts, which records who caused a key).
+ */
+async function purgeGeocodeKeysOf(tx: Tx, uid: number): Promise<void> {
+  const keysOf = () => tx.selectFrom("GeocodeCacheUse").select("key").where("userId", "=", uid);
+  await tx.deleteFrom("GeocodeCache").where("key", "in", keysOf()).execute();
+  await tx.deleteFrom("GeocodeCacheUse").where("key", "in", keysOf()).execute();
+}
+
+/** `'<prefix>' || <id> || '<suffix>'`: a dedupe key (or its bound) built from a row's id, in standard SQL. */
+const keyOf = (prefix: string, id: string, suffix: string) => sql<string>`${sql.lit(prefix)} || ${sql.ref(id)} || ${sql.lit(suffix)}`;
 
 /**
  * The report's card wherever the outbox holds it (the moderators' card and its edits, the officer's copy), in
@@ -109,27 +138,35 @@ interface OutboxRow {
  * keeps only its method. Past edits of the group's card are dropped, so the caller's fresh edit is not absorbed
  * by an old key. Key ranges on the unique dedupe key ("report:<id>:…", "event:<id>:…"), never a list of ids.
  */
-async function blankCardCopies(tx: Prisma.TransactionClient, reportId: number, replacements: (readonly [string, string])[]): Promise<void> {
-  const rows = await tx.$queryRawUnsafe<OutboxRow[]>(
-    `SELECT d."id", d."kind", d."status", d."payload" FROM "Delivery" d
-       WHERE d."dedupeKey" >= ? AND d."dedupeKey" < ? AND d."kind" IN ${CARD_KINDS} AND d."status" <> 'sending'
-     UNION ALL
-     SELECT d."id", d."kind", d."status", d."payload" FROM "ReportEvent" e JOIN "Delivery" d
-       ON d."dedupeKey" >= 'event:' || e."id" || ':' AND d."dedupeKey" < 'event:' || e."id" || ';'
-       WHERE e."reportId" = ? AND d."kind" IN ${CARD_KINDS} AND d."status" <> 'sending'`,
-    `report:${reportId}:`,
-    `report:${reportId};`,
-    reportId,
-  );
+async function blankCardCopies(tx: Tx, reportId: number, replacements: (readonly [string, string])[]): Promise<void> {
+  const byReport = tx
+    .selectFrom("Delivery as d")
+    .select(["d.id", "d.kind", "d.status", "d.payload"])
+    .where("d.dedupeKey", ">=", `report:${reportId}:`)
+    .where("d.dedupeKey", "<", `report:${reportId};`)
+    .where("d.kind", "in", CARD_KINDS)
+    .where("d.status", "<>", "sending");
+  const byEvent = tx
+    .selectFrom("ReportEvent as e")
+    .innerJoin("Delivery as d", (join) => join.on("d.dedupeKey", ">=", keyOf("event:", "e.id", ":")).on("d.dedupeKey", "<", keyOf("event:", "e.id", ";")))
+    .select(["d.id", "d.kind", "d.status", "d.payload"])
+    .where("e.reportId", "=", reportId)
+    .where("d.kind", "in", CARD_KINDS)
+    .where("d.status", "<>", "sending");
+  const rows = await byReport.unionAll(byEvent).execute();
   const swaps = replacements.map(([words, instead]) => [`: ${escapeHtml(words)}`, `: ${escapeHtml(instead)}`] as const);
   for (const row of rows) {
-    const id = Number(row.id);
     const payload = JSON.parse(row.payload) as { method: string; text?: unknown; caption?: unknown };
     if (row.kind === "moderation_card_edit" && row.status !== "pending") {
-      await tx.delivery.delete({ where: { id } });
+      await tx.deleteFrom("Delivery").where("id", "=", row.id).execute();
     } else if (payload.method === "sendMediaGroup") {
-      if (row.status === "pending") await tx.delivery.delete({ where: { id } });
-      else await tx.delivery.update({ where: { id }, data: { payload: JSON.stringify({ method: payload.method }) } });
+      if (row.status === "pending") await tx.deleteFrom("Delivery").where("id", "=", row.id).execute();
+      else
+        await tx
+          .updateTable("Delivery")
+          .set({ payload: JSON.stringify({ method: payload.method }) })
+          .where("id", "=", row.id)
+          .execute();
     } else {
       const blank = (v: unknown) => (typeof v === "string" ? swaps.reduce((text, [from, to]) => text.split(from).join(to), v) : v);
       const blanked = {
@@ -137,7 +174,11 @@ async function blankCardCopies(tx: Prisma.TransactionClient, reportId: number, r
         ...(payload.text !== undefined ? { text: blank(payload.text) } : {}),
         ...(payload.caption !== undefined ? { caption: blank(payload.caption) } : {}),
       };
-      await tx.delivery.update({ where: { id }, data: { payload: JSON.stringify(blanked) } });
+      await tx
+        .updateTable("Delivery")
+        .set({ payload: JSON.stringify(blanked) })
+        .where("id", "=", row.id)
+        .execute();
     }
   }
 }
@@ -147,28 +188,45 @@ async function blankCardCopies(tx: Prisma.TransactionClient, reportId: number, r
  * (their events are marked notified, so nothing renders them again), their meeting questions; in a meeting's
  * digest, which lists every resident's questions, their lines are struck out.
  */
-async function purgeOwnMessages(tx: Prisma.TransactionClient, uid: number): Promise<void> {
-  const run = (sql: string, ...params: unknown[]) => tx.$executeRawUnsafe(sql, ...params);
-  await run(
-    `DELETE FROM "Delivery" WHERE "status" <> 'sending' AND "id" IN (
-       SELECT d."id" FROM "ReportEvent" e JOIN "Delivery" d ON d."dedupeKey" >= 'event:' || e."id" || ':' AND d."dedupeKey" < 'event:' || e."id" || ';'
-         WHERE e."actorId" = ? AND e."kind" IN ${WORDS_KINDS}
-       UNION ALL
-       SELECT d."id" FROM "MeetingQuestion" q JOIN "Delivery" d ON d."dedupeKey" = 'meeting:' || q."meetingId" || ':question:' || q."id" WHERE q."userId" = ?)`,
-    uid,
-    uid,
-  );
-  await run(`DELETE FROM "Delivery" WHERE ("userId" = ? OR "chatId" = (SELECT "telegramId" FROM "User" WHERE "id" = ?)) AND "status" <> 'sending'`, uid, uid);
+async function purgeOwnMessages(tx: Tx, uid: number, telegramId: number): Promise<void> {
+  const ofTheirWords = tx
+    .selectFrom("ReportEvent as e")
+    .innerJoin("Delivery as d", (join) => join.on("d.dedupeKey", ">=", keyOf("event:", "e.id", ":")).on("d.dedupeKey", "<", keyOf("event:", "e.id", ";")))
+    .select("d.id")
+    .where("e.actorId", "=", uid)
+    .where("e.kind", "in", WORDS_KINDS);
+  const ofTheirQuestions = tx
+    .selectFrom("MeetingQuestion as q")
+    .innerJoin("Delivery as d", (join) =>
+      join.on("d.dedupeKey", "=", sql<string>`${sql.lit("meeting:")} || ${sql.ref("q.meetingId")} || ${sql.lit(":question:")} || ${sql.ref("q.id")}`),
+    )
+    .select("d.id")
+    .where("q.userId", "=", uid);
+  await tx.deleteFrom("Delivery").where("status", "<>", "sending").where("id", "in", ofTheirWords.unionAll(ofTheirQuestions)).execute();
+  await tx
+    .deleteFrom("Delivery")
+    .where((eb) => eb.or([eb("userId", "=", uid), eb("chatId", "=", telegramId)]))
+    .where("status", "<>", "sending")
+    .execute();
 
-  const questions = await tx.meetingQuestion.findMany({ where: { userId: uid }, select: { meetingId: true, text: true } });
+  const questions = await tx.selectFrom("MeetingQuestion").select(["meetingId", "text"]).where("userId", "=", uid).execute();
   for (const q of questions) {
-    const digest = await tx.delivery.findUnique({ where: { dedupeKey: `meeting:${q.meetingId}:digest` } });
+    const digest = await tx
+      .selectFrom("Delivery")
+      .select(["id", "status", "payload"])
+      .where("dedupeKey", "=", `meeting:${q.meetingId}:digest`)
+      .executeTakeFirst();
     if (!digest || digest.status === "sending") continue;
     const payload = JSON.parse(digest.payload) as { text?: string };
     if (typeof payload.text !== "string") continue;
     const line = new RegExp(`^(\\d+\\. )${escapeRegExp(escapeHtml(q.text))}$`, "gm");
     const text = payload.text.replace(line, "$1—");
-    if (text !== payload.text) await tx.delivery.update({ where: { id: digest.id }, data: { payload: JSON.stringify({ ...payload, text }) } });
+    if (text !== payload.text)
+      await tx
+        .updateTable("Delivery")
+        .set({ payload: JSON.stringify({ ...payload, text }) })
+        .where("id", "=", digest.id)
+        .execute();
   }
 }
 

@@ -1,5 +1,4 @@
-import type { Db } from "../db/client.js";
-import type { HotPath } from "../db/hotPath.js";
+import type { Database } from "../db/connection.js";
 
 /** What handlers need to know about the sender on every update. */
 export interface SessionUser {
@@ -26,6 +25,13 @@ export interface Sender {
   language_code?: string;
 }
 
+/** "Mój adres": the point a resident saved for one-tap lookups, and its label (empty when the map had none). */
+export interface SavedAddress {
+  lat: number;
+  lon: number;
+  label: string | null;
+}
+
 /** lastSeen is written at most this often per user: a busy chat should not cost a write per message. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 const MAX_CACHED = 50_000;
@@ -37,72 +43,86 @@ const MAX_CACHED = 50_000;
 export class UserDirectory {
   private readonly cache = new Map<number, Cached>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly hot: HotPath,
-  ) {}
+  constructor(private readonly db: Database) {}
 
-  /** Records that the user wrote (first/last seen, name); a private message also clears "blocked". */
   /**
-   * Records that the user wrote; `returning` is true when Telegram had refused a message to them (they blocked the
-   * bot) and they write again privately: a question they could not see must not take this message as its answer.
+   * Records that the user wrote (first/last seen, name); a private message also clears "blocked". `returning` is
+   * true when Telegram had refused a message to them (they blocked the bot) and they write again privately: a
+   * question they could not see must not take this message as its answer.
    */
   async touch(from: Sender, opts: { now: Date; privateChat: boolean; admin: boolean }): Promise<SessionUser & { returning: boolean }> {
-    const cached = this.cache.get(from.id);
-    if (cached && !(opts.privateChat && cached.blocked)) {
-      const fresh = await this.touchKnown(from, opts, cached);
-      return { ...fresh, returning: false };
-    }
-    // Rare (the first message after a start, or after a refusal): ask the row whether it was blocked.
-    const returning = opts.privateChat && (cached ? cached.blocked : this.hot.isBlocked(from.id));
-    return { ...(await this.touchKnown(from, opts, cached)), returning };
-  }
-
-  private async touchKnown(from: Sender, opts: { now: Date; privateChat: boolean; admin: boolean }, cached: Cached | undefined): Promise<SessionUser> {
     const username = from.username ?? null;
+    const languageCode = from.language_code ?? null;
+    const cached = this.cache.get(from.id);
     if (
       cached &&
       opts.now.getTime() - cached.writtenAt < LAST_SEEN_RESOLUTION_MS &&
       cached.firstName === from.first_name &&
       cached.username === username &&
-      cached.languageCode === (from.language_code ?? null) &&
+      cached.languageCode === languageCode &&
       !(opts.privateChat && cached.blocked) &&
       !(opts.admin && cached.role !== "admin")
     ) {
-      return cached;
+      return { ...cached, returning: false };
     }
-    const row = await this.hot.touchUser({
-      telegramId: from.id,
-      firstName: from.first_name,
-      username,
-      languageCode: from.language_code ?? null,
-      admin: opts.admin,
-      unblock: opts.privateChat,
-      now: opts.now,
-    });
+    // One statement for every update that is not cached: the row is made or refreshed, and read back. It leaves
+    // "blocked" as stored, so the row tells whether Telegram had refused a message to them.
+    const row = await this.db
+      .insertInto("User")
+      .values({
+        telegramId: from.id,
+        firstName: from.first_name,
+        username,
+        languageCode,
+        role: opts.admin ? "admin" : "resident",
+        firstSeen: opts.now,
+        lastSeen: opts.now,
+      })
+      .onConflict((oc) =>
+        oc.column("telegramId").doUpdateSet((eb) => ({
+          firstName: eb.ref("excluded.firstName"),
+          username: eb.ref("excluded.username"),
+          lastSeen: eb.ref("excluded.lastSeen"),
+          // Telegram does not always send language_code: the last one seen stays.
+          languageCode: eb.fn.coalesce("excluded.languageCode", "User.languageCode"),
+          ...(opts.admin ? { role: "admin" } : {}),
+        })),
+      )
+      .returning(["id", "language", "role", "banned", "blocked"])
+      .executeTakeFirstOrThrow();
+    // Rare: they had blocked the bot and write again privately, so messages reach them again.
+    const returning = opts.privateChat && row.blocked;
+    if (returning) await this.db.updateTable("User").set({ blocked: false }).where("id", "=", row.id).execute();
     const user: Cached = {
       ...row,
+      blocked: row.blocked && !returning,
       telegramId: from.id,
       firstName: from.first_name,
       username,
-      languageCode: from.language_code ?? null,
+      languageCode,
       writtenAt: opts.now.getTime(),
     };
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(from.id, user);
-    return user;
+    return { ...user, returning };
   }
 
   async setLanguage(userId: number, language: string): Promise<void> {
-    await this.db.user.update({ where: { id: userId }, data: { language } });
+    await this.db.updateTable("User").set({ language }).where("id", "=", userId).execute();
     for (const u of this.cache.values()) if (u.id === userId) u.language = language;
   }
 
   /** Telegram refused delivery (403): skip this user in broadcasts until they write again. */
   async markBlocked(telegramId: number): Promise<void> {
-    await this.db.user.updateMany({ where: { telegramId: BigInt(telegramId) }, data: { blocked: true } });
+    await this.db.updateTable("User").set({ blocked: true }).where("telegramId", "=", telegramId).execute();
     const cached = this.cache.get(telegramId);
     if (cached) cached.blocked = true;
+  }
+
+  /** The resident's saved address ("Mój adres"), if they saved one. */
+  async savedAddress(userId: number): Promise<SavedAddress | null> {
+    const row = await this.db.selectFrom("User").select(["savedLat", "savedLon", "savedLabel"]).where("id", "=", userId).executeTakeFirst();
+    return row?.savedLat != null && row.savedLon != null ? { lat: row.savedLat, lon: row.savedLon, label: row.savedLabel } : null;
   }
 
   /** After a change made elsewhere (role, ban), the next update reads the row again. */

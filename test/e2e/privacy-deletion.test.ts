@@ -1,10 +1,10 @@
-import Database from "better-sqlite3";
+import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inlineButtons, textOf, type FakeChat, type FakeUser, type RecordedCall } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
 import { fileReport } from "../support/report.js";
-import { sqlitePath } from "../../src/db/connection.js";
+import { sqlitePath, type Database } from "../../src/db/connection.js";
 
 /**
  * Issue 18 item 7: after "Usuń moje dane" nothing the resident typed or sent, nor their name, username or
@@ -57,7 +57,8 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
   };
 
   it("leaves none of the resident's words, name, username or Telegram id in any table or queued message", async () => {
-    const { db } = env.app.deps;
+    // The app's database; a restart below opens a new one.
+    const db = (): Database => env.app.deps.kdb;
     const resident = newUser({ id: 7_391_846_205, first_name: "Wiesława", username: "wieslawa_k7" });
     await say(env.tg, resident, "/start", "Dzień dobry");
 
@@ -80,9 +81,16 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     const ref = /BB-\d{4}-\d{6}/.exec(stored)![0];
     await replyContaining(env.tg, resident.id, "Chcesz dostawać zaproszenia");
     await press(env.tg, resident, "Wszystkie spotkania", "Gotowe — powiadomimy Cię");
-    const report = await db.report.findUniqueOrThrow({ where: { ref }, include: { district: { include: { officer: true } } } });
+    const report = await db()
+      .selectFrom("Report")
+      .innerJoin("District", "District.id", "Report.districtId")
+      .leftJoin("Officer", "Officer.id", "District.officerId")
+      .selectAll("Report")
+      .select(["District.name as districtName", "Officer.code as officerCode"])
+      .where("Report.ref", "=", ref)
+      .executeTakeFirstOrThrow();
     expect(report.placeSource).toBe("address");
-    expect(report.district?.officer).toBeTruthy();
+    expect(report.officerCode).toBeTruthy();
 
     // 2. The coordinator accepts it; from then on the group hears one message a minute (a restart with a lower
     // pace), so what happens next is still queued for the group when the resident deletes their data. The
@@ -97,7 +105,7 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     const neighbourPoint = { lat: 49.8101, lon: 19.0601 };
     const neighbours = await fileReport(env.tg, newUser(), { point: neighbourPoint, category: "Przekraczanie dozwolonej prędkości" });
     await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(neighbours), { timeout: 10_000 });
-    const code = /\/link ([A-Z0-9]{10})/.exec(textOf(await say(env.tg, ADMIN, `/linkofficer ${report.district!.officer!.code}`, "Jednorazowy kod")))![1]!;
+    const code = /\/link ([A-Z0-9]{10})/.exec(textOf(await say(env.tg, ADMIN, `/linkofficer ${report.officerCode}`, "Jednorazowy kod")))![1]!;
     await say(env.tg, officer, `/link ${code}`, "Konto połączone");
     const assignment = await env.tg.waitFor(
       (c) =>
@@ -134,8 +142,9 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     await press(env.tg, resident, "Potwierdzam to zgłoszenie", "Potwierdzenie zostało dodane");
 
     // 5. Two meeting questions: one goes in the organiser's digest, the other (after the digest) at once.
-    const meeting = await db.meeting.create({
-      data: {
+    const meeting = await db()
+      .insertInto("Meeting")
+      .values({
         title: "Bezpieczeństwo na Karpackim",
         organiser: "KMP Bielsko-Biała",
         startsAt: new Date(env.clock.now.getTime() + 20 * 3600_000),
@@ -144,9 +153,11 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
         venueAddress: "ul. Karpacka 1",
         status: "published",
         publishedAt: env.clock.now,
-        createdById: (await db.user.findUniqueOrThrow({ where: { telegramId: BigInt(coordinator.id) } })).id,
-      },
-    });
+        createdAt: env.clock.now,
+        createdById: (await db().selectFrom("User").select("id").where("telegramId", "=", coordinator.id).executeTakeFirstOrThrow()).id,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     await say(env.tg, resident, "🗓 Spotkania", "Bezpieczeństwo na Karpackim");
     await press(env.tg, resident, "Zadaj pytanie", "Napisz pytanie lub temat");
     await say(env.tg, resident, QUESTION_DIGEST, "Pytanie trafi do organizatora");
@@ -155,32 +166,34 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     await say(env.tg, resident, "🗓 Spotkania", "Bezpieczeństwo na Karpackim");
     await press(env.tg, resident, "Zadaj pytanie", "przekażemy je organizatorowi od razu");
     await say(env.tg, resident, QUESTION_NOW, "Przekazaliśmy pytanie organizatorowi");
-    expect(await db.meetingQuestion.count({ where: { meetingId: meeting.id } })).toBe(2);
+    expect(await db().selectFrom("MeetingQuestion").select("id").where("meetingId", "=", meeting.id).execute()).toHaveLength(2);
 
     // A second report, by pin: its card waits for the group.
     const second = await fileReport(env.tg, resident, { point: { lat: 49.8351, lon: 19.0201 }, description: SECOND_DESCRIPTION });
-    const secondReport = await db.report.findUniqueOrThrow({ where: { ref: second } });
+    const secondReport = await db().selectFrom("Report").select("id").where("ref", "=", second).executeTakeFirstOrThrow();
 
     // 6. The officer lookup with a typed address (the geocode cache keeps the search, found or not).
     await say(env.tg, resident, "👮 Mój dzielnicowy", "Kto jest Twoim dzielnicowym");
     await say(env.tg, resident, OFFICER_SEARCH, OFFICER_SEARCH);
-    expect(await db.geocodeCache.count({ where: { key: { contains: "zbigniewa" } } })).toBe(1);
+    expect(await db().selectFrom("GeocodeCache").select("key").where("key", "like", "%zbigniewa%").execute()).toHaveLength(1);
     await say(env.tg, resident, "/cancel", "Anulowano");
 
     // Messages quoting the resident are still queued for the group (one a minute) when they delete.
-    const queued = await db.delivery.findMany({ where: { chatId: BigInt(GROUP.id), status: "pending" } });
+    const queued = await db().selectFrom("Delivery").select("payload").where("chatId", "=", GROUP.id).where("status", "=", "pending").execute();
     expect(queued.some((d) => ["mieszkanie 14", "602 345 678"].some((w) => d.payload.includes(w)))).toBe(true);
     // The photo file ids the resident sent, to look for afterwards.
     const fileIds = [
       ...(JSON.parse(report.photos) as string[]),
-      ...(await db.reportEvent.findMany({ where: { fileId: { not: null } } })).map((e) => e.fileId!),
+      ...(await db().selectFrom("ReportEvent").select("fileId").where("fileId", "is not", null).execute()).map((e) => e.fileId!),
     ];
     expect(fileIds.length).toBeGreaterThanOrEqual(2);
     // The typed search is in the geocode cache.
-    expect(await db.geocodeCache.count({ where: { key: { contains: "zbigniew" } } })).toBeGreaterThan(0);
+    expect((await db().selectFrom("GeocodeCache").select("key").where("key", "like", "%zbigniew%").execute()).length).toBeGreaterThan(0);
 
     const officerCopies = async () =>
-      (await db.delivery.findMany({ where: { chatId: BigInt(officer.id), kind: "officer_assignment" }, orderBy: { id: "asc" } })).map((d) => d.id);
+      (await db().selectFrom("Delivery").select("id").where("chatId", "=", officer.id).where("kind", "=", "officer_assignment").orderBy("id").execute()).map(
+        (d) => d.id,
+      );
     const copiesBefore = await officerCopies();
     expect(copiesBefore.length).toBeGreaterThan(0);
 
@@ -212,7 +225,13 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
     expect(leftovers(env, needles)).toEqual([]);
 
     // The report stays for the police: category, point, times, status; the typed address became the district and coordinates.
-    const after = await db.report.findUniqueOrThrow({ where: { ref }, include: { reporter: true } });
+    const after = await db()
+      .selectFrom("Report")
+      .innerJoin("User as reporter", "reporter.id", "Report.reporterId")
+      .selectAll("Report")
+      .select("reporter.telegramId as reporterTelegramId")
+      .where("Report.ref", "=", ref)
+      .executeTakeFirstOrThrow();
     expect(after).toMatchObject({
       categoryCode: report.categoryCode,
       lat: report.lat,
@@ -221,33 +240,40 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
       timesOfDay: report.timesOfDay,
       days: report.days,
     });
-    expect(after.reporter.telegramId).toBe(0n);
+    expect(after.reporterTelegramId).toBe(0);
     expect(after.description).toBeNull();
-    expect(after.address).toContain(report.district!.name);
+    expect(after.address).toContain(report.districtName);
     expect(after.address).toMatch(/\d+,\d{5}° N, \d+,\d{5}° E/);
     // The answer and the addition are still facts of the report, without their words.
-    expect(await db.reportEvent.count({ where: { reportId: report.id, kind: { in: ["addition", "relay_answer"] } } })).toBe(2);
+    expect(
+      await db().selectFrom("ReportEvent").select("id").where("reportId", "=", report.id).where("kind", "in", ["addition", "relay_answer"]).execute(),
+    ).toHaveLength(2);
     // Nothing already delivered goes out again: the officer's copy and the sent messages keep their place in the outbox.
     expect(await officerCopies()).toEqual(copiesBefore);
-    expect(await db.delivery.count({ where: { chatId: BigInt(officer.id), status: "pending" } })).toBe(0);
+    expect(await db().selectFrom("Delivery").select("id").where("chatId", "=", officer.id).where("status", "=", "pending").execute()).toHaveLength(0);
     // The second report's card still goes to the group, without the resident's words.
-    const secondCard = await db.delivery.findUniqueOrThrow({ where: { dedupeKey: `report:${secondReport.id}:card` } });
+    const secondCard = await db().selectFrom("Delivery").selectAll().where("dedupeKey", "=", `report:${secondReport.id}:card`).executeTakeFirstOrThrow();
     expect(secondCard.status).toBe("pending");
     expect(secondCard.payload).toContain(second);
     expect(secondCard.payload).toContain("Opis: —");
     // The moderators' card is brought up to date without the description: its edit is queued for the group.
-    const edits = await db.delivery.findMany({
-      where: { chatId: BigInt(GROUP.id), kind: "moderation_card_edit", status: "pending", dedupeKey: { startsWith: `report:${report.id}:` } },
-    });
+    const edits = await db()
+      .selectFrom("Delivery")
+      .select("payload")
+      .where("chatId", "=", GROUP.id)
+      .where("kind", "=", "moderation_card_edit")
+      .where("status", "=", "pending")
+      .where("dedupeKey", "like", `report:${report.id}:%`)
+      .execute();
     expect(edits.length).toBeGreaterThan(0);
-    expect(edits.every((d) => d.payload.includes(report.district!.name) && d.payload.includes("° N"))).toBe(true);
+    expect(edits.every((d) => d.payload.includes(report.districtName) && d.payload.includes("° N"))).toBe(true);
   }, 60_000);
 });
 
 /** Waits until the deletion's update is fully handled (the inbox row gone) and the notifier has run. */
 async function handled(env: TestEnv): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if ((await env.app.deps.db.inboxUpdate.count()) === 0) break;
+    if (!(await env.app.deps.kdb.selectFrom("InboxUpdate").select("updateId").limit(1).executeTakeFirst())) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   await env.app.deps.notifier.flush();
@@ -255,7 +281,7 @@ async function handled(env: TestEnv): Promise<void> {
 
 /** Every cell of every table (read straight from the SQLite file) that contains one of the needles, case-insensitively. */
 function leftovers(env: TestEnv, needles: string[]): string[] {
-  const sqlite = new Database(sqlitePath(env.config.DATABASE_URL), { readonly: true });
+  const sqlite = new BetterSqlite3(sqlitePath(env.config.DATABASE_URL), { readonly: true });
   try {
     const found: string[] = [];
     const lower = needles.map((n) => n.toLowerCase());

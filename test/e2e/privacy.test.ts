@@ -26,27 +26,44 @@ describe("deleting one's data", () => {
     await press(env.tg, user, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte");
     await replyContaining(env.tg, user.id, "Chcesz dostawać zaproszenia");
     await press(env.tg, user, "Wszystkie spotkania", "Gotowe — powiadomimy Cię");
-    const { db } = env.app.deps;
-    const before = await db.user.findUniqueOrThrow({ where: { telegramId: BigInt(user.id) } });
-    await db.user.update({ where: { id: before.id }, data: { savedLat: 49.81, savedLon: 19.01, savedLabel: "Dom" } });
+    const db = env.app.deps.kdb;
+    const userRow = () => db.selectFrom("User").selectAll().where("telegramId", "=", user.id).executeTakeFirst();
+    const countOf = async (table: "User" | "Subscription" | "ReportFollower", column: "telegramId" | "userId", value: number) =>
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as("n"))
+            .where(column, "=", value)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = (await userRow())!;
+    await db.updateTable("User").set({ savedLat: 49.81, savedLon: 19.01, savedLabel: "Dom" }).where("id", "=", before.id).execute();
 
     await say(env.tg, user, "⚙️ Ustawienia", "Ustawienia");
     await press(env.tg, user, "Usuń moje dane", "Czy na pewno");
     await press(env.tg, user, "Nie, zostaw", "Nic nie usunęliśmy");
-    expect(await db.user.count({ where: { telegramId: BigInt(user.id) } })).toBe(1);
+    expect(await countOf("User", "telegramId", user.id)).toBe(1);
 
     await say(env.tg, user, "⚙️ Ustawienia", "Ustawienia");
     await press(env.tg, user, "Usuń moje dane", "Czy na pewno");
     await press(env.tg, user, "Tak, usuń moje dane", "Usunęliśmy Twoje dane");
-    expect(await db.user.count({ where: { telegramId: BigInt(user.id) } })).toBe(0);
-    expect(await db.subscription.count({ where: { userId: before.id } })).toBe(0);
-    expect(await db.reportFollower.count({ where: { userId: before.id } })).toBe(0);
-    const report = await db.report.findFirstOrThrow({ where: { reporterId: { not: before.id } }, orderBy: { id: "desc" }, include: { reporter: true } });
-    expect(report.reporter.telegramId).toBe(0n);
+    expect(await countOf("User", "telegramId", user.id)).toBe(0);
+    expect(await countOf("Subscription", "userId", before.id)).toBe(0);
+    expect(await countOf("ReportFollower", "userId", before.id)).toBe(0);
+    const report = await db
+      .selectFrom("Report")
+      .innerJoin("User as reporter", "reporter.id", "Report.reporterId")
+      .select(["Report.contactConsent", "reporter.telegramId as reporterTelegramId"])
+      .where("Report.reporterId", "<>", before.id)
+      .orderBy("Report.id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(report.reporterTelegramId).toBe(0);
     expect(report.contactConsent).toBe(false);
     // Writing again starts afresh.
     await say(env.tg, user, "/start", "Dzień dobry");
-    const fresh = await db.user.findUniqueOrThrow({ where: { telegramId: BigInt(user.id) } });
+    const fresh = (await userRow())!;
     expect(fresh.id).not.toBe(before.id);
     expect(fresh.savedLat).toBeNull();
   });

@@ -3,8 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "../../src/db/client.js";
-import { applyMigrations } from "../../src/db/connection.js";
+import { applyMigrations, openDatabase, type Database } from "../../src/db/connection.js";
 import { exportDistricts, importDistricts, loadSampleIfEmpty, SAMPLE_DIR } from "../../src/services/districtImport.js";
 import { DistrictDirectory } from "../../src/services/districtDirectory.js";
 
@@ -39,15 +38,24 @@ const OFFICERS = JSON.stringify({ officers: [{ code: "D1", rank: "asp.", firstNa
 
 describe("district import", () => {
   let dir: string;
-  let db: Db;
+  let db: Database;
+  const count = async (table: "District" | "Unit") =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-import-"));
     const url = `file:${path.join(dir, "t.db")}`;
     applyMigrations(url);
-    db = await openDb(url);
+    db = openDatabase(url);
   });
   afterEach(async () => {
-    await db.$disconnect();
+    await db.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -56,16 +64,18 @@ describe("district import", () => {
     expect(first?.problems).toEqual([]);
     expect(first?.districts).toBe(42);
     expect(await loadSampleIfEmpty(db)).toBeNull();
-    expect(await db.district.count()).toBe(42);
-    expect(await db.unit.count()).toBeGreaterThanOrEqual(4);
-    expect((await db.setting.findUnique({ where: { key: "districts.source" } }))?.value).toBe("sample");
+    expect(await count("District")).toBe(42);
+    expect(await count("Unit")).toBeGreaterThanOrEqual(4);
+    expect((await db.selectFrom("Setting").select("value").where("key", "=", "districts.source").executeTakeFirst())?.value).toBe("sample");
   });
 
   it("replaces the sample with real data, all or nothing, and re-assigns existing reports", async () => {
     await loadSampleIfEmpty(db);
-    const user = await db.user.create({ data: { telegramId: 1n } });
-    await db.report.create({
-      data: {
+    const now = new Date();
+    const user = await db.insertInto("User").values({ telegramId: 1, firstSeen: now, lastSeen: now }).returning("id").executeTakeFirstOrThrow();
+    await db
+      .insertInto("Report")
+      .values({
         ref: "BB-2026-000001",
         categoryCode: "parking",
         lat: 50.005,
@@ -74,8 +84,10 @@ describe("district import", () => {
         placeSource: "pin",
         reporterId: user.id,
         submissionKey: "k1",
-      },
-    });
+        createdAt: now,
+        updatedAt: now,
+      })
+      .execute();
     const files = {
       districts: { fileName: "real.geojson", text: collection(feature({ number: "1", name: "Centrum", unit: "KPP", officer: "D1" }, square(20, 50))) },
       units: { fileName: "units.json", text: UNITS },
@@ -83,9 +95,13 @@ describe("district import", () => {
     };
     const outcome = await importDistricts(db, files, { source: "import:real.geojson" });
     expect(outcome).toMatchObject({ problems: [], districts: 1, written: true });
-    expect(await db.district.count()).toBe(1);
-    const report = await db.report.findFirstOrThrow({ include: { district: true } });
-    expect(report.district?.name).toBe("Centrum");
+    expect(await count("District")).toBe(1);
+    const report = await db
+      .selectFrom("Report")
+      .leftJoin("District", "District.id", "Report.districtId")
+      .select("District.name as districtName")
+      .executeTakeFirstOrThrow();
+    expect(report.districtName).toBe("Centrum");
     const directory = new DistrictDirectory(db);
     await directory.reload();
     expect(directory.sample).toBe(false);
@@ -117,7 +133,7 @@ describe("district import", () => {
     expect(text).toMatch(/bad\.geojson\|3\|properties\.number\|district number "1" is already used/);
     expect(text).toMatch(/bad\.geojson\|4\|.*Poland/);
     expect(text).toMatch(/bad\.geojson\|5\|geometry\|overlaps district "1"/);
-    expect(await db.district.count()).toBe(42);
+    expect(await count("District")).toBe(42);
   });
 
   it("exports what it imported, in the import schema", async () => {
@@ -174,11 +190,12 @@ describe("npm run meetings:import", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-meet-"));
     const url = `file:${path.join(dir, "m.db")}`;
     applyMigrations(url);
-    const db = await openDb(url);
+    const db = openDatabase(url);
     await loadSampleIfEmpty(db);
-    const user = await db.user.create({ data: { telegramId: 777n } });
-    await db.subscription.create({ data: { userId: user.id, scope: "all" } });
-    await db.$disconnect();
+    const now = new Date();
+    const user = await db.insertInto("User").values({ telegramId: 777, firstSeen: now, lastSeen: now }).returning("id").executeTakeFirstOrThrow();
+    await db.insertInto("Subscription").values({ userId: user.id, scope: "all", createdAt: now }).execute();
+    await db.destroy();
     const env = { ...process.env, DATABASE_URL: url };
     const run = (...args: string[]) =>
       spawnSync(process.execPath, ["--import", "tsx", "src/cli/meetingsImport.ts", ...args], { env, encoding: "utf8", timeout: 60_000 });
@@ -199,12 +216,13 @@ describe("npm run meetings:import", () => {
       const imported = run(good, "--publish");
       expect(imported.stderr).toBe("");
       expect(imported.stdout).toContain("Imported 1 meeting(s), published; 1 announcement(s) queued");
-      const check = await openDb(url);
-      const meeting = await check.meeting.findFirstOrThrow({ include: { areas: true } });
+      const check = openDatabase(url);
+      const meeting = await check.selectFrom("Meeting").selectAll().executeTakeFirstOrThrow();
       expect(meeting).toMatchObject({ title: "Debata: bezpieczeństwo, drogi", status: "published", cityWide: false });
-      expect(meeting.areas).toHaveLength(2);
-      expect(await check.delivery.count({ where: { kind: "meeting_announcement", chatId: 777n } })).toBe(1);
-      await check.$disconnect();
+      expect(await check.selectFrom("MeetingArea").select("districtId").where("meetingId", "=", meeting.id).execute()).toHaveLength(2);
+      const announcements = await check.selectFrom("Delivery").select("id").where("kind", "=", "meeting_announcement").where("chatId", "=", 777).execute();
+      expect(announcements).toHaveLength(1);
+      await check.destroy();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

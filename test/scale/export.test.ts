@@ -4,18 +4,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb, type Db } from "../../src/db/client.js";
-import { applyMigrations } from "../../src/db/connection.js";
+import { applyMigrations, openDatabase, type Database } from "../../src/db/connection.js";
 import { CATEGORIES } from "../../src/domain/reports/categories.js";
 import { createI18n, type I18n } from "../../src/i18n/index.js";
 import { loadSampleIfEmpty } from "../../src/services/districtImport.js";
 import { exportCsv } from "../../src/services/reportStats.js";
-import { refOf, SCALE_ROWS, seedReports, seedResidents, timed } from "./support.js";
+import { rawQuery, refOf, SCALE_ROWS, seedReports, seedResidents, timed } from "./support.js";
 
 const N = SCALE_ROWS;
 
 let dir: string;
-let db: Db;
+let db: Database;
 let i18n: I18n;
 const now = new Date();
 
@@ -23,25 +22,26 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-scale-"));
   const url = `file:${path.join(dir, "scale.db")}`;
   applyMigrations(url);
-  db = await openDb(url);
+  db = openDatabase(url);
   i18n = await createI18n("pl");
   await loadSampleIfEmpty(db);
   const reporter = await seedResidents(db, { count: 1, firstTelegramId: 5_000_000_000, now });
   await timed("seed reports", async () => {
     await seedReports(db, { count: N, reporterId: reporter.first, categories: CATEGORIES.map((c) => c.code), now: new Date(now.getTime() - 3600_000) });
     // Districts by turns, and every third report merged into the one before it (a third as many originals).
-    const districts = (await db.district.findMany({ select: { id: true }, orderBy: { id: "asc" } })).map((d) => d.id);
-    await db.$executeRawUnsafe(
+    const districts = (await db.selectFrom("District").select("id").orderBy("id").execute()).map((d) => d.id);
+    await rawQuery(
+      db,
       `UPDATE "Report" SET "districtId" = json_extract(?, '$[' || ("id" % CAST(? AS INTEGER)) || ']')`,
       JSON.stringify(districts),
       districts.length,
     );
-    await db.$executeRawUnsafe(`UPDATE "Report" SET "mergedIntoId" = "id" - 1 WHERE CAST(substr("ref", 9) AS INTEGER) % 3 = 0`);
+    await rawQuery(db, `UPDATE "Report" SET "mergedIntoId" = "id" - 1 WHERE CAST(substr("ref", 9) AS INTEGER) % 3 = 0`);
   });
 }, 120_000);
 
 afterAll(async () => {
-  await db?.$disconnect();
+  await db?.destroy();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,29 +1,39 @@
 // Shared set-up for the tests at a city's scale: rows made directly with SQL (one statement each, a
-// recursive series), so that setting up 100,000 residents or reports costs well under a second.
-import { sqliteDate } from "../../src/db/hotPath.js";
-import type { Db } from "../../src/db/client.js";
+// recursive series), so that setting up 100,000 residents or reports costs well under a second. The SQL is
+// SQLite's (a test fixture, not app code); dates and booleans are passed as such and encoded by the dialect.
+import { CompiledQuery, type QueryResult } from "kysely";
+import type { Database } from "../../src/db/connection.js";
 
 /** Rows per scale test: 100,000 unless SCALE_ROWS says otherwise (e.g. 5000 for a quick run). */
 export const SCALE_ROWS = Number(process.env.SCALE_ROWS ?? 100_000);
+
+/** Runs one SQL statement with `?` parameters on the app's connection. */
+export function rawQuery<R = Record<string, unknown>>(db: Database, sql: string, ...params: unknown[]): Promise<QueryResult<R>> {
+  return db.executeQuery<R>(CompiledQuery.raw(sql, params));
+}
 
 const series = (count: number) => `WITH RECURSIVE "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ${Math.trunc(count)})`;
 
 /** `count` residents with Telegram ids firstTelegramId, +1, …; returns their internal ids (ascending). */
 export async function seedResidents(
-  db: Db,
+  db: Database,
   opts: { count: number; firstTelegramId: number; blocked?: boolean; now: Date },
 ): Promise<{ first: number; last: number }> {
-  const at = sqliteDate(opts.now);
-  await db.$executeRawUnsafe(
+  const at = opts.now;
+  await rawQuery(
+    db,
     `${series(opts.count)}
      INSERT INTO "User" ("telegramId", "firstName", "languageCode", "role", "blocked", "banned", "firstSeen", "lastSeen")
      SELECT CAST(? AS INTEGER) + "i" - 1, 'Mieszkaniec ' || "i", CASE "i" % 3 WHEN 0 THEN 'uk' WHEN 1 THEN 'pl' ELSE 'en' END, 'resident', ?, 0, ?, ? FROM "n"`,
     opts.firstTelegramId,
-    opts.blocked ? 1 : 0,
+    opts.blocked ?? false,
     at,
     at,
   );
-  const [range] = await db.$queryRawUnsafe<{ first: number | bigint; last: number | bigint }[]>(
+  const {
+    rows: [range],
+  } = await rawQuery<{ first: number | bigint; last: number | bigint }>(
+    db,
     `SELECT MIN("id") AS "first", MAX("id") AS "last" FROM "User" WHERE "telegramId" BETWEEN ? AND ?`,
     opts.firstTelegramId,
     opts.firstTelegramId + opts.count - 1,
@@ -32,10 +42,11 @@ export async function seedResidents(
 }
 
 /** Subscriptions of the users with ids first..last: scope "all", or a district (`districtOf(userId)`). */
-export async function seedSubscriptions(db: Db, opts: { first: number; last: number; districtIds?: number[]; now: Date }): Promise<void> {
-  const at = sqliteDate(opts.now);
+export async function seedSubscriptions(db: Database, opts: { first: number; last: number; districtIds?: number[]; now: Date }): Promise<void> {
+  const at = opts.now;
   if (!opts.districtIds) {
-    await db.$executeRawUnsafe(
+    await rawQuery(
+      db,
       `INSERT INTO "Subscription" ("userId", "scope", "districtId", "createdAt") SELECT "id", 'all', NULL, ? FROM "User" WHERE "id" BETWEEN ? AND ?`,
       at,
       opts.first,
@@ -44,7 +55,8 @@ export async function seedSubscriptions(db: Db, opts: { first: number; last: num
     return;
   }
   // The users take the districts in turn.
-  await db.$executeRawUnsafe(
+  await rawQuery(
+    db,
     `INSERT INTO "Subscription" ("userId", "scope", "districtId", "createdAt")
      SELECT "u"."id", 'district:' || ("d"."value"), "d"."value", ?
      FROM "User" AS "u" JOIN json_each(?) AS "d" ON "d"."key" = "u"."id" % json_array_length(?)
@@ -65,8 +77,10 @@ export async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> 
   return result;
 }
 
-export async function scalar(db: Db, sql: string, ...params: unknown[]): Promise<number> {
-  const [row] = await db.$queryRawUnsafe<{ n: number | bigint }[]>(sql, ...params);
+export async function scalar(db: Database, sql: string, ...params: unknown[]): Promise<number> {
+  const {
+    rows: [row],
+  } = await rawQuery<{ n: number | bigint }>(db, sql, ...params);
   return Number(row?.n ?? 0);
 }
 
@@ -75,9 +89,10 @@ export async function scalar(db: Db, sql: string, ...params: unknown[]): Promise
  * over Bielsko-Biała and its county, in the given categories by turns; every fifth has a description that
  * needs quoting in CSV. No district yet.
  */
-export async function seedReports(db: Db, opts: { count: number; reporterId: number; categories: string[]; now: Date }): Promise<void> {
-  const at = sqliteDate(opts.now);
-  await db.$executeRawUnsafe(
+export async function seedReports(db: Database, opts: { count: number; reporterId: number; categories: string[]; now: Date }): Promise<void> {
+  const at = opts.now;
+  await rawQuery(
+    db,
     `${series(opts.count)}
      INSERT INTO "Report" ("ref", "categoryCode", "status", "lat", "lon", "address", "placeSource", "description", "reporterId", "submissionKey", "createdAt", "updatedAt")
      SELECT printf('BB-2026-%06d', "i"), json_extract(?, '$[' || ("i" % CAST(? AS INTEGER)) || ']'), 'new',

@@ -19,11 +19,11 @@ export function languageFeature(i18n: I18n): Composer<BotContext> {
 
   privateChat.command("language", chooser);
   privateChat.hears(i18n.allVariants("menu.settings"), async (ctx) => {
-    const saved = ctx.user ? await ctx.deps.db.user.findUnique({ where: { id: ctx.user.id }, select: { savedLat: true, savedLabel: true } }) : null;
+    const saved = ctx.user ? await ctx.deps.users.savedAddress(ctx.user.id) : null;
     const keyboard = new InlineKeyboard().text(ctx.t("settings.languageButton"), "settings:language");
     const lines = [ctx.t("settings.title", { language: ctx.t("language.name") })];
-    if (saved?.savedLat != null) {
-      lines.push(ctx.t("settings.savedAddress", { address: escapeHtml(saved.savedLabel ?? "📍") }));
+    if (saved) {
+      lines.push(ctx.t("settings.savedAddress", { address: escapeHtml(saved.label ?? "📍") }));
       keyboard.row().text(ctx.t("settings.forgetAddress"), "settings:forgetAddress");
     } else {
       lines.push(ctx.t("settings.noSavedAddress"));
@@ -46,14 +46,8 @@ export function languageFeature(i18n: I18n): Composer<BotContext> {
   });
   privateChat.callbackQuery("settings:deleteData:yes", async (ctx) => {
     await ctx.conversation.exitAll();
-    const deleted = await deleteUserData(ctx.deps.db, ctx.from.id, ctx.deps.now());
+    await deleteUserData({ db: ctx.deps.kdb, notifier: ctx.deps.notifier }, ctx.from.id, ctx.deps.now());
     ctx.deps.users.forget(ctx.from.id);
-    if (deleted) {
-      // Cards that had not gone out are queued again without the resident's words; those in the group are edited to match.
-      await ctx.deps.notifier.flush();
-      for (const card of deleted.cards)
-        await ctx.deps.notifier.recordSent({ dedupeKey: `report:${card.reportId}:card`, result: { message_id: card.messageId } });
-    }
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t("privacy.deleted"));
   });

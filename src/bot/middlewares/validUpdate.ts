@@ -43,8 +43,7 @@ async function answerMalformed(ctx: BotContext, config: Config, deps: BotDeps, k
 
 /**
  * The sender's language: their saved choice when the sender is readable, else Telegram's, else the default.
- * A readable sender is recorded as the user middleware would (the hot path, cached): no Prisma query, which
- * could slip into another handler's open transaction.
+ * A readable sender is recorded as the user middleware would (through the user directory, cached).
  */
 async function tFor(payload: unknown, config: Config, deps: BotDeps) {
   const from = isObject(payload) ? payload.from : undefined;
