@@ -143,6 +143,19 @@ const outsiders = (batchKey: string) =>
   );
 
 describe(`a meeting for ${N} subscribers`, () => {
+  it("publishes in one transaction: a failure half-way through the audience leaves a draft and nothing queued", async () => {
+    const meeting = (await getMeeting(db, meetingId))!;
+    const render = announcementFor(i18n, config.DEFAULT_LOCALE, meeting);
+    let rendered = 0;
+    const failing = (u: Parameters<typeof render>[0]) => {
+      if (++rendered > N / 2) throw new Error("renderer failed");
+      return render(u);
+    };
+    await expect(publishMeeting({ db, notifier }, { meetingId, now: clock.now, render: failing })).rejects.toThrow("renderer failed");
+    expect((await getMeeting(db, meetingId))!).toMatchObject({ status: "draft", publishedAt: null });
+    expect(await rowsOf(`meeting:${meetingId}:announce`)).toBe(0);
+  }, 120_000);
+
   it("is published as the bot publishes it, and every subscriber is queued exactly once", async () => {
     const meeting = (await getMeeting(db, meetingId))!;
     const result = await timed("publishMeeting", () =>
