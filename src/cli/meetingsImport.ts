@@ -4,12 +4,12 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { announcementFor } from "../bot/ui/meetingCard.js";
-import { parseConfig } from "../config.js";
-import { withDatabase } from "./database.js";
-import { writeTransaction } from "../db/client.js";
+import { DEFAULT_DATABASE_URL, loadDotEnv, parseConfig } from "../config.js";
+import { applyMigrations, openDatabase, type Database } from "../db/connection.js";
 import { formatMeetingImportProblem, parseMeetingsImport } from "../domain/meetings/import.js";
 import { createI18n } from "../i18n/index.js";
-import { createMeeting, publishMeeting } from "../services/meetings.js";
+import { getMeeting } from "../services/meetingQueries.js";
+import { importMeetings, publishMeeting } from "../services/meetings.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -20,8 +20,22 @@ if (!file || !fs.existsSync(file)) {
   console.error("Usage: npm run meetings:import -- <meetings.csv|meetings.json> [--publish] [--dry-run]");
   process.exit(2);
 }
+
+/** The bot's database (DATABASE_URL from the environment or `.env`, as `npm start` reads it), migrated first, closed after. */
+async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
+  loadDotEnv();
+  const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  applyMigrations(url);
+  const db = openDatabase(url);
+  try {
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
 await withDatabase(async (db) => {
-  const known = (await db.district.findMany({ select: { number: true } })).map((d) => d.number);
+  const known = (await db.selectFrom("District").select("number").execute()).map((d) => d.number);
   const result = parseMeetingsImport(fs.readFileSync(file, "utf8"), { file, now: new Date(), knownDistricts: known });
   for (const p of result.problems) console.error(formatMeetingImportProblem(p));
   if (result.problems.length) {
@@ -32,21 +46,14 @@ await withDatabase(async (db) => {
   } else {
     const defaultLocale = parseConfig({ ...process.env, BOT_TOKEN: process.env.BOT_TOKEN || "0:cli" }).DEFAULT_LOCALE;
     const i18n = await createI18n(defaultLocale);
-    const ids = await writeTransaction(db, async (tx) => {
-      const created: number[] = [];
-      for (const m of result.meetings) created.push(await createMeeting(tx, m, null, new Date()));
-      return created;
-    });
+    const ids = await importMeetings(db, result.meetings, new Date());
     let queued = 0;
     if (values.publish) {
+      // No worker in this process to wake: the running bot's outbox finds the rows at its next look.
+      const deps = { db, notifier: { wakeOutbox: () => undefined } };
       for (const id of ids) {
-        const meeting = await db.meeting.findUniqueOrThrow({ where: { id }, include: { areas: { include: { district: true } } } });
-        const view = { ...meeting, areaNames: meeting.areas.map((a) => `${a.district.number} ${a.district.name}`) };
-        const published = await publishMeeting(db, {
-          meetingId: id,
-          now: new Date(),
-          render: announcementFor(i18n, defaultLocale, view),
-        });
+        const meeting = (await getMeeting(db, id))!;
+        const published = await publishMeeting(deps, { meetingId: id, now: new Date(), render: announcementFor(i18n, defaultLocale, meeting) });
         queued += published?.queued ?? 0;
       }
     }

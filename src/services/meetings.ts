@@ -1,27 +1,27 @@
-import { writeTransaction, type Db } from "../db/client.js";
-import type { Prisma } from "../generated/prisma/client.js";
-import { cancel as cancelDeliveries, enqueue, type DbOrTx, type OutgoingMessage } from "../delivery/outbox.js";
+import type { Database, Queryable, Tx } from "../db/connection.js";
+import type { OutgoingMessage } from "../delivery/outbox.js";
+import { dueReminders, QUESTION_DIGEST_HOURS_BEFORE, questionDigestDue, sentReminderKey } from "../domain/meetings/schedule.js";
 import type { MeetingInput } from "../domain/meetings/types.js";
+import { CANCELLED, detailsOf, OPEN, PUBLISHED, type MeetingDetails, type MeetingRecord } from "./meetingQueries.js";
+import { batchProgress, cancel as cancelDeliveries, enqueue } from "./stopgap.js";
 
-export type MeetingRow = NonNullable<Awaited<ReturnType<typeof getMeeting>>>;
-
-export function getMeeting(db: Db, id: number) {
-  return db.meeting.findUnique({
-    where: { id },
-    include: { areas: { include: { district: { select: { id: true, number: true, name: true } } } }, _count: { select: { rsvps: true, questions: true } } },
-  });
+/** What a service that queues messages needs: the database, and the worker's bell to ring after its commit. */
+export interface OutboxDeps {
+  db: Database;
+  notifier: { wakeOutbox(): void };
 }
 
-export async function createMeeting(
-  db: Db | Prisma.TransactionClient,
-  input: MeetingInput,
-  createdById: number | null,
-  now: Date,
-  formKey?: string,
-): Promise<number> {
-  const districts = input.cityWide ? [] : await db.district.findMany({ where: { number: { in: input.districtNumbers } }, select: { id: true } });
-  const meeting = await db.meeting.create({
-    data: {
+const announceBatch = (meetingId: number) => `meeting:${meetingId}:announce`;
+
+/** A new meeting (a draft) with its districts. Inside the caller's transaction: see importMeetings, createAndPublishMeeting. */
+async function insertMeeting(tx: Tx, input: MeetingInput, createdById: number | null, now: Date, formKey?: string): Promise<number> {
+  const districts =
+    input.cityWide || input.districtNumbers.length === 0
+      ? []
+      : await tx.selectFrom("District").select("id").where("number", "in", input.districtNumbers).orderBy("id").execute();
+  const { id } = await tx
+    .insertInto("Meeting")
+    .values({
       title: input.title,
       organiser: input.organiser,
       startsAt: input.startsAt,
@@ -36,58 +36,107 @@ export async function createMeeting(
       createdById,
       createdAt: now,
       formKey: formKey ?? null,
-      areas: { create: districts.map((d) => ({ districtId: d.id })) },
-    },
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  if (districts.length)
+    await tx
+      .insertInto("MeetingArea")
+      .values(districts.map((d) => ({ meetingId: id, districtId: d.id })))
+      .execute();
+  return id;
+}
+
+/** A draft meeting with its districts, in one transaction. */
+export async function createMeeting(db: Database, input: MeetingInput, createdById: number | null, now: Date): Promise<number> {
+  return db.transaction().execute((tx) => insertMeeting(tx, input, createdById, now));
+}
+
+/** Drafts of every meeting, all or nothing (the import CLI): their ids in order. */
+export async function importMeetings(db: Database, meetings: MeetingInput[], now: Date): Promise<number[]> {
+  return db.transaction().execute(async (tx) => {
+    const created: number[] = [];
+    for (const m of meetings) created.push(await insertMeeting(tx, m, null, now));
+    return created;
   });
-  return meeting.id;
 }
 
 // Audiences are sub-selects inside one statement: a list of ids bound as parameters grows with the city
 // and SQLite refuses a statement with more than 999 of them (a broadcast to 998 subscribers failed). Every
 // query here binds a fixed number of values, whatever the number of residents.
 
-// The meeting is bound once, as the one row of "m" (id, cityWide, the announcement's batchKey).
-const MEETING = `WITH "m"("id", "cityWide", "batchKey") AS (SELECT ?, ?, ?)`;
+type MeetingRef = { id: number; cityWide: boolean };
 
-/** Users subscribed to something that covers the meeting: "everything", or one of its districts. */
-const SUBSCRIBED = `
-  SELECT "userId" FROM "Subscription"
-  WHERE (SELECT "cityWide" FROM "m") = 1 OR "scope" = 'all'
-     OR "districtId" IN (SELECT "districtId" FROM "MeetingArea" WHERE "meetingId" = (SELECT "id" FROM "m"))`;
+/** Users subscribed to something that covers the meeting: "everything", or one of its districts (any, when city-wide). */
+const subscribed = (db: Queryable, m: MeetingRef) =>
+  db
+    .selectFrom("Subscription")
+    .select("Subscription.userId")
+    .$if(!m.cityWide, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb("Subscription.scope", "=", "all"),
+          eb("Subscription.districtId", "in", eb.selectFrom("MeetingArea").select("MeetingArea.districtId").where("MeetingArea.meetingId", "=", m.id)),
+        ]),
+      ),
+    );
 
 /** Those who said "Będę" to the meeting. */
-const GOING = `SELECT "userId" FROM "MeetingRsvp" WHERE "meetingId" = (SELECT "id" FROM "m")`;
+const going = (db: Queryable, m: MeetingRef) => db.selectFrom("MeetingRsvp").select("MeetingRsvp.userId").where("MeetingRsvp.meetingId", "=", m.id);
 
 /** Those the announcement reached. */
-const REACHED = `SELECT "userId" FROM "Delivery" WHERE "batchKey" = (SELECT "batchKey" FROM "m") AND "status" = 'sent' AND "userId" IS NOT NULL`;
+const reached = (db: Queryable, m: MeetingRef) =>
+  db
+    .selectFrom("Delivery")
+    .select("Delivery.userId")
+    .where("Delivery.batchKey", "=", announceBatch(m.id))
+    .where("Delivery.status", "=", "sent")
+    .where("Delivery.userId", "is not", null);
 
-type RawRecipient = { id: number | bigint; telegramId: number | bigint; language: string | null; languageCode: string | null; going?: number | bigint };
+/** Who hears of a change; `going`: said "Będę" (their buttons show it). */
+export type Recipient = { id: number; telegramId: number; language: string | null; languageCode: string | null; going: boolean };
 
-async function recipients(db: DbOrTx, meeting: { id: number; cityWide: boolean }, who: string): Promise<Recipient[]> {
-  const rows = await db.$queryRawUnsafe<RawRecipient[]>(
-    `${MEETING} SELECT "id", "telegramId", "language", "languageCode", "id" IN (${GOING}) AS "going"
-     FROM "User" WHERE "blocked" = 0 AND (${who}) ORDER BY "id"`,
-    meeting.id,
-    meeting.cityWide ? 1 : 0,
-    `meeting:${meeting.id}:announce`,
-  );
-  return rows.map((r) => ({
-    id: Number(r.id),
-    telegramId: BigInt(r.telegramId),
-    language: r.language,
-    languageCode: r.languageCode,
-    going: Number(r.going) === 1,
-  }));
+async function recipients(db: Queryable, m: MeetingRef, who: "audience" | "reminder" | "change"): Promise<Recipient[]> {
+  const rows = await db
+    .selectFrom("User")
+    .select((eb) => [
+      "User.id",
+      "User.telegramId",
+      "User.language",
+      "User.languageCode",
+      eb.case().when("User.id", "in", going(db, m)).then(eb.lit(1)).else(eb.lit(0)).end().as("going"),
+    ])
+    .where("User.blocked", "=", false)
+    .where((eb) =>
+      who === "audience"
+        ? eb("User.id", "in", subscribed(db, m))
+        : who === "reminder"
+          ? eb.or([eb("User.id", "in", subscribed(db, m)), eb("User.id", "in", going(db, m))])
+          : eb.or([eb("User.id", "in", going(db, m)), eb.and([eb("User.id", "in", reached(db, m)), eb("User.id", "in", subscribed(db, m))])]),
+    )
+    .orderBy("User.id")
+    .execute();
+  return rows.map((r) => ({ id: r.id, telegramId: r.telegramId, language: r.language, languageCode: r.languageCode, going: Number(r.going) === 1 }));
 }
 
 /** Subscribers a meeting reaches: "everything", plus the meeting's districts (or every district when city-wide). */
-export function audienceOf(db: DbOrTx, meeting: { id: number; cityWide: boolean }): Promise<Recipient[]> {
-  return recipients(db, meeting, `"id" IN (${SUBSCRIBED})`);
+export function audienceOf(db: Queryable, meeting: MeetingRef): Promise<Recipient[]> {
+  return recipients(db, meeting, "audience");
 }
 
 /** Who is reminded of a meeting: its audience and everyone who said "Będę" (`going`: their buttons show it). */
-export function reminderRecipients(db: DbOrTx, meeting: { id: number; cityWide: boolean }): Promise<Recipient[]> {
-  return recipients(db, meeting, `"id" IN (${SUBSCRIBED}) OR "id" IN (${GOING})`);
+export function reminderRecipients(db: Queryable, meeting: MeetingRef): Promise<Recipient[]> {
+  return recipients(db, meeting, "reminder");
+}
+
+/**
+ * Who hears of a change or a cancellation: those the announcement reached who still subscribe to something
+ * that covers the meeting, and everyone who said "Będę". Unsubscribing means "no more messages about
+ * meetings"; but a resident who said they are coming has asked about this one meeting and would otherwise
+ * walk to a cancelled or moved meeting, so the "Będę" list is told regardless (they can withdraw it).
+ */
+export function changeNoticeRecipients(db: Queryable, meeting: MeetingRef): Promise<Recipient[]> {
+  return recipients(db, meeting, "change");
 }
 
 type AnnouncementRender = (user: { id: number; language: string | null; languageCode: string | null }) => OutgoingMessage["message"];
@@ -97,25 +146,29 @@ type AnnouncementRender = (user: { id: number; language: string | null; language
  * row unique per meeting and resident. Publishing twice queues nobody twice.
  */
 export async function publishMeeting(
-  db: Db,
+  deps: OutboxDeps,
   input: { meetingId: number; now: Date; render: AnnouncementRender },
 ): Promise<{ queued: number; audience: number } | null> {
-  return writeTransaction(db, (tx) => publishIn(tx, input));
+  const published = await deps.db.transaction().execute((tx) => publishIn(tx, input));
+  if (published?.queued) deps.notifier.wakeOutbox();
+  return published;
 }
 
-async function publishIn(tx: Prisma.TransactionClient, input: { meetingId: number; now: Date; render: AnnouncementRender }) {
-  const changed = await tx.meeting.updateMany({
-    where: { id: input.meetingId, status: { in: ["draft", "published"] } },
-    data: { status: "published", publishedAt: input.now },
-  });
-  if (changed.count !== 1) return null;
-  const meeting = await tx.meeting.findUniqueOrThrow({ where: { id: input.meetingId } });
+async function publishIn(tx: Tx, input: { meetingId: number; now: Date; render: AnnouncementRender }) {
+  const meeting = await tx
+    .updateTable("Meeting")
+    .set({ status: PUBLISHED, publishedAt: input.now })
+    .where("id", "=", input.meetingId)
+    .where("status", "in", OPEN)
+    .returning(["id", "cityWide"])
+    .executeTakeFirst();
+  if (!meeting) return null;
   const audience = await audienceOf(tx, meeting);
   const queued = await enqueue(
     tx,
     audience.map((u) => ({
       dedupeKey: `meeting:${meeting.id}:announce:user:${u.id}`,
-      batchKey: `meeting:${meeting.id}:announce`,
+      batchKey: announceBatch(meeting.id),
       chatId: u.telegramId,
       userId: u.id,
       kind: "meeting_announcement",
@@ -132,43 +185,50 @@ async function publishIn(tx: Prisma.TransactionClient, input: { meetingId: numbe
  * conversation runs the step again) finds the meeting it made and queues nothing new.
  */
 export async function createAndPublishMeeting(
-  db: Db,
-  input: { meeting: MeetingInput; formKey: string; createdById: number; now: Date; render: (meeting: MeetingState) => AnnouncementRender },
+  deps: OutboxDeps,
+  input: { meeting: MeetingInput; formKey: string; createdById: number; now: Date; render: (meeting: MeetingRecord) => AnnouncementRender },
 ): Promise<{ id: number; audience: number; replayed: boolean }> {
-  return writeTransaction(db, async (tx) => {
-    const existing = await tx.meeting.findUnique({ where: { formKey: input.formKey } });
+  const result = await deps.db.transaction().execute(async (tx) => {
+    const existing = await tx.selectFrom("Meeting").select("id").where("formKey", "=", input.formKey).executeTakeFirst();
     if (existing) {
-      const audience = await tx.delivery.count({ where: { batchKey: `meeting:${existing.id}:announce` } });
-      return { id: existing.id, audience, replayed: true };
+      const { n } = await tx
+        .selectFrom("Delivery")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("batchKey", "=", announceBatch(existing.id))
+        .executeTakeFirstOrThrow();
+      return { id: existing.id, audience: Number(n), replayed: true, queued: 0 };
     }
-    const id = await createMeeting(tx, input.meeting, input.createdById, input.now, input.formKey);
-    const meeting = await tx.meeting.findUniqueOrThrow({ where: { id } });
+    const id = await insertMeeting(tx, input.meeting, input.createdById, input.now, input.formKey);
+    const meeting = await tx.selectFrom("Meeting").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
     const published = await publishIn(tx, { meetingId: id, now: input.now, render: input.render(meeting) });
-    return { id, audience: published?.audience ?? 0, replayed: false };
+    return { id, audience: published?.audience ?? 0, replayed: false, queued: published?.queued ?? 0 };
   });
+  if (result.queued) deps.notifier.wakeOutbox();
+  return { id: result.id, audience: result.audience, replayed: result.replayed };
 }
 
-/** Who hears of a change; `going`: said "Będę" (their buttons show it). */
-export type Recipient = { id: number; telegramId: bigint; language: string | null; languageCode: string | null; going: boolean };
 type Render = (user: Recipient) => OutgoingMessage["message"];
 
 /**
  * Cancels a meeting, in one transaction: the status, the announcements still queued stop, and one notice per
  * person who must hear of it (see changeNoticeRecipients). Null when it was not published (or a draft) any more.
  */
-export async function cancelMeeting(db: Db, input: { meetingId: number; now: Date; render: Render }): Promise<number | null> {
-  return writeTransaction(db, async (tx) => {
-    const changed = await tx.meeting.updateMany({
-      where: { id: input.meetingId, status: { in: ["draft", "published"] } },
-      data: { status: "cancelled", cancelledAt: input.now },
-    });
-    if (changed.count !== 1) return null;
-    await cancelDeliveries(tx, { batchKey: `meeting:${input.meetingId}:announce` });
-    const users = await changeNoticeRecipients(tx, input.meetingId);
+export async function cancelMeeting(deps: OutboxDeps, input: { meetingId: number; now: Date; render: Render }): Promise<number | null> {
+  const notified = await deps.db.transaction().execute(async (tx) => {
+    const meeting = await tx
+      .updateTable("Meeting")
+      .set({ status: CANCELLED, cancelledAt: input.now })
+      .where("id", "=", input.meetingId)
+      .where("status", "in", OPEN)
+      .returning(["id", "cityWide"])
+      .executeTakeFirst();
+    if (!meeting) return null;
+    await cancelDeliveries(tx, { batchKey: announceBatch(meeting.id) });
+    const users = await changeNoticeRecipients(tx, meeting);
     return enqueue(
       tx,
       users.map((u) => ({
-        dedupeKey: `meeting:${input.meetingId}:cancelled:user:${u.id}`,
+        dedupeKey: `meeting:${meeting.id}:cancelled:user:${u.id}`,
         chatId: u.telegramId,
         userId: u.id,
         kind: "meeting_cancelled",
@@ -177,17 +237,8 @@ export async function cancelMeeting(db: Db, input: { meetingId: number; now: Dat
       { now: input.now },
     );
   });
-}
-
-/**
- * Who hears of a change or a cancellation: those the announcement reached who still subscribe to something
- * that covers the meeting, and everyone who said "Będę". Unsubscribing means "no more messages about
- * meetings"; but a resident who said they are coming has asked about this one meeting and would otherwise
- * walk to a cancelled or moved meeting, so the "Będę" list is told regardless (they can withdraw it).
- */
-export async function changeNoticeRecipients(db: DbOrTx, meetingId: number): Promise<Recipient[]> {
-  const meeting = await db.meeting.findUniqueOrThrow({ where: { id: meetingId }, select: { id: true, cityWide: true } });
-  return recipients(db, meeting, `"id" IN (${GOING}) OR ("id" IN (${REACHED}) AND "id" IN (${SUBSCRIBED}))`);
+  if (notified) deps.notifier.wakeOutbox();
+  return notified;
 }
 
 export const EDITABLE_FIELDS = ["title", "when", "venueName", "venueAddress", "description", "agenda"] as const;
@@ -202,7 +253,6 @@ export type MeetingChange = Partial<{
   description: string;
   agenda: string | null;
 }>;
-type MeetingState = Prisma.MeetingGetPayload<object>;
 
 /**
  * Changes fields of a published meeting and tells those who must hear of it (changeNoticeRecipients) what
@@ -210,28 +260,38 @@ type MeetingState = Prisma.MeetingGetPayload<object>;
  * Announcements still queued go out with the old text: the notice follows them.
  */
 export async function editMeeting(
-  db: Db,
+  deps: OutboxDeps,
   input: {
     meetingId: number;
     data: MeetingChange;
     now: Date;
     /** The edit dialogue's key: the same edit replayed after a crash changes nothing and tells nobody again. */
     editKey: string;
-    render: (user: Recipient, before: MeetingState, after: MeetingState) => OutgoingMessage["message"];
+    render: (user: Recipient, before: MeetingRecord, after: MeetingRecord) => OutgoingMessage["message"];
   },
 ): Promise<number | null> {
-  return writeTransaction(db, async (tx) => {
-    const before = await tx.meeting.findUnique({ where: { id: input.meetingId } });
-    if (!before || before.status !== "published") return null;
-    const applied = await tx.delivery.count({ where: { batchKey: `meeting:${before.id}:update:${input.editKey}` } });
-    if (applied) return applied;
-    const after = await tx.meeting.update({ where: { id: input.meetingId }, data: { ...input.data, revision: { increment: 1 } } });
-    const users = await changeNoticeRecipients(tx, after.id);
-    return enqueue(
+  const batchKey = `meeting:${input.meetingId}:update:${input.editKey}`;
+  const outcome = await deps.db.transaction().execute(async (tx) => {
+    const before = await tx.selectFrom("Meeting").selectAll().where("id", "=", input.meetingId).executeTakeFirst();
+    if (!before || before.status !== PUBLISHED) return null;
+    const { n: applied } = await tx
+      .selectFrom("Delivery")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("batchKey", "=", batchKey)
+      .executeTakeFirstOrThrow();
+    if (Number(applied)) return { notified: Number(applied), queued: 0 };
+    const after = await tx
+      .updateTable("Meeting")
+      .set((eb) => ({ ...input.data, revision: eb("revision", "+", 1) }))
+      .where("id", "=", before.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const users = await changeNoticeRecipients(tx, after);
+    const queued = await enqueue(
       tx,
       users.map((u) => ({
         dedupeKey: `meeting:${after.id}:update:${input.editKey}:user:${u.id}`,
-        batchKey: `meeting:${after.id}:update:${input.editKey}`,
+        batchKey,
         chatId: u.telegramId,
         userId: u.id,
         kind: "meeting_update",
@@ -239,73 +299,46 @@ export async function editMeeting(
       })),
       { now: input.now },
     );
+    return { notified: queued, queued };
   });
-}
-
-const LIST_LIMIT = 20;
-
-/** Every upcoming published meeting: what coordinators and admins may manage. */
-export function upcomingForStaff(db: Db, now: Date) {
-  return db.meeting.findMany({
-    where: { status: "published", endsAt: { gt: now } },
-    orderBy: { startsAt: "asc" },
-    take: LIST_LIMIT,
-    include: { _count: { select: { rsvps: true } } },
-  });
-}
-
-/**
- * Upcoming published meetings a resident should see: city-wide ones, those of their districts, and every
- * one they were invited to (the announcement reached them) or said "Będę" to.
- */
-export async function upcomingFor(db: Db, input: { userId: number | null; districtIds: number[]; now: Date }) {
-  const upcoming = await db.meeting.findMany({
-    where: { status: "published", endsAt: { gt: input.now } },
-    orderBy: { startsAt: "asc" },
-    take: 200,
-    include: { _count: { select: { rsvps: true } }, areas: { select: { districtId: true } } },
-  });
-  const mine = new Set(input.districtIds);
-  const invited = new Set<number>();
-  if (input.userId !== null && upcoming.length) {
-    const [sent, going] = await Promise.all([
-      db.delivery.findMany({
-        where: { batchKey: { in: upcoming.map((m) => `meeting:${m.id}:announce`) }, userId: input.userId, status: "sent" },
-        select: { batchKey: true },
-      }),
-      db.meetingRsvp.findMany({ where: { userId: input.userId, meetingId: { in: upcoming.map((m) => m.id) } }, select: { meetingId: true } }),
-    ]);
-    for (const d of sent) invited.add(Number(/^meeting:(\d+):/.exec(d.batchKey ?? "")?.[1]));
-    for (const r of going) invited.add(r.meetingId);
-  }
-  return upcoming.filter((m) => m.cityWide || invited.has(m.id) || m.areas.some((a) => mine.has(a.districtId))).slice(0, LIST_LIMIT);
-}
-
-/** The meetings (of these) this resident said "Będę" to. */
-export async function goingTo(db: Db, userId: number, meetingIds: number[]): Promise<Set<number>> {
-  const rows = await db.meetingRsvp.findMany({ where: { userId, meetingId: { in: meetingIds } }, select: { meetingId: true } });
-  return new Set(rows.map((r) => r.meetingId));
+  if (outcome?.queued) deps.notifier.wakeOutbox();
+  return outcome?.notified ?? null;
 }
 
 /** "Będę" (going = true) or "Nie będę": idempotent, never a toggle, so a repeated tap changes nothing. */
-export async function setRsvp(db: Db, input: { meetingId: number; userId: number; going: boolean; now: Date }): Promise<{ changed: boolean; count: number }> {
-  const where = { meetingId_userId: { meetingId: input.meetingId, userId: input.userId } };
-  let changed: boolean;
-  if (input.going) {
-    const existing = await db.meetingRsvp.findUnique({ where });
-    if (!existing) await db.meetingRsvp.create({ data: { meetingId: input.meetingId, userId: input.userId, createdAt: input.now } });
-    changed = !existing;
-  } else {
-    changed = (await db.meetingRsvp.deleteMany({ where: { meetingId: input.meetingId, userId: input.userId } })).count > 0;
-  }
-  return { changed, count: await db.meetingRsvp.count({ where: { meetingId: input.meetingId } }) };
+export async function setRsvp(
+  db: Database,
+  input: { meetingId: number; userId: number; going: boolean; now: Date },
+): Promise<{ changed: boolean; count: number }> {
+  const result = input.going
+    ? await db
+        .insertInto("MeetingRsvp")
+        .values({ meetingId: input.meetingId, userId: input.userId, createdAt: input.now })
+        .onConflict((oc) => oc.columns(["meetingId", "userId"]).doNothing())
+        .executeTakeFirst()
+        .then((r) => Number(r.numInsertedOrUpdatedRows ?? 0))
+    : await db
+        .deleteFrom("MeetingRsvp")
+        .where("meetingId", "=", input.meetingId)
+        .where("userId", "=", input.userId)
+        .executeTakeFirst()
+        .then((r) => Number(r.numDeletedRows));
+  const { n } = await db
+    .selectFrom("MeetingRsvp")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("meetingId", "=", input.meetingId)
+    .executeTakeFirstOrThrow();
+  return { changed: result > 0, count: Number(n) };
 }
 
 /** Where a meeting's questions go: the coordinator who announced it, else the moderators' group. */
-async function organiserOf(db: DbOrTx, meeting: { createdById: number | null }, fallbackChatId: bigint | undefined) {
-  const organiser = meeting.createdById ? await db.user.findUnique({ where: { id: meeting.createdById } }) : null;
-  const chatId = organiser && !organiser.blocked ? organiser.telegramId : (fallbackChatId ?? null);
-  return chatId === null ? null : { chatId, user: organiser && !organiser.blocked ? organiser : null };
+async function organiserOf(db: Queryable, meeting: { createdById: number | null }, fallbackChatId: bigint | undefined) {
+  const organiser = meeting.createdById
+    ? await db.selectFrom("User").select(["id", "telegramId", "blocked", "language", "languageCode"]).where("id", "=", meeting.createdById).executeTakeFirst()
+    : undefined;
+  const user = organiser && !organiser.blocked ? organiser : null;
+  const chatId: number | bigint | null = user ? user.telegramId : (fallbackChatId ?? null);
+  return chatId === null ? null : { chatId, user };
 }
 
 export type Organiser = NonNullable<Awaited<ReturnType<typeof organiserOf>>>;
@@ -316,7 +349,7 @@ export type Organiser = NonNullable<Awaited<ReturnType<typeof organiserOf>>>;
  * transaction as it is stored, so it cannot fall between the digest and the meeting.
  */
 export async function askQuestion(
-  db: Db,
+  deps: OutboxDeps,
   input: {
     meetingId: number;
     userId: number;
@@ -326,10 +359,14 @@ export async function askQuestion(
     render: (organiser: Organiser, meeting: { title: string }) => OutgoingMessage["message"];
   },
 ): Promise<{ forwarded: boolean } | null> {
-  return writeTransaction(db, async (tx) => {
-    const meeting = await tx.meeting.findUnique({ where: { id: input.meetingId } });
-    if (!meeting || meeting.status !== "published" || meeting.endsAt <= input.now) return null;
-    const question = await tx.meetingQuestion.create({ data: { meetingId: meeting.id, userId: input.userId, text: input.text, createdAt: input.now } });
+  const outcome = await deps.db.transaction().execute(async (tx) => {
+    const meeting = await tx.selectFrom("Meeting").selectAll().where("id", "=", input.meetingId).executeTakeFirst();
+    if (!meeting || meeting.status !== PUBLISHED || meeting.endsAt <= input.now) return null;
+    const question = await tx
+      .insertInto("MeetingQuestion")
+      .values({ meetingId: meeting.id, userId: input.userId, text: input.text, createdAt: input.now })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     if (meeting.digestSentAt === null) return { forwarded: false };
     const organiser = await organiserOf(tx, meeting, input.fallbackChatId);
     if (!organiser) return { forwarded: false };
@@ -347,6 +384,8 @@ export async function askQuestion(
     );
     return { forwarded: true };
   });
+  if (outcome?.forwarded) deps.notifier.wakeOutbox();
+  return outcome;
 }
 
 /**
@@ -356,48 +395,191 @@ export async function askQuestion(
  * after announcing it); otherwise the organiser hears that none came and that later ones will follow.
  */
 export async function sendDigest(
-  db: Db,
+  deps: OutboxDeps,
   input: {
     meetingId: number;
     now: Date;
     fallbackChatId: bigint | undefined;
-    announcedEarly: (meeting: MeetingState) => boolean;
-    render: (organiser: Organiser, meeting: MeetingState, questions: { text: string }[]) => OutgoingMessage["message"];
+    render: (organiser: Organiser, meeting: MeetingRecord, questions: { text: string }[]) => OutgoingMessage["message"];
   },
 ): Promise<"sent" | "skipped" | null> {
-  return writeTransaction(db, async (tx) => {
-    const meeting = await tx.meeting.findUnique({ where: { id: input.meetingId } });
-    if (!meeting || meeting.status !== "published" || meeting.digestSentAt !== null) return null;
-    const questions = await tx.meetingQuestion.findMany({ where: { meetingId: meeting.id }, orderBy: { id: "asc" }, select: { text: true } });
+  const outcome = await deps.db.transaction().execute(async (tx) => {
+    const meeting = await tx.selectFrom("Meeting").selectAll().where("id", "=", input.meetingId).executeTakeFirst();
+    if (!meeting || meeting.status !== PUBLISHED || meeting.digestSentAt !== null) return null;
+    const questions = await tx.selectFrom("MeetingQuestion").select("text").where("meetingId", "=", meeting.id).orderBy("id").execute();
     const organiser = await organiserOf(tx, meeting, input.fallbackChatId);
-    const send = organiser !== null && (questions.length > 0 || input.announcedEarly(meeting));
+    // Residents had the whole time before the digest to ask: "none came" is then worth saying.
+    const announcedEarly =
+      meeting.publishedAt !== null && meeting.publishedAt.getTime() <= meeting.startsAt.getTime() - QUESTION_DIGEST_HOURS_BEFORE * 3600_000;
+    const send = organiser !== null && (questions.length > 0 || announcedEarly);
     if (send)
       await enqueue(
         tx,
         [{ dedupeKey: `meeting:${meeting.id}:digest`, chatId: organiser.chatId, kind: "meeting_digest", message: input.render(organiser, meeting, questions) }],
         { now: input.now },
       );
-    await tx.meeting.update({ where: { id: meeting.id }, data: { digestSentAt: input.now } });
+    await tx.updateTable("Meeting").set({ digestSentAt: input.now }).where("id", "=", meeting.id).execute();
     return send ? "sent" : "skipped";
   });
+  if (outcome === "sent") deps.notifier.wakeOutbox();
+  return outcome;
 }
 
-export async function subscribe(db: Db, userId: number, districtId: number | null, now: Date): Promise<boolean> {
+const DAY = 24 * 3600_000;
+
+/**
+ * From the day before a meeting, the residents' questions go to the organiser as one digest (see sendDigest:
+ * nothing empty is sent for a meeting announced at short notice); questions after it are forwarded one by one.
+ * Returns how many digests were sent.
+ */
+export async function sendDueDigests(
+  deps: OutboxDeps,
+  input: { now: Date; fallbackChatId: bigint | undefined; render: Parameters<typeof sendDigest>[1]["render"] },
+): Promise<number> {
+  const meetings = await deps.db
+    .selectFrom("Meeting")
+    .select(["id", "startsAt"])
+    .where("status", "=", PUBLISHED)
+    .where("digestSentAt", "is", null)
+    .where("startsAt", ">", input.now)
+    .where("startsAt", "<=", new Date(input.now.getTime() + DAY))
+    .execute();
+  let count = 0;
+  for (const m of meetings) {
+    if (!questionDigestDue(m.startsAt, input.now)) continue;
+    if ((await sendDigest(deps, { meetingId: m.id, ...input })) === "sent") count++;
+  }
+  return count;
+}
+
+/**
+ * Meeting reminders (the offsets before the start, once each) to the meeting's audience and those who said
+ * "Będę": the rows and the mark that they are queued in one transaction per reminder. Returns how many were queued.
+ */
+export async function queueMeetingReminders(
+  deps: OutboxDeps,
+  input: { now: Date; offsetsHours: readonly number[]; render: (meeting: MeetingDetails) => (user: Recipient) => OutgoingMessage["message"] },
+): Promise<number> {
+  const { db } = deps;
+  const { now } = input;
+  const rows = await db
+    .selectFrom("Meeting")
+    .selectAll()
+    .where("status", "=", PUBLISHED)
+    .where("startsAt", ">", now)
+    .where("startsAt", "<=", new Date(now.getTime() + (Math.max(...input.offsetsHours) + 1) * 3600_000))
+    .execute();
+  if (!rows.length) return 0;
+  const meetings = await detailsOf(db, rows);
+  const reminders = await db
+    .selectFrom("MeetingReminder")
+    .select(["meetingId", "key"])
+    .where(
+      "meetingId",
+      "in",
+      rows.map((m) => m.id),
+    )
+    .execute();
+  const sent = new Set(reminders.map((r) => sentReminderKey(r.meetingId, r.key)));
+  const schedulable = meetings.map((m) => ({ ...m, status: PUBLISHED, announcedAt: m.publishedAt }));
+  let queued = 0;
+  for (const due of dueReminders(schedulable, sent, now, input.offsetsHours)) {
+    const m = due.meeting;
+    const render = input.render(m);
+    queued += await db.transaction().execute(async (tx) => {
+      // One query however many residents (see reminderRecipients): a list of ids as parameters would not fit.
+      const people = await reminderRecipients(tx, m);
+      await enqueue(
+        tx,
+        people.map((u) => ({
+          dedupeKey: `meeting:${m.id}:remind:${due.key}:user:${u.id}`,
+          batchKey: `meeting:${m.id}:remind:${due.key}`,
+          chatId: u.telegramId,
+          userId: u.id,
+          kind: "meeting_reminder",
+          message: render(u),
+        })),
+        { now },
+      );
+      await tx
+        .insertInto("MeetingReminder")
+        .values({ meetingId: m.id, key: due.key, sentAt: now })
+        .onConflict((oc) => oc.columns(["meetingId", "key"]).doNothing())
+        .execute();
+      return people.length;
+    });
+  }
+  if (queued) deps.notifier.wakeOutbox();
+  return queued;
+}
+
+/**
+ * The organiser's progress message of each broadcast of the last day, edited in place (sent / failed / left)
+ * whenever the figures changed since `lastShown` (the caller keeps it between runs).
+ */
+export async function queueBroadcastProgress(
+  deps: OutboxDeps,
+  input: {
+    now: Date;
+    lastShown: Map<number, string>;
+    render: (meeting: { title: string }, progress: Awaited<ReturnType<typeof batchProgress>>) => string;
+  },
+): Promise<void> {
+  const { db } = deps;
+  const meetings = await db
+    .selectFrom("Meeting")
+    .select(["id", "title", "progressChatId", "progressMessageId"])
+    .where("status", "in", [PUBLISHED, CANCELLED])
+    .where("progressMessageId", "is not", null)
+    .where("publishedAt", ">=", new Date(input.now.getTime() - DAY))
+    .execute();
+  let queued = 0;
+  for (const m of meetings) {
+    const p = await batchProgress(db, announceBatch(m.id));
+    const key = `${p.sent}/${p.failed}/${p.pending}/${p.cancelled}`;
+    if (input.lastShown.get(m.id) === key) continue;
+    input.lastShown.set(m.id, key);
+    queued += await enqueue(
+      db,
+      [
+        {
+          dedupeKey: `meeting:${m.id}:progress:${key}`,
+          chatId: m.progressChatId!,
+          kind: "meeting_progress",
+          message: { method: "editMessageText", message_id: m.progressMessageId!, text: input.render(m, p) },
+        },
+      ],
+      { now: input.now },
+    );
+  }
+  if (queued) deps.notifier.wakeOutbox();
+}
+
+/** Remembers the organiser's progress message of a broadcast (see queueBroadcastProgress). */
+export async function setProgressMessage(db: Database, meetingId: number, message: { chatId: number; messageId: number }): Promise<void> {
+  await db.updateTable("Meeting").set({ progressChatId: message.chatId, progressMessageId: message.messageId }).where("id", "=", meetingId).execute();
+}
+
+export async function subscribe(db: Database, userId: number, districtId: number | null, now: Date): Promise<boolean> {
   const scope = districtId === null ? "all" : `district:${districtId}`;
-  const existing = await db.subscription.findUnique({ where: { userId_scope: { userId, scope } } });
-  if (existing) return false;
-  await db.subscription.create({ data: { userId, scope, districtId, createdAt: now } });
-  return true;
+  const result = await db
+    .insertInto("Subscription")
+    .values({ userId, scope, districtId, createdAt: now })
+    .onConflict((oc) => oc.columns(["userId", "scope"]).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 /** Removes subscriptions (one scope, or all) and stops announcements still queued for this resident. */
-export async function unsubscribe(db: Db, userId: number, scope: string | null): Promise<number> {
-  const removed = await db.subscription.deleteMany({ where: { userId, ...(scope ? { scope } : {}) } });
-  const left = await db.subscription.count({ where: { userId } });
-  if (left === 0) await cancelDeliveries(db, { userId, kind: "meeting_announcement" });
-  return removed.count;
-}
-
-export function subscriptionsOf(db: Db, userId: number) {
-  return db.subscription.findMany({ where: { userId }, orderBy: { id: "asc" } });
+export async function unsubscribe(db: Database, userId: number, scope: string | null): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const removed = await tx
+      .deleteFrom("Subscription")
+      .where("userId", "=", userId)
+      .$if(scope !== null, (q) => q.where("scope", "=", scope!))
+      .executeTakeFirst();
+    const left = await tx.selectFrom("Subscription").select("id").where("userId", "=", userId).limit(1).executeTakeFirst();
+    if (!left) await cancelDeliveries(tx, { userId, kind: "meeting_announcement" });
+    return Number(removed.numDeletedRows);
+  });
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileOf, inlineButtons, textOf, type FakeUser, type RecordedCall } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
-import { announce, announcementSent, daysAhead18, messageOf, textsTo, warsawTyped } from "../support/meetings.js";
+import { announce, announcementSent, countFor, daysAhead18, meetingRow, messageOf, textsTo, warsawTyped } from "../support/meetings.js";
 
 const ADMIN: FakeUser = { id: 44, first_name: "Adam", language_code: "pl" };
 
@@ -28,7 +28,7 @@ describe("meetings for residents: RSVP, reminders, changes, questions (issue 12:
     await press(env.tg, u, "Wszystkie spotkania", "Gotowe — powiadomimy Cię");
     return u;
   }
-  const rsvps = (meetingId: number) => env.app.deps.db.meetingRsvp.count({ where: { meetingId } });
+  const rsvps = (meetingId: number) => countFor(env, "MeetingRsvp", meetingId);
   const buttonsOn = (chatId: number, messageId: number) =>
     (env.tg.messages(chatId).find((m) => m.message_id === messageId)?.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.text);
   const until = async (check: () => boolean | Promise<boolean>, what: string) => {
@@ -55,7 +55,7 @@ describe("meetings for residents: RSVP, reminders, changes, questions (issue 12:
     await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && String(c.payload.text).includes("już zapisany"));
     expect(await rsvps(id)).toBe(1);
 
-    const { startsAt } = await env.app.deps.db.meeting.findUniqueOrThrow({ where: { id } });
+    const { startsAt } = await meetingRow(env, id);
     try {
       env.clock.now = new Date(startsAt.getTime() - 23 * 3600_000);
       await env.app.scheduler.tick();
@@ -143,7 +143,7 @@ describe("meetings for residents: RSVP, reminders, changes, questions (issue 12:
     const ask = await cancelFromList();
     expect(textOf(ask)).toContain("17:00–19:00, Starostwo Powiatowe, sala sesyjna, ul. Piastowska 40");
     await press(env.tg, coordinator, "Nie odwołuj", "nie zostało odwołane");
-    expect((await env.app.deps.db.meeting.findUniqueOrThrow({ where: { id } })).status).toBe("published");
+    expect((await meetingRow(env, id)).status).toBe("published");
     await cancelFromList();
     await press(env.tg, coordinator, "Tak, odwołaj spotkanie");
     await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && String(c.payload.text).startsWith("Spotkanie odwołane; powiadamiamy"));
@@ -175,13 +175,13 @@ describe("meetings for residents: RSVP, reminders, changes, questions (issue 12:
         .slice(coordinatorFrom)
         .filter((t) => t.includes("Pilne spotkanie")),
     ).toEqual([]);
-    expect((await env.app.deps.db.meeting.findUniqueOrThrow({ where: { id } })).digestSentAt).not.toBeNull();
+    expect((await meetingRow(env, id)).digestSentAt).not.toBeNull();
 
     // A menu tap leaves the question: it is not sent as one.
     env.tg.pressButton(dorota, messageOf(announcement), `mt:q:${id}`);
     await replyContaining(env.tg, dorota.id, "przekażemy je organizatorowi od razu");
     await say(env.tg, dorota, "📋 Moje zgłoszenia", "Nie masz jeszcze żadnych zgłoszeń");
-    expect(await env.app.deps.db.meetingQuestion.count({ where: { meetingId: id } })).toBe(0);
+    expect(await countFor(env, "MeetingQuestion", id)).toBe(0);
 
     env.tg.pressButton(dorota, messageOf(announcement), `mt:q:${id}`);
     await replyContaining(env.tg, dorota.id, "przekażemy je organizatorowi od razu");

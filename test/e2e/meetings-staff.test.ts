@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inlineButtons, textOf, type FakeUser } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
-import { announce, announcementSent, daysAhead18, messageOf, textsTo, warsawTyped } from "../support/meetings.js";
+import { announce, announcementSent, daysAhead18, meetingRow, messageOf, textsTo, warsawTyped } from "../support/meetings.js";
 
 const ADMIN: FakeUser = { id: 43, first_name: "Adam", language_code: "pl" };
 
@@ -42,7 +42,7 @@ describe("meetings for coordinators: finding, announcing, the form's rules (issu
     await press(env.tg, coordinator, "Temat", "Podaj nową wartość");
     await say(env.tg, coordinator, "📋 Moje zgłoszenia", "Nie masz jeszcze żadnych zgłoszeń");
     await say(env.tg, coordinator, "Nowy temat po wyjściu", "Nie rozumiem");
-    expect((await env.app.deps.db.meeting.findUniqueOrThrow({ where: { id } })).title).toBe("Debata w Dolnym Przedmieściu");
+    expect((await meetingRow(env, id)).title).toBe("Debata w Dolnym Przedmieściu");
   });
 
   it("#2 a resident still finds a meeting they were invited to after unsubscribing", async () => {
@@ -63,7 +63,7 @@ describe("meetings for coordinators: finding, announcing, the form's rules (issu
 
   it("#3 a skipped description is published; a problem at publishing names the field, asks it again and keeps every answer", async () => {
     const id = await announce(env, coordinator, { title: "Spotkanie bez opisu", when: daysAhead18(env, 5), area: "all" });
-    expect((await env.app.deps.db.meeting.findUniqueOrThrow({ where: { id } })).description).toBe("");
+    expect((await meetingRow(env, id)).description).toBe("");
 
     // The time passes while the preview waits: publishing asks for a new date, the rest stays.
     const soon = new Date(Math.ceil((env.clock.now.getTime() + 2 * 3600_000) / 3600_000) * 3600_000);
@@ -92,7 +92,7 @@ describe("meetings for coordinators: finding, announcing, the form's rules (issu
     } finally {
       env.clock.now = new Date();
     }
-    const published = await env.app.deps.db.meeting.findFirstOrThrow({ where: { title: "Spotkanie zaraz" } });
+    const published = await env.app.deps.kdb.selectFrom("Meeting").selectAll().where("title", "=", "Spotkanie zaraz").executeTakeFirstOrThrow();
     expect(published.organiser).toBe("Straż Miejska i KMP");
     expect(published.status).toBe("published");
   });
@@ -154,7 +154,7 @@ describe("meetings for coordinators: finding, announcing, the form's rules (issu
     expect(preview).toContain("21 Osiedle Mieszka I, 30 Złote Łany");
     expect(preview).toContain("Debata jutro");
     await press(env.tg, coordinator, "Anuluj", "Nie opublikowano");
-    expect(await env.app.deps.db.meeting.count({ where: { title: "Debata jutro" } })).toBe(0);
+    expect(await env.app.deps.kdb.selectFrom("Meeting").select("id").where("title", "=", "Debata jutro").execute()).toHaveLength(0);
     expect(messageOf).toBeTypeOf("function");
   });
 });

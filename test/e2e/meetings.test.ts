@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileOf, inlineButtons, textOf, type FakeUser } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
-import { enqueue } from "../../src/delivery/outbox.js";
+import { enqueue } from "../../src/services/stopgap.js";
+import { countFor, meetingRow } from "../support/meetings.js";
 
 const ADMIN: FakeUser = { id: 42, first_name: "Adam", language_code: "pl" };
 
@@ -44,7 +45,12 @@ describe("meetings with residents, end to end", () => {
     expect(preview.text).toContain("18:00–20:00");
     expect(preview.text).toContain("<na osiedlach> & drogach");
     await press(env.tg, coordinator, "Opublikuj i powiadom", "wysłano");
-    const meeting = await env.app.deps.db.meeting.findFirstOrThrow({ where: { title }, orderBy: { id: "desc" } });
+    const meeting = await env.app.deps.kdb
+      .selectFrom("Meeting")
+      .select(["id", "status"])
+      .where("title", "=", title)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
     expect(meeting.status).toBe("published");
     return meeting.id;
   }
@@ -76,7 +82,7 @@ describe("meetings with residents, end to end", () => {
     await press(env.tg, bohdan, "✋ Прийду");
     const rsvp = await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && String(c.payload.text).includes("Записано"));
     expect(rsvp.payload.text).toContain("1 особа");
-    expect(await env.app.deps.db.meetingRsvp.count({ where: { meetingId: id } })).toBe(1);
+    expect(await countFor(env, "MeetingRsvp", id)).toBe(1);
 
     await press(env.tg, ewa, "Dodaj do kalendarza");
     const doc = await env.tg.waitFor((c) => c.method === "sendDocument" && c.payload.chat_id === ewa.id);
@@ -91,7 +97,7 @@ describe("meetings with residents, end to end", () => {
     await press(env.tg, ewa, "Zadaj pytanie", "Napisz pytanie lub temat");
     await say(env.tg, ewa, "Czy będzie więcej patroli przy szkole?", "Pytanie trafi do organizatora");
     // The day before: the digest goes to the organiser, once.
-    const { startsAt } = await env.app.deps.db.meeting.findUniqueOrThrow({ where: { id } });
+    const { startsAt } = await meetingRow(env, id);
     env.clock.now = new Date(startsAt.getTime() - 23 * 3600_000);
     await env.app.scheduler.tick();
     const digest = await replyContaining(env.tg, coordinator.id, "Pytania mieszkańców", 10_000);
@@ -106,10 +112,11 @@ describe("meetings with residents, end to end", () => {
   });
 
   it("stops delivery to a resident who unsubscribes mid-broadcast", async () => {
-    const { db } = env.app.deps;
+    const db = env.app.deps.kdb;
     // A broadcast still in the queue for Ewa (queued for later), then she unsubscribes.
-    const meeting = await db.meeting.create({
-      data: {
+    const meeting = await db
+      .insertInto("Meeting")
+      .values({
         title: "Spotkanie kolejkowe",
         organiser: "KMP",
         startsAt: new Date(Date.now() + 5 * 86_400_000),
@@ -117,9 +124,11 @@ describe("meetings with residents, end to end", () => {
         venueName: "Sala",
         venueAddress: "ul. 3 Maja 1",
         status: "published",
-      },
-    });
-    const ewaRow = await db.user.findUniqueOrThrow({ where: { telegramId: BigInt(ewa.id) } });
+        createdAt: new Date(),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const ewaRow = await db.selectFrom("User").select("id").where("telegramId", "=", ewa.id).executeTakeFirstOrThrow();
     await enqueue(db, [
       {
         dedupeKey: `meeting:${meeting.id}:announce:user:${ewaRow.id}`,
@@ -136,9 +145,18 @@ describe("meetings with residents, end to end", () => {
     await press(env.tg, ewa, "Wypisz mnie ze wszystkich", "Wypisaliśmy Cię");
     await new Promise((r) => setTimeout(r, 2500));
     expect(env.tg.replies(ewa.id).some((c) => textOf(c) === "Spotkanie kolejkowe")).toBe(false);
-    const row = await db.delivery.findUniqueOrThrow({ where: { dedupeKey: `meeting:${meeting.id}:announce:user:${ewaRow.id}` } });
+    const row = await db
+      .selectFrom("Delivery")
+      .select("status")
+      .where("dedupeKey", "=", `meeting:${meeting.id}:announce:user:${ewaRow.id}`)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe("cancelled");
-    expect(await db.subscription.count({ where: { userId: ewaRow.id } })).toBe(0);
+    const { n } = await db
+      .selectFrom("Subscription")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("userId", "=", ewaRow.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(n)).toBe(0);
   });
 
   it("edits a meeting and tells those it reached, then cancels it; refuses /newmeeting to residents", async () => {
@@ -159,7 +177,7 @@ describe("meetings with residents, end to end", () => {
     await press(env.tg, coordinator, "Tak, odwołaj spotkanie");
     await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && String(c.payload.text).startsWith("Spotkanie odwołane"));
     await replyContaining(env.tg, bohdan.id, "скасовано", 10_000);
-    expect((await env.app.deps.db.meeting.findUniqueOrThrow({ where: { id } })).status).toBe("cancelled");
+    expect((await meetingRow(env, id)).status).toBe("cancelled");
     await say(env.tg, ewa, "/newmeeting", "Brak uprawnień");
   });
 });

@@ -2,10 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations } from "../../src/db/connection.js";
-import { sqliteDate } from "../../src/db/hotPath.js";
+import { applyMigrations, openDatabase } from "../../src/db/connection.js";
 import { prng } from "../../src/emulator/prng.js";
 import { FakeNominatim } from "../support/fakeNominatim.js";
 import { FakeTelegram, textOf, type FakeUser } from "../support/fakeTelegram.js";
@@ -47,14 +45,19 @@ describe("publishing a meeting killed with SIGKILL", () => {
     };
     // Subscribers to every announcement, made directly.
     applyMigrations(databaseUrl);
-    const sqlite = new Database(path.join(dir, "kill.db"));
-    const now = sqliteDate(new Date());
-    const addUser = sqlite.prepare(`INSERT INTO "User" ("telegramId", "firstName", "languageCode", "firstSeen", "lastSeen") VALUES (?, ?, 'pl', ?, ?)`);
-    const addSub = sqlite.prepare(`INSERT INTO "Subscription" ("userId", "scope", "createdAt") VALUES (?, 'all', ?)`);
-    sqlite.transaction(() => {
-      for (const id of subscribers) addSub.run(addUser.run(id, `Mieszkaniec ${id}`, now, now).lastInsertRowid, now);
-    })();
-    sqlite.close();
+    const db = openDatabase(databaseUrl);
+    const now = new Date();
+    await db.transaction().execute(async (tx) => {
+      for (const telegramId of subscribers) {
+        const user = await tx
+          .insertInto("User")
+          .values({ telegramId, firstName: `Mieszkaniec ${telegramId}`, languageCode: "pl", firstSeen: now, lastSeen: now })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        await tx.insertInto("Subscription").values({ userId: user.id, scope: "all", createdAt: now }).execute();
+      }
+    });
+    await db.destroy();
   });
   afterAll(async () => {
     child?.kill("SIGKILL");
@@ -86,12 +89,12 @@ describe("publishing a meeting killed with SIGKILL", () => {
     }
     return perChat;
   };
-  const meetingsTitled = (title: string) => {
-    const sqlite = new Database(path.join(dir, "kill.db"), { readonly: true });
+  const meetingsTitled = async (title: string) => {
+    const db = openDatabase(env.DATABASE_URL!, { readonly: true });
     try {
-      return (sqlite.prepare(`SELECT COUNT(*) AS n FROM "Meeting" WHERE "title" = ?`).get(title) as { n: number }).n;
+      return (await db.selectFrom("Meeting").select("id").where("title", "=", title).execute()).length;
     } finally {
-      sqlite.close();
+      await db.destroy();
     }
   };
 
@@ -136,7 +139,7 @@ describe("publishing a meeting killed with SIGKILL", () => {
       await until(() => announcementsOf(title).size === SUBSCRIBERS, 30_000, `every subscriber to get "${title}"`);
       // A moment more: a duplicate would arrive now.
       await new Promise((r) => setTimeout(r, 600));
-      expect(meetingsTitled(title), `trial ${i + 1}: ${JSON.stringify(trial)}`).toBe(1);
+      expect(await meetingsTitled(title), `trial ${i + 1}: ${JSON.stringify(trial)}`).toBe(1);
       const counts = [...announcementsOf(title).values()];
       expect(Math.max(...counts), `trial ${i + 1}`).toBeLessThanOrEqual(2);
       expect(counts.reduce((a, b) => a + b, 0) - SUBSCRIBERS, `trial ${i + 1}: extra sends`).toBeLessThanOrEqual(WORKER_CONCURRENCY);

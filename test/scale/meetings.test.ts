@@ -4,23 +4,22 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { announcementFor, meetingWhenWhere } from "../../src/bot/ui/meetingCard.js";
 import { remindMeetings } from "../../src/bot/scheduler.js";
 import { configFor } from "../../src/config.js";
-import { openDb, type Db } from "../../src/db/client.js";
-import { sqliteDate } from "../../src/db/hotPath.js";
-import { applyMigrations } from "../../src/db/connection.js";
+import { applyMigrations, openDatabase, type Database } from "../../src/db/connection.js";
 import { createI18n, userLocale, type I18n } from "../../src/i18n/index.js";
-import { loadSampleIfEmpty } from "../../src/services/districtImport.js";
+import { getMeeting } from "../../src/services/meetingQueries.js";
 import { cancelMeeting, createMeeting, publishMeeting } from "../../src/services/meetings.js";
-import { scalar, SCALE_ROWS, seedResidents, seedSubscriptions, timed } from "./support.js";
+import { SCALE_ROWS, timed } from "./support.js";
 
 const N = SCALE_ROWS;
 const HOUR = 3600_000;
 
 let dir: string;
-let db: Db;
+let db: Database;
 let i18n: I18n;
 const config = configFor({ BOT_TOKEN: "123456:TEST" });
 const clock = { now: new Date() };
@@ -28,35 +27,87 @@ let meetingId: number;
 /** Internal ids of those who must never hear of the meeting: another district's subscribers, blocked users. */
 let outside: { first: number; last: number }[];
 const going = { first: 0, last: 0 };
+/** No worker here: the rows are counted, not sent. */
+const notifier = { wakeOutbox: () => undefined };
+
+// Rows made with one statement each (a recursive series), so that 100,000 residents cost well under a second.
+// (Kysely versions of test/scale/support.ts's seeders, until that file moves to Kysely.)
+const series = (count: number) => sql.raw(`WITH RECURSIVE "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ${Math.trunc(count)})`);
+
+/** `count` residents with Telegram ids firstTelegramId, +1, …; returns their internal ids (ascending). */
+async function seedResidents(opts: { count: number; firstTelegramId: number; blocked?: boolean; now: Date }): Promise<{ first: number; last: number }> {
+  await sql`${series(opts.count)}
+    INSERT INTO "User" ("telegramId", "firstName", "languageCode", "role", "blocked", "banned", "firstSeen", "lastSeen")
+    SELECT ${opts.firstTelegramId} + "i" - 1, 'Mieszkaniec ' || "i", CASE "i" % 3 WHEN 0 THEN 'uk' WHEN 1 THEN 'pl' ELSE 'en' END, 'resident',
+           ${opts.blocked ?? false}, ${false}, ${opts.now}, ${opts.now} FROM "n"`.execute(db);
+  const range = await db
+    .selectFrom("User")
+    .select((eb) => [eb.fn.min("id").as("first"), eb.fn.max("id").as("last")])
+    .where("telegramId", ">=", opts.firstTelegramId)
+    .where("telegramId", "<=", opts.firstTelegramId + opts.count - 1)
+    .executeTakeFirstOrThrow();
+  return { first: Number(range.first), last: Number(range.last) };
+}
+
+/** Subscriptions of the users with ids first..last: scope "all", or the districts in turn. */
+async function seedSubscriptions(opts: { first: number; last: number; districtIds?: number[]; now: Date }): Promise<void> {
+  const users = () => db.selectFrom("User").where("id", ">=", opts.first).where("id", "<=", opts.last);
+  const subscribe = (scope: string, districtId: number | null, where: (q: ReturnType<typeof users>) => ReturnType<typeof users>) =>
+    db
+      .insertInto("Subscription")
+      .columns(["userId", "scope", "districtId", "createdAt"])
+      .expression(where(users()).select((eb) => ["id", eb.val(scope).as("scope"), eb.val(districtId).as("districtId"), eb.val(opts.now).as("createdAt")]))
+      .execute();
+  if (!opts.districtIds) return void (await subscribe("all", null, (q) => q));
+  const ids = opts.districtIds;
+  for (const [i, districtId] of ids.entries()) await subscribe(`district:${districtId}`, districtId, (q) => q.where(sql<boolean>`"id" % ${ids.length} = ${i}`));
+}
+
+const count = async (q: { executeTakeFirstOrThrow(): Promise<{ n: unknown }> }) => Number((await q.executeTakeFirstOrThrow()).n);
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-scale-"));
   const url = `file:${path.join(dir, "scale.db")}`;
   applyMigrations(url);
-  db = await openDb(url);
+  db = openDatabase(url);
   i18n = await createI18n(config.DEFAULT_LOCALE);
-  await loadSampleIfEmpty(db);
   const now = clock.now;
-  const [d0, d1, d2] = await db.district.findMany({ orderBy: { id: "asc" }, take: 3 });
+  // Three districts: the meeting's two and another one (their shapes do not matter here).
+  const unit = await db
+    .insertInto("Unit")
+    .values({ code: "KMP", kind: "komenda", name: "KMP w Bielsku-Białej", address: "ul. Wapienicka 2" })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const [d0, d1, d2] = await db
+    .insertInto("District")
+    .values(["1", "2", "3"].map((number) => ({ number, name: `Rejon ${number}`, unitId: unit.id, geometry: "{}" })))
+    .returning(["id", "number"])
+    .execute();
   await timed("seed residents and subscriptions", async () => {
     // Half subscribe to everything, half to one of the meeting's two districts (a tenth of those to both).
-    const all = await seedResidents(db, { count: Math.ceil(N / 2), firstTelegramId: 5_000_000_000, now });
-    await seedSubscriptions(db, { ...all, now });
-    const local = await seedResidents(db, { count: Math.floor(N / 2), firstTelegramId: 6_000_000_000, now });
-    await seedSubscriptions(db, { ...local, districtIds: [d0!.id, d1!.id], now });
-    await db.$executeRawUnsafe(
-      `INSERT INTO "Subscription" ("userId", "scope", "districtId", "createdAt") SELECT "id", 'all', NULL, ? FROM "User" WHERE "id" BETWEEN ? AND ? AND "id" % 10 = 0`,
-      sqliteDate(now),
-      local.first,
-      local.last,
-    );
-    const elsewhere = await seedResidents(db, { count: 1000, firstTelegramId: 7_000_000_000, now });
-    await seedSubscriptions(db, { ...elsewhere, districtIds: [d2!.id], now });
-    const blocked = await seedResidents(db, { count: 1000, firstTelegramId: 8_000_000_000, blocked: true, now });
-    await seedSubscriptions(db, { ...blocked, now });
+    const all = await seedResidents({ count: Math.ceil(N / 2), firstTelegramId: 5_000_000_000, now });
+    await seedSubscriptions({ ...all, now });
+    const local = await seedResidents({ count: Math.floor(N / 2), firstTelegramId: 6_000_000_000, now });
+    await seedSubscriptions({ ...local, districtIds: [d0!.id, d1!.id], now });
+    await db
+      .insertInto("Subscription")
+      .columns(["userId", "scope", "districtId", "createdAt"])
+      .expression(
+        db
+          .selectFrom("User")
+          .select((eb) => ["id", eb.val("all").as("scope"), eb.val(null).as("districtId"), eb.val(now).as("createdAt")])
+          .where("id", ">=", local.first)
+          .where("id", "<=", local.last)
+          .where(sql<boolean>`"id" % 10 = 0`),
+      )
+      .execute();
+    const elsewhere = await seedResidents({ count: 1000, firstTelegramId: 7_000_000_000, now });
+    await seedSubscriptions({ ...elsewhere, districtIds: [d2!.id], now });
+    const blocked = await seedResidents({ count: 1000, firstTelegramId: 8_000_000_000, blocked: true, now });
+    await seedSubscriptions({ ...blocked, now });
     outside = [elsewhere, blocked];
     // 20 residents subscribed to nothing said "Będę" (they hear of reminders and of a cancellation).
-    Object.assign(going, await seedResidents(db, { count: 20, firstTelegramId: 9_000_000_000, now }));
+    Object.assign(going, await seedResidents({ count: 20, firstTelegramId: 9_000_000_000, now }));
   });
   meetingId = await createMeeting(
     db,
@@ -77,32 +128,41 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await db?.$disconnect();
+  await db?.destroy();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const rowsOf = (batchKey: string) => scalar(db, `SELECT COUNT(*) AS "n" FROM "Delivery" WHERE "batchKey" = ?`, batchKey);
-const usersOf = (batchKey: string) => scalar(db, `SELECT COUNT(DISTINCT "userId") AS "n" FROM "Delivery" WHERE "batchKey" = ?`, batchKey);
+const ofBatch = (batchKey: string) => db.selectFrom("Delivery").where("batchKey", "=", batchKey);
+const rowsOf = (batchKey: string) => count(ofBatch(batchKey).select((eb) => eb.fn.countAll().as("n")));
+const usersOf = (batchKey: string) => count(ofBatch(batchKey).select((eb) => eb.fn.count("userId").distinct().as("n")));
 const outsiders = (batchKey: string) =>
-  scalar(
-    db,
-    `SELECT COUNT(*) AS "n" FROM "Delivery" WHERE "batchKey" = ? AND ("userId" BETWEEN ? AND ? OR "userId" BETWEEN ? AND ?)`,
-    batchKey,
-    outside[0]!.first,
-    outside[0]!.last,
-    outside[1]!.first,
-    outside[1]!.last,
+  count(
+    ofBatch(batchKey)
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where((eb) => eb.or(outside.map((r) => eb.between("userId", r.first, r.last)))),
   );
 
 describe(`a meeting for ${N} subscribers`, () => {
+  it("publishes in one transaction: a failure half-way through the audience leaves a draft and nothing queued", async () => {
+    const meeting = (await getMeeting(db, meetingId))!;
+    const render = announcementFor(i18n, config.DEFAULT_LOCALE, meeting);
+    let rendered = 0;
+    const failing = (u: Parameters<typeof render>[0]) => {
+      if (++rendered > N / 2) throw new Error("renderer failed");
+      return render(u);
+    };
+    await expect(publishMeeting({ db, notifier }, { meetingId, now: clock.now, render: failing })).rejects.toThrow("renderer failed");
+    expect((await getMeeting(db, meetingId))!).toMatchObject({ status: "draft", publishedAt: null });
+    expect(await rowsOf(`meeting:${meetingId}:announce`)).toBe(0);
+  }, 120_000);
+
   it("is published as the bot publishes it, and every subscriber is queued exactly once", async () => {
-    const meeting = await db.meeting.findUniqueOrThrow({ where: { id: meetingId }, include: { areas: { include: { district: true } } } });
-    const areaNames = meeting.areas.map((a) => `${a.district.number} ${a.district.name}`);
+    const meeting = (await getMeeting(db, meetingId))!;
     const result = await timed("publishMeeting", () =>
-      publishMeeting(db, { meetingId, now: clock.now, render: announcementFor(i18n, config.DEFAULT_LOCALE, { ...meeting, areaNames }) }),
+      publishMeeting({ db, notifier }, { meetingId, now: clock.now, render: announcementFor(i18n, config.DEFAULT_LOCALE, meeting) }),
     );
     expect(result).toEqual({ queued: N, audience: N });
-    expect((await db.meeting.findUniqueOrThrow({ where: { id: meetingId } })).status).toBe("published");
+    expect((await getMeeting(db, meetingId))!.status).toBe("published");
 
     const batch = `meeting:${meetingId}:announce`;
     expect(await rowsOf(batch)).toBe(N);
@@ -110,22 +170,25 @@ describe(`a meeting for ${N} subscribers`, () => {
     expect(await outsiders(batch)).toBe(0);
     // Each row goes to its own resident's chat, in their language.
     expect(
-      await scalar(
-        db,
-        `SELECT COUNT(*) AS "n" FROM "Delivery" AS "d" JOIN "User" AS "u" ON "u"."id" = "d"."userId" WHERE "d"."batchKey" = ? AND "d"."chatId" = "u"."telegramId"`,
-        batch,
+      await count(
+        db
+          .selectFrom("Delivery as d")
+          .innerJoin("User as u", "u.id", "d.userId")
+          .select((eb) => eb.fn.countAll().as("n"))
+          .where("d.batchKey", "=", batch)
+          .whereRef("d.chatId", "=", "u.telegramId"),
       ),
     ).toBe(N);
-    const uk = await db.delivery.findFirstOrThrow({ where: { batchKey: batch, chatId: 5_000_000_002n } });
+    const uk = await ofBatch(batch).select("payload").where("chatId", "=", 5_000_000_002).executeTakeFirstOrThrow();
     expect(uk.payload).toContain(JSON.stringify(i18n.t("uk", "meetings.button.ics")));
   }, 120_000);
 
   it("reminds the audience and those coming, and tells them all of a cancellation", async () => {
-    for (let id = going.first; id <= going.last; id++) await db.meetingRsvp.create({ data: { meetingId, userId: id, createdAt: clock.now } });
+    for (let id = going.first; id <= going.last; id++) await db.insertInto("MeetingRsvp").values({ meetingId, userId: id, createdAt: clock.now }).execute();
     // The scheduler's meeting reminders, 23 hours before the start.
     clock.now = new Date(clock.now.getTime() + 49 * HOUR);
-    expect(await timed("remindMeetings", () => remindMeetings({ db, i18n }, config, clock.now))).toBe(N + 20);
-    const reminders = await db.delivery.groupBy({ by: ["batchKey"], where: { kind: "meeting_reminder" }, _count: { _all: true } });
+    expect(await timed("remindMeetings", () => remindMeetings({ kdb: db, i18n, notifier }, config, clock.now))).toBe(N + 20);
+    const reminders = await db.selectFrom("Delivery").select("batchKey").distinct().where("kind", "=", "meeting_reminder").execute();
     expect(reminders).toHaveLength(1);
     const remindBatch = reminders[0]!.batchKey!;
     expect(await rowsOf(remindBatch)).toBe(N + 20);
@@ -133,34 +196,38 @@ describe(`a meeting for ${N} subscribers`, () => {
     expect(await outsiders(remindBatch)).toBe(0);
     // Those coming see their "Będę" under the reminder; the others are asked.
     const goingLabel = JSON.stringify(i18n.t("pl", "meetings.button.going"));
-    const ofUser = async (userId: number) => (await db.delivery.findFirstOrThrow({ where: { batchKey: remindBatch, userId } })).payload;
+    const ofUser = async (userId: number) => (await ofBatch(remindBatch).select("payload").where("userId", "=", userId).executeTakeFirstOrThrow()).payload;
     expect(await ofUser(going.first)).toContain(goingLabel);
-    const english = await db.user.findFirstOrThrow({ where: { telegramId: 5_000_000_001n } }); // languageCode "en"
+    const english = await db.selectFrom("User").select("id").where("telegramId", "=", 5_000_000_001).executeTakeFirstOrThrow(); // languageCode "en"
     expect(await ofUser(english.id)).toContain(JSON.stringify(i18n.t("en", "meetings.button.rsvp")));
     expect(await ofUser(english.id)).not.toContain(JSON.stringify(i18n.t("en", "meetings.button.going")));
 
     // The announcement went out to everyone (as the worker records it); then the coordinator cancels.
-    await db.$executeRawUnsafe(
-      `UPDATE "Delivery" SET "status" = 'sent', "sentAt" = ? WHERE "batchKey" = ?`,
-      sqliteDate(clock.now),
-      `meeting:${meetingId}:announce`,
-    );
-    const meeting = await db.meeting.findUniqueOrThrow({ where: { id: meetingId } });
+    await db.updateTable("Delivery").set({ status: "sent", sentAt: clock.now }).where("batchKey", "=", `meeting:${meetingId}:announce`).execute();
+    const meeting = (await getMeeting(db, meetingId))!;
     const notified = await timed("cancelMeeting", () =>
-      cancelMeeting(db, {
-        meetingId,
-        now: clock.now,
-        render: (u) => {
-          const locale = userLocale(u, config.DEFAULT_LOCALE);
-          return { method: "sendMessage", text: i18n.t(locale, "meetings.cancelledNotice", { title: meeting.title, when: meetingWhenWhere(locale, meeting) }) };
+      cancelMeeting(
+        { db, notifier },
+        {
+          meetingId,
+          now: clock.now,
+          render: (u) => {
+            const locale = userLocale(u, config.DEFAULT_LOCALE);
+            return {
+              method: "sendMessage",
+              text: i18n.t(locale, "meetings.cancelledNotice", { title: meeting.title, when: meetingWhenWhere(locale, meeting) }),
+            };
+          },
         },
-      }),
+      ),
     );
     expect(notified).toBe(N + 20);
-    const cancelled = await scalar(
-      db,
-      `SELECT COUNT(DISTINCT "userId") AS "n" FROM "Delivery" WHERE "kind" = 'meeting_cancelled' AND "dedupeKey" LIKE ?`,
-      `meeting:${meetingId}:cancelled:%`,
+    const cancelled = await count(
+      db
+        .selectFrom("Delivery")
+        .select((eb) => eb.fn.count("userId").distinct().as("n"))
+        .where("kind", "=", "meeting_cancelled")
+        .where("dedupeKey", "like", `meeting:${meetingId}:cancelled:%`),
     );
     expect(cancelled).toBe(N + 20);
   }, 120_000);

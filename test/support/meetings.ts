@@ -53,21 +53,45 @@ export async function announce(env: TestEnv, coordinator: FakeUser, a: Announcem
   else await say(env.tg, coordinator, a.description, "Program spotkania");
   await press(env.tg, coordinator, "Pomiń →", "Podgląd");
   await press(env.tg, coordinator, "Opublikuj i powiadom", "wysłano");
-  const meeting = await env.app.deps.db.meeting.findFirstOrThrow({ where: { title: a.title }, orderBy: { id: "desc" } });
+  const meeting = await env.app.deps.kdb
+    .selectFrom("Meeting")
+    .select(["id", "status"])
+    .where("title", "=", a.title)
+    .orderBy("id", "desc")
+    .executeTakeFirstOrThrow();
   expect(meeting.status).toBe("published");
   return meeting.id;
 }
 
 /** Waits until the outbox has marked the meeting's announcement to this resident as sent. */
 export async function announcementSent(env: TestEnv, meetingId: number, user: FakeUser): Promise<void> {
-  const { db } = env.app.deps;
-  const row = await db.user.findUniqueOrThrow({ where: { telegramId: BigInt(user.id) } });
+  const db = env.app.deps.kdb;
+  const row = await db.selectFrom("User").select("id").where("telegramId", "=", user.id).executeTakeFirstOrThrow();
   for (let i = 0; i < 100; i++) {
-    const d = await db.delivery.findFirst({ where: { batchKey: `meeting:${meetingId}:announce`, userId: row.id, status: "sent" } });
+    const d = await db
+      .selectFrom("Delivery")
+      .select("id")
+      .where("batchKey", "=", `meeting:${meetingId}:announce`)
+      .where("userId", "=", row.id)
+      .where("status", "=", "sent")
+      .executeTakeFirst();
     if (d) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`the announcement of meeting ${meetingId} never reached ${user.id}`);
+}
+
+/** The meeting as stored. */
+export const meetingRow = (env: TestEnv, id: number) => env.app.deps.kdb.selectFrom("Meeting").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+
+/** How many rows of a meeting's RSVPs or questions are stored. */
+export async function countFor(env: TestEnv, table: "MeetingRsvp" | "MeetingQuestion", meetingId: number): Promise<number> {
+  const { n } = await env.app.deps.kdb
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("meetingId", "=", meetingId)
+    .executeTakeFirstOrThrow();
+  return Number(n);
 }
 
 /** Every text the bot sent (or edited) in a chat so far. */

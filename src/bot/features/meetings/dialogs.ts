@@ -1,7 +1,8 @@
 import { waitForAnswer, type Dialog, type DialogConversation } from "../../dialogs/answer.js";
 import { userLocale } from "../../../i18n/index.js";
 import { askQuestion } from "../../../services/meetings.js";
-import { isCoordinator, loadActor } from "../../../services/moderation.js";
+import { isCoordinator } from "../../../services/moderation.js";
+import { loadActor } from "../../../services/stopgap.js";
 import type { ConversationContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
@@ -38,23 +39,24 @@ async function meetingQuestion(conversation: DialogConversation, ctx: Conversati
     }
     const fromId = answer.ctx.from!.id;
     const outcome = await conversation.external(async () => {
-      const actor = await loadActor(ctx.deps.db, fromId);
+      const actor = await loadActor(ctx.deps.kdb, fromId);
       if (!actor) return null;
-      const result = await askQuestion(ctx.deps.db, {
-        meetingId: args.meetingId,
-        userId: actor.userId,
-        text,
-        now: ctx.deps.now(),
-        fallbackChatId: ctx.config.MODERATION_CHAT_ID,
-        render: (organiser, meeting) => {
-          const o = organiser.user
-            ? ctx.deps.i18n.fixedT(userLocale(organiser.user, ctx.config.DEFAULT_LOCALE))
-            : ctx.deps.i18n.fixedT(ctx.config.DEFAULT_LOCALE);
-          return { method: "sendMessage", text: `${o("meetings.lateQuestion", { title: escapeHtml(meeting.title) })}\n\n${escapeHtml(text)}` };
+      return askQuestion(
+        { db: ctx.deps.kdb, notifier: ctx.deps.notifier },
+        {
+          meetingId: args.meetingId,
+          userId: actor.userId,
+          text,
+          now: ctx.deps.now(),
+          fallbackChatId: ctx.config.MODERATION_CHAT_ID,
+          render: (organiser, meeting) => {
+            const o = organiser.user
+              ? ctx.deps.i18n.fixedT(userLocale(organiser.user, ctx.config.DEFAULT_LOCALE))
+              : ctx.deps.i18n.fixedT(ctx.config.DEFAULT_LOCALE);
+            return { method: "sendMessage", text: `${o("meetings.lateQuestion", { title: escapeHtml(meeting.title) })}\n\n${escapeHtml(text)}` };
+          },
         },
-      });
-      if (result?.forwarded) ctx.deps.notifier.wakeOutbox();
-      return result;
+      );
     });
     if (!outcome) await answer.ctx.reply(t("meetings.notAvailable"), { reply_markup: mainMenu(t) });
     else await answer.ctx.reply(t(outcome.forwarded ? "meetings.questionForwarded" : "meetings.questionSaved"), { reply_markup: mainMenu(t) });
@@ -88,7 +90,7 @@ async function meetingEdit(conversation: DialogConversation, ctx: ConversationCo
     const fromId = answer.ctx.from!.id;
     const outcome = await conversation.external(async () => {
       // The role is read again at the moment of the change: it may have been revoked since the prompt.
-      if (!isCoordinator(await loadActor(ctx.deps.db, fromId))) return { ok: false as const, error: "moderation.forbidden" };
+      if (!isCoordinator(await loadActor(ctx.deps.kdb, fromId))) return { ok: false as const, error: "moderation.forbidden" };
       try {
         return await applyMeetingEdit(ctx, args.meetingId, args.field, value, editKey);
       } catch (err) {

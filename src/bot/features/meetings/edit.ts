@@ -2,7 +2,8 @@ import type { Config } from "../../../config.js";
 import { parseWarsawSlot } from "../../../domain/meetings/time.js";
 import { MEETING_LIMITS } from "../../../domain/meetings/validate.js";
 import { userLocale } from "../../../i18n/index.js";
-import { editMeeting, EDITABLE_FIELDS, getMeeting, type EditableField, type MeetingChange } from "../../../services/meetings.js";
+import { getMeeting } from "../../../services/meetingQueries.js";
+import { editMeeting, EDITABLE_FIELDS, type EditableField, type MeetingChange } from "../../../services/meetings.js";
 import type { BotDeps } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { changeLines, meetingKeyboard, renderMeeting } from "../../ui/meetingCard.js";
@@ -36,26 +37,28 @@ export async function applyMeetingEdit(
     if ((!text && !optional) || [...text].length > max) return { ok: false, error: "meetings.edit.tooLong", params: { max } };
     data = field === "agenda" ? { agenda: text || null } : { [field]: text };
   }
-  const meeting = await getMeeting(ctx.deps.db, meetingId);
-  const areaNames = meeting?.areas.map((a) => `${a.district.number} ${a.district.name}`) ?? [];
-  const notified = await editMeeting(ctx.deps.db, {
-    meetingId,
-    data,
-    now,
-    editKey,
-    render: (u, before, after) => {
-      const locale = userLocale(u, ctx.config.DEFAULT_LOCALE);
-      const t = ctx.deps.i18n.fixedT(locale);
-      const changes = changeLines(t, locale, before, after).join("\n");
-      return {
-        method: "sendMessage",
-        text: `${t("meetings.edit.notice", { title: escapeHtml(after.title) })}\n${changes}\n\n${renderMeeting(t, locale, { ...after, areaNames })}`,
-        reply_markup: meetingKeyboard(t, meetingId, { place: "announcement", going: u.going, unsubscribe: true }),
-        link_preview_options: { is_disabled: true },
-      };
+  const meeting = await getMeeting(ctx.deps.kdb, meetingId);
+  const areaNames = meeting?.areaNames ?? [];
+  const notified = await editMeeting(
+    { db: ctx.deps.kdb, notifier: ctx.deps.notifier },
+    {
+      meetingId,
+      data,
+      now,
+      editKey,
+      render: (u, before, after) => {
+        const locale = userLocale(u, ctx.config.DEFAULT_LOCALE);
+        const t = ctx.deps.i18n.fixedT(locale);
+        const changes = changeLines(t, locale, before, after).join("\n");
+        return {
+          method: "sendMessage",
+          text: `${t("meetings.edit.notice", { title: escapeHtml(after.title) })}\n${changes}\n\n${renderMeeting(t, locale, { ...after, areaNames })}`,
+          reply_markup: meetingKeyboard(t, meetingId, { place: "announcement", going: u.going, unsubscribe: true }),
+          link_preview_options: { is_disabled: true },
+        };
+      },
     },
-  });
+  );
   if (notified === null) return { ok: false, error: "meetings.notAvailable" };
-  ctx.deps.notifier.wakeOutbox();
   return { ok: true, notified };
 }

@@ -1,19 +1,10 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { icsFileName, meetingToIcs } from "../../../domain/meetings/ics.js";
 import type { I18n } from "../../../i18n/index.js";
-import {
-  cancelMeeting,
-  EDITABLE_FIELDS,
-  getMeeting,
-  goingTo,
-  setRsvp,
-  subscribe,
-  subscriptionsOf,
-  unsubscribe,
-  upcomingFor,
-  upcomingForStaff,
-} from "../../../services/meetings.js";
-import { isCoordinator, loadActor } from "../../../services/moderation.js";
+import { getMeeting, goingTo, residentAreaOf, subscriptionsOf, upcomingFor, upcomingForStaff } from "../../../services/meetingQueries.js";
+import { cancelMeeting, EDITABLE_FIELDS, setRsvp, subscribe, unsubscribe } from "../../../services/meetings.js";
+import { isCoordinator } from "../../../services/moderation.js";
+import { loadActor } from "../../../services/stopgap.js";
 import { userLocale } from "../../../i18n/index.js";
 import type { BotContext } from "../../context.js";
 import { openDialog } from "../../dialogs/answer.js";
@@ -34,13 +25,9 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   /** The resident's districts: the saved address's and the subscribed ones. */
   const districtsOf = async (ctx: BotContext): Promise<number[]> => {
     if (!ctx.user) return [];
-    const [user, subs] = await Promise.all([
-      ctx.deps.db.user.findUnique({ where: { id: ctx.user.id }, select: { savedLat: true, savedLon: true } }),
-      subscriptionsOf(ctx.deps.db, ctx.user.id),
-    ]);
-    const ids = subs.map((s) => s.districtId).filter((id): id is number => id !== null);
-    if (user?.savedLat != null && user.savedLon != null) {
-      const c = ctx.deps.districts.atPoint(user.savedLat, user.savedLon);
+    const { savedPoint, districtIds: ids } = await residentAreaOf(ctx.deps.kdb, ctx.user.id);
+    if (savedPoint) {
+      const c = ctx.deps.districts.atPoint(savedPoint.lat, savedPoint.lon);
       if (c.kind === "district") ids.push(c.district.id);
     }
     return ids;
@@ -48,31 +35,23 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
 
   /** Spotkania: staff see every upcoming meeting (with edit and cancel); a resident theirs (see upcomingFor). */
   const list = async (ctx: BotContext) => {
-    const staff = isCoordinator(ctx.from ? await loadActor(ctx.deps.db, ctx.from.id) : null);
+    const staff = isCoordinator(ctx.from ? await loadActor(ctx.deps.kdb, ctx.from.id) : null);
     const now = ctx.deps.now();
     const meetings = staff
-      ? await upcomingForStaff(ctx.deps.db, now)
-      : await upcomingFor(ctx.deps.db, { userId: ctx.user?.id ?? null, districtIds: await districtsOf(ctx), now });
+      ? await upcomingForStaff(ctx.deps.kdb, now)
+      : await upcomingFor(ctx.deps.kdb, { userId: ctx.user?.id ?? null, districtIds: await districtsOf(ctx), now });
     if (!meetings.length) await ctx.reply(ctx.t(staff ? "meetings.noneStaff" : "meetings.none"));
     const going = ctx.user
       ? await goingTo(
-          ctx.deps.db,
+          ctx.deps.kdb,
           ctx.user.id,
           meetings.map((m) => m.id),
         )
       : new Set<number>();
     for (const m of meetings) {
-      const full = await getMeeting(ctx.deps.db, m.id);
       const kb = meetingKeyboard(ctx.t, m.id, { place: "list", going: going.has(m.id) });
       if (staff) kb.row().text(ctx.t("meetings.edit.button"), `mt:edit:${m.id}`).text(ctx.t("meetings.button.cancelMeeting"), `mt:cancel:${m.id}`);
-      await ctx.reply(
-        renderMeeting(ctx.t, ctx.locale, {
-          ...m,
-          areaNames: full?.areas.map((a) => `${a.district.number} ${a.district.name}`) ?? [],
-          rsvpCount: m._count.rsvps,
-        }),
-        { reply_markup: kb, link_preview_options: { is_disabled: true } },
-      );
+      await ctx.reply(renderMeeting(ctx.t, ctx.locale, m), { reply_markup: kb, link_preview_options: { is_disabled: true } });
     }
     await ctx.reply(ctx.t("meetings.subscribeHint"), { reply_markup: subscribeKeyboard(ctx) });
   };
@@ -91,7 +70,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   privateChat.command("unsubscribe", (ctx) => showSubscriptions(ctx));
 
   const meetingOr404 = async (ctx: BotContext, id: number) => {
-    const m = await getMeeting(ctx.deps.db, id);
+    const m = await getMeeting(ctx.deps.kdb, id);
     if (!m || m.status !== "published") {
       await ctx.answerCallbackQuery({ text: ctx.t("meetings.notAvailable"), show_alert: true });
       return null;
@@ -111,7 +90,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   privateChat.callbackQuery(/^mt:rsvp:(\d{1,9})(:r)?$/, async (ctx) => {
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m || !ctx.user) return;
-    const { changed, count } = await setRsvp(ctx.deps.db, { meetingId: m.id, userId: ctx.user.id, going: true, now: ctx.deps.now() });
+    const { changed, count } = await setRsvp(ctx.deps.kdb, { meetingId: m.id, userId: ctx.user.id, going: true, now: ctx.deps.now() });
     await ctx.answerCallbackQuery({ text: ctx.t(changed ? "meetings.going" : "meetings.alreadyGoing", { count }), show_alert: changed });
     await showRsvpState(ctx, m.id, true, ctx.match[2] ? "reminder" : "list");
   });
@@ -119,7 +98,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   privateChat.callbackQuery(/^mt:norsvp:(\d{1,9})$/, async (ctx) => {
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m || !ctx.user) return;
-    await setRsvp(ctx.deps.db, { meetingId: m.id, userId: ctx.user.id, going: false, now: ctx.deps.now() });
+    await setRsvp(ctx.deps.kdb, { meetingId: m.id, userId: ctx.user.id, going: false, now: ctx.deps.now() });
     await ctx.answerCallbackQuery({ text: ctx.t("meetings.notGoing") });
     await showRsvpState(ctx, m.id, false, "list");
   });
@@ -144,7 +123,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
       await ctx.editMessageText(ctx.t("meetings.notGoingKept"), { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
       return;
     }
-    await setRsvp(ctx.deps.db, { meetingId: m.id, userId: ctx.user.id, going: false, now: ctx.deps.now() });
+    await setRsvp(ctx.deps.kdb, { meetingId: m.id, userId: ctx.user.id, going: false, now: ctx.deps.now() });
     await ctx.editMessageText(ctx.t("meetings.notGoing"), { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
     // The reminder's own buttons follow (it is this chat's message; its id came with our button).
     const reminderId = Number(ctx.match[3]);
@@ -189,7 +168,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
 
   // ---- cancelling (coordinators): asks first, naming the meeting; those who must hear of it are told
   privateChat.callbackQuery(/^mt:cancel:(\d{1,9})$/, async (ctx) => {
-    if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
+    if (!isCoordinator(await loadActor(ctx.deps.kdb, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m) return;
     await ctx.answerCallbackQuery();
@@ -205,28 +184,30 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     await ctx.editMessageText(ctx.t("meetings.cancelKept"), { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
   });
   privateChat.callbackQuery(/^mt:cancelok:(\d{1,9})$/, async (ctx) => {
-    if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
-    const m = await getMeeting(ctx.deps.db, Number(ctx.match[1]));
+    if (!isCoordinator(await loadActor(ctx.deps.kdb, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
+    const m = await getMeeting(ctx.deps.kdb, Number(ctx.match[1]));
     if (!m) return ctx.answerCallbackQuery({ text: ctx.t("meetings.notAvailable") });
     // Pressed again (or replayed after a crash): it is done already, and those reached were told once.
     if (m.status === "cancelled") return ctx.answerCallbackQuery({ text: ctx.t("meetings.alreadyCancelled"), show_alert: true });
     let notified: number | null;
     try {
-      notified = await cancelMeeting(ctx.deps.db, {
-        meetingId: m.id,
-        now: ctx.deps.now(),
-        render: (u) => {
-          const locale = userLocale(u, ctx.config.DEFAULT_LOCALE);
-          const t = ctx.deps.i18n.fixedT(locale);
-          return { method: "sendMessage", text: t("meetings.cancelledNotice", { title: escapeHtml(m.title), when: meetingWhenWhere(locale, m) }) };
+      notified = await cancelMeeting(
+        { db: ctx.deps.kdb, notifier: ctx.deps.notifier },
+        {
+          meetingId: m.id,
+          now: ctx.deps.now(),
+          render: (u) => {
+            const locale = userLocale(u, ctx.config.DEFAULT_LOCALE);
+            const t = ctx.deps.i18n.fixedT(locale);
+            return { method: "sendMessage", text: t("meetings.cancelledNotice", { title: escapeHtml(m.title), when: meetingWhenWhere(locale, m) }) };
+          },
         },
-      });
+      );
     } catch (err) {
       // One transaction: nothing changed, nobody was told.
       ctx.deps.logger.error({ err, meetingId: m.id }, "cancelling a meeting failed");
       return ctx.answerCallbackQuery({ text: ctx.t("meetings.cancelFailed"), show_alert: true });
     }
-    ctx.deps.notifier.wakeOutbox();
     const text = ctx.t(notified === null ? "meetings.notAvailable" : "meetings.cancelDone", { count: notified ?? 0 });
     await ctx.answerCallbackQuery({ text, show_alert: true });
     await ctx.editMessageText(text, { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
@@ -234,7 +215,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
 
   // ---- editing (coordinators): pick a field, answer the question; those who must hear of it are told
   privateChat.callbackQuery(/^mt:edit:(\d{1,9})$/, async (ctx) => {
-    if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
+    if (!isCoordinator(await loadActor(ctx.deps.kdb, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m) return;
     const kb = new InlineKeyboard();
@@ -243,7 +224,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     await ctx.reply(ctx.t("meetings.edit.choose", { title: escapeHtml(m.title) }), { reply_markup: kb });
   });
   privateChat.callbackQuery(/^mt:ef:(\d{1,9}):([a-zA-Z]+)$/, async (ctx) => {
-    const actor = await loadActor(ctx.deps.db, ctx.from.id);
+    const actor = await loadActor(ctx.deps.kdb, ctx.from.id);
     if (!isCoordinator(actor) || !isEditableField(ctx.match[2]!)) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m) return;
@@ -258,18 +239,18 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   };
   privateChat.callbackQuery("sub:all", async (ctx) => {
     if (!ctx.user) return;
-    await done(ctx, await subscribe(ctx.deps.db, ctx.user.id, null, ctx.deps.now()), ctx.t("meetings.sub.allName"));
+    await done(ctx, await subscribe(ctx.deps.kdb, ctx.user.id, null, ctx.deps.now()), ctx.t("meetings.sub.allName"));
   });
   privateChat.callbackQuery(/^(?:sub:d|of:sub):(\d{1,9})$/, async (ctx) => {
     const district = ctx.deps.districts.byId(Number(ctx.match[1]));
     if (!district || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
-    await done(ctx, await subscribe(ctx.deps.db, ctx.user.id, district.id, ctx.deps.now()), `${district.number} ${district.name}`);
+    await done(ctx, await subscribe(ctx.deps.kdb, ctx.user.id, district.id, ctx.deps.now()), `${district.number} ${district.name}`);
   });
   privateChat.callbackQuery("sub:mine", async (ctx) => {
     const ids = await districtsOf(ctx);
     const district = ids.length ? ctx.deps.districts.byId(ids[0]!) : undefined;
     if (!district || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("meetings.sub.noAddress"), show_alert: true });
-    await done(ctx, await subscribe(ctx.deps.db, ctx.user.id, district.id, ctx.deps.now()), `${district.number} ${district.name}`);
+    await done(ctx, await subscribe(ctx.deps.kdb, ctx.user.id, district.id, ctx.deps.now()), `${district.number} ${district.name}`);
   });
   privateChat.callbackQuery(/^sub:list:(\d{1,3})$/, async (ctx) => {
     const all = ctx.deps.districts.all();
@@ -285,7 +266,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
 
   const showSubscriptions = async (ctx: BotContext) => {
     if (!ctx.user) return;
-    const subs = await subscriptionsOf(ctx.deps.db, ctx.user.id);
+    const subs = await subscriptionsOf(ctx.deps.kdb, ctx.user.id);
     if (!subs.length) return ctx.reply(ctx.t("meetings.sub.none"), { reply_markup: subscribeKeyboard(ctx) });
     const kb = new InlineKeyboard();
     for (const s of subs) {
@@ -297,12 +278,12 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   };
   privateChat.callbackQuery(/^unsub:(all|district:\d{1,9})$/, async (ctx) => {
     if (!ctx.user) return;
-    const removed = await unsubscribe(ctx.deps.db, ctx.user.id, ctx.match[1]!);
+    const removed = await unsubscribe(ctx.deps.kdb, ctx.user.id, ctx.match[1]!);
     await ctx.answerCallbackQuery({ text: ctx.t(removed ? "meetings.sub.removed" : "meetings.sub.none") });
   });
   privateChat.callbackQuery("mt:unsub", async (ctx) => {
     if (!ctx.user) return;
-    await unsubscribe(ctx.deps.db, ctx.user.id, null);
+    await unsubscribe(ctx.deps.kdb, ctx.user.id, null);
     await ctx.answerCallbackQuery();
     await ctx.reply(ctx.t("meetings.sub.unsubscribed"), { reply_markup: mainMenu(ctx.t) });
   });

@@ -3,8 +3,9 @@ import { parseAreaAnswer } from "../../../domain/meetings/area.js";
 import { DEFAULT_MEETING_HOURS, formatWarsawTime, parseWarsawSlot } from "../../../domain/meetings/time.js";
 import { MEETING_LIMITS, validateMeetingInput, type MeetingIssue } from "../../../domain/meetings/validate.js";
 import type { MeetingInput } from "../../../domain/meetings/types.js";
-import { createAndPublishMeeting } from "../../../services/meetings.js";
-import { isCoordinator, loadActor } from "../../../services/moderation.js";
+import { createAndPublishMeeting, setProgressMessage } from "../../../services/meetings.js";
+import { isCoordinator } from "../../../services/moderation.js";
+import { loadActor } from "../../../services/stopgap.js";
 import type { ConversationContext } from "../../context.js";
 import { waitForAnswer, type DialogConversation } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
@@ -56,7 +57,7 @@ const DISTRICTS_PER_PAGE = 8;
 /** /newmeeting: a guided announcement for coordinators, ending in a preview and one tap to publish. */
 export async function newMeetingConversation(conversation: DialogConversation, ctx: Ctx): Promise<void> {
   const t = ctx.t;
-  const { db, i18n } = ctx.deps;
+  const { kdb: db, i18n } = ctx.deps;
   const fromId = ctx.from!.id;
   const actor = await conversation.external(() => loadActor(db, fromId));
   if (!isCoordinator(actor)) {
@@ -310,14 +311,16 @@ export async function newMeetingConversation(conversation: DialogConversation, c
       const pin = await ctx.deps.geocoder.search(input.venueAddress).catch(() => null);
       const place = pin?.kind === "found" ? pin.places[0] : undefined;
       try {
-        const result = await createAndPublishMeeting(db, {
-          meeting: { ...input, ...(place ? { lat: place.lat, lon: place.lon } : {}) },
-          formKey,
-          createdById: current!.userId,
-          now: ctx.deps.now(),
-          render: (meeting) => announcementFor(i18n, ctx.config.DEFAULT_LOCALE, { ...meeting, areaNames }),
-        });
-        ctx.deps.notifier.wakeOutbox();
+        const result = await createAndPublishMeeting(
+          { db, notifier: ctx.deps.notifier },
+          {
+            meeting: { ...input, ...(place ? { lat: place.lat, lon: place.lon } : {}) },
+            formKey,
+            createdById: current!.userId,
+            now: ctx.deps.now(),
+            render: (meeting) => announcementFor(i18n, ctx.config.DEFAULT_LOCALE, { ...meeting, areaNames }),
+          },
+        );
         return { ok: true as const, ...result };
       } catch (err) {
         // One transaction: a failure left nothing behind — no meeting, no announcement.
@@ -345,9 +348,5 @@ export async function newMeetingConversation(conversation: DialogConversation, c
       reply_markup: mainMenu(t),
     },
   );
-  await conversation.external(() =>
-    db.meeting
-      .update({ where: { id: published.id }, data: { progressChatId: BigInt(progress.chat.id), progressMessageId: progress.message_id } })
-      .then(() => undefined),
-  );
+  await conversation.external(() => setProgressMessage(db, published.id, { chatId: progress.chat.id, messageId: progress.message_id }));
 }
