@@ -4,8 +4,8 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { announcementFor } from "../bot/ui/meetingCard.js";
-import { DEFAULT_DATABASE_URL, loadDotEnv, parseConfig } from "../config.js";
-import { applyMigrations, openDatabase, type Database } from "../db/connection.js";
+import { parseConfig } from "../config.js";
+import { withDatabase } from "./database.js";
 import { formatMeetingImportProblem, parseMeetingsImport } from "../domain/meetings/import.js";
 import { createI18n } from "../i18n/index.js";
 import { getMeeting } from "../services/meetingQueries.js";
@@ -19,19 +19,6 @@ const file = positionals[0];
 if (!file || !fs.existsSync(file)) {
   console.error("Usage: npm run meetings:import -- <meetings.csv|meetings.json> [--publish] [--dry-run]");
   process.exit(2);
-}
-
-/** The bot's database (DATABASE_URL from the environment or `.env`, as `npm start` reads it), migrated first, closed after. */
-async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
-  loadDotEnv();
-  const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
-  applyMigrations(url);
-  const db = openDatabase(url);
-  try {
-    return await work(db);
-  } finally {
-    await db.destroy();
-  }
 }
 
 await withDatabase(async (db) => {

@@ -13,7 +13,7 @@ import { applyMigrations, openDatabase, type Database } from "../../src/db/conne
 import { createI18n, userLocale, type I18n } from "../../src/i18n/index.js";
 import { getMeeting } from "../../src/services/meetingQueries.js";
 import { cancelMeeting, createMeeting, publishMeeting } from "../../src/services/meetings.js";
-import { SCALE_ROWS, timed } from "./support.js";
+import { SCALE_ROWS, seedResidents, seedSubscriptions, timed } from "./support.js";
 
 const N = SCALE_ROWS;
 const HOUR = 3600_000;
@@ -29,39 +29,6 @@ let outside: { first: number; last: number }[];
 const going = { first: 0, last: 0 };
 /** No worker here: the rows are counted, not sent. */
 const notifier = { wakeOutbox: () => undefined };
-
-// Rows made with one statement each (a recursive series), so that 100,000 residents cost well under a second.
-// (Kysely versions of test/scale/support.ts's seeders, until that file moves to Kysely.)
-const series = (count: number) => sql.raw(`WITH RECURSIVE "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ${Math.trunc(count)})`);
-
-/** `count` residents with Telegram ids firstTelegramId, +1, …; returns their internal ids (ascending). */
-async function seedResidents(opts: { count: number; firstTelegramId: number; blocked?: boolean; now: Date }): Promise<{ first: number; last: number }> {
-  await sql`${series(opts.count)}
-    INSERT INTO "User" ("telegramId", "firstName", "languageCode", "role", "blocked", "banned", "firstSeen", "lastSeen")
-    SELECT ${opts.firstTelegramId} + "i" - 1, 'Mieszkaniec ' || "i", CASE "i" % 3 WHEN 0 THEN 'uk' WHEN 1 THEN 'pl' ELSE 'en' END, 'resident',
-           ${opts.blocked ?? false}, ${false}, ${opts.now}, ${opts.now} FROM "n"`.execute(db);
-  const range = await db
-    .selectFrom("User")
-    .select((eb) => [eb.fn.min("id").as("first"), eb.fn.max("id").as("last")])
-    .where("telegramId", ">=", opts.firstTelegramId)
-    .where("telegramId", "<=", opts.firstTelegramId + opts.count - 1)
-    .executeTakeFirstOrThrow();
-  return { first: Number(range.first), last: Number(range.last) };
-}
-
-/** Subscriptions of the users with ids first..last: scope "all", or the districts in turn. */
-async function seedSubscriptions(opts: { first: number; last: number; districtIds?: number[]; now: Date }): Promise<void> {
-  const users = () => db.selectFrom("User").where("id", ">=", opts.first).where("id", "<=", opts.last);
-  const subscribe = (scope: string, districtId: number | null, where: (q: ReturnType<typeof users>) => ReturnType<typeof users>) =>
-    db
-      .insertInto("Subscription")
-      .columns(["userId", "scope", "districtId", "createdAt"])
-      .expression(where(users()).select((eb) => ["id", eb.val(scope).as("scope"), eb.val(districtId).as("districtId"), eb.val(opts.now).as("createdAt")]))
-      .execute();
-  if (!opts.districtIds) return void (await subscribe("all", null, (q) => q));
-  const ids = opts.districtIds;
-  for (const [i, districtId] of ids.entries()) await subscribe(`district:${districtId}`, districtId, (q) => q.where(sql<boolean>`"id" % ${ids.length} = ${i}`));
-}
 
 const count = async (q: { executeTakeFirstOrThrow(): Promise<{ n: unknown }> }) => Number((await q.executeTakeFirstOrThrow()).n);
 
@@ -85,10 +52,10 @@ beforeAll(async () => {
     .execute();
   await timed("seed residents and subscriptions", async () => {
     // Half subscribe to everything, half to one of the meeting's two districts (a tenth of those to both).
-    const all = await seedResidents({ count: Math.ceil(N / 2), firstTelegramId: 5_000_000_000, now });
-    await seedSubscriptions({ ...all, now });
-    const local = await seedResidents({ count: Math.floor(N / 2), firstTelegramId: 6_000_000_000, now });
-    await seedSubscriptions({ ...local, districtIds: [d0!.id, d1!.id], now });
+    const all = await seedResidents(db, { count: Math.ceil(N / 2), firstTelegramId: 5_000_000_000, now });
+    await seedSubscriptions(db, { ...all, now });
+    const local = await seedResidents(db, { count: Math.floor(N / 2), firstTelegramId: 6_000_000_000, now });
+    await seedSubscriptions(db, { ...local, districtIds: [d0!.id, d1!.id], now });
     await db
       .insertInto("Subscription")
       .columns(["userId", "scope", "districtId", "createdAt"])
@@ -101,13 +68,13 @@ beforeAll(async () => {
           .where(sql<boolean>`"id" % 10 = 0`),
       )
       .execute();
-    const elsewhere = await seedResidents({ count: 1000, firstTelegramId: 7_000_000_000, now });
-    await seedSubscriptions({ ...elsewhere, districtIds: [d2!.id], now });
-    const blocked = await seedResidents({ count: 1000, firstTelegramId: 8_000_000_000, blocked: true, now });
-    await seedSubscriptions({ ...blocked, now });
+    const elsewhere = await seedResidents(db, { count: 1000, firstTelegramId: 7_000_000_000, now });
+    await seedSubscriptions(db, { ...elsewhere, districtIds: [d2!.id], now });
+    const blocked = await seedResidents(db, { count: 1000, firstTelegramId: 8_000_000_000, blocked: true, now });
+    await seedSubscriptions(db, { ...blocked, now });
     outside = [elsewhere, blocked];
     // 20 residents subscribed to nothing said "Będę" (they hear of reminders and of a cancellation).
-    Object.assign(going, await seedResidents({ count: 20, firstTelegramId: 9_000_000_000, now }));
+    Object.assign(going, await seedResidents(db, { count: 20, firstTelegramId: 9_000_000_000, now }));
   });
   meetingId = await createMeeting(
     db,

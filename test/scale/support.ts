@@ -1,7 +1,7 @@
 // Shared set-up for the tests at a city's scale: rows made directly with SQL (one statement each, a
 // recursive series), so that setting up 100,000 residents or reports costs well under a second. The SQL is
 // SQLite's (a test fixture, not app code); dates and booleans are passed as such and encoded by the dialect.
-import { CompiledQuery, type QueryResult } from "kysely";
+import { CompiledQuery, sql, type QueryResult } from "kysely";
 import type { Database } from "../../src/db/connection.js";
 
 /** Rows per scale test: 100,000 unless SCALE_ROWS says otherwise (e.g. 5000 for a quick run). */
@@ -41,32 +41,18 @@ export async function seedResidents(
   return { first: Number(range!.first), last: Number(range!.last) };
 }
 
-/** Subscriptions of the users with ids first..last: scope "all", or a district (`districtOf(userId)`). */
+/** Subscriptions of the users with ids first..last: scope "all", or the districts in turn. */
 export async function seedSubscriptions(db: Database, opts: { first: number; last: number; districtIds?: number[]; now: Date }): Promise<void> {
-  const at = opts.now;
-  if (!opts.districtIds) {
-    await rawQuery(
-      db,
-      `INSERT INTO "Subscription" ("userId", "scope", "districtId", "createdAt") SELECT "id", 'all', NULL, ? FROM "User" WHERE "id" BETWEEN ? AND ?`,
-      at,
-      opts.first,
-      opts.last,
-    );
-    return;
-  }
-  // The users take the districts in turn.
-  await rawQuery(
-    db,
-    `INSERT INTO "Subscription" ("userId", "scope", "districtId", "createdAt")
-     SELECT "u"."id", 'district:' || ("d"."value"), "d"."value", ?
-     FROM "User" AS "u" JOIN json_each(?) AS "d" ON "d"."key" = "u"."id" % json_array_length(?)
-     WHERE "u"."id" BETWEEN ? AND ?`,
-    at,
-    JSON.stringify(opts.districtIds),
-    JSON.stringify(opts.districtIds),
-    opts.first,
-    opts.last,
-  );
+  const users = () => db.selectFrom("User").where("id", ">=", opts.first).where("id", "<=", opts.last);
+  const subscribe = (scope: string, districtId: number | null, where: (q: ReturnType<typeof users>) => ReturnType<typeof users>) =>
+    db
+      .insertInto("Subscription")
+      .columns(["userId", "scope", "districtId", "createdAt"])
+      .expression(where(users()).select((eb) => ["id", eb.val(scope).as("scope"), eb.val(districtId).as("districtId"), eb.val(opts.now).as("createdAt")]))
+      .execute();
+  if (!opts.districtIds) return void (await subscribe("all", null, (q) => q));
+  const ids = opts.districtIds;
+  for (const [i, districtId] of ids.entries()) await subscribe(`district:${districtId}`, districtId, (q) => q.where(sql<boolean>`"id" % ${ids.length} = ${i}`));
 }
 
 /** Runs `fn`, prints how long it took (for the report; never asserted: speed belongs in `npm run bench`). */
