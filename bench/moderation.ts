@@ -6,7 +6,6 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { Notifier } from "../src/bot/notifier.js";
 import { configFor } from "../src/config.js";
-import { openDb } from "../src/db/client.js";
 import { applyMigrations, openDatabase } from "../src/db/connection.js";
 import { createI18n } from "../src/i18n/index.js";
 import { createLogger } from "../src/logger.js";
@@ -22,14 +21,12 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-bench-mod-"));
   const url = `file:${path.join(dir, "b.db")}`;
   applyMigrations(url);
-  const db = await openDb(url);
+  const db = openDatabase(url);
+  const hot = new HotPath(url);
   try {
-    const kdb = openDatabase(url);
-    await loadSampleIfEmpty(kdb);
-    await kdb.destroy();
+    await loadSampleIfEmpty(db);
     const config = configFor({ DATABASE_URL: url, MODERATION_CHAT_ID: "-1001000000001" });
     const logger = createLogger("warn", undefined, new Writable({ write: (_c, _e, cb) => cb() }));
-    const hot = new HotPath(url);
     const notifier = new Notifier({
       store: new NotifierStore(hot),
       i18n: await createI18n("pl"),
@@ -38,14 +35,18 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
       now: () => new Date(),
       wakeOutbox: () => undefined,
     });
-    const admin = await db.user.create({ data: { telegramId: 1n, role: "admin" } });
-    const district = await db.district.findFirstOrThrow({ where: { number: "1" }, include: { officer: true } });
-    const officerUser = await db.user.create({ data: { telegramId: 2n, role: "officer" } });
-    await db.officer.update({ where: { id: district.officerId! }, data: { userId: officerUser.id } });
-    const store = new ReportStore(hot);
+    const now = new Date();
+    const addUser = async (telegramId: number, role: string) =>
+      (await db.insertInto("User").values({ telegramId, role, firstSeen: now, lastSeen: now }).returning("id").executeTakeFirstOrThrow()).id;
+    const adminId = await addUser(1, "admin");
+    const district = await db.selectFrom("District").select(["id", "officerId"]).where("number", "=", "1").executeTakeFirstOrThrow();
+    const officerUserId = await addUser(2, "officer");
+    await db.updateTable("Officer").set({ userId: officerUserId }).where("id", "=", district.officerId!).execute();
+    // The cards are queued once, below, not report by report.
+    const store = new ReportStore(db, { flush: async () => undefined });
     const ids: number[] = [];
     for (let i = 0; i < count; i++) {
-      const reporter = await db.user.create({ data: { telegramId: BigInt(1000 + i) } });
+      const reporterId = await addUser(1000 + i, "resident");
       const report = await store.create({
         draft: {
           categoryCode: "parking",
@@ -60,7 +61,7 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
           contactConsent: false,
         },
         districtId: district.id,
-        reporterId: reporter.id,
+        reporterId,
         submissionKey: `bench-${i}`,
         prefix: "BB",
         now: new Date(),
@@ -68,18 +69,26 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
       ids.push(report.id);
     }
     await notifier.flush(); // the creation events: the cards
-    await db.report.updateMany({ data: { moderationMessageId: 777 } });
-    const before = await db.delivery.count();
-    const actor = { userId: admin.id, role: "admin", officerId: null };
+    await db.updateTable("Report").set({ moderationMessageId: 777 }).execute();
+    const deliveries = async () =>
+      Number(
+        (
+          await db
+            .selectFrom("Delivery")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await deliveries();
+    const actor = { userId: adminId, role: "admin", officerId: null };
     const started = performance.now();
     for (const id of ids) {
-      const outcome = await transition(db, { reportId: id, to: "verification", expected: "new", actor, now: new Date() });
+      // The transition queues its messages itself (the notifier's pass after the commit).
+      const outcome = await transition({ db, notifier }, { reportId: id, to: "verification", expected: "new", actor, now: new Date() });
       if (!outcome.ok) throw new Error(`transition refused: ${outcome.reason}`);
-      await notifier.flush();
     }
     const seconds = (performance.now() - started) / 1000;
-    const queued = (await db.delivery.count()) - before;
-    hot.close();
+    const queued = (await deliveries()) - before;
     return {
       transitions: count,
       "transitions/s (event + notifications queued)": round(count / seconds),
@@ -87,7 +96,8 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
       "ms per transition": round((seconds * 1000) / count, 2),
     };
   } finally {
-    await db.$disconnect();
+    hot.close();
+    await db.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

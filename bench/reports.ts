@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openDb } from "../src/db/client.js";
+import { openDatabase } from "../src/db/connection.js";
 import { FakeNominatim } from "../test/support/fakeNominatim.js";
 import { FakeTelegram, textOf, type FakeUser } from "../test/support/fakeTelegram.js";
 import { percentile, round, TOKEN } from "./support.js";
@@ -145,10 +145,22 @@ export async function benchReports(opts: { paceMs?: number } = {}): Promise<Reco
     const cold = warmSteps.map((s) => s.latencyMs);
     const all = measuredSteps.map((s) => s.latencyMs);
     for (const list of [inWindow, cold, all]) list.sort((a, b) => a - b);
-    const db = await openDb(databaseUrl);
-    const stored = await db.report.count();
-    const cards = await db.delivery.count({ where: { kind: "moderation_card" } });
-    await db.$disconnect();
+    const db = openDatabase(databaseUrl);
+    const count = async (query: Promise<{ n: unknown }>) => Number((await query).n);
+    const stored = await count(
+      db
+        .selectFrom("Report")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow(),
+    );
+    const cards = await count(
+      db
+        .selectFrom("Delivery")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("kind", "=", "moderation_card")
+        .executeTakeFirstOrThrow(),
+    );
+    await db.destroy();
     return {
       "residents at once": RESIDENTS,
       pace: PACE_MS

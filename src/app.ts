@@ -69,7 +69,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     kdb,
     hot,
     users: new UserDirectory(kdb),
-    reports: new ReportStore(hot),
+    reports: new ReportStore(kdb, notifier),
     logger,
     i18n,
     now,

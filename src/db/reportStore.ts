@@ -1,10 +1,9 @@
-import type Database from "better-sqlite3";
+import type { Database, Queryable } from "./connection.js";
 import { haversineM, METRES_PER_DEGREE } from "../domain/geo/measure.js";
 import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
 import { formatReference, warsawYear } from "../domain/reports/reference.js";
-import { isActive, STATUSES, type Status } from "../domain/reports/status.js";
+import { ACTIVE_STATUSES, type Status } from "../domain/reports/status.js";
 import { isPubliclyVisible, mayOfferDuplicates } from "../domain/reports/visibility.js";
-import { sqliteDate, type HotPath } from "./hotPath.js";
 
 /** A finished form, as the resident's conversation hands it over. */
 export interface ReportDraft {
@@ -42,174 +41,229 @@ export interface NewReport {
   draft: ReportDraft;
   districtId: number | null;
   reporterId: number;
-  /** Idempotency: the same key never makes a second report. */
+  /** Idempotency: the same key of the same reporter never makes a second report. */
   submissionKey: string;
   prefix: string;
   now: Date;
 }
 
-const ACTIVE_STATUSES = STATUSES.filter(isActive);
+/** The form's own row (ConversationState), written in the same transaction as the report it finishes. */
+export interface FormRow {
+  key: string;
+  value: string;
+}
 
-/** Active reports of a category in a box: a range on the (categoryCode, lat, lon) index (test/integration checks the plan). */
-export const NEARBY_ACTIVE_SQL = `SELECT "id", "ref", "status", "lat", "lon" FROM "Report"
-  WHERE "categoryCode" = @category AND "status" IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(", ")})
-    AND "lat" BETWEEN @south AND @north AND "lon" BETWEEN @west AND @east AND "reporterId" != @exclude`;
+/** The notifier, as far as this store needs it: report events → outbox rows. */
+export interface EventFlusher {
+  flush(): Promise<void>;
+}
+
+const AROUND_DEGREES = DUPLICATE_RADIUS_M / METRES_PER_DEGREE;
 
 /**
- * What the resident's report form reads and writes, as prepared statements on the hot-path connection.
- * Through Prisma each of these costs ~0.8–1 ms of CPU in its query compiler, against ~0.01 ms here, and a
- * report makes about a dozen of them (bench/reports.ts). The rows are exactly what Prisma writes
- * (dates as ISO text with an offset, booleans as 0/1), so the rest of the app reads them through Prisma.
+ * Active reports of a category in a box around a point, other than this reporter's: a range on the
+ * (categoryCode, lat, lon) index (test/integration/reportStore.test.ts checks the plan).
+ */
+export function nearbyActiveQuery(db: Database, p: { categoryCode: string; lat: number; lon: number; excludeReporterId: number }) {
+  const dLon = AROUND_DEGREES / Math.cos((p.lat * Math.PI) / 180);
+  return db
+    .selectFrom("Report")
+    .select(["id", "ref", "status", "lat", "lon"])
+    .where("categoryCode", "=", p.categoryCode)
+    .where("status", "in", ACTIVE_STATUSES)
+    .where((eb) => eb.between("lat", p.lat - AROUND_DEGREES, p.lat + AROUND_DEGREES))
+    .where((eb) => eb.between("lon", p.lon - dLon, p.lon + dLon))
+    .where("reporterId", "!=", p.excludeReporterId);
+}
+
+/**
+ * What the resident's report form reads and writes: its own state (one ConversationState row per open form),
+ * the daily limit, the duplicate probe, and the report or the confirmation it ends with. A service that stores
+ * report events: it has the notifier turn them into outbox rows after each commit.
  */
 export class ReportStore {
-  private readonly recent: Database.Statement;
-  private readonly byReporter: Database.Statement;
-  private readonly nearby: Database.Statement;
-  private readonly bySubmission: Database.Statement;
-  private readonly nextNumber: Database.Statement;
-  private readonly insertReport: Database.Statement;
-  private readonly insertEvent: Database.Statement;
-  private readonly insertFollower: Database.Statement;
-  private readonly confirmStmt: Database.Statement;
-  private readonly confirmations: Database.Statement;
-  private readonly statusOf: Database.Statement;
-  private readonly insertResidentEvent: Database.Statement;
-  private readonly subscriptions: Database.Statement;
-
-  constructor(private readonly hot: HotPath) {
-    const db = hot.sqlite;
-    this.recent = db.prepare(`SELECT COUNT(*) AS n FROM "Report" WHERE "reporterId" = ? AND "createdAt" > ?`);
-    this.byReporter = db.prepare(`SELECT COUNT(*) AS n FROM "Report" WHERE "reporterId" = ?`);
-    this.nearby = db.prepare(NEARBY_ACTIVE_SQL);
-    // The key is the reporter's own (their form's): another resident's report is never handed back for it.
-    this.bySubmission = db.prepare(`SELECT "id", "ref" FROM "Report" WHERE "submissionKey" = ? AND "reporterId" = ?`);
-    this.nextNumber = db.prepare(
-      `INSERT INTO "Counter" ("name", "value") VALUES (?, 1)
-       ON CONFLICT ("name") DO UPDATE SET "value" = "value" + 1 RETURNING "value"`,
-    );
-    this.insertReport = db.prepare(
-      `INSERT INTO "Report" ("ref", "categoryCode", "status", "lat", "lon", "address", "placeSource", "timesOfDay", "days",
-         "description", "photos", "contactConsent", "reporterId", "submissionKey", "districtId", "createdAt", "updatedAt")
-       VALUES (@ref, @categoryCode, 'new', @lat, @lon, @address, @placeSource, @timesOfDay, @days,
-         @description, @photos, @contactConsent, @reporterId, @submissionKey, @districtId, @now, @now)
-       RETURNING "id"`,
-    );
-    this.insertEvent = db.prepare(`INSERT INTO "ReportEvent" ("reportId", "kind", "actorId", "toStatus", "createdAt") VALUES (?, 'status', ?, 'new', ?)`);
-    this.insertFollower = db.prepare(`INSERT INTO "ReportFollower" ("reportId", "userId", "kind", "createdAt") VALUES (?, ?, 'reporter', ?)`);
-    this.confirmStmt = db.prepare(
-      `INSERT INTO "ReportFollower" ("reportId", "userId", "kind", "createdAt") VALUES (?, ?, 'confirmation', ?)
-       ON CONFLICT ("reportId", "userId") DO NOTHING`,
-    );
-    this.confirmations = db.prepare(`SELECT COUNT(*) AS n FROM "ReportFollower" WHERE "reportId" = ? AND "kind" = 'confirmation'`);
-    this.statusOf = db.prepare(`SELECT "status" FROM "Report" WHERE "id" = ?`);
-    this.insertResidentEvent = db.prepare(
-      `INSERT INTO "ReportEvent" ("reportId", "kind", "fileId", "actorId", "actorRole", "fromStatus", "toStatus", "note", "createdAt")
-       VALUES (@reportId, @kind, @fileId, @actorId, 'resident', @status, @status, @note, @now)`,
-    );
-    this.subscriptions = db.prepare(`SELECT COUNT(*) AS n FROM "Subscription" WHERE "userId" = ?`);
-  }
+  constructor(
+    private readonly db: Database,
+    private readonly notifier: EventFlusher,
+  ) {}
 
   /** Reports created by this resident in the 24 h before `now` (the daily limit). */
-  countRecent(userId: number, now: Date): number {
-    return (this.recent.get(userId, sqliteDate(new Date(now.getTime() - 24 * 3600_000))) as { n: number }).n;
+  async countRecent(userId: number, now: Date): Promise<number> {
+    const row = await this.db
+      .selectFrom("Report")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("reporterId", "=", userId)
+      .where("createdAt", ">", new Date(now.getTime() - 24 * 3600_000))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   /** Every report this resident ever made. */
-  countByReporter(userId: number): number {
-    return (this.byReporter.get(userId) as { n: number }).n;
+  async countByReporter(userId: number): Promise<number> {
+    const row = await this.db
+      .selectFrom("Report")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("reporterId", "=", userId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async subscriptionCount(userId: number): Promise<number> {
+    const row = await this.db
+      .selectFrom("Subscription")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("userId", "=", userId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   /**
    * The closest active report of the same category within 250 m, other than the resident's own, among those
    * residents may know of (src/domain/reports/visibility.ts): never one of a category that is never public.
    */
-  findNearbyActive(categoryCode: string, lat: number, lon: number, excludeReporterId: number): NearbyReport | null {
+  async findNearbyActive(categoryCode: string, lat: number, lon: number, excludeReporterId: number): Promise<NearbyReport | null> {
     if (!mayOfferDuplicates(categoryCode)) return null;
-    const dLat = DUPLICATE_RADIUS_M / METRES_PER_DEGREE;
-    const dLon = dLat / Math.cos((lat * Math.PI) / 180);
-    const rows = this.nearby.all({
-      category: categoryCode,
-      south: lat - dLat,
-      north: lat + dLat,
-      west: lon - dLon,
-      east: lon + dLon,
-      exclude: excludeReporterId,
-    }) as { id: number; ref: string; status: Status; lat: number; lon: number }[];
+    const rows = await nearbyActiveQuery(this.db, { categoryCode, lat, lon, excludeReporterId }).execute();
     const near = rows
-      .map((r) => ({ id: r.id, ref: r.ref, status: r.status, distanceM: haversineM(lon, lat, r.lon, r.lat) }))
+      .map((r) => ({ id: r.id, ref: r.ref, status: r.status as Status, distanceM: haversineM(lon, lat, r.lon, r.lat) }))
       .filter((r) => r.distanceM <= DUPLICATE_RADIUS_M && isPubliclyVisible(categoryCode, r.status))
       .sort((a, b) => a.distanceM - b.distanceM);
     return near[0] ?? null;
   }
 
   /**
-   * Stores the report with status "new", its creation event and its reporter as follower, in one
-   * transaction with `alsoInTransaction` (the form's own state). Idempotent on `submissionKey`.
+   * Stores the report with status "new", its creation event and its reporter as follower, in one transaction
+   * with the form's own row (`formAfter`, given the report; throwing there takes the report back too).
+   * Idempotent on the reporter's `submissionKey`.
    */
-  create(
-    input: NewReport,
-    alsoInTransaction: (report: { id: number; ref: string }) => void = () => undefined,
-  ): Promise<{ id: number; ref: string; created: boolean }> {
-    return this.hot.transaction(() => {
+  async create(input: NewReport, formAfter?: (report: { id: number; ref: string }) => FormRow): Promise<{ id: number; ref: string; created: boolean }> {
+    const result = await this.db.transaction().execute(async (tx) => {
+      // The key is the reporter's own (their form's): another resident's report is never handed back for it.
       const submissionKey = `${input.reporterId}:${input.submissionKey}`;
-      const existing = this.bySubmission.get(submissionKey, input.reporterId) as { id: number; ref: string } | undefined;
+      const existing = await tx
+        .selectFrom("Report")
+        .select(["id", "ref"])
+        .where("submissionKey", "=", submissionKey)
+        .where("reporterId", "=", input.reporterId)
+        .executeTakeFirst();
       if (existing) {
-        alsoInTransaction(existing);
+        if (formAfter) await putForm(tx, formAfter(existing), input.now);
         return { ...existing, created: false };
       }
       // The series follows the calendar year in Poland, whatever the server's time zone.
       const year = warsawYear(input.now);
-      const { value } = this.nextNumber.get(`report:${year}`) as { value: number };
+      const { value } = await tx
+        .insertInto("Counter")
+        .values({ name: `report:${year}`, value: 1 })
+        .onConflict((oc) => oc.column("name").doUpdateSet((eb) => ({ value: eb("Counter.value", "+", 1) })))
+        .returning("value")
+        .executeTakeFirstOrThrow();
       const ref = formatReference(input.prefix, year, value);
-      const now = sqliteDate(input.now);
-      const { draft } = input;
-      const { id } = this.insertReport.get({
-        ref,
-        categoryCode: draft.categoryCode,
-        lat: draft.lat,
-        lon: draft.lon,
-        address: draft.address,
-        placeSource: draft.placeSource,
-        timesOfDay: draft.timesOfDay.join(","),
-        days: draft.days,
-        description: draft.description,
-        photos: JSON.stringify(draft.photos),
-        contactConsent: draft.contactConsent ? 1 : 0,
-        reporterId: input.reporterId,
-        submissionKey,
-        districtId: input.districtId,
-        now,
-      }) as { id: number };
-      this.insertEvent.run(id, input.reporterId, now);
-      this.insertFollower.run(id, input.reporterId, now);
-      alsoInTransaction({ id, ref });
+      const { draft, now } = input;
+      const { id } = await tx
+        .insertInto("Report")
+        .values({
+          ref,
+          categoryCode: draft.categoryCode,
+          status: "new" satisfies Status,
+          lat: draft.lat,
+          lon: draft.lon,
+          address: draft.address,
+          placeSource: draft.placeSource,
+          timesOfDay: draft.timesOfDay.join(","),
+          days: draft.days,
+          description: draft.description,
+          photos: JSON.stringify(draft.photos),
+          contactConsent: draft.contactConsent,
+          reporterId: input.reporterId,
+          submissionKey,
+          districtId: input.districtId,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await tx
+        .insertInto("ReportEvent")
+        .values({ reportId: id, kind: "status", actorId: input.reporterId, toStatus: "new" satisfies Status, createdAt: now })
+        .execute();
+      await tx.insertInto("ReportFollower").values({ reportId: id, userId: input.reporterId, kind: "reporter", createdAt: now }).execute();
+      if (formAfter) await putForm(tx, formAfter({ id, ref }), now);
       return { id, ref, created: true };
     });
+    // Not awaited: the resident's answer does not wait for the moderators' card to be queued.
+    if (result.created) void this.notifier.flush();
+    return result;
   }
 
   /**
    * "Potwierdzam to zgłoszenie": the resident follows the existing report (once); no new report is made.
    * In the same transaction the confirmation becomes an event (the card re-renders, staff see the count)
    * and the resident's own words and photos become "addition" events, relayed to the staff like any other
-   * addition. Returns the number of confirmations.
+   * addition; `form` (the finished form's row) is written with them. Returns the number of confirmations.
    */
-  confirm(input: Confirmation, alsoInTransaction: () => void = () => undefined): Promise<number> {
-    return this.hot.transaction(() => {
-      const now = sqliteDate(input.now);
-      const status = (this.statusOf.get(input.reportId) as { status: string } | undefined)?.status ?? "new";
+  async confirm(input: Confirmation, form?: () => FormRow): Promise<number> {
+    const confirmations = await this.db.transaction().execute(async (tx) => {
+      const { now } = input;
+      const status = (await tx.selectFrom("Report").select("status").where("id", "=", input.reportId).executeTakeFirst())?.status ?? "new";
       const event = (kind: string, note: string | null, fileId: string | null) =>
-        this.insertResidentEvent.run({ reportId: input.reportId, kind, fileId, actorId: input.userId, status, note, now });
-      const isNew = this.confirmStmt.run(input.reportId, input.userId, now).changes > 0;
+        tx
+          .insertInto("ReportEvent")
+          .values({
+            reportId: input.reportId,
+            kind,
+            fileId,
+            actorId: input.userId,
+            actorRole: "resident",
+            fromStatus: status,
+            toStatus: status,
+            note,
+            createdAt: now,
+          })
+          .execute();
+      const added = await tx
+        .insertInto("ReportFollower")
+        .values({ reportId: input.reportId, userId: input.userId, kind: "confirmation", createdAt: now })
+        .onConflict((oc) => oc.columns(["reportId", "userId"]).doNothing())
+        .returning("userId")
+        .executeTakeFirst();
       // A second "Potwierdzam" by the same resident is no second confirmation; what they wrote still counts.
-      if (isNew) event("confirmation", null, null);
-      if (input.note) event("addition", input.note, null);
-      for (const fileId of input.photos) event("addition", null, fileId);
-      alsoInTransaction();
-      return (this.confirmations.get(input.reportId) as { n: number }).n;
+      if (added) await event("confirmation", null, null);
+      if (input.note) await event("addition", input.note, null);
+      for (const fileId of input.photos) await event("addition", null, fileId);
+      if (form) await putForm(tx, form(), now);
+      const row = await tx
+        .selectFrom("ReportFollower")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("reportId", "=", input.reportId)
+        .where("kind", "=", "confirmation")
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     });
+    void this.notifier.flush();
+    return confirmations;
   }
 
-  subscriptionCount(userId: number): number {
-    return (this.subscriptions.get(userId) as { n: number }).n;
+  // ---- the form's own row
+
+  async readForm(key: string): Promise<string | undefined> {
+    return (await this.db.selectFrom("ConversationState").select("value").where("key", "=", key).executeTakeFirst())?.value;
   }
+
+  /** Stores the form; awaited before any message about the change goes out. */
+  async writeForm(row: FormRow, now: Date): Promise<void> {
+    await putForm(this.db, row, now);
+  }
+
+  async deleteForm(key: string): Promise<void> {
+    await this.db.deleteFrom("ConversationState").where("key", "=", key).execute();
+  }
+}
+
+async function putForm(db: Queryable, row: FormRow, now: Date): Promise<void> {
+  await db
+    .insertInto("ConversationState")
+    .values({ key: row.key, value: row.value, updatedAt: now })
+    .onConflict((oc) => oc.column("key").doUpdateSet({ value: row.value, updatedAt: now }))
+    .execute();
 }

@@ -1,8 +1,14 @@
-import { writeTransaction, type Db } from "../db/client.js";
+import type { Database, Queryable, Tx } from "../db/connection.js";
 import { findCategory } from "../domain/reports/categories.js";
-import { canTransition, isStatus, type Actor, type Status } from "../domain/reports/status.js";
+import { ACCEPTED_OPEN_STATUSES, canTransition, isStatus, type Actor, type Status } from "../domain/reports/status.js";
 import { haversineM } from "../domain/geo/measure.js";
 import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
+
+/** What the services that store report events need: the database, and the notifier that turns the events into outbox rows. */
+export interface ReportEventDeps {
+  db: Database;
+  notifier: { flush(): Promise<void> };
+}
 
 /** Who is acting, as the database says now (never as the chat or the button says). */
 export interface StaffActor {
@@ -12,9 +18,15 @@ export interface StaffActor {
   officerId: number | null;
 }
 
-export async function loadActor(db: Db, telegramId: number): Promise<StaffActor | null> {
-  const user = await db.user.findUnique({ where: { telegramId: BigInt(telegramId) }, include: { officer: { select: { id: true } } } });
-  return user ? { userId: user.id, role: user.role, officerId: user.officer?.id ?? null } : null;
+/** Runs on the database or inside a transaction. */
+export async function loadActor(db: Queryable, telegramId: number): Promise<StaffActor | null> {
+  const user = await db
+    .selectFrom("User")
+    .leftJoin("Officer", "Officer.userId", "User.id")
+    .select(["User.id as userId", "User.role", "Officer.id as officerId"])
+    .where("User.telegramId", "=", telegramId)
+    .executeTakeFirst();
+  return user ? { userId: user.userId, role: user.role, officerId: user.officerId } : null;
 }
 
 export const isCoordinator = (a: StaffActor | null) => a?.role === "coordinator" || a?.role === "admin";
@@ -23,6 +35,24 @@ export const isAssignedOfficer = (a: StaffActor, report: { assignedOfficerId: nu
   a.role === "admin" || (a.officerId !== null && a.officerId === report.assignedOfficerId);
 export const isStaff = (a: StaffActor | null) => isCoordinator(a) || (a?.role === "officer" && a.officerId !== null);
 
+/** What a button on a report's card or the officer's copy is checked against before anything is asked or changed. */
+export interface ReportForAction {
+  id: number;
+  ref: string;
+  status: string;
+  mergedIntoId: number | null;
+  assignedOfficerId: number | null;
+  contactConsent: boolean;
+}
+
+export function reportForAction(db: Database, reportId: number): Promise<ReportForAction | undefined> {
+  return db
+    .selectFrom("Report")
+    .select(["id", "ref", "status", "mergedIntoId", "assignedOfficerId", "contactConsent"])
+    .where("id", "=", reportId)
+    .executeTakeFirst();
+}
+
 export type TransitionOutcome =
   { ok: true; from: Status; to: Status; eventId: number } | { ok: false; reason: "not_found" | "forbidden" | "illegal" | "stale"; current?: Status };
 
@@ -30,10 +60,10 @@ export type TransitionOutcome =
  * The one way a report's status changes. The role is checked against the table of transitions, an officer
  * only acts on reports assigned to them, and the change is conditional on the status the actor saw: of two
  * simultaneous actions exactly one wins, the other learns the current status. The event is stored in the
- * same transaction; messages follow from the event (services/notifier.ts), never before it.
+ * same transaction; messages follow from the event (the notifier, after the commit), never before it.
  */
 export async function transition(
-  db: Db,
+  deps: ReportEventDeps,
   input: {
     reportId: number;
     to: Status;
@@ -45,29 +75,38 @@ export async function transition(
     now: Date;
   },
 ): Promise<TransitionOutcome> {
-  return writeTransaction(db, async (tx) => {
-    const report = await tx.report.findUnique({ where: { id: input.reportId }, include: { district: { select: { officerId: true } } } });
-    if (!report || !isStatus(report.status)) return { ok: false, reason: "not_found" } as const;
+  const outcome = await deps.db.transaction().execute(async (tx): Promise<TransitionOutcome> => {
+    const report = await tx
+      .selectFrom("Report")
+      .leftJoin("District", "District.id", "Report.districtId")
+      .select(["Report.id", "Report.status", "Report.assignedOfficerId", "District.officerId as districtOfficerId"])
+      .where("Report.id", "=", input.reportId)
+      .executeTakeFirst();
+    if (!report || !isStatus(report.status)) return { ok: false, reason: "not_found" };
     const from = report.status;
-    if (from !== input.expected) return { ok: false, reason: "stale", current: from } as const;
+    if (from !== input.expected) return { ok: false, reason: "stale", current: from };
     const actorKind = actorFor(input.actor, report.assignedOfficerId, input.to, from);
-    if (!actorKind) return { ok: false, reason: "forbidden", current: from } as const;
-    if (!canTransition(from, input.to, actorKind)) return { ok: false, reason: "illegal", current: from } as const;
+    if (!actorKind) return { ok: false, reason: "forbidden", current: from };
+    if (!canTransition(from, input.to, actorKind)) return { ok: false, reason: "illegal", current: from };
 
-    const changed = await tx.report.updateMany({
-      where: { id: report.id, status: from },
-      data: {
+    const changed = await tx
+      .updateTable("Report")
+      .set({
         status: input.to,
+        updatedAt: input.now,
         ...(from === "new" ? { firstReviewedAt: input.now } : {}),
         ...(from === "verification" ? { verifiedAt: input.now } : {}),
-        ...(input.to === "verification" ? { assignedOfficerId: report.district?.officerId ?? null } : {}),
+        ...(input.to === "verification" ? { assignedOfficerId: report.districtOfficerId ?? null } : {}),
         ...(input.publicNote ? { lastPublicNote: input.publicNote } : {}),
         ...(input.referredTo ? { referredTo: input.referredTo } : {}),
-      },
-    });
-    if (changed.count !== 1) return { ok: false, reason: "stale", current: from } as const;
-    const event = await tx.reportEvent.create({
-      data: {
+      })
+      .where("id", "=", report.id)
+      .where("status", "=", from)
+      .executeTakeFirst();
+    if (Number(changed.numUpdatedRows) !== 1) return { ok: false, reason: "stale", current: from };
+    const event = await tx
+      .insertInto("ReportEvent")
+      .values({
         reportId: report.id,
         kind: "status",
         actorId: input.actor.userId,
@@ -77,10 +116,13 @@ export async function transition(
         note: input.note ?? null,
         publicNote: input.publicNote ?? null,
         createdAt: input.now,
-      },
-    });
-    return { ok: true, from, to: input.to, eventId: event.id } as const;
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { ok: true, from, to: input.to, eventId: event.id };
   });
+  if (outcome.ok) await deps.notifier.flush();
+  return outcome;
 }
 
 /** Coordinators (and admins) act as coordinators; the assigned officer acts as officer. Admins may verify too. */
@@ -102,18 +144,38 @@ export type MergeOutcome =
   | { ok: false; reason: "forbidden" | "stale" | "unknown_original" }
   | { ok: false; reason: "confirm"; original: string; distanceM: number; sameCategory: boolean; originalCategory: string };
 
+/** A coordinator's event on a report that keeps its status (merge, category, district…). */
+function staffEvent(tx: Tx, e: { reportId: number; kind: string; actorId: number | null; actorRole: string; status: string; note?: string | null; now: Date }) {
+  return tx
+    .insertInto("ReportEvent")
+    .values({
+      reportId: e.reportId,
+      kind: e.kind,
+      actorId: e.actorId,
+      actorRole: e.actorRole,
+      fromStatus: e.status,
+      toStatus: e.status,
+      note: e.note ?? null,
+      createdAt: e.now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+}
+
+const REPORT_FOR_MERGE = ["id", "ref", "status", "lat", "lon", "categoryCode", "mergedIntoId"] as const;
+
 /**
  * Merges a duplicate into the original (`originalRef` already read by readReference): its followers move
  * there, it leaves the queue. Far-apart reports or another category need `confirmed`.
  */
 export async function mergeInto(
-  db: Db,
+  deps: ReportEventDeps,
   input: { reportId: number; originalRef: string; actor: StaffActor; now: Date; confirmed?: boolean },
 ): Promise<MergeOutcome> {
   if (!isCoordinator(input.actor)) return { ok: false, reason: "forbidden" };
-  return writeTransaction(db, async (tx): Promise<MergeOutcome> => {
-    const report = await tx.report.findUnique({ where: { id: input.reportId } });
-    const original = await tx.report.findUnique({ where: { ref: input.originalRef } });
+  const outcome = await deps.db.transaction().execute(async (tx): Promise<MergeOutcome> => {
+    const report = await tx.selectFrom("Report").select(REPORT_FOR_MERGE).where("id", "=", input.reportId).executeTakeFirst();
+    const original = await tx.selectFrom("Report").select(REPORT_FOR_MERGE).where("ref", "=", input.originalRef).executeTakeFirst();
     if (!report || report.mergedIntoId !== null || report.status !== "new") return { ok: false, reason: "stale" };
     if (!original || original.id === report.id || original.mergedIntoId !== null) return { ok: false, reason: "unknown_original" };
     const distance = haversineM(report.lon, report.lat, original.lon, original.lat);
@@ -121,102 +183,81 @@ export async function mergeInto(
     if (!input.confirmed && (distance > MERGE_CONFIRM_DISTANCE_M || !sameCategory)) {
       return { ok: false, reason: "confirm", original: original.ref, distanceM: distance, sameCategory, originalCategory: original.categoryCode };
     }
-    const followers = await tx.reportFollower.findMany({ where: { reportId: report.id } });
-    for (const f of followers) {
-      await tx.reportFollower.upsert({
-        where: { reportId_userId: { reportId: original.id, userId: f.userId } },
-        create: { reportId: original.id, userId: f.userId, kind: "confirmation", createdAt: input.now },
-        update: {},
-      });
+    const followers = await tx.selectFrom("ReportFollower").select("userId").where("reportId", "=", report.id).execute();
+    if (followers.length) {
+      // Those who already follow the original keep following it as they did.
+      await tx
+        .insertInto("ReportFollower")
+        .values(followers.map((f) => ({ reportId: original.id, userId: f.userId, kind: "confirmation", createdAt: input.now })))
+        .onConflict((oc) => oc.columns(["reportId", "userId"]).doNothing())
+        .execute();
     }
-    await tx.report.update({ where: { id: report.id }, data: { mergedIntoId: original.id, firstReviewedAt: input.now } });
-    const event = await tx.reportEvent.create({
-      data: {
-        reportId: report.id,
-        kind: "merge",
-        actorId: input.actor.userId,
-        actorRole: "coordinator",
-        fromStatus: report.status,
-        toStatus: report.status,
-        note: original.ref,
-        createdAt: input.now,
-      },
-    });
+    await tx.updateTable("Report").set({ mergedIntoId: original.id, firstReviewedAt: input.now, updatedAt: input.now }).where("id", "=", report.id).execute();
+    const actor = { actorId: input.actor.userId, actorRole: "coordinator", now: input.now };
+    const event = await staffEvent(tx, { ...actor, reportId: report.id, kind: "merge", status: report.status, note: original.ref });
     // The original's card shows one more confirmation.
-    await tx.reportEvent.create({
-      data: {
-        reportId: original.id,
-        kind: "merged_in",
-        actorId: input.actor.userId,
-        actorRole: "coordinator",
-        fromStatus: original.status,
-        toStatus: original.status,
-        note: report.ref,
-        createdAt: input.now,
-      },
-    });
+    await staffEvent(tx, { ...actor, reportId: original.id, kind: "merged_in", status: original.status, note: report.ref });
     return { ok: true, original: original.ref, eventId: event.id };
   });
+  if (outcome.ok) await deps.notifier.flush();
+  return outcome;
 }
 
-export async function changeCategory(db: Db, input: { reportId: number; categoryCode: string; actor: StaffActor; now: Date }) {
+export async function changeCategory(deps: ReportEventDeps, input: { reportId: number; categoryCode: string; actor: StaffActor; now: Date }): Promise<boolean> {
   if (!isCoordinator(input.actor) || !findCategory(input.categoryCode)) return false;
-  return writeTransaction(db, async (tx) => {
-    const report = await tx.report.findUnique({ where: { id: input.reportId } });
+  const changed = await deps.db.transaction().execute(async (tx) => {
+    const report = await tx.selectFrom("Report").select(["id", "status", "categoryCode"]).where("id", "=", input.reportId).executeTakeFirst();
     if (!report || report.categoryCode === input.categoryCode) return false;
-    await tx.report.update({ where: { id: report.id }, data: { categoryCode: input.categoryCode } });
-    await tx.reportEvent.create({
-      data: {
-        reportId: report.id,
-        kind: "category",
-        actorId: input.actor.userId,
-        actorRole: "coordinator",
-        fromStatus: report.status,
-        toStatus: report.status,
-        note: `${report.categoryCode} → ${input.categoryCode}`,
-        createdAt: input.now,
-      },
+    await tx.updateTable("Report").set({ categoryCode: input.categoryCode, updatedAt: input.now }).where("id", "=", report.id).execute();
+    await staffEvent(tx, {
+      reportId: report.id,
+      kind: "category",
+      actorId: input.actor.userId,
+      actorRole: "coordinator",
+      status: report.status,
+      note: `${report.categoryCode} → ${input.categoryCode}`,
+      now: input.now,
     });
     return true;
   });
+  if (changed) await deps.notifier.flush();
+  return changed;
 }
 
-export async function changeDistrict(db: Db, input: { reportId: number; districtId: number; actor: StaffActor; now: Date }) {
-  if (!isCoordinator(input.actor)) return { ok: false as const, reason: "forbidden" as const };
-  return writeTransaction(db, async (tx) => {
-    const report = await tx.report.findUnique({ where: { id: input.reportId } });
-    const district = await tx.district.findUnique({ where: { id: input.districtId } });
-    if (!report) return { ok: false as const, reason: "not_found" as const };
-    if (!district) return { ok: false as const, reason: "unknown_district" as const };
-    if (report.districtId === district.id) return { ok: true as const, district: district.number, eventId: null };
+export type DistrictChange = { ok: true; district: string; eventId: number | null } | { ok: false; reason: "forbidden" | "not_found" | "unknown_district" };
+
+export async function changeDistrict(
+  deps: ReportEventDeps,
+  input: { reportId: number; districtId: number; actor: StaffActor; now: Date },
+): Promise<DistrictChange> {
+  if (!isCoordinator(input.actor)) return { ok: false, reason: "forbidden" };
+  const outcome = await deps.db.transaction().execute(async (tx): Promise<DistrictChange> => {
+    const report = await tx.selectFrom("Report").select(["id", "status", "districtId"]).where("id", "=", input.reportId).executeTakeFirst();
+    const district = await tx.selectFrom("District").select(["id", "number", "officerId"]).where("id", "=", input.districtId).executeTakeFirst();
+    if (!report) return { ok: false, reason: "not_found" };
+    if (!district) return { ok: false, reason: "unknown_district" };
+    if (report.districtId === district.id) return { ok: true, district: district.number, eventId: null };
     // An open report goes to the new district's officer (the notifier sends it to them if they are linked).
-    const open = report.status === "verification" || report.status === "confirmed" || report.status === "confirmed_referred";
-    await tx.report.update({ where: { id: report.id }, data: { districtId: district.id, ...(open ? { assignedOfficerId: district.officerId } : {}) } });
-    const event = await tx.reportEvent.create({
-      data: {
-        reportId: report.id,
-        kind: "district",
-        actorId: input.actor.userId,
-        actorRole: "coordinator",
-        fromStatus: report.status,
-        toStatus: report.status,
-        note: district.number,
-        createdAt: input.now,
-      },
+    const open = ACCEPTED_OPEN_STATUSES.includes(report.status as Status);
+    await tx
+      .updateTable("Report")
+      .set({ districtId: district.id, updatedAt: input.now, ...(open ? { assignedOfficerId: district.officerId } : {}) })
+      .where("id", "=", report.id)
+      .execute();
+    const event = await staffEvent(tx, {
+      reportId: report.id,
+      kind: "district",
+      actorId: input.actor.userId,
+      actorRole: "coordinator",
+      status: report.status,
+      note: district.number,
+      now: input.now,
     });
     if (open && district.officerId !== null) {
-      await tx.reportEvent.create({
-        data: {
-          reportId: report.id,
-          kind: "assigned",
-          actorId: null,
-          actorRole: "system",
-          fromStatus: report.status,
-          toStatus: report.status,
-          createdAt: input.now,
-        },
-      });
+      await staffEvent(tx, { reportId: report.id, kind: "assigned", actorId: null, actorRole: "system", status: report.status, now: input.now });
     }
-    return { ok: true as const, district: district.number, eventId: event.id };
+    return { ok: true, district: district.number, eventId: event.id };
   });
+  if (outcome.ok && outcome.eventId !== null) await deps.notifier.flush();
+  return outcome;
 }

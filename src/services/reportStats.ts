@@ -1,11 +1,18 @@
-import type { Db } from "../db/client.js";
+import type { Database } from "../db/connection.js";
 import { toWarsawParts } from "../domain/meetings/time.js";
-import { STATUSES } from "../domain/reports/status.js";
+import { STATUSES, type Status } from "../domain/reports/status.js";
 import { mergedRefs } from "./reports.js";
 
 /** Nowe, oldest first: what coordinators must look at. */
-export function queue(db: Db, take: number) {
-  return db.report.findMany({ where: { status: "new", mergedIntoId: null }, orderBy: { createdAt: "asc" }, take });
+export function queue(db: Database, take: number) {
+  return db
+    .selectFrom("Report")
+    .select(["id", "ref", "categoryCode", "address", "createdAt"])
+    .where("status", "=", "new" satisfies Status)
+    .where("mergedIntoId", "is", null)
+    .orderBy("createdAt", "asc")
+    .limit(take)
+    .execute();
 }
 
 export interface PeriodStats {
@@ -23,14 +30,23 @@ export interface PeriodStats {
   medianVerificationMs: number | null;
 }
 
-export async function stats(db: Db, from: Date, to: Date): Promise<PeriodStats> {
-  const period = { createdAt: { gte: from, lte: to } };
-  const [all, confirmations] = await Promise.all([
-    db.report.findMany({
-      where: period,
-      select: { status: true, categoryCode: true, createdAt: true, firstReviewedAt: true, verifiedAt: true, mergedIntoId: true },
-    }),
-    db.reportFollower.count({ where: { kind: "confirmation", report: { ...period, mergedIntoId: null } } }),
+export async function stats(db: Database, from: Date, to: Date): Promise<PeriodStats> {
+  const [all, confirmed] = await Promise.all([
+    db
+      .selectFrom("Report")
+      .select(["status", "categoryCode", "createdAt", "firstReviewedAt", "verifiedAt", "mergedIntoId"])
+      .where("createdAt", ">=", from)
+      .where("createdAt", "<=", to)
+      .execute(),
+    db
+      .selectFrom("ReportFollower")
+      .innerJoin("Report", "Report.id", "ReportFollower.reportId")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("ReportFollower.kind", "=", "confirmation")
+      .where("Report.createdAt", ">=", from)
+      .where("Report.createdAt", "<=", to)
+      .where("Report.mergedIntoId", "is", null)
+      .executeTakeFirstOrThrow(),
   ]);
   const reports = all.filter((r) => r.mergedIntoId === null);
   const byStatus: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
@@ -42,7 +58,7 @@ export async function stats(db: Db, from: Date, to: Date): Promise<PeriodStats> 
   return {
     total: reports.length,
     merged: all.length - reports.length,
-    confirmations,
+    confirmations: Number(confirmed.n),
     byStatus,
     byCategory,
     medianReviewMs: median(reports.filter((r) => r.firstReviewedAt).map((r) => r.firstReviewedAt!.getTime() - r.createdAt.getTime())),
@@ -100,18 +116,39 @@ export interface CsvReport {
 }
 
 /** Reports of the period as CSV for Polish spreadsheets (see reportsCsv); no reporter identity. */
-export async function exportCsv(db: Db, from: Date, to: Date, label: (key: string) => string): Promise<string> {
-  const reports = await db.report.findMany({
-    where: { createdAt: { gte: from, lte: to } },
-    orderBy: { createdAt: "asc" },
-    include: { district: { select: { number: true } } },
-  });
+export async function exportCsv(db: Database, from: Date, to: Date, label: (key: string) => string): Promise<string> {
+  const reports = await db
+    .selectFrom("Report")
+    .leftJoin("District", "District.id", "Report.districtId")
+    .select([
+      "Report.ref",
+      "Report.createdAt",
+      "Report.categoryCode",
+      "Report.status",
+      "District.number as district",
+      "Report.address",
+      "Report.lat",
+      "Report.lon",
+      "Report.timesOfDay",
+      "Report.days",
+      "Report.description",
+      "Report.photos",
+      "Report.lastPublicNote",
+      "Report.referredTo",
+      "Report.mergedIntoId",
+      "Report.firstReviewedAt",
+      "Report.verifiedAt",
+    ])
+    .where("Report.createdAt", ">=", from)
+    .where("Report.createdAt", "<=", to)
+    .orderBy("Report.createdAt", "asc")
+    .execute();
   const refOf = await mergedRefs(
     db,
     reports.map((r) => r.mergedIntoId),
   );
   return reportsCsv(
-    reports.map((r) => ({ ...r, district: r.district?.number ?? null, mergedIntoRef: r.mergedIntoId === null ? null : (refOf.get(r.mergedIntoId) ?? null) })),
+    reports.map((r) => ({ ...r, mergedIntoRef: r.mergedIntoId === null ? null : (refOf.get(r.mergedIntoId) ?? null) })),
     label,
   );
 }

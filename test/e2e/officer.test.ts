@@ -120,7 +120,7 @@ describe("Mój dzielnicowy, end to end", () => {
     expect(card).toContain("Aleksandrowice");
     await say(env.tg, user, "⚙️ Ustawienia", "Zapisany adres:");
     await press(env.tg, user, "Usuń mój adres", "Usunęliśmy Twój zapisany adres");
-    const row = await env.app.deps.db.user.findUniqueOrThrow({ where: { telegramId: BigInt(user.id) } });
+    const row = await env.app.deps.kdb.selectFrom("User").selectAll().where("telegramId", "=", user.id).executeTakeFirstOrThrow();
     expect([row.savedLat, row.savedLon, row.savedLabel]).toEqual([null, null, null]);
   });
 
@@ -142,8 +142,14 @@ describe("Mój dzielnicowy, end to end", () => {
     const result = textOf((await press(env.tg, user, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte"))!);
     expect(result).toContain("Twój rejon: nr 1 — Aleksandrowice");
     expect(result).toContain("asp. Anna Nowak, tel. +48 47 899 00 01");
-    const report = await env.app.deps.db.report.findFirstOrThrow({ where: { reporter: { telegramId: BigInt(user.id) } }, include: { district: true } });
-    expect(report.district?.number).toBe("1");
+    const report = await env.app.deps.kdb
+      .selectFrom("Report")
+      .innerJoin("User", "User.id", "Report.reporterId")
+      .leftJoin("District", "District.id", "Report.districtId")
+      .select("District.number")
+      .where("User.telegramId", "=", user.id)
+      .executeTakeFirstOrThrow();
+    expect(report.number).toBe("1");
   });
 
   it("refuses a forged 'report here' point outside the service area", async () => {
@@ -173,6 +179,15 @@ describe("linking an officer's Telegram account", () => {
     await env.stop();
   });
 
+  /** The officer's row with the Telegram account linked to it, if any. */
+  const officerWithUser = (code: string) =>
+    env.app.deps.kdb
+      .selectFrom("Officer")
+      .leftJoin("User", "User.id", "Officer.userId")
+      .select(["Officer.userId", "User.telegramId", "User.role"])
+      .where("Officer.code", "=", code)
+      .executeTakeFirstOrThrow();
+
   async function issue(officer: string): Promise<string> {
     env.tg.sendCommand(ADMIN, "linkofficer", officer);
     const reply = textOf(await replyContaining(env.tg, ADMIN.id, "Jednorazowy kod"));
@@ -182,7 +197,7 @@ describe("linking an officer's Telegram account", () => {
   it("refuses the admin commands to anyone without the admin role", async () => {
     const user = newUser();
     await say(env.tg, user, "/linkofficer O01", "tylko dla administratorów");
-    expect(await env.app.deps.db.officerLinkCode.count()).toBe(0);
+    expect(await env.app.deps.kdb.selectFrom("OfficerLinkCode").select("codeHash").execute()).toHaveLength(0);
   });
 
   it("links with a one-time code, refuses its reuse, and unlinks", async () => {
@@ -190,16 +205,16 @@ describe("linking an officer's Telegram account", () => {
     const officer = newUser({ first_name: "Piotr" });
     const done = textOf(await say(env.tg, officer, `/link ${code}`, "Konto połączone"));
     expect(done).toContain("Biała Krakowska".length ? "O02" : "");
-    const row = await env.app.deps.db.officer.findUniqueOrThrow({ where: { code: "O02" }, include: { user: true } });
-    expect(row.user?.telegramId).toBe(BigInt(officer.id));
-    expect(row.user?.role).toBe("officer");
+    const row = await officerWithUser("O02");
+    expect(row.telegramId).toBe(officer.id);
+    expect(row.role).toBe("officer");
 
     const intruder = newUser();
     await say(env.tg, intruder, `/link ${code}`, "nieprawidłowy, został już użyty albo wygasł");
     await say(env.tg, ADMIN, "/unlinkofficer O02", "Odłączono konto Telegram");
-    const after = await env.app.deps.db.officer.findUniqueOrThrow({ where: { code: "O02" }, include: { user: true } });
+    const after = await officerWithUser("O02");
     expect(after.userId).toBeNull();
-    expect((await env.app.deps.db.user.findUniqueOrThrow({ where: { telegramId: BigInt(officer.id) } })).role).toBe("resident");
+    expect((await env.app.deps.kdb.selectFrom("User").select("role").where("telegramId", "=", officer.id).executeTakeFirstOrThrow()).role).toBe("resident");
   });
 
   it("lets a code expire after 24 hours", async () => {
@@ -208,7 +223,7 @@ describe("linking an officer's Telegram account", () => {
     const officer = newUser();
     await say(env.tg, officer, `/link ${code}`, "wygasł");
     env.clock.now = new Date();
-    expect(await env.app.deps.db.officer.findUniqueOrThrow({ where: { code: "O03" } })).toMatchObject({ userId: null });
+    expect(await officerWithUser("O03")).toMatchObject({ userId: null });
   });
 
   it("names an unknown officer", async () => {

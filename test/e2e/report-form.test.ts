@@ -43,7 +43,14 @@ describe("the report form off the straight path, end to end", () => {
     return (await press(env.tg, user, "Anonimowo", "Sprawdź zgłoszenie"))!;
   }
 
-  const reportsOf = (user: FakeUser) => env.app.deps.db.report.findMany({ where: { reporter: { telegramId: BigInt(user.id) } } });
+  const reportsOf = (user: FakeUser) =>
+    env.app.deps.kdb
+      .selectFrom("Report")
+      .innerJoin("User", "User.id", "Report.reporterId")
+      .selectAll("Report")
+      .where("User.telegramId", "=", user.id)
+      .orderBy("Report.id", "asc")
+      .execute();
   /** The bot's message as it is now in the chat (after edits). */
   const nowShown = (user: FakeUser, call: RecordedCall) => {
     const id = (call.response as { result: { message_id: number } }).result.message_id;

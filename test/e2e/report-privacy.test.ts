@@ -16,6 +16,8 @@ describe("confirming a neighbour's report, end to end", () => {
     await env.stop();
   });
 
+  const reportByRef = (ref: string) => env.app.deps.kdb.selectFrom("Report").selectAll().where("ref", "=", ref).executeTakeFirstOrThrow();
+
   /** From the menu to the description prompt, with a pin; `group` opens the category's group first. */
   async function toDescription(user: FakeUser, category: string, point: { lat: number; lon: number }, group?: keyof typeof GROUP_LABELS) {
     env.tg.sendText(user, "🚨 Zgłoś zagrożenie");
@@ -47,7 +49,7 @@ describe("confirming a neighbour's report, end to end", () => {
     const point = { lat: 49.8301, lon: 19.0601 };
     const secret = "Sąsiad spod siódemki parkuje na trawniku";
     const ref = await fileReport(author, "Nieprawidłowe parkowanie", point, secret);
-    const report = await env.app.deps.db.report.findUniqueOrThrow({ where: { ref } });
+    const report = await reportByRef(ref);
 
     const neighbour = newUser();
     await toDescription(neighbour, "Nieprawidłowe parkowanie", { lat: point.lat + 0.0008, lon: point.lon });
@@ -95,14 +97,14 @@ describe("confirming a neighbour's report, end to end", () => {
     const seen = env.tg.replies(neighbour.id).map(textOf).join("\n");
     expect(seen).not.toContain("podobne zgłoszenie");
     expect(seen).not.toContain(ref);
-    expect(await env.app.deps.db.report.count({ where: { categoryCode: "drugs" } })).toBe(2);
+    expect(await env.app.deps.kdb.selectFrom("Report").select("id").where("categoryCode", "=", "drugs").execute()).toHaveLength(2);
   });
 
   it("keeps a confirming resident's description, times and photo as additions the moderators receive, without their identity", async () => {
     const author = newUser();
     const point = { lat: 49.8155, lon: 19.0405 };
     const ref = await fileReport(author, "Przekraczanie dozwolonej prędkości", point, "Wyścigi po Partyzantów");
-    const report = await env.app.deps.db.report.findUniqueOrThrow({ where: { ref } });
+    const report = await reportByRef(ref);
     await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(ref), { timeout: 10_000 });
 
     const neighbour = newUser({ first_name: "Zdzisława", username: "zdzislawa_k" });
@@ -114,7 +116,13 @@ describe("confirming a neighbour's report, end to end", () => {
     await press(env.tg, neighbour, "Anonimowo", "podobne zgłoszenie");
     await press(env.tg, neighbour, "Potwierdzam to zgłoszenie", "Potwierdzenie zostało dodane");
 
-    const events = await env.app.deps.db.reportEvent.findMany({ where: { reportId: report.id, kind: { not: "status" } }, orderBy: { id: "asc" } });
+    const events = await env.app.deps.kdb
+      .selectFrom("ReportEvent")
+      .selectAll()
+      .where("reportId", "=", report.id)
+      .where("kind", "!=", "status")
+      .orderBy("id", "asc")
+      .execute();
     expect(events.map((e) => [e.kind, e.actorRole])).toEqual([
       ["confirmation", "resident"],
       ["addition", "resident"],
@@ -125,7 +133,13 @@ describe("confirming a neighbour's report, end to end", () => {
     expect(events[1]!.note).toContain("Pora dnia: wieczorem; dni: w weekendy");
     expect(events[2]!.fileId).toBeTruthy();
     // No second report was made.
-    expect(await env.app.deps.db.report.count({ where: { reporter: { telegramId: BigInt(neighbour.id) } } })).toBe(0);
+    const made = await env.app.deps.kdb
+      .selectFrom("Report")
+      .innerJoin("User", "User.id", "Report.reporterId")
+      .select("Report.id")
+      .where("User.telegramId", "=", neighbour.id)
+      .execute();
+    expect(made).toHaveLength(0);
 
     // The moderators' group receives the words and the photo, and nothing that names the neighbour.
     const words = await env.tg.waitFor((c) => c.payload.chat_id === GROUP.id && textOf(c).includes("Motocykle jeżdżą"), { timeout: 10_000 });
@@ -145,13 +159,11 @@ describe("confirming a neighbour's report, end to end", () => {
     const original = await fileReport(first, "Nieprawidłowe parkowanie", { lat: 49.7805, lon: 19.0105 }, "Auta na chodniku przy szkole");
     // Far enough apart not to be offered as a duplicate; a coordinator merges them later.
     const duplicate = await fileReport(second, "Nieprawidłowe parkowanie", { lat: 49.7855, lon: 19.0105 }, "Parkują na przejściu przy szkole");
-    const [orig, dup] = await Promise.all([
-      env.app.deps.db.report.findUniqueOrThrow({ where: { ref: original } }),
-      env.app.deps.db.report.findUniqueOrThrow({ where: { ref: duplicate } }),
-    ]);
+    const [orig, dup] = await Promise.all([reportByRef(original), reportByRef(duplicate)]);
     // What mergeInto (services/moderation.ts) leaves behind: the duplicate points at the original, its followers follow it.
-    await env.app.deps.db.report.update({ where: { id: dup.id }, data: { mergedIntoId: orig.id } });
-    await env.app.deps.db.reportFollower.create({ data: { reportId: orig.id, userId: dup.reporterId, kind: "confirmation" } });
+    const now = env.clock.now;
+    await env.app.deps.kdb.updateTable("Report").set({ mergedIntoId: orig.id, updatedAt: now }).where("id", "=", dup.id).execute();
+    await env.app.deps.kdb.insertInto("ReportFollower").values({ reportId: orig.id, userId: dup.reporterId, kind: "confirmation", createdAt: now }).execute();
 
     const list = textOf(await say(env.tg, second, "📋 Moje zgłoszenia", "Twoje zgłoszenia"));
     expect(list).toContain(`${duplicate} · Nieprawidłowe parkowanie`);

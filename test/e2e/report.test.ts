@@ -26,6 +26,15 @@ describe("the resident's report, end to end", () => {
     await env.stop();
   });
 
+  /** The reports this Telegram user made. */
+  const reportsOf = (user: FakeUser) =>
+    env.app.deps.kdb
+      .selectFrom("Report")
+      .innerJoin("User", "User.id", "Report.reporterId")
+      .selectAll("Report")
+      .where("User.telegramId", "=", user.id)
+      .execute();
+
   /** Walks the form from the category to the summary, with a pin. */
   async function fillWithPin(user: FakeUser, category = "Przekraczanie dozwolonej prędkości", point = CENTRE) {
     env.tg.sendText(user, "🚨 Zgłoś zagrożenie");
@@ -71,7 +80,8 @@ describe("the resident's report, end to end", () => {
       .filter((t) => /<\/?(b|i)>/.test(t) && !t.includes("nocą"));
     expect(shownMarkup).toEqual([]);
 
-    const report = await env.app.deps.db.report.findFirstOrThrow({ include: { events: true, followers: true } });
+    const { kdb } = env.app.deps;
+    const report = await kdb.selectFrom("Report").selectAll().orderBy("id", "asc").limit(1).executeTakeFirstOrThrow();
     expect(report).toMatchObject({
       categoryCode: "speeding",
       status: "new",
@@ -82,8 +92,10 @@ describe("the resident's report, end to end", () => {
       contactConsent: false,
     });
     expect(JSON.parse(report.photos)).toHaveLength(1);
-    expect(report.events.map((e) => e.toStatus)).toEqual(["new"]);
-    expect(report.followers.map((f) => f.kind)).toEqual(["reporter"]);
+    const events = await kdb.selectFrom("ReportEvent").select("toStatus").where("reportId", "=", report.id).execute();
+    expect(events.map((e) => e.toStatus)).toEqual(["new"]);
+    const followers = await kdb.selectFrom("ReportFollower").select("kind").where("reportId", "=", report.id).execute();
+    expect(followers.map((f) => f.kind)).toEqual(["reporter"]);
   });
 
   /** From the category to the place prompt. */
@@ -163,7 +175,7 @@ describe("the resident's report, end to end", () => {
     await replyContaining(env.tg, user.id, "Edycja wcześniejszej wiadomości nie zmienia");
     env.tg.sendLocation(user, CENTRE.lat, CENTRE.lon);
     await replyContaining(env.tg, user.id, "O jakiej porze dnia");
-    expect(await env.app.deps.db.report.count({ where: { reporter: { telegramId: BigInt(user.id) } } })).toBe(0);
+    expect(await reportsOf(user)).toHaveLength(0);
   });
 
   it("refuses a 10,000-character or emoji-only description with its length, and requires one where KMZB does", async () => {
@@ -197,7 +209,7 @@ describe("the resident's report, end to end", () => {
     expect(summary).toContain("Osoba prosi o pieniądze");
     expect(summary).toContain("codziennie");
     await press(env.tg, user, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte");
-    const report = await env.app.deps.db.report.findFirstOrThrow({ where: { reporter: { telegramId: BigInt(user.id) } } });
+    const [report] = await reportsOf(user);
     expect(report).toMatchObject({ categoryCode: "begging", days: "everyday", contactConsent: true });
   });
 
@@ -212,7 +224,7 @@ describe("the resident's report, end to end", () => {
     await replyContaining(env.tg, user.id, "Zgłoszenie zostało przyjęte");
     const answer = await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.text === "Ten formularz jest już zamknięty.");
     expect(answer).toBeTruthy();
-    expect(await env.app.deps.db.report.count({ where: { reporter: { telegramId: BigInt(user.id) } } })).toBe(1);
+    expect(await reportsOf(user)).toHaveLength(1);
   });
 
   it("offers to confirm an active report of the same category within 250 m instead of a duplicate", async () => {
@@ -233,9 +245,15 @@ describe("the resident's report, end to end", () => {
     expect(offer).toContain(ref);
     expect(offer).toMatch(/11\d m/);
     await press(env.tg, neighbour, "Potwierdzam to zgłoszenie", "Potwierdzenie zostało dodane");
-    const report = await env.app.deps.db.report.findUniqueOrThrow({ where: { ref }, include: { followers: true } });
-    expect(report.followers.map((f) => f.kind).sort()).toEqual(["confirmation", "reporter"]);
-    expect(await env.app.deps.db.report.count({ where: { categoryCode: "illegal_dumping" } })).toBe(1);
+    const { kdb } = env.app.deps;
+    const followers = await kdb
+      .selectFrom("ReportFollower")
+      .innerJoin("Report", "Report.id", "ReportFollower.reportId")
+      .select("ReportFollower.kind")
+      .where("Report.ref", "=", ref)
+      .execute();
+    expect(followers.map((f) => f.kind).sort()).toEqual(["confirmation", "reporter"]);
+    expect(await kdb.selectFrom("Report").select("id").where("categoryCode", "=", "illegal_dumping").execute()).toHaveLength(1);
 
     env.tg.sendText(neighbour, "📋 Moje zgłoszenia");
     const list = await replyContaining(env.tg, neighbour.id, "Twoje zgłoszenia");
@@ -259,10 +277,17 @@ describe("the resident's report, end to end", () => {
 
   it("keeps to the daily limit and says so", async () => {
     const user = newUser();
-    const resident = await env.app.deps.db.user.create({ data: { telegramId: BigInt(user.id), firstName: user.first_name } });
+    const { kdb } = env.app.deps;
+    const now = env.clock.now;
+    const resident = await kdb
+      .insertInto("User")
+      .values({ telegramId: user.id, firstName: user.first_name, firstSeen: now, lastSeen: now })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     for (let i = 0; i < env.config.REPORTS_PER_DAY; i++) {
-      await env.app.deps.db.report.create({
-        data: {
+      await kdb
+        .insertInto("Report")
+        .values({
           ref: `BB-1999-${String(900000 + i)}-${user.id}`,
           categoryCode: "speeding",
           lat: 49.8,
@@ -271,9 +296,10 @@ describe("the resident's report, end to end", () => {
           placeSource: "pin",
           reporterId: resident.id,
           submissionKey: `limit-${user.id}-${i}`,
-          createdAt: env.clock.now,
-        },
-      });
+          createdAt: now,
+          updatedAt: now,
+        })
+        .execute();
     }
     env.tg.sendCommand(user, "report");
     const refusal = await replyContaining(env.tg, user.id, "dzienny limit");
@@ -328,7 +354,7 @@ describe("the resident's report, end to end", () => {
     await env.app.bot.handleUpdate(submit);
     const again = await replyContaining(env.tg, user.id, "Zgłoszenie zostało przyjęte");
     expect(textOf(again)).toBe(textOf(stored));
-    const reports = await env.app.deps.db.report.findMany({ where: { reporter: { telegramId: BigInt(user.id) } } });
+    const reports = await reportsOf(user);
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ categoryCode: "parking", days: "everyday", timesOfDay: "unknown" });
   });

@@ -107,7 +107,8 @@ describe("staff flows walked end to end (issue #12)", () => {
       (c) => c.method === "sendMessage" && c.payload.chat_id === officer.id && textOf(c).includes("Nowe zgłoszenie do weryfikacji") && textOf(c).includes(ref),
       { timeout: 10_000 },
     );
-  const statusOf = async (ref: string) => (await env.app.deps.db.report.findUniqueOrThrow({ where: { ref } })).status;
+  const reportByRef = (ref: string) => env.app.deps.kdb.selectFrom("Report").selectAll().where("ref", "=", ref).executeTakeFirstOrThrow();
+  const statusOf = async (ref: string) => (await reportByRef(ref)).status;
 
   it("#1 lets coordinators record the verdict when the district's officer has no account, and hands open reports to the officer once linked", async () => {
     const resident = newUser({ first_name: "Halina" });
@@ -185,7 +186,7 @@ describe("staff flows walked end to end (issue #12)", () => {
     await replyContaining(env.tg, officer.id, "Dodaj notatkę");
     await say(env.tg, officer, "/help", "Jak mogę pomóc");
     await say(env.tg, officer, "Sprawdzone w czwartek rano.", "Zapisano status: Potwierdzone");
-    const stored = await env.app.deps.db.report.findUniqueOrThrow({ where: { ref } });
+    const stored = await reportByRef(ref);
     expect(stored.lastPublicNote).toBe("Sprawdzone w czwartek rano.");
 
     // /cancel leaves a question, in the moderators' group too; a reply to the old prompt is not an answer.
@@ -247,13 +248,13 @@ describe("staff flows walked end to end (issue #12)", () => {
     env.tg.sendText(coordinator, `nr ${seq}`, { chat: GROUP, replyTo: messageOf(prompt).message_id });
     const confirm = await groupMessage(`Połączyć ${dup} z ${first}?`);
     expect(textOf(confirm)).toMatch(/Dzieli je \d+(,\d)? (m|km)/);
-    expect(await env.app.deps.db.report.findUniqueOrThrow({ where: { ref: dup } }).then((r) => r.mergedIntoId)).toBeNull();
+    expect((await reportByRef(dup)).mergedIntoId).toBeNull();
     pressOn(coordinator, confirm, "🔗 Tak, połącz", GROUP);
     await env.tg.waitFor((c) => c.method === "editMessageText" && c.payload.chat_id === GROUP.id && textOf(c).includes(`Połączono z ${first}`), {
       timeout: 10_000,
     });
-    const merged = await env.app.deps.db.report.findUniqueOrThrow({ where: { ref: dup } });
-    expect(merged.mergedIntoId).toBe((await env.app.deps.db.report.findUniqueOrThrow({ where: { ref: first } })).id);
+    const merged = await reportByRef(dup);
+    expect(merged.mergedIntoId).toBe((await reportByRef(first)).id);
     // The original's card counts the confirmation; the duplicate leaves the Nowe count.
     const original = await env.tg.waitFor(
       (c) =>
@@ -282,8 +283,13 @@ describe("staff flows walked end to end (issue #12)", () => {
     await groupMessage("Nie znam rejonu „Nieznany Rejon Xyz”");
     env.tg.sendText(coordinator, "aleksandrowice", { chat: GROUP, replyTo: messageOf(prompt).message_id });
     await groupMessage("Zmieniono rejon na nr 1 — Aleksandrowice");
-    const stored = await env.app.deps.db.report.findUniqueOrThrow({ where: { ref }, include: { district: true } });
-    expect(stored.district?.number).toBe("1");
+    const stored = await env.app.deps.kdb
+      .selectFrom("Report")
+      .leftJoin("District", "District.id", "Report.districtId")
+      .select("District.number")
+      .where("Report.ref", "=", ref)
+      .executeTakeFirstOrThrow();
+    expect(stored.number).toBe("1");
 
     const newbie = newUser({ first_name: "Nina" });
     await say(env.tg, newbie, "/start", "Dzień dobry");

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { InlineKeyboard, Keyboard, type MiddlewareFn } from "grammy";
-import type { NearbyReport, ReportDraft } from "../../db/reportStore.js";
+import type { FormRow, NearbyReport, ReportDraft } from "../../db/reportStore.js";
 import { categoriesInGroup, CATEGORY_GROUPS, findCategory, MOST_REPORTED, type CategoryGroup } from "../../domain/reports/categories.js";
 import { EDITABLE_FROM_SUMMARY, isFormStep, nextAfter, previousBefore, type Destination, type FormStage, type FormStep } from "../../domain/reports/form.js";
 import { checkDescription, MAX_DESCRIPTION, MAX_PHOTOS } from "../../domain/reports/limits.js";
@@ -58,8 +58,8 @@ interface FormState {
 
 const formKey = (chatId: number) => `reportForm:${chatId}`;
 
-function load(ctx: BotContext): FormState | undefined {
-  const raw = ctx.deps.hot.readConversation(formKey(ctx.chat!.id));
+async function load(ctx: BotContext): Promise<FormState | undefined> {
+  const raw = await ctx.deps.reports.readForm(formKey(ctx.chat!.id));
   if (raw === undefined) return undefined;
   const state = JSON.parse(raw) as FormState;
   return state.v === FORM_VERSION ? state : undefined;
@@ -67,23 +67,23 @@ function load(ctx: BotContext): FormState | undefined {
 
 /** Stores the form; awaited before any message about the change goes out. */
 function save(ctx: BotContext, state: FormState): Promise<void> {
-  return ctx.deps.hot.write(() => saveInTransaction(ctx, state));
+  return ctx.deps.reports.writeForm(formRow(ctx, state), ctx.deps.now());
 }
 
-/** save() inside a store's transaction (the report and the finished form commit together). */
-function saveInTransaction(ctx: BotContext, state: FormState): void {
+/** The form's row as save() writes it: the store also writes it in its own transaction (the report and the finished form commit together). */
+function formRow(ctx: BotContext, state: FormState): FormRow {
   state.lastUpdateId = ctx.update.update_id;
-  ctx.deps.hot.putConversation(formKey(ctx.chat!.id), JSON.stringify(state));
+  return { key: formKey(ctx.chat!.id), value: JSON.stringify(state) };
 }
 
 function forget(ctx: BotContext): Promise<void> {
-  return ctx.deps.hot.deleteConversation(formKey(ctx.chat!.id));
+  return ctx.deps.reports.deleteForm(formKey(ctx.chat!.id));
 }
 
 /** /cancel: drops an open form. True when there was one. */
 export async function leaveReportForm(ctx: BotContext): Promise<boolean> {
   if (ctx.chat?.type !== "private") return false;
-  const state = load(ctx);
+  const state = await load(ctx);
   if (!state) return false;
   await forget(ctx);
   await dropKeyboard(ctx, state);
@@ -100,7 +100,7 @@ export async function startReportForm(ctx: BotContext, known?: KnownPlace): Prom
     await ctx.reply(t("report.banned"), { reply_markup: mainMenu(t) });
     return;
   }
-  if (ctx.deps.reports.countRecent(ctx.user.id, ctx.deps.now()) >= ctx.config.REPORTS_PER_DAY) {
+  if ((await ctx.deps.reports.countRecent(ctx.user.id, ctx.deps.now())) >= ctx.config.REPORTS_PER_DAY) {
     await ctx.reply(t("report.limit", { count: ctx.config.REPORTS_PER_DAY }), { reply_markup: mainMenu(t) });
     return;
   }
@@ -118,7 +118,7 @@ export async function startReportForm(ctx: BotContext, known?: KnownPlace): Prom
     draft,
     lastUpdateId: 0,
   };
-  const previous = load(ctx);
+  const previous = await load(ctx);
   await save(ctx, state);
   if (previous) await dropKeyboard(ctx, previous);
   await ctx.reply(t("report.notice"), { parse_mode: "HTML", reply_markup: navKeyboard(t) });
@@ -143,7 +143,7 @@ async function resume(ctx: BotContext, state: FormState): Promise<void> {
 export function reportForm(): MiddlewareFn<BotContext> {
   return async (ctx, next) => {
     if (ctx.chat?.type !== "private" || !ctx.user) return next();
-    const state = load(ctx);
+    const state = await load(ctx);
     if (!state) return next();
     if (ctx.update.update_id === state.lastUpdateId) {
       // Handled before a crash, maybe not answered: ask the current question again (the change is stored).
@@ -227,7 +227,7 @@ function navKeyboard(t: TFunction): Keyboard {
 }
 
 /** Moves the form to `destination`; "review" checks for an active report nearby, then shows the summary. */
-function moveTo(ctx: BotContext, state: FormState, destination: Destination): void {
+async function moveTo(ctx: BotContext, state: FormState, destination: Destination): Promise<void> {
   if (destination !== "photos") state.replacePhotos = false;
   if (destination !== "review") {
     state.stage = destination;
@@ -238,7 +238,7 @@ function moveTo(ctx: BotContext, state: FormState, destination: Destination): vo
   const key = `${categoryCode}@${lat},${lon}`;
   if (state.duplicateChecked !== key) {
     state.duplicateChecked = key;
-    const near = ctx.deps.reports.findNearbyActive(categoryCode!, lat!, lon!, ctx.user!.id);
+    const near = await ctx.deps.reports.findNearbyActive(categoryCode!, lat!, lon!, ctx.user!.id);
     if (near) {
       state.duplicate = near;
       state.stage = "duplicate";
@@ -256,7 +256,7 @@ function position(state: FormState) {
 
 /** The answered step is stored, then `acknowledge` confirms it to the resident, then the next question. */
 async function forward(ctx: BotContext, state: FormState, step: FormStep, acknowledge: () => Promise<unknown>): Promise<void> {
-  moveTo(ctx, state, nextAfter(step, position(state)));
+  await moveTo(ctx, state, nextAfter(step, position(state)));
   await save(ctx, state);
   await acknowledge();
   await ask(ctx, state);
@@ -264,7 +264,7 @@ async function forward(ctx: BotContext, state: FormState, step: FormStep, acknow
 
 /** As forward, with the confirmation as the first line of the next question: one message instead of two. */
 async function forwardWithLead(ctx: BotContext, state: FormState, step: FormStep, lead: string): Promise<void> {
-  moveTo(ctx, state, nextAfter(step, position(state)));
+  await moveTo(ctx, state, nextAfter(step, position(state)));
   await save(ctx, state);
   await (ctx.callbackQuery ? answered(ctx, ask(ctx, state, lead)) : ask(ctx, state, lead));
 }
@@ -273,10 +273,10 @@ async function goBack(ctx: BotContext, state: FormState): Promise<void> {
   const { stage } = state;
   if (stage === "summary") {
     state.editing = true;
-    moveTo(ctx, state, "contact");
-  } else if (stage === "placePick") moveTo(ctx, state, "place");
+    await moveTo(ctx, state, "contact");
+  } else if (stage === "placePick") await moveTo(ctx, state, "place");
   else if (stage === "duplicate") state.stage = "summary";
-  else if (isFormStep(stage)) moveTo(ctx, state, previousBefore(stage, position(state)));
+  else if (isFormStep(stage)) await moveTo(ctx, state, previousBefore(stage, position(state)));
   await save(ctx, state);
   await ask(ctx, state);
 }
@@ -694,8 +694,7 @@ const handlers: Record<FormStage, Handler> = {
       state.outcome = { kind: "confirmed", ref: near.ref };
       state.draft = { timesOfDay: [], photos: [] };
       state.promptId = undefined; // closed just below: a finished form has no live question
-      await ctx.deps.reports.confirm({ reportId: near.id, userId: ctx.user!.id, now: ctx.deps.now(), note, photos }, () => saveInTransaction(ctx, state));
-      void ctx.deps.notifier.flush();
+      await ctx.deps.reports.confirm({ reportId: near.id, userId: ctx.user!.id, now: ctx.deps.now(), note, photos }, () => formRow(ctx, state));
       await answered(ctx, tellOutcome(ctx, state, offer));
       return;
     }
@@ -718,7 +717,7 @@ const handlers: Record<FormStage, Handler> = {
       if (step === "place") state.placeKnown = false;
       // New photos replace the saved ones, which stay until the first new one comes (or "clear" is pressed).
       if (step === "photos") state.replacePhotos = state.draft.photos.length > 0;
-      moveTo(ctx, state, step);
+      await moveTo(ctx, state, step);
       await save(ctx, state);
       await answered(ctx, ask(ctx, state));
       return;
@@ -732,7 +731,7 @@ const handlers: Record<FormStage, Handler> = {
     if (position(state).descriptionMissing) {
       // Never a report without the description its category requires, however the summary was reached.
       state.editing = true;
-      moveTo(ctx, state, "description");
+      await moveTo(ctx, state, "description");
       await save(ctx, state);
       await answered(ctx, ask(ctx, state));
       return;
@@ -749,14 +748,13 @@ const handlers: Record<FormStage, Handler> = {
       (report) => {
         state.outcome = { kind: "stored", ref: report.ref, districtId };
         state.draft = { timesOfDay: [], photos: [] }; // stored in the report now; the form keeps only the outcome
-        saveInTransaction(ctx, state);
+        return formRow(ctx, state);
       },
     );
-    void deps.notifier.flush();
     await answered(ctx, tellOutcome(ctx, state, summary), t("report.summary.sending"));
     // The first report is a good moment to offer meeting announcements: after it only, and only to someone
     // with none (the menu and /subscribe stay open; asking after every report would be nagging).
-    if (deps.reports.countByReporter(ctx.user!.id) === 1 && deps.reports.subscriptionCount(ctx.user!.id) === 0) {
+    if ((await deps.reports.countByReporter(ctx.user!.id)) === 1 && (await deps.reports.subscriptionCount(ctx.user!.id)) === 0) {
       const district = districtId === null ? null : deps.districts.byId(districtId);
       const offer = new InlineKeyboard();
       if (district) offer.text(`🔔 ${district.number}. ${district.name}`, `sub:d:${district.id}`).row();

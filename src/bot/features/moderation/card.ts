@@ -1,10 +1,10 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { categoriesInGroup, CATEGORY_GROUPS, findCategory, type CategoryGroup } from "../../../domain/reports/categories.js";
 import { isFinal, statusFromCode } from "../../../domain/reports/status.js";
-import { changeCategory, isCoordinator, transition } from "../../../services/moderation.js";
+import { changeCategory, isCoordinator, reportForAction, transition } from "../../../services/moderation.js";
 import type { BotContext } from "../../context.js";
 import { askAboutReport } from "./dialogs.js";
-import { actorOf, answerOutcome, refuse } from "./shared.js";
+import { actorOf, answerOutcome, refuse, serviceDeps } from "./shared.js";
 
 /** The coordinators' buttons on a report's card in the moderators' group: accept, joke, duplicate, category, district. */
 export function coordinatorCard(): Composer<BotContext> {
@@ -17,7 +17,7 @@ export function coordinatorCard(): Composer<BotContext> {
     const reportId = Number(id);
     const expected = statusFromCode(code);
     if (!expected) return refuse(ctx, "bad status code");
-    const report = await ctx.deps.db.report.findUnique({ where: { id: reportId } });
+    const report = await reportForAction(ctx.deps.kdb, reportId);
     if (!report) return refuse(ctx, "no such report");
     // Accepting and merging are for the queue (Nowe); the rest for any open report. Anything else is stale.
     const fits =
@@ -27,7 +27,7 @@ export function coordinatorCard(): Composer<BotContext> {
       return ctx.answerCallbackQuery({ text: ctx.t("moderation.stale", { status: ctx.t(`status.${report.status}`) }), show_alert: true });
     }
     if (action === "acc") {
-      return answerOutcome(ctx, await transition(ctx.deps.db, { reportId, to: "verification", expected, actor: actor!, now: ctx.deps.now() }));
+      return answerOutcome(ctx, await transition(serviceDeps(ctx.deps), { reportId, to: "verification", expected, actor: actor!, now: ctx.deps.now() }));
     }
     await ctx.answerCallbackQuery();
     if (action === "joke") return askAboutReport(ctx, { kind: "joke", reportId, ref: report.ref, expected });
@@ -53,8 +53,12 @@ export function coordinatorCard(): Composer<BotContext> {
     const actor = await actorOf(ctx);
     if (!isCoordinator(actor)) return refuse(ctx, "not a coordinator");
     if (!findCategory(ctx.match[2]!)) return refuse(ctx, "bad category");
-    const changed = await changeCategory(ctx.deps.db, { reportId: Number(ctx.match[1]), categoryCode: ctx.match[2]!, actor: actor!, now: ctx.deps.now() });
-    await ctx.deps.notifier.flush();
+    const changed = await changeCategory(serviceDeps(ctx.deps), {
+      reportId: Number(ctx.match[1]),
+      categoryCode: ctx.match[2]!,
+      actor: actor!,
+      now: ctx.deps.now(),
+    });
     await ctx.answerCallbackQuery({ text: ctx.t(changed ? "moderation.categoryChanged" : "moderation.nothingChanged") });
     await ctx.editMessageText(ctx.t("moderation.categorySet", { category: ctx.t(`categories.${ctx.match[2]}`) }));
   });

@@ -8,6 +8,7 @@ import type { ConversationContext } from "../../context.js";
 import { openDialog, waitForAnswer, type Answer, type Dialog, type DialogConversation } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
 import { relay } from "../../../services/relay.js";
+import { serviceDeps } from "./shared.js";
 
 /** The questions staff and residents answer about one report; each is a conversation (src/bot/dialogs/answer.ts). */
 export type ReportQuestion =
@@ -30,7 +31,8 @@ export const askAboutReport = (ctx: Parameters<typeof openDialog>[0], question: 
 async function reportQuestion(conversation: DialogConversation, ctx: ConversationContext, first: ReportQuestion): Promise<void> {
   const { t } = ctx;
   const fromId = ctx.from!.id;
-  const { db } = ctx.deps;
+  const services = serviceDeps(ctx.deps);
+  const db = services.db;
   const nonce = Math.floor((await conversation.random()) * 2 ** 31).toString(36);
   const button = (action: string) => `q:${nonce}:${action}`;
   const group = ctx.chat?.type !== "private";
@@ -55,7 +57,6 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
     );
     return null;
   };
-  const flush = () => ctx.deps.notifier.flush();
   const outcomeText = (outcome: TransitionOutcome) =>
     outcome.ok
       ? t("moderation.saved", { status: t(`status.${outcome.to}`) })
@@ -79,7 +80,7 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
           // transition() re-checks the role against the table of transitions.
           const who = await loadActor(db, fromId);
           if (!who) return { ok: false, reason: "forbidden" };
-          const result = await transition(db, {
+          return transition(services, {
             reportId: a.reportId,
             to: "joke",
             expected: a.expected,
@@ -88,8 +89,6 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
             publicNote: reason,
             now: ctx.deps.now(),
           });
-          await flush();
-          return result;
         });
         await answer.ctx.reply(outcomeText(outcome));
         return;
@@ -199,9 +198,7 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
           const changed = await conversation.external(async () => {
             const who = await loadActor(db, fromId);
             if (!who) return { ok: false as const, reason: "forbidden" as const };
-            const result = await changeDistrict(db, { reportId: a.reportId, districtId, actor: who, now: ctx.deps.now() });
-            await flush();
-            return result;
+            return changeDistrict(services, { reportId: a.reportId, districtId, actor: who, now: ctx.deps.now() });
           });
           await answer.ctx.reply(
             changed.ok
@@ -243,7 +240,7 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
         const outcome = await conversation.external(async (): Promise<TransitionOutcome> => {
           const who = await loadActor(db, fromId);
           if (!who) return { ok: false, reason: "forbidden" };
-          const result = await transition(db, {
+          return transition(services, {
             reportId: a.reportId,
             to: a.to,
             expected: a.expected,
@@ -253,8 +250,6 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
             referredTo: a.referredTo ?? null,
             now: ctx.deps.now(),
           });
-          await flush();
-          return result;
         });
         if (answer.kind === "button") await answer.ctx.editMessageText(outcomeText(outcome));
         else await answer.ctx.reply(outcomeText(outcome));
@@ -281,7 +276,7 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
           text = await textOf(answer);
           if (text !== null) break;
         }
-        const stored = await conversation.external(() => relay(ctx.deps, { telegramId: fromId, kind: a.kind, reportId: a.reportId, text, photo }));
+        const stored = await conversation.external(() => relay(services, { telegramId: fromId, kind: a.kind, reportId: a.reportId, text, photo }));
         await answer.ctx.reply(
           stored
             ? t(a.kind === "ask" ? "relay.questionSent" : a.kind === "answer" ? "relay.answerSent" : "myReports.added", { ref: a.ref })
@@ -294,11 +289,9 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
 }
 
 async function mergeOrAsk(ctx: ConversationContext, telegramId: number, reportId: number, ref: string, confirmed: boolean) {
-  const who: StaffActor | null = await loadActor(ctx.deps.db, telegramId);
+  const who: StaffActor | null = await loadActor(ctx.deps.kdb, telegramId);
   if (!who) return { ok: false as const, reason: "forbidden" as const };
-  const result = await mergeInto(ctx.deps.db, { reportId, originalRef: ref, actor: who, now: ctx.deps.now(), confirmed });
-  await ctx.deps.notifier.flush();
-  return result;
+  return mergeInto(serviceDeps(ctx.deps), { reportId, originalRef: ref, actor: who, now: ctx.deps.now(), confirmed });
 }
 
 function mergeText(t: ConversationContext["t"], result: Awaited<ReturnType<typeof mergeOrAsk>>): string {

@@ -1,5 +1,5 @@
 import { Composer } from "grammy";
-import { ACTIVE_STATUSES } from "../../../domain/reports/status.js";
+import { openReportOf, questionForReporter } from "../../../services/relay.js";
 import type { BotContext } from "../../context.js";
 import { askAboutReport } from "./dialogs.js";
 
@@ -8,17 +8,15 @@ export function residentReplies(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   // ---- the resident's side: answering a relayed question, adding to an open report
   composer.callbackQuery(/^rq:(\d{1,10})$/, async (ctx) => {
-    const event = await ctx.deps.db.reportEvent.findUnique({ where: { id: Number(ctx.match[1]) }, include: { report: { include: { followers: true } } } });
-    const isReporter = event?.kind === "relay_question" && event.report.followers.some((f) => f.kind === "reporter" && f.userId === ctx.user?.id);
-    if (!event || !isReporter || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
+    // Only the reporter answers the officer's question.
+    const question = ctx.user ? await questionForReporter(ctx.deps.kdb, Number(ctx.match[1]), ctx.user.id) : null;
+    if (!question || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
     await ctx.answerCallbackQuery();
-    await askAboutReport(ctx, { kind: "answer", reportId: event.reportId, ref: event.report.ref });
+    await askAboutReport(ctx, { kind: "answer", reportId: question.reportId, ref: question.ref });
   });
 
   composer.callbackQuery(/^my:add:(\d{1,10})$/, async (ctx) => {
-    const report = ctx.user
-      ? await ctx.deps.db.report.findFirst({ where: { id: Number(ctx.match[1]), reporterId: ctx.user.id, status: { in: [...ACTIVE_STATUSES] } } })
-      : null;
+    const report = ctx.user ? await openReportOf(ctx.deps.kdb, Number(ctx.match[1]), ctx.user.id) : null;
     if (!report || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
     await ctx.answerCallbackQuery();
     await askAboutReport(ctx, { kind: "addition", reportId: report.id, ref: report.ref });

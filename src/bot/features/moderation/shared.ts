@@ -1,9 +1,12 @@
 import type { TransitionOutcome } from "../../../services/moderation.js";
 import { loadActor } from "../../../services/moderation.js";
-import type { BotContext } from "../../context.js";
+import type { BotContext, BotDeps } from "../../context.js";
 
 /** Who is acting, as the database says now (never as the chat or the button says). */
-export const actorOf = (ctx: BotContext) => (ctx.from ? loadActor(ctx.deps.db, ctx.from.id) : Promise.resolve(null));
+export const actorOf = (ctx: BotContext) => (ctx.from ? loadActor(ctx.deps.kdb, ctx.from.id) : Promise.resolve(null));
+
+/** What the moderation services need of the bot's dependencies (they queue the messages of what they store). */
+export const serviceDeps = (deps: BotDeps) => ({ db: deps.kdb, notifier: deps.notifier, now: deps.now });
 
 /** A forged, stale or unauthorised press: refused, logged by internal id, and nothing changes. */
 export const refuse = async (ctx: BotContext, why: string) => {
@@ -15,7 +18,6 @@ export const refuse = async (ctx: BotContext, why: string) => {
 /** The button's answer after a status change: done, refused, or what the status is now. */
 export const answerOutcome = async (ctx: BotContext, outcome: TransitionOutcome) => {
   if (outcome.ok) {
-    await ctx.deps.notifier.flush();
     return ctx.answerCallbackQuery({ text: ctx.t("moderation.done", { status: ctx.t(`status.${outcome.to}`) }) });
   }
   if (outcome.reason === "forbidden") return refuse(ctx, "role");

@@ -2,6 +2,7 @@ import type { Conversation } from "@grammyjs/conversations";
 import { Composer, InlineKeyboard, Keyboard } from "grammy";
 import type { I18n } from "../../../i18n/index.js";
 import { splitAddress, type Coverage } from "../../../services/districtDirectory.js";
+import { forgetAddress, saveAddress, savedAddressOf } from "../../../services/savedAddress.js";
 import type { BotContext, ConversationContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { waitForAnswer, type Answer } from "../../dialogs/answer.js";
@@ -27,12 +28,9 @@ const POINT = "(-?\\d{1,2}\\.\\d{1,6}):(-?\\d{1,3}\\.\\d{1,6})";
 /** "Mój dzielnicowy": a pin, a typed address or the saved address → the officer's card. */
 export async function officerConversation(conversation: Conversation<BotContext, Ctx>, ctx: Ctx): Promise<void> {
   const t = ctx.t;
-  const { districts, geocoder, db } = ctx.deps;
+  const { districts, geocoder, kdb } = ctx.deps;
   const telegramId = ctx.from!.id;
-  const saved = await conversation.external(async () => {
-    const u = await db.user.findUnique({ where: { telegramId: BigInt(telegramId) } });
-    return u?.savedLat != null && u.savedLon != null ? { lat: u.savedLat, lon: u.savedLon, label: u.savedLabel ?? "" } : null;
-  });
+  const saved = await conversation.external(() => savedAddressOf(kdb, telegramId));
   const keyboard = new Keyboard().requestLocation(t("officer.shareButton")).row();
   if (saved) keyboard.text(t("officer.savedButton")).row();
   keyboard.text(t("report.nav.cancel")).resized().persistent();
@@ -145,17 +143,12 @@ export function officerFeature(i18n: I18n): Composer<BotContext> {
     const p = parsePoint(ctx);
     if (!p || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
     const label = await ctx.deps.geocoder.reverse(p.lat, p.lon);
-    await ctx.deps.db.user.update({
-      where: { id: ctx.user.id },
-      data: { savedLat: p.lat, savedLon: p.lon, savedLabel: label.kind === "found" ? label.label : null, savedAt: ctx.deps.now() },
-    });
+    await saveAddress(ctx.deps.kdb, { userId: ctx.user.id, lat: p.lat, lon: p.lon, label: label.kind === "found" ? label.label : null, now: ctx.deps.now() });
     await ctx.answerCallbackQuery({ text: ctx.t("officer.saved") });
     await ctx.reply(ctx.t("officer.savedInfo"), { reply_markup: mainMenu(ctx.t) });
   });
   privateChat.callbackQuery("settings:forgetAddress", async (ctx) => {
-    if (ctx.user) {
-      await ctx.deps.db.user.update({ where: { id: ctx.user.id }, data: { savedLat: null, savedLon: null, savedLabel: null, savedAt: null } });
-    }
+    if (ctx.user) await forgetAddress(ctx.deps.kdb, ctx.user.id);
     await ctx.answerCallbackQuery({ text: ctx.t("officer.forgotten") });
     await ctx.reply(ctx.t("officer.forgotten"), { reply_markup: mainMenu(ctx.t) });
   });
