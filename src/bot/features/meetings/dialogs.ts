@@ -2,7 +2,7 @@ import { waitForAnswer, type Dialog, type DialogConversation } from "../../dialo
 import { userLocale } from "../../../i18n/index.js";
 import { askQuestion } from "../../../services/meetings.js";
 import { isCoordinator } from "../../../services/moderation.js";
-import { loadActor } from "../../../services/stopgap.js";
+import { loadActor } from "../../../services/moderation.js";
 import type { ConversationContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";

@@ -4,7 +4,7 @@ import type { I18n } from "../../../i18n/index.js";
 import { getMeeting, goingTo, residentAreaOf, subscriptionsOf, upcomingFor, upcomingForStaff } from "../../../services/meetingQueries.js";
 import { cancelMeeting, EDITABLE_FIELDS, setRsvp, subscribe, unsubscribe } from "../../../services/meetings.js";
 import { isCoordinator } from "../../../services/moderation.js";
-import { loadActor } from "../../../services/stopgap.js";
+import { loadActor } from "../../../services/moderation.js";
 import { userLocale } from "../../../i18n/index.js";
 import type { BotContext } from "../../context.js";
 import { openDialog } from "../../dialogs/answer.js";

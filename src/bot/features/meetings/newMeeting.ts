@@ -5,7 +5,7 @@ import { MEETING_LIMITS, validateMeetingInput, type MeetingIssue } from "../../.
 import type { MeetingInput } from "../../../domain/meetings/types.js";
 import { createAndPublishMeeting, setProgressMessage } from "../../../services/meetings.js";
 import { isCoordinator } from "../../../services/moderation.js";
-import { loadActor } from "../../../services/stopgap.js";
+import { loadActor } from "../../../services/moderation.js";
 import type { ConversationContext } from "../../context.js";
 import { waitForAnswer, type DialogConversation } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
