@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import { Notifier } from "../src/bot/notifier.js";
 import { configFor } from "../src/config.js";
 import { openDb } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/connection.js";
+import { applyMigrations, openDatabase } from "../src/db/connection.js";
 import { createI18n } from "../src/i18n/index.js";
 import { createLogger } from "../src/logger.js";
 import { loadSampleIfEmpty } from "../src/services/districtImport.js";
@@ -28,8 +28,9 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
     const config = configFor({ DATABASE_URL: url, MODERATION_CHAT_ID: "-1001000000001" });
     const logger = createLogger("warn", undefined, new Writable({ write: (_c, _e, cb) => cb() }));
     const hot = new HotPath(url);
+    const kdb = openDatabase(url);
     const notifier = new Notifier({
-      store: new NotifierStore(hot),
+      store: new NotifierStore(kdb),
       i18n: await createI18n("pl"),
       logger,
       config,
@@ -78,6 +79,7 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
     const seconds = (performance.now() - started) / 1000;
     const queued = (await db.delivery.count()) - before;
     hot.close();
+    await kdb.destroy();
     return {
       transitions: count,
       "transitions/s (event + notifications queued)": round(count / seconds),

@@ -63,15 +63,16 @@ export class Notifier {
 
   /** One transaction: up to PASS_SIZE events, their messages queued, the events marked. Returns the events handled. */
   private async pass(): Promise<number> {
-    const { store } = this.deps;
-    if (!store.hasPending()) return 0;
-    return store.transaction(() => {
-      const events = store.pendingEvents(PASS_SIZE);
+    if (!(await this.deps.store.hasPending())) return 0;
+    return this.deps.store.transaction(async (store) => {
+      const events = await store.pendingEvents(PASS_SIZE);
       if (!events.length) return 0;
       const now = this.deps.now();
-      const items = latestCardEditsOnly(events.flatMap((event) => this.messagesFor(event)));
-      if (items.length) store.enqueue(items, now);
-      store.markNotified(
+      const messages: OutgoingMessage[] = [];
+      for (const event of events) messages.push(...(await this.messagesFor(store, event)));
+      const items = latestCardEditsOnly(messages);
+      if (items.length) await store.enqueue(items, now);
+      await store.markNotified(
         events.map((e) => e.id),
         now,
       );
@@ -89,15 +90,15 @@ export class Notifier {
     if (!m || !messageId) return;
     const group = this.deps.config.MODERATION_CHAT_ID;
     const reportId = Number(m[1]);
-    const { store, config } = this.deps;
-    const queued = await store.transaction(() => {
+    const { config } = this.deps;
+    const queued = await this.deps.store.transaction(async (store) => {
       // Stored even without a group now: should one be configured again, later events edit this card.
-      store.setModerationMessageId(reportId, messageId, this.deps.now());
+      await store.setModerationMessageId(reportId, messageId, this.deps.now());
       if (!group) return 0;
-      const last = store.lastChange(reportId);
-      const report = store.report(reportId);
+      const last = await store.lastChange(reportId);
+      const report = await store.report(reportId);
       if (last === null || !report) return 0;
-      const card = this.cardFor(report, this.t(config.DEFAULT_LOCALE));
+      const card = await this.cardFor(store, report, this.t(config.DEFAULT_LOCALE));
       return store.enqueue(
         [
           {
@@ -127,16 +128,17 @@ export class Notifier {
     return userLocale(user, this.deps.config.DEFAULT_LOCALE);
   }
 
-  private messagesFor(event: PendingEvent): OutgoingMessage[] {
-    const { store, config } = this.deps;
+  /** The messages of one event, read through `store` (the pass's transaction). */
+  private async messagesFor(store: NotifierStore, event: PendingEvent): Promise<OutgoingMessage[]> {
+    const { config } = this.deps;
     // A new report tells only the moderators' group: without one there is nothing to send.
     if (event.kind === "status" && event.fromStatus === null && !config.MODERATION_CHAT_ID) return [];
-    const report = store.report(event.reportId);
+    const report = await store.report(event.reportId);
     if (!report) return [];
     const items: OutgoingMessage[] = [];
     const group = config.MODERATION_CHAT_ID;
     // The card costs queries (reporter's record, nearby reports): only render it when a group will see it.
-    const card = group ? this.cardFor(report, this.t(config.DEFAULT_LOCALE)) : null;
+    const card = group ? await this.cardFor(store, report, this.t(config.DEFAULT_LOCALE)) : null;
 
     if (event.kind === "status" && event.fromStatus === null) {
       // A new report: the album, then the card, in the moderators' group.
@@ -193,10 +195,10 @@ export class Notifier {
         });
       }
       // Accepted for verification: the district's officer gets it in their private chat.
-      if (event.toStatus === "verification") items.push(...this.officerCopy(report, `event:${event.id}`));
+      if (event.toStatus === "verification") items.push(...(await this.officerCopy(store, report, `event:${event.id}`)));
     } else if (event.kind === "assigned") {
       // An officer linked their account: the open reports of their district reach them now.
-      items.push(...this.officerCopy(report, `event:${event.id}`));
+      items.push(...(await this.officerCopy(store, report, `event:${event.id}`)));
     } else if (event.kind === "relay_question") {
       // The officer's question, relayed as the bot's own words: neither side sees the other's account.
       const reporter = report.followers.find((f) => f.kind === "reporter")?.user;
@@ -250,7 +252,7 @@ export class Notifier {
   }
 
   /** The report in the district officer's private chat: the photos first (they verify on site), then the card and its buttons. */
-  private officerCopy(report: NoticeReport, key: string): OutgoingMessage[] {
+  private async officerCopy(store: NotifierStore, report: NoticeReport, key: string): Promise<OutgoingMessage[]> {
     const officerUser = report.district?.officer?.user;
     if (!officerUser || officerUser.blocked) return [];
     const t = this.t(this.localeOf(officerUser));
@@ -272,7 +274,7 @@ export class Notifier {
       kind: "officer_assignment",
       message: {
         method: "sendMessage",
-        text: `${t("moderation.assigned")}\n\n${this.cardFor(report, t).text}`,
+        text: `${t("moderation.assigned")}\n\n${(await this.cardFor(store, report, t)).text}`,
         reply_markup: officerKeyboard(t, report),
         link_preview_options: { is_disabled: true },
       },
@@ -280,9 +282,11 @@ export class Notifier {
     return items;
   }
 
-  private cardFor(report: NoticeReport, t: ReturnType<I18n["fixedT"]>) {
-    const { store } = this.deps;
+  private async cardFor(store: NotifierStore, report: NoticeReport, t: ReturnType<I18n["fixedT"]>) {
     const o = report.district?.officer;
+    const reporter = await store.reporterRecord(report.reporterId);
+    const nearby = await store.nearby(report);
+    const lastChange = await store.lastStaffChange(report.id);
     return {
       text: renderCard(t, report, {
         district: report.district
@@ -293,10 +297,10 @@ export class Notifier {
               officerLinked: Boolean(o?.user),
             }
           : null,
-        reporter: store.reporterRecord(report.reporterId),
-        nearby: store.nearby(report),
+        reporter,
+        nearby,
         confirmations: report.followers.filter((f) => f.kind === "confirmation").length,
-        lastChange: store.lastStaffChange(report.id),
+        lastChange,
       }),
       keyboard: cardKeyboard(t, report),
     };
