@@ -66,10 +66,8 @@ export function nearbyCountQuery(db: Database, report: { id: number; categoryCod
     .select((eb) => eb.fn.countAll().as("n"))
     .where("categoryCode", "=", report.categoryCode)
     .where("id", "!=", report.id)
-    .where("lat", ">=", report.lat - dLat)
-    .where("lat", "<=", report.lat + dLat)
-    .where("lon", ">=", report.lon - dLon)
-    .where("lon", "<=", report.lon + dLon);
+    .where((eb) => eb.between("lat", report.lat - dLat, report.lat + dLat))
+    .where((eb) => eb.between("lon", report.lon - dLon, report.lon + dLon));
 }
 
 /**

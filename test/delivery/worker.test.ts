@@ -251,6 +251,31 @@ describe("cancel and dedupe", () => {
 });
 
 describe("worker life cycle", () => {
+  it("keeps its claims and marks when a transaction of the app fails meanwhile: they wait for it, never join it", async () => {
+    h = await harness();
+    await enqueue(h.db, broadcast({ chats: 20, firstChat: 700 }));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let worker!: ReturnType<Harness["worker"]>;
+    // The app's transaction holds the one connection while the worker starts and wants to claim rows.
+    const failing = h.db.transaction().execute(async (tx) => {
+      await tx.updateTable("Delivery").set({ lastError: "inside" }).execute();
+      worker = h!.worker({ perSecond: 1000 });
+      await held;
+      throw new Error("rolled back");
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sends(h)).toEqual([]); // the worker's first read waits for the transaction
+    release();
+    await expect(failing).rejects.toThrow("rolled back");
+    await worker.drain();
+    expect(ok(sends(h))).toHaveLength(20);
+    expect(byChat(sends(h)).size).toBe(20);
+    expect(await statusCounts(h.db)).toEqual({ sent: 20 });
+    const rows = await h.db.selectFrom("Delivery").select(["lastError", "attempts"]).execute();
+    expect(rows.every((r) => r.lastError === null && r.attempts === 1)).toBe(true);
+  });
+
   it("sends rows left 'sending' by a crash again at start", async () => {
     h = await harness();
     await enqueue(h.db, broadcast({ chats: 3, firstChat: 800 }));
