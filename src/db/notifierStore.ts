@@ -71,9 +71,8 @@ export function nearbyCountQuery(db: Database, report: { id: number; categoryCod
 }
 
 /**
- * What the notifier reads and writes. It runs after every report, so the card's reads are few and joined
- * (through Prisma they cost about ten queries of ~1 ms CPU each). A pass is one transaction
- * (`transaction`): the messages are queued and their events marked together, or neither.
+ * What the notifier reads and writes. It runs after every report, so the card's reads are few and joined.
+ * A pass is one transaction (`transaction`): the messages are queued and their events marked together, or neither.
  */
 export class NotifierStore {
   /** The database, or (inside `transaction`) the transaction. */
