@@ -1,7 +1,7 @@
 // Delivery (issue "Meetings … one durable, rate-aware delivery path"): what the outbox engine costs per
 // message with the rate cap lifted, and what the cap means for a 10,000-recipient broadcast in wall time.
 // The fake Telegram runs in a child process (this file with --serve-fake-telegram), as Telegram is
-// elsewhere in production: this process's CPU time is then the engine's own cost (worker, Prisma, SQLite, grammY).
+// elsewhere in production: this process's CPU time is then the engine's own cost (worker, Kysely, SQLite, grammY).
 //   npx tsx bench/delivery.ts          capped figure extrapolated from a short run
 //   npx tsx bench/delivery.ts --full   capped figure measured on 10,000 (about 400 s)
 import { spawn, type ChildProcess } from "node:child_process";
@@ -13,8 +13,7 @@ import { Writable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Api } from "grammy";
 import { pino } from "pino";
-import { openDb, type Db } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/connection.js";
+import { applyMigrations, openDatabase, type Database } from "../src/db/connection.js";
 import { enqueue, type OutgoingMessage } from "../src/delivery/outbox.js";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "../src/delivery/worker.js";
 import { FakeTelegram } from "../src/emulator/fakeTelegram.js";
@@ -104,7 +103,7 @@ async function run(count: number, options: Partial<DeliveryWorkerOptions>): Prom
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-bench-delivery-"));
   const databaseUrl = `file:${path.join(dir, "bench.db")}`;
   applyMigrations(databaseUrl);
-  const db: Db = await openDb(databaseUrl);
+  const db: Database = openDatabase(databaseUrl);
   try {
     const items: OutgoingMessage[] = Array.from({ length: count }, (_, i) => ({
       dedupeKey: `meeting:1:announce:user:${i}`,
@@ -138,7 +137,7 @@ async function run(count: number, options: Partial<DeliveryWorkerOptions>): Prom
 
     return { seconds, enqueueMs, cpuMsPerMessage: (used.user + used.system) / 1000 / count, ...(await tg.stats()) };
   } finally {
-    await db.$disconnect();
+    await db.destroy();
     await tg.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -151,7 +150,7 @@ export async function benchDelivery(opts: { fullRun?: boolean } = {}): Promise<R
 
   for (const concurrency of [8, 16]) {
     const uncapped = await run(RECIPIENTS, { perSecond: Infinity, concurrency });
-    // The first run pays Prisma's and V8's warm-up; the second is the steady state.
+    // The first run pays V8's warm-up; the second is the steady state.
     result[`enqueue 10,000 rows, ${concurrency === 8 ? "first in process" : "warm"} (ms)`] = round(uncapped.enqueueMs, 0);
     result[`uncapped, concurrency ${concurrency}: messages/s (target ≥ 1,000)`] = round(RECIPIENTS / uncapped.seconds, 0);
     result[`uncapped, concurrency ${concurrency}: engine CPU ms per message`] = round(uncapped.cpuMsPerMessage, 3);

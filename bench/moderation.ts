@@ -11,7 +11,6 @@ import { createI18n } from "../src/i18n/index.js";
 import { createLogger } from "../src/logger.js";
 import { loadSampleIfEmpty } from "../src/services/districtImport.js";
 import { transition } from "../src/services/moderation.js";
-import { HotPath } from "../src/db/hotPath.js";
 import { NotifierStore } from "../src/db/notifierStore.js";
 import { ReportStore } from "../src/db/reportStore.js";
 import { round } from "./support.js";
@@ -22,13 +21,12 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
   const url = `file:${path.join(dir, "b.db")}`;
   applyMigrations(url);
   const db = openDatabase(url);
-  const hot = new HotPath(url);
   try {
     await loadSampleIfEmpty(db);
     const config = configFor({ DATABASE_URL: url, MODERATION_CHAT_ID: "-1001000000001" });
     const logger = createLogger("warn", undefined, new Writable({ write: (_c, _e, cb) => cb() }));
     const notifier = new Notifier({
-      store: new NotifierStore(hot),
+      store: new NotifierStore(db),
       i18n: await createI18n("pl"),
       logger,
       config,
@@ -96,7 +94,6 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
       "ms per transition": round((seconds * 1000) / count, 2),
     };
   } finally {
-    hot.close();
     await db.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { createBot, registerCommands, registerGroupCommands, type AppBot } from 
 import type { BotDeps } from "./bot/context.js";
 import { openDb } from "./db/client.js";
 import { HotPath } from "./db/hotPath.js";
-import { SqliteGeocodeCache } from "./db/geocodeCache.js";
+import { DbGeocodeCache } from "./db/geocodeCache.js";
 import { NotifierStore } from "./db/notifierStore.js";
 import { ReportStore } from "./db/reportStore.js";
 import { applyMigrations, openDatabase } from "./db/connection.js";
@@ -63,7 +63,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const now = options.now ?? (() => new Date());
   // The worker is made below and only woken through this: the notifier and the worker do not know each other.
   let worker: DeliveryWorker | undefined;
-  const notifier = new Notifier({ store: new NotifierStore(hot), i18n, logger, config, now, wakeOutbox: () => worker?.wake() });
+  const notifier = new Notifier({ store: new NotifierStore(kdb), i18n, logger, config, now, wakeOutbox: () => worker?.wake() });
   const deps: BotDeps = {
     db,
     kdb,
@@ -78,7 +78,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       userAgent: config.GEOCODER_USER_AGENT,
       timeoutMs: config.GEOCODER_TIMEOUT_MS,
       viewbox: config.SERVICE_AREA_BBOX,
-      cache: new SqliteGeocodeCache(hot),
+      cache: new DbGeocodeCache(kdb),
       logger,
     }),
     serviceArea: serviceArea(districts, config),
@@ -96,7 +96,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const workerApi = new Api(config.BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT, fetch: botApiFetch() });
   for (const t of outboxTransformers(deps)) workerApi.config.use(t);
   worker = new DeliveryWorker({
-    db,
+    db: kdb,
     api: workerApi,
     logger,
     now: deps.now,
@@ -120,7 +120,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   } else {
     await bot.api.deleteWebhook();
     if (config.PORT) server = await startHttpServer({ port: config.PORT, logger });
-    poller = await startPolling(bot, hot, logger, ALLOWED_UPDATES);
+    poller = await startPolling(bot, kdb, logger, ALLOWED_UPDATES);
     logger.info({ bot: bot.botInfo.username }, "long polling");
   }
 

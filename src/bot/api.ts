@@ -1,7 +1,8 @@
 import type { Transformer } from "grammy";
 import { randomUUID } from "node:crypto";
 import { InputFile } from "grammy";
-import { enqueue, type MessageMethod } from "../delivery/outbox.js";
+import type { MessageMethod } from "../delivery/outbox.js";
+import { handOverReply } from "../services/replies.js";
 import type { BotDeps } from "./context.js";
 
 /**
@@ -79,20 +80,16 @@ async function handOver(deps: BotDeps, method: string, payload: Record<string, u
   const chatId = payload.chat_id;
   if (!HANDOVER_METHODS.has(method as MessageMethod) || (typeof chatId !== "number" && typeof chatId !== "string") || hasUpload(payload)) return null;
   const now = deps.now();
-  await enqueue(
-    deps.db,
-    [
-      {
-        dedupeKey: `reply:${chatId}:${randomUUID()}`,
-        chatId: BigInt(chatId),
-        kind: "reply",
-        message: { ...payload, method: method as MessageMethod },
-        ...(retryAfterMs !== undefined ? { notBefore: new Date(now.getTime() + retryAfterMs) } : {}),
-      },
-    ],
-    { now },
+  await handOverReply(
+    { db: deps.kdb, notifier: deps.notifier },
+    {
+      dedupeKey: `reply:${chatId}:${randomUUID()}`,
+      chatId: BigInt(chatId),
+      message: { ...payload, method: method as MessageMethod },
+      ...(retryAfterMs !== undefined ? { notBefore: new Date(now.getTime() + retryAfterMs) } : {}),
+    },
+    now,
   );
-  deps.notifier.wakeOutbox();
   // What the caller gets back: a message the bot will send (id 0: a later edit of it is cosmetic and ignored).
   const message = { message_id: 0, date: Math.floor(now.getTime() / 1000), chat: { id: Number(chatId), type: Number(chatId) > 0 ? "private" : "supergroup" } };
   return { ok: true, result: method === "sendMediaGroup" ? [] : message };

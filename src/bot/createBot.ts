@@ -6,7 +6,7 @@ import { resolveLocale } from "../i18n/index.js";
 import { apiTransformers } from "./api.js";
 import { botApiFetch } from "./httpClient.js";
 import type { BotContext, BotDeps, ConversationContext } from "./context.js";
-import { sqliteConversationStorage } from "./conversationStorage.js";
+import { dbConversationStorage } from "./conversationStorage.js";
 import { cancelFeature } from "./features/cancel.js";
 import { chatScopeFeature } from "./features/chatScope.js";
 import { fallbackFeature } from "./features/fallback.js";
@@ -50,7 +50,7 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
         type: "key",
         version: CONVERSATION_STATE_VERSION,
         getStorageKey: (ctx) => (ctx.chat && ctx.from ? `${ctx.chat.id}:${ctx.from.id}` : undefined),
-        adapter: sqliteConversationStorage(deps.hot),
+        adapter: dbConversationStorage(deps.kdb, deps.now),
       },
       // Inside a conversation each update gets a fresh context and Api: give it the same language and transformers.
       plugins: [

@@ -37,6 +37,44 @@ function latestCardEditsOnly(items: OutgoingMessage[]): OutgoingMessage[] {
   return kept.reverse();
 }
 
+/** What a card shows beyond the report's own row. */
+interface CardFacts {
+  reporter: { total: number; confirmed: number };
+  nearby: number;
+  lastChange: { name: string; role: string; at: Date } | null;
+}
+
+/**
+ * The reads of one transaction, each made once: nothing is written before the pass's end, so the several
+ * events of a report (and the group's card and the officer's copy of one event) see the same rows.
+ */
+class PassReads {
+  private readonly reports = new Map<number, Promise<NoticeReport | null>>();
+  private readonly facts = new Map<number, Promise<CardFacts>>();
+
+  constructor(readonly store: NotifierStore) {}
+
+  report(reportId: number): Promise<NoticeReport | null> {
+    let report = this.reports.get(reportId);
+    if (!report) this.reports.set(reportId, (report = this.store.report(reportId)));
+    return report;
+  }
+
+  cardFacts(report: NoticeReport): Promise<CardFacts> {
+    let facts = this.facts.get(report.id);
+    if (!facts) {
+      const { store } = this;
+      facts = (async () => ({
+        reporter: await store.reporterRecord(report.reporterId),
+        nearby: await store.nearby(report),
+        lastChange: await store.lastStaffChange(report.id),
+      }))();
+      this.facts.set(report.id, facts);
+    }
+    return facts;
+  }
+}
+
 export class Notifier {
   /** `wakeOutbox`: tells the delivery worker rows were queued (the notifier knows no worker, the worker no notifier). */
   constructor(private readonly deps: { store: NotifierStore; i18n: I18n; logger: Logger; config: Config; now: () => Date; wakeOutbox: () => void }) {}
@@ -63,15 +101,17 @@ export class Notifier {
 
   /** One transaction: up to PASS_SIZE events, their messages queued, the events marked. Returns the events handled. */
   private async pass(): Promise<number> {
-    const { store } = this.deps;
-    if (!store.hasPending()) return 0;
-    return store.transaction(() => {
-      const events = store.pendingEvents(PASS_SIZE);
+    if (!(await this.deps.store.hasPending())) return 0;
+    return this.deps.store.transaction(async (store) => {
+      const events = await store.pendingEvents(PASS_SIZE);
       if (!events.length) return 0;
       const now = this.deps.now();
-      const items = latestCardEditsOnly(events.flatMap((event) => this.messagesFor(event)));
-      if (items.length) store.enqueue(items, now);
-      store.markNotified(
+      const messages: OutgoingMessage[] = [];
+      const reads = new PassReads(store);
+      for (const event of events) messages.push(...(await this.messagesFor(reads, event)));
+      const items = latestCardEditsOnly(messages);
+      if (items.length) await store.enqueue(items, now);
+      await store.markNotified(
         events.map((e) => e.id),
         now,
       );
@@ -89,15 +129,16 @@ export class Notifier {
     if (!m || !messageId) return;
     const group = this.deps.config.MODERATION_CHAT_ID;
     const reportId = Number(m[1]);
-    const { store, config } = this.deps;
-    const queued = await store.transaction(() => {
+    const { config } = this.deps;
+    const queued = await this.deps.store.transaction(async (store) => {
       // Stored even without a group now: should one be configured again, later events edit this card.
-      store.setModerationMessageId(reportId, messageId, this.deps.now());
+      await store.setModerationMessageId(reportId, messageId, this.deps.now());
       if (!group) return 0;
-      const last = store.lastChange(reportId);
-      const report = store.report(reportId);
+      const last = await store.lastChange(reportId);
+      const reads = new PassReads(store);
+      const report = await reads.report(reportId);
       if (last === null || !report) return 0;
-      const card = this.cardFor(report, this.t(config.DEFAULT_LOCALE));
+      const card = await this.cardFor(reads, report, this.t(config.DEFAULT_LOCALE));
       return store.enqueue(
         [
           {
@@ -127,16 +168,17 @@ export class Notifier {
     return userLocale(user, this.deps.config.DEFAULT_LOCALE);
   }
 
-  private messagesFor(event: PendingEvent): OutgoingMessage[] {
-    const { store, config } = this.deps;
+  /** The messages of one event, read through `reads` (the pass's transaction). */
+  private async messagesFor(reads: PassReads, event: PendingEvent): Promise<OutgoingMessage[]> {
+    const { config } = this.deps;
     // A new report tells only the moderators' group: without one there is nothing to send.
     if (event.kind === "status" && event.fromStatus === null && !config.MODERATION_CHAT_ID) return [];
-    const report = store.report(event.reportId);
+    const report = await reads.report(event.reportId);
     if (!report) return [];
     const items: OutgoingMessage[] = [];
     const group = config.MODERATION_CHAT_ID;
     // The card costs queries (reporter's record, nearby reports): only render it when a group will see it.
-    const card = group ? this.cardFor(report, this.t(config.DEFAULT_LOCALE)) : null;
+    const card = group ? await this.cardFor(reads, report, this.t(config.DEFAULT_LOCALE)) : null;
 
     if (event.kind === "status" && event.fromStatus === null) {
       // A new report: the album, then the card, in the moderators' group.
@@ -193,10 +235,10 @@ export class Notifier {
         });
       }
       // Accepted for verification: the district's officer gets it in their private chat.
-      if (event.toStatus === "verification") items.push(...this.officerCopy(report, `event:${event.id}`));
+      if (event.toStatus === "verification") items.push(...(await this.officerCopy(reads, report, `event:${event.id}`)));
     } else if (event.kind === "assigned") {
       // An officer linked their account: the open reports of their district reach them now.
-      items.push(...this.officerCopy(report, `event:${event.id}`));
+      items.push(...(await this.officerCopy(reads, report, `event:${event.id}`)));
     } else if (event.kind === "relay_question") {
       // The officer's question, relayed as the bot's own words: neither side sees the other's account.
       const reporter = report.followers.find((f) => f.kind === "reporter")?.user;
@@ -250,7 +292,7 @@ export class Notifier {
   }
 
   /** The report in the district officer's private chat: the photos first (they verify on site), then the card and its buttons. */
-  private officerCopy(report: NoticeReport, key: string): OutgoingMessage[] {
+  private async officerCopy(reads: PassReads, report: NoticeReport, key: string): Promise<OutgoingMessage[]> {
     const officerUser = report.district?.officer?.user;
     if (!officerUser || officerUser.blocked) return [];
     const t = this.t(this.localeOf(officerUser));
@@ -272,7 +314,7 @@ export class Notifier {
       kind: "officer_assignment",
       message: {
         method: "sendMessage",
-        text: `${t("moderation.assigned")}\n\n${this.cardFor(report, t).text}`,
+        text: `${t("moderation.assigned")}\n\n${(await this.cardFor(reads, report, t)).text}`,
         reply_markup: officerKeyboard(t, report),
         link_preview_options: { is_disabled: true },
       },
@@ -280,9 +322,9 @@ export class Notifier {
     return items;
   }
 
-  private cardFor(report: NoticeReport, t: ReturnType<I18n["fixedT"]>) {
-    const { store } = this.deps;
+  private async cardFor(reads: PassReads, report: NoticeReport, t: ReturnType<I18n["fixedT"]>) {
     const o = report.district?.officer;
+    const { reporter, nearby, lastChange } = await reads.cardFacts(report);
     return {
       text: renderCard(t, report, {
         district: report.district
@@ -293,10 +335,10 @@ export class Notifier {
               officerLinked: Boolean(o?.user),
             }
           : null,
-        reporter: store.reporterRecord(report.reporterId),
-        nearby: store.nearby(report),
+        reporter,
+        nearby,
         confirmations: report.followers.filter((f) => f.kind === "confirmation").length,
-        lastChange: store.lastStaffChange(report.id),
+        lastChange,
       }),
       keyboard: cardKeyboard(t, report),
     };

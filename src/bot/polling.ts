@@ -1,7 +1,8 @@
 import { run } from "@grammyjs/runner";
 import type { Update } from "grammy/types";
-import type { HotPath } from "../db/hotPath.js";
+import type { Database } from "../db/connection.js";
 import type { Logger } from "../logger.js";
+import { forgetInbox, pendingInbox, storeInbox } from "../services/inbox.js";
 import type { AppBot } from "./createBot.js";
 
 export interface Poller {
@@ -11,12 +12,12 @@ export interface Poller {
 
 /**
  * Long polling through @grammyjs/runner, with a durable inbox: the runner confirms a batch to Telegram
- * as soon as it asks for the next one, before the handlers finish. So each batch is written to SQLite
+ * as soon as it asks for the next one, before the handlers finish. So each batch is written to the database
  * before the runner sees it, and a row is deleted only once its update was handled. Updates left over
  * by a crash are handled again at the next start; our handlers are idempotent where it matters
  * (report submission keys, the report form's replay check, conversation replay), so "again" never means "twice" in the database.
  */
-export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, allowedUpdates: readonly string[]): Promise<Poller> {
+export async function startPolling(bot: AppBot, db: Database, logger: Logger, allowedUpdates: readonly string[]): Promise<Poller> {
   // Handled updates are forgotten together, once per turn of the event loop: one write for many updates.
   // A crash in that instant only means they are handled again, which the handlers are built for.
   let handled: number[] = [];
@@ -27,7 +28,7 @@ export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, al
     const ids = handled;
     handled = [];
     // A failure only means these are handled again at the next start, which the handlers are built for.
-    return hot.inboxDone(ids).catch((err: unknown) => logger.error({ err }, "could not forget handled updates"));
+    return forgetInbox(db, ids).catch((err: unknown) => logger.error({ err }, "could not forget handled updates"));
   };
 
   const inFlight = new Set<Promise<void>>();
@@ -45,7 +46,7 @@ export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, al
     }
   }
 
-  const leftovers = hot.pendingInbox();
+  const leftovers = await pendingInbox(db);
   if (leftovers.length) logger.warn({ count: leftovers.length }, "handling updates left over by an interrupted run");
   for (const update of leftovers) await handle(update);
   await forgetHandled();
@@ -57,7 +58,7 @@ export async function startPolling(bot: AppBot, hot: HotPath, logger: Logger, al
       api: {
         getUpdates: async (args: { offset: number; limit: number; timeout: number }, signal: Parameters<AppBot["api"]["getUpdates"]>[1]) => {
           const updates = await bot.api.getUpdates({ ...args, allowed_updates: allowedUpdates as never }, signal);
-          if (updates.length) await hot.storeInbox(updates, new Date());
+          if (updates.length) await storeInbox(db, updates, new Date());
           return updates;
         },
       },

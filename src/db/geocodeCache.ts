@@ -1,10 +1,9 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type Database from "better-sqlite3";
-import { sqliteDate, type HotPath } from "./hotPath.js";
+import type { Database, Queryable } from "./connection.js";
 
 /** Geocoding answers by request key (the Nominatim policy asks for caching); values are JSON. */
 export interface GeocodeCache {
-  get(key: string): string | undefined;
+  get(key: string): Promise<string | undefined>;
   /** Keeps the first answer for a key: a later one for the same key is ignored. */
   put(key: string, value: string, now: Date): Promise<void>;
 }
@@ -24,38 +23,54 @@ export function asGeocodingUser<T>(userId: number, fn: () => T): T {
 /** Typed searches carry the resident's own words: a hit on one is recorded too (they typed it again). */
 const isTyped = (key: string) => key.startsWith("search:");
 
-/** The GeocodeCache table, as prepared statements on the hot-path connection: every pin reads it. */
-export class SqliteGeocodeCache implements GeocodeCache {
-  private readonly getStmt: Database.Statement;
-  private readonly putStmt: Database.Statement;
-  private readonly useStmt: Database.Statement;
+/** The GeocodeCache table: every pin reads it. */
+export class DbGeocodeCache implements GeocodeCache {
+  constructor(private readonly db: Database) {}
 
-  constructor(private readonly hot: HotPath) {
-    this.getStmt = hot.sqlite.prepare(`SELECT "value" FROM "GeocodeCache" WHERE "key" = ?`);
-    this.putStmt = hot.sqlite.prepare(`INSERT INTO "GeocodeCache" ("key", "value", "createdAt") VALUES (?, ?, ?) ON CONFLICT ("key") DO NOTHING`);
-    this.useStmt = hot.sqlite.prepare(`INSERT OR IGNORE INTO "GeocodeCacheUse" ("key", "userId") VALUES (?, ?)`);
-  }
-
-  get(key: string): string | undefined {
-    const value = (this.getStmt.get(key) as { value: string } | undefined)?.value;
+  async get(key: string): Promise<string | undefined> {
+    const value = (await this.db.selectFrom("GeocodeCache").select("value").where("key", "=", key).executeTakeFirst())?.value;
     const userId = askingUser.getStore();
     // A pin's reverse lookup (every pin) stays a pure read; only typed searches are worth a write.
-    if (value !== undefined && userId !== undefined && isTyped(key)) void this.hot.write(() => void this.useStmt.run(key, userId)).catch(() => undefined);
+    if (value !== undefined && userId !== undefined && isTyped(key)) void recordUse(this.db, key, userId).catch(() => undefined);
     return value;
   }
 
-  put(key: string, value: string, now: Date): Promise<void> {
+  async put(key: string, value: string, now: Date): Promise<void> {
     const userId = askingUser.getStore();
-    return this.hot.write(() => {
-      this.putStmt.run(key, value, sqliteDate(now));
-      if (userId !== undefined) this.useStmt.run(key, userId);
-    });
+    const write = async (db: Queryable) => {
+      await db
+        .insertInto("GeocodeCache")
+        .values({ key, value, createdAt: now })
+        .onConflict((oc) => oc.column("key").doNothing())
+        .execute();
+      if (userId !== undefined) await recordUse(db, key, userId);
+    };
+    if (userId === undefined) await write(this.db);
+    else await this.db.transaction().execute(write);
   }
 }
 
-/** The statements "Usuń moje dane" runs on Prisma's transaction (see services/privacy.ts). */
+/** Records that `userId` caused (or typed again) the search behind `key`. */
+async function recordUse(db: Queryable, key: string, userId: number): Promise<void> {
+  await db
+    .insertInto("GeocodeCacheUse")
+    .values({ key, userId })
+    .onConflict((oc) => oc.columns(["key", "userId"]).doNothing())
+    .execute();
+}
+
+/** For "Usuń moje dane" (services/privacy.ts), inside its transaction: every cached answer whose key this user caused, whoever else asked the same since. */
+export async function purgeGeocodeKeysOf(tx: Queryable, userId: number): Promise<void> {
+  const keysOfUser = tx.selectFrom("GeocodeCacheUse").select("key").where("userId", "=", userId);
+  await tx.deleteFrom("GeocodeCache").where("key", "in", keysOfUser).execute();
+  await tx.deleteFrom("GeocodeCacheUse").where("key", "in", keysOfUser).execute();
+}
+
+/**
+ * The statements "Usuń moje dane" runs on Prisma's transaction (see services/privacy.ts).
+ * @deprecated until privacy.ts moves to Kysely: use purgeGeocodeKeysOf.
+ */
 export const PURGE_GEOCODE_KEYS_SQL = [
-  // Every cached answer whose key this user caused, whoever else asked the same since.
   `DELETE FROM "GeocodeCache" WHERE "key" IN (SELECT "key" FROM "GeocodeCacheUse" WHERE "userId" = ?)`,
   `DELETE FROM "GeocodeCacheUse" WHERE "key" IN (SELECT "key" FROM "GeocodeCacheUse" WHERE "userId" = ?)`,
 ] as const;

@@ -6,9 +6,12 @@
 // committed, so at most `concurrency` rows are ever "sending". After a crash those rows go back to
 // pending and are sent again: they are the only messages anyone can receive twice.
 // One worker per database: a second one would take the first one's "sending" rows for crash leftovers.
+//
+// Every claim and mark is a lone statement (or a short transaction) on the process's one connection, which
+// runs one query or transaction at a time: no other transaction can take such a statement in and roll it back
+// behind the worker's back (a claim undone after the send would mean the message goes out twice).
 import type { Api } from "grammy";
-import { exclusive, type Db } from "../db/client.js";
-import { sqliteDate } from "../db/hotPath.js";
+import type { Database } from "../db/connection.js";
 import type { Logger } from "../logger.js";
 import { backoffMs, classify, type Verdict } from "./errors.js";
 import { MESSAGE_METHODS } from "./outbox.js";
@@ -32,7 +35,7 @@ export interface DeliveryEvent {
 }
 
 export interface DeliveryWorkerOptions {
-  db: Db;
+  db: Database;
   /** grammY's Api WITHOUT auto-retry: the worker owns retries and pacing (transformers like HTML-by-default are fine). */
   api: Api;
   logger: Logger;
@@ -96,14 +99,14 @@ interface Row {
 }
 
 interface RawRow {
-  id: number | bigint;
+  id: number;
   dedupeKey: string;
-  chatId: number | bigint;
-  userId: number | bigint | null;
+  chatId: number;
+  userId: number | null;
   kind: string;
   batchKey: string | null;
   payload: string;
-  attempts: number | bigint;
+  attempts: number;
 }
 
 type RawCall = (params: Record<string, unknown>, signal?: AbortSignal) => Promise<unknown>;
@@ -134,15 +137,6 @@ const HALT_MS = 60_000;
 const FLUSH_CHUNK = 400;
 const METHODS = new Set<string>(MESSAGE_METHODS);
 
-// One head row per chat (its oldest due row), oldest heads first: a chat with a long queue cannot crowd
-// the others out of the batch, and each chat's messages go in order (barring retries).
-const SELECT_DUE = `
-  SELECT "id", "dedupeKey", "chatId", "userId", "kind", "batchKey", "payload", "attempts" FROM "Delivery"
-  WHERE "id" IN (
-    SELECT MIN("id") FROM "Delivery" WHERE "status" = 'pending' AND "notBefore" <= ?
-    GROUP BY "chatId" ORDER BY 1 LIMIT ?)
-  ORDER BY "id"`;
-
 const defaultMonotonic = () => performance.now();
 
 function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -158,7 +152,7 @@ function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 export class DeliveryWorker {
-  private readonly db: Db;
+  private readonly db: Database;
   private readonly api: Api;
   private readonly log: Logger;
   private readonly now: () => Date;
@@ -194,7 +188,7 @@ export class DeliveryWorker {
   /** Claimed rows whose outcome is not committed yet (≤ concurrency). */
   private slots = 0;
   private readonly sends = new Set<Promise<void>>();
-  private sentQueue: { row: Row; at: string; result: unknown }[] = [];
+  private sentQueue: { row: Row; at: Date; result: unknown }[] = [];
   private flushing: Promise<void> | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -290,7 +284,8 @@ export class DeliveryWorker {
   /** Rows a crash left "sending" may or may not have reached Telegram; sending them again is the lesser evil. */
   private async recover(): Promise<void> {
     await this.seedRate();
-    const n = await this.sql((db) => db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'pending' WHERE "status" = 'sending'`));
+    const result = await this.db.updateTable("Delivery").set({ status: "pending" }).where("status", "=", "sending").executeTakeFirst();
+    const n = Number(result.numUpdatedRows);
     if (n > 0) this.log.warn({ rows: n }, "rows left 'sending' by an unclean stop are pending again; these few may arrive twice");
     this.log.info({ perSecond: this.window.limit, concurrency: this.concurrency }, "delivery worker started");
   }
@@ -304,23 +299,21 @@ export class DeliveryWorker {
   private async seedRate(): Promise<void> {
     if (this.window.limit === Infinity) return;
     const now = this.now().getTime();
-    const since = sqliteDate(new Date(now - this.window.windowMs));
-    const rows = await this.sql((db) =>
-      db.$queryRawUnsafe<{ at: string | Date | null }[]>(
-        `SELECT "at" FROM (
-           SELECT "sentAt" AS "at" FROM "Delivery" WHERE "status" = 'sent' AND "sentAt" >= ?
-           UNION ALL SELECT NULL FROM "Delivery" WHERE "status" = 'sending')
-         ORDER BY "at" IS NOT NULL, "at" DESC LIMIT ?`,
-        since,
-        // Only the latest `limit` sends can hold the next one back.
-        Math.ceil(this.window.limit),
-      ),
-    );
+    const since = new Date(now - this.window.windowMs);
+    // Only the latest `limit` sends can hold the next one back: the claimed rows (sent "just now"), then the latest sent.
+    const limit = Math.ceil(this.window.limit);
+    const claimed = await this.db.selectFrom("Delivery").select("id").where("status", "=", "sending").limit(limit).execute();
+    const sent = await this.db
+      .selectFrom("Delivery")
+      .select("sentAt")
+      .where("status", "=", "sent")
+      .where("sentAt", ">=", since)
+      .orderBy("sentAt", "desc")
+      .limit(limit)
+      .execute();
+    const ages = [...claimed.map(() => 0), ...sent.map((r) => (r.sentAt ? now - r.sentAt.getTime() : 0))].slice(0, limit);
     const start = this.mono();
-    const answeredAt = rows.map((r) => {
-      const age = r.at === null ? 0 : now - new Date(r.at).getTime();
-      return start - Math.min(Math.max(age, 0), this.window.windowMs);
-    });
+    const answeredAt = ages.map((age) => start - Math.min(Math.max(age, 0), this.window.windowMs));
     this.window.seed(answeredAt);
     if (answeredAt.length) this.log.info({ recentSends: answeredAt.length }, "counting the sends of the last second before this start against the cap");
   }
@@ -355,7 +348,7 @@ export class DeliveryWorker {
     this.lastRefillAt = now;
     // Cooling chats' heads take places in the batch without being sendable: read that many more.
     const limit = this.batchSize + this.chats.active(now);
-    const rows = await this.sql((db) => db.$queryRawUnsafe<RawRow[]>(SELECT_DUE, sqliteDate(this.now()), limit));
+    const rows = await this.selectDue(this.now(), limit);
     this.buffer = rows.map(toRow);
     this.scanFrom = 0;
     this.left = rows.length;
@@ -365,13 +358,33 @@ export class DeliveryWorker {
     let next = now + (!active ? this.pollMs : busy ? BUSY_REFILL_MS : Math.min(this.pollMs, ACTIVE_REFILL_MS));
     if (rows.length === 0) {
       // Nothing due: sleep until the next scheduled row (a retry, a reminder) if that comes before the poll.
-      const [first] = await this.sql((db) =>
-        db.$queryRawUnsafe<{ at: string | Date | null }[]>(`SELECT MIN("notBefore") AS "at" FROM "Delivery" WHERE "status" = 'pending'`),
-      );
-      if (first?.at) next = Math.min(next, now + Math.max(new Date(first.at).getTime() - this.now().getTime(), 20));
+      const first = await this.db.selectFrom("Delivery").select("notBefore").where("status", "=", "pending").orderBy("notBefore").limit(1).executeTakeFirst();
+      if (first) next = Math.min(next, now + Math.max(first.notBefore.getTime() - this.now().getTime(), 20));
     }
     this.refillAt = next;
     this.lastRefillMs = this.mono() - now;
+  }
+
+  /**
+   * One head row per chat (its oldest due row), oldest heads first: a chat with a long queue cannot crowd
+   * the others out of the batch, and each chat's messages go in order (barring retries).
+   */
+  private selectDue(now: Date, limit: number): Promise<RawRow[]> {
+    return this.db
+      .selectFrom("Delivery")
+      .select(["id", "dedupeKey", "chatId", "userId", "kind", "batchKey", "payload", "attempts"])
+      .where("id", "in", (eb) =>
+        eb
+          .selectFrom("Delivery")
+          .select((eb) => eb.fn.min("id").as("id"))
+          .where("status", "=", "pending")
+          .where("notBefore", "<=", now)
+          .groupBy("chatId")
+          .orderBy((eb) => eb.fn.min("id"))
+          .limit(limit),
+      )
+      .orderBy("id")
+      .execute();
   }
 
   /** Claims and starts every row that the limits allow now; returns ms until another might be allowed. */
@@ -408,14 +421,18 @@ export class DeliveryWorker {
     let claimed: Set<number>;
     try {
       // Committed before any HTTP call: a crash from here on leaves these rows "sending", never lost.
-      const rows = await this.sql((db) =>
-        db.$queryRawUnsafe<{ id: number | bigint }[]>(
-          `UPDATE "Delivery" SET "status" = 'sending', "attempts" = "attempts" + 1
-           WHERE "status" = 'pending' AND "id" IN (${picks.map(() => "?").join(", ")}) RETURNING "id"`,
-          ...picks.map((r) => r.id),
-        ),
-      );
-      claimed = new Set(rows.map((r) => Number(r.id)));
+      const rows = await this.db
+        .updateTable("Delivery")
+        .set((eb) => ({ status: "sending", attempts: eb("attempts", "+", 1) }))
+        .where("status", "=", "pending")
+        .where(
+          "id",
+          "in",
+          picks.map((r) => r.id),
+        )
+        .returning("id")
+        .execute();
+      claimed = new Set(rows.map((r) => r.id));
     } catch (error) {
       this.release(picks);
       throw error;
@@ -477,7 +494,7 @@ export class DeliveryWorker {
   }
 
   private queueSent(row: Row, result: unknown): void {
-    this.sentQueue.push({ row, result, at: sqliteDate(this.now()) });
+    this.sentQueue.push({ row, result, at: this.now() });
     // Group commit: answers that arrive in the same turn of the event loop, or while a write runs, are
     // written together (a statement costs far more than a row).
     this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushSent()).finally(() => (this.flushing = undefined));
@@ -488,13 +505,7 @@ export class DeliveryWorker {
     while (this.sentQueue.length) {
       const batch = this.sentQueue.splice(0, FLUSH_CHUNK);
       try {
-        await this.sql((db) =>
-          db.$executeRawUnsafe(
-            `WITH v("id", "at") AS (VALUES ${batch.map(() => "(?, ?)").join(", ")})
-             UPDATE "Delivery" SET "status" = 'sent', "sentAt" = v."at", "lastError" = NULL FROM v WHERE "Delivery"."id" = v."id"`,
-            ...batch.flatMap((s) => [s.row.id, s.at]),
-          ),
-        );
+        await this.markSent(batch);
       } catch (error) {
         // These messages went out: keep their slots and write again, or a restart would send them twice.
         failures++;
@@ -510,6 +521,27 @@ export class DeliveryWorker {
       this.kick();
       for (const s of batch) this.emit(this.event(s.row, "sent", { result: s.result }));
     }
+  }
+
+  /** One statement per answer instant (rows answered in the same millisecond share one), in one transaction. */
+  private async markSent(batch: { row: Row; at: Date }[]): Promise<void> {
+    const byInstant = new Map<number, number[]>();
+    for (const s of batch) {
+      const ids = byInstant.get(s.at.getTime());
+      if (ids) ids.push(s.row.id);
+      else byInstant.set(s.at.getTime(), [s.row.id]);
+    }
+    const write = async (db: Database) => {
+      for (const [at, ids] of byInstant) {
+        await db
+          .updateTable("Delivery")
+          .set({ status: "sent", sentAt: new Date(at), lastError: null })
+          .where("id", "in", ids)
+          .execute();
+      }
+    };
+    if (byInstant.size === 1) await write(this.db);
+    else await this.db.transaction().execute(write);
   }
 
   /** Writes a failed call's outcome, then frees its slot. */
@@ -534,7 +566,11 @@ export class DeliveryWorker {
         else this.log.error({ ...fields, pauseMs }, "Telegram refused the bot token (401): sending paused");
         status = "retrying";
         write = () =>
-          this.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'pending', "attempts" = "attempts" - 1, "lastError" = ? WHERE "id" = ?`, error, row.id);
+          this.db
+            .updateTable("Delivery")
+            .set((eb) => ({ status: "pending", attempts: eb("attempts", "-", 1), lastError: error }))
+            .where("id", "=", row.id)
+            .execute();
         break;
       }
       case "retry": {
@@ -549,12 +585,11 @@ export class DeliveryWorker {
         this.refillAt = Math.min(this.refillAt, this.mono() + waitMs);
         status = "retrying";
         write = () =>
-          this.db.$executeRawUnsafe(
-            `UPDATE "Delivery" SET "status" = 'pending', "notBefore" = ?, "lastError" = ? WHERE "id" = ?`,
-            sqliteDate(new Date(this.now().getTime() + waitMs)),
-            error,
-            row.id,
-          );
+          this.db
+            .updateTable("Delivery")
+            .set({ status: "pending", notBefore: new Date(this.now().getTime() + waitMs), lastError: error })
+            .where("id", "=", row.id)
+            .execute();
         break;
       }
       case "unreachable":
@@ -576,36 +611,30 @@ export class DeliveryWorker {
   }
 
   private markFailed(row: Row, error: string): Promise<unknown> {
-    return this.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'failed', "lastError" = ? WHERE "id" = ?`, error, row.id);
+    return this.db.updateTable("Delivery").set({ status: "failed", lastError: error }).where("id", "=", row.id).execute();
   }
 
   /** 403 / chat not found: this row and every other pending one for the chat fail; the user is marked blocked. */
   private markUnreachable(row: Row, error: string): Promise<unknown> {
-    return this.db.$transaction([
-      this.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'failed', "lastError" = ? WHERE "id" = ?`, error, row.id),
+    const chatId = Number(row.chatId);
+    return this.db.transaction().execute(async (tx) => {
+      await tx.updateTable("Delivery").set({ status: "failed", lastError: error }).where("id", "=", row.id).execute();
       // Each would only fetch another refusal and spend the bot's rate.
-      this.db.$executeRawUnsafe(
-        `UPDATE "Delivery" SET "status" = 'failed', "lastError" = ? WHERE "chatId" = ? AND "status" = 'pending'`,
-        `not sent, the chat refused an earlier message: ${error}`,
-        row.chatId,
-      ),
-      this.db.user.updateMany({ where: { telegramId: row.chatId }, data: { blocked: true } }),
-    ]);
-  }
-
-  /**
-   * Every statement of the worker: never inside one of the app's transactions on the same connection, whose
-   * rollback would undo it behind our back (a claim undone after the send means the message goes out twice).
-   */
-  private sql<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    return exclusive(this.db, () => fn(this.db));
+      await tx
+        .updateTable("Delivery")
+        .set({ status: "failed", lastError: `not sent, the chat refused an earlier message: ${error}` })
+        .where("chatId", "=", chatId)
+        .where("status", "=", "pending")
+        .execute();
+      await tx.updateTable("User").set({ blocked: true }).where("telegramId", "=", chatId).execute();
+    });
   }
 
   /** Runs a row's outcome write until it succeeds (the slot stays taken meanwhile), then frees the slot. */
   private async commit(row: Row, write: () => Promise<unknown>): Promise<void> {
     for (let failures = 1; ; failures++) {
       try {
-        await this.sql(write);
+        await write();
         break;
       } catch (error) {
         this.log.error({ err: this.describe(error), delivery: row.id }, "could not record a delivery outcome; retrying");
@@ -621,12 +650,12 @@ export class DeliveryWorker {
   // Drains, hooks, helpers
 
   private async settleDrains(): Promise<void> {
-    const [counts] = await this.sql((db) =>
-      db.$queryRawUnsafe<{ due: number | bigint | null; all: number | bigint }[]>(
-        `SELECT SUM("notBefore" <= ?) AS "due", COUNT(*) AS "all" FROM "Delivery" WHERE "status" = 'pending'`,
-        sqliteDate(this.now()),
-      ),
-    );
+    const now = this.now();
+    const counts = await this.db
+      .selectFrom("Delivery")
+      .select((eb) => [eb.fn.count(eb.case().when("notBefore", "<=", now).then(1).end()).as("due"), eb.fn.countAll().as("all")])
+      .where("status", "=", "pending")
+      .executeTakeFirst();
     const due = Number(counts?.due ?? 0);
     const all = Number(counts?.all ?? 0);
     if (due > 0) {
@@ -718,18 +747,18 @@ function toRow(raw: RawRow): Row {
   }
   const media = params.media;
   return {
-    id: Number(raw.id),
+    id: raw.id,
     dedupeKey: raw.dedupeKey,
     chatId,
     chatKey: String(chatId),
-    userId: raw.userId === null ? null : Number(raw.userId),
+    userId: raw.userId,
     kind: raw.kind,
     batchKey: raw.batchKey,
     method,
     params,
     weight: method === "sendMediaGroup" && Array.isArray(media) ? Math.max(media.length, 1) : 1,
     ...(invalid ? { invalid } : {}),
-    attempts: Number(raw.attempts),
+    attempts: raw.attempts,
   };
 }
 

@@ -135,7 +135,7 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
   };
 
   const cached = async <T>(key: string, load: () => Promise<T>): Promise<T> => {
-    const hit = options.cache.get(key);
+    const hit = await options.cache.get(key);
     if (hit !== undefined) return JSON.parse(hit) as T;
     const value = await load();
     // An answer Nominatim already gave is used even if it could not be kept.

@@ -2,7 +2,7 @@
 import type { ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { enqueue } from "../../src/delivery/outbox.js";
-import { broadcast, byChat, exited, harness, ok, statusCounts, waitUntil, workerProcess, type Harness } from "./support.js";
+import { broadcast, byChat, deliveryCount, exited, harness, ok, statusCounts, waitUntil, workerProcess, type Harness } from "./support.js";
 
 const CONCURRENCY = 8;
 
@@ -31,13 +31,13 @@ describe("delivery worker killed with SIGKILL", () => {
     // From now on Telegram holds each answer 2 s, so every slot soon holds a send on the wire: the kill
     // lands mid-send whatever the machine's speed.
     tg.setDelay("sendMessage", 2000);
-    await waitUntil(async () => (await h!.db.delivery.count({ where: { status: "sending" } })) === CONCURRENCY, 20_000);
+    await waitUntil(async () => (await deliveryCount(h!.db, "sending")) === CONCURRENCY, 20_000);
     child.kill("SIGKILL");
     expect((await exited(child)).signal).toBe("SIGKILL");
     tg.setDelay("sendMessage", 25);
     // Requests that reached the fake before the kill are still answered (into the void) and recorded.
 
-    const inFlight = await h.db.delivery.findMany({ where: { status: "sending" }, select: { chatId: true } });
+    const inFlight = await h.db.selectFrom("Delivery").select("chatId").where("status", "=", "sending").execute();
     expect(inFlight.length).toBeGreaterThan(0);
     expect(inFlight.length).toBeLessThanOrEqual(CONCURRENCY);
     const sentBeforeRestart = tg.callsOf("sendMessage").length;

@@ -4,7 +4,6 @@
 // arrival time of every call in real time.
 import type { ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { sqliteDate } from "../../src/db/hotPath.js";
 import { enqueue } from "../../src/delivery/outbox.js";
 import { broadcast, byChat, exited, harness, maxInWindow, ok, statusCounts, waitUntil, workerProcess, type Harness } from "./support.js";
 
@@ -72,8 +71,12 @@ describe("delivery pace across restarts", () => {
     await enqueue(h.db, broadcast({ chats: 10, firstChat: 20_000, prefix: "claimed", batchKey: "inflight" }));
     await enqueue(h.db, broadcast({ chats: 30, firstChat: 30_000, prefix: "next", batchKey: "after" }));
     const start = h.clock.now().getTime();
-    await h.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'sent', "sentAt" = ? WHERE "batchKey" = 'before'`, sqliteDate(new Date(start - 200)));
-    await h.db.$executeRawUnsafe(`UPDATE "Delivery" SET "status" = 'sending', "attempts" = 1 WHERE "batchKey" = 'inflight'`);
+    await h.db
+      .updateTable("Delivery")
+      .set({ status: "sent", sentAt: new Date(start - 200) })
+      .where("batchKey", "=", "before")
+      .execute();
+    await h.db.updateTable("Delivery").set({ status: "sending", attempts: 1 }).where("batchKey", "=", "inflight").execute();
 
     const worker = h.worker({ perSecond: PER_SECOND });
     await worker.drain();

@@ -6,8 +6,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { Api } from "grammy";
 import { pino, type Logger } from "pino";
-import { openDb, type Db } from "../../src/db/client.js";
-import { applyMigrations } from "../../src/db/connection.js";
+import { applyMigrations, openDatabase, type Database } from "../../src/db/connection.js";
 import type { OutgoingMessage } from "../../src/delivery/outbox.js";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "../../src/delivery/worker.js";
 import { FakeTelegram } from "../../src/emulator/fakeTelegram.js";
@@ -26,7 +25,7 @@ export interface Call {
 
 export interface Harness {
   tg: FakeTelegram;
-  db: Db;
+  db: Database;
   /** An Api for the test's own calls (not recorded, not paced). */
   api: Api;
   databaseUrl: string;
@@ -49,7 +48,7 @@ export async function harness(): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-delivery-"));
   const databaseUrl = `file:${path.join(dir, "test.db")}`;
   applyMigrations(databaseUrl);
-  const db = await openDb(databaseUrl);
+  const db = openDatabase(databaseUrl);
   const api = new Api(TOKEN, { apiRoot: tg.apiRoot });
   const logs: string[] = [];
   // No token scrubbing here: the worker itself must keep the token out of its logs.
@@ -113,7 +112,7 @@ export async function harness(): Promise<Harness> {
     },
     async cleanup() {
       for (const w of workers) await w.stop();
-      await db.$disconnect();
+      await db.destroy();
       await tg.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
@@ -184,9 +183,20 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, timeout
   }
 }
 
-export async function statusCounts(db: Db): Promise<Record<string, number>> {
-  const groups = await db.delivery.groupBy({ by: ["status"], _count: { _all: true } });
-  return Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
+export async function statusCounts(db: Database): Promise<Record<string, number>> {
+  const groups = await db
+    .selectFrom("Delivery")
+    .select((eb) => ["status", eb.fn.countAll().as("n")])
+    .groupBy("status")
+    .execute();
+  return Object.fromEntries(groups.map((g) => [g.status, Number(g.n)]));
+}
+
+/** How many Delivery rows (with the given status). */
+export async function deliveryCount(db: Database, status?: string): Promise<number> {
+  let query = db.selectFrom("Delivery").select((eb) => eb.fn.countAll().as("n"));
+  if (status !== undefined) query = query.where("status", "=", status);
+  return Number((await query.executeTakeFirstOrThrow()).n);
 }
 
 /** A DeliveryWorker in a process of its own (fixtures/worker-process.ts), so a test can kill it with SIGKILL. */

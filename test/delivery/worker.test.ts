@@ -16,7 +16,17 @@ afterEach(async () => {
 });
 
 const sends = (h: Harness) => h.calls("sendMessage");
-const row = (h: Harness, chatId: number) => h.db.delivery.findFirstOrThrow({ where: { chatId: BigInt(chatId) }, orderBy: { id: "asc" } });
+const row = (h: Harness, chatId: number) =>
+  h.db.selectFrom("Delivery").selectAll().where("chatId", "=", chatId).orderBy("id").limit(1).executeTakeFirstOrThrow();
+const byKey = (h: Harness, dedupeKey: string) => h.db.selectFrom("Delivery").selectAll().where("dedupeKey", "=", dedupeKey).executeTakeFirstOrThrow();
+const setDelivery = (h: Harness, dedupeKey: string, set: { status?: string; payload?: string }) =>
+  h.db.updateTable("Delivery").set(set).where("dedupeKey", "=", dedupeKey).execute();
+const addUser = (h: Harness, telegramId: number, firstName: string) => {
+  const now = new Date();
+  return h.db.insertInto("User").values({ telegramId, firstName, firstSeen: now, lastSeen: now }).execute();
+};
+const blocked = async (h: Harness, telegramId: number) =>
+  (await h.db.selectFrom("User").select("blocked").where("telegramId", "=", telegramId).executeTakeFirstOrThrow()).blocked;
 
 describe("flood control (429)", () => {
   it("pauses all sending for retry_after, then retries the same row first", async () => {
@@ -118,8 +128,8 @@ describe("server and network errors", () => {
 describe("recipients who are gone", () => {
   it("403: fails the chat's rows without retrying and marks the user blocked", async () => {
     h = await harness();
-    await h.db.user.create({ data: { telegramId: 400n, firstName: "Ala" } });
-    await h.db.user.create({ data: { telegramId: 401n, firstName: "Ola" } });
+    await addUser(h, 400, "Ala");
+    await addUser(h, 401, "Ola");
     await enqueue(h.db, broadcast({ chats: 3, firstChat: 400, perChat: 2 }));
     h.tg.failNext("sendMessage", { code: 403, description: "Forbidden: bot was blocked by the user" }, { chatId: 400 });
     const unreachable: bigint[] = [];
@@ -127,11 +137,11 @@ describe("recipients who are gone", () => {
     await worker.drain({ includeDelayed: true });
 
     expect(byChat(sends(h)).get(400)).toHaveLength(1);
-    const rows = await h.db.delivery.findMany({ where: { chatId: 400n } });
+    const rows = await h.db.selectFrom("Delivery").selectAll().where("chatId", "=", 400).orderBy("id").execute();
     expect(rows.map((r) => r.status)).toEqual(["failed", "failed"]);
     expect(rows[0]!.lastError).toBe("403: Forbidden: bot was blocked by the user");
-    expect((await h.db.user.findUniqueOrThrow({ where: { telegramId: 400n } })).blocked).toBe(true);
-    expect((await h.db.user.findUniqueOrThrow({ where: { telegramId: 401n } })).blocked).toBe(false);
+    expect(await blocked(h, 400)).toBe(true);
+    expect(await blocked(h, 401)).toBe(false);
     expect(unreachable).toEqual([400n]);
     expect(ok(sends(h))).toHaveLength(4); // the other two chats, two messages each
     // Still nothing to 400 after ten more seconds of polling.
@@ -142,7 +152,7 @@ describe("recipients who are gone", () => {
 
   it("400 chat not found: the same, never retried", async () => {
     h = await harness();
-    await h.db.user.create({ data: { telegramId: 500n, firstName: "Ewa" } });
+    await addUser(h, 500, "Ewa");
     await enqueue(h.db, broadcast({ chats: 2, firstChat: 500 }));
     h.tg.failNext("sendMessage", { code: 400, description: "Bad Request: chat not found" }, { chatId: 500 });
     const worker = h.worker();
@@ -150,12 +160,12 @@ describe("recipients who are gone", () => {
 
     expect(byChat(sends(h)).get(500)).toHaveLength(1);
     expect(await row(h, 500)).toMatchObject({ status: "failed", attempts: 1, lastError: "400: Bad Request: chat not found" });
-    expect((await h.db.user.findUniqueOrThrow({ where: { telegramId: 500n } })).blocked).toBe(true);
+    expect(await blocked(h, 500)).toBe(true);
   }, 20_000);
 
   it("other 400s fail that message only, with Telegram's description", async () => {
     h = await harness();
-    await h.db.user.create({ data: { telegramId: 600n, firstName: "Jan" } });
+    await addUser(h, 600, "Jan");
     await enqueue(h.db, [
       { dedupeKey: "bad", chatId: 600, kind: "test", message: { method: "sendMessage", text: "<b>unclosed", parse_mode: "HTML" } },
       { dedupeKey: "good", chatId: 600, kind: "test", message: { method: "sendMessage", text: "<b>fine</b>", parse_mode: "HTML" } },
@@ -163,12 +173,12 @@ describe("recipients who are gone", () => {
     const worker = h.worker();
     await worker.drain({ includeDelayed: true });
 
-    const bad = await h.db.delivery.findUniqueOrThrow({ where: { dedupeKey: "bad" } });
+    const bad = await byKey(h, "bad");
     expect(bad.status).toBe("failed");
     expect(bad.lastError).toMatch(/^400: Bad Request: can't parse entities/);
-    expect((await h.db.delivery.findUniqueOrThrow({ where: { dedupeKey: "good" } })).status).toBe("sent");
+    expect((await byKey(h, "good")).status).toBe("sent");
     expect(sends(h)).toHaveLength(2);
-    expect((await h.db.user.findUniqueOrThrow({ where: { telegramId: 600n } })).blocked).toBe(false);
+    expect(await blocked(h, 600)).toBe(false);
   }, 20_000);
 });
 
@@ -241,10 +251,35 @@ describe("cancel and dedupe", () => {
 });
 
 describe("worker life cycle", () => {
+  it("keeps its claims and marks when a transaction of the app fails meanwhile: they wait for it, never join it", async () => {
+    h = await harness();
+    await enqueue(h.db, broadcast({ chats: 20, firstChat: 700 }));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let worker!: ReturnType<Harness["worker"]>;
+    // The app's transaction holds the one connection while the worker starts and wants to claim rows.
+    const failing = h.db.transaction().execute(async (tx) => {
+      await tx.updateTable("Delivery").set({ lastError: "inside" }).execute();
+      worker = h!.worker({ perSecond: 1000 });
+      await held;
+      throw new Error("rolled back");
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sends(h)).toEqual([]); // the worker's first read waits for the transaction
+    release();
+    await expect(failing).rejects.toThrow("rolled back");
+    await worker.drain();
+    expect(ok(sends(h))).toHaveLength(20);
+    expect(byChat(sends(h)).size).toBe(20);
+    expect(await statusCounts(h.db)).toEqual({ sent: 20 });
+    const rows = await h.db.selectFrom("Delivery").select(["lastError", "attempts"]).execute();
+    expect(rows.every((r) => r.lastError === null && r.attempts === 1)).toBe(true);
+  });
+
   it("sends rows left 'sending' by a crash again at start", async () => {
     h = await harness();
     await enqueue(h.db, broadcast({ chats: 3, firstChat: 800 }));
-    await h.db.delivery.updateMany({ where: { chatId: 801n }, data: { status: "sending", attempts: 1 } });
+    await h.db.updateTable("Delivery").set({ status: "sending", attempts: 1 }).where("chatId", "=", 801).execute();
     const worker = h.worker();
     await worker.drain();
     expect(byChat(ok(sends(h))).size).toBe(3);
@@ -254,9 +289,9 @@ describe("worker life cycle", () => {
   it("never sends a row that is not pending", async () => {
     h = await harness();
     await enqueue(h.db, broadcast({ chats: 4, firstChat: 900 }));
-    await h.db.delivery.update({ where: { dedupeKey: "t:900:0" }, data: { status: "failed" } });
-    await h.db.delivery.update({ where: { dedupeKey: "t:901:0" }, data: { status: "cancelled" } });
-    await h.db.delivery.update({ where: { dedupeKey: "t:902:0" }, data: { status: "sent" } });
+    await setDelivery(h, "t:900:0", { status: "failed" });
+    await setDelivery(h, "t:901:0", { status: "cancelled" });
+    await setDelivery(h, "t:902:0", { status: "sent" });
     const worker = h.worker();
     await worker.drain({ includeDelayed: true });
     expect(sends(h).map((c) => c.payload.chat_id)).toEqual([903]);
@@ -313,14 +348,14 @@ describe("worker life cycle", () => {
       { dedupeKey: "after", chatId: 1200, kind: "test", message: { method: "sendMessage", text: "after the album" } },
       { dedupeKey: "broken", chatId: 1201, kind: "test", message: { method: "sendMessage", text: "x" } },
     ]);
-    await h.db.delivery.update({ where: { dedupeKey: "broken" }, data: { payload: "{not json" } });
+    await setDelivery(h, "broken", { payload: "{not json" });
     const worker = h.worker();
     await worker.drain({ includeDelayed: true });
 
     const [album, after] = h.calls().filter((c) => c.payload.chat_id === 1200);
     expect(album!.method).toBe("sendMediaGroup");
     expect(after!.at - album!.at).toBeGreaterThanOrEqual(3000);
-    const broken = await h.db.delivery.findUniqueOrThrow({ where: { dedupeKey: "broken" } });
+    const broken = await byKey(h, "broken");
     expect(broken.status).toBe("failed");
     expect(broken.lastError).toMatch(/^invalid payload/);
     expect(h.calls().filter((c) => c.payload.chat_id === 1201)).toEqual([]);

@@ -9,6 +9,7 @@ import { newUser, startTestEnv, TOKEN, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
 import { fileReport } from "../support/report.js";
 import { prng } from "../../src/emulator/prng.js";
+import { pendingInbox } from "../../src/services/inbox.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_129);
 const UPDATES = Number(process.env.FUZZ_UPDATES ?? 10_000);
@@ -404,7 +405,7 @@ async function pendingAtTelegram(env: TestEnv): Promise<number> {
 /** Waits until every queued update was fetched (confirmed to Telegram only after the inbox holds it) and handled (inbox empty). */
 async function drain(env: TestEnv, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while ((await pendingAtTelegram(env)) > 0 || env.app.deps.hot.pendingInbox().length > 0) {
+  while ((await pendingAtTelegram(env)) > 0 || (await pendingInbox(env.app.deps.kdb)).length > 0) {
     if (Date.now() > deadline) throw new Error("the bot did not drain its inbox in time");
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -1,0 +1,44 @@
+import type { Update } from "grammy/types";
+import type { Database } from "../db/connection.js";
+
+// The durable inbox of long polling ("InboxUpdate"): every fetched update is stored before the runner
+// confirms it to Telegram and deleted once handled (see bot/polling.ts).
+
+/** Rows per statement: well under every database's limit on bound parameters. */
+const CHUNK = 500;
+
+/** Stores a fetched batch in one transaction (an update stored already, by an earlier attempt, stays as it is). */
+export async function storeInbox(db: Database, updates: readonly Update[], now: Date): Promise<void> {
+  if (!updates.length) return;
+  const rows = updates.map((u) => ({ updateId: u.update_id, payload: JSON.stringify(u), receivedAt: now }));
+  await inChunks(db, rows, (q, chunk) =>
+    q
+      .insertInto("InboxUpdate")
+      .values(chunk)
+      .onConflict((oc) => oc.column("updateId").doNothing())
+      .execute(),
+  );
+}
+
+/** Forgets handled updates, in one transaction. */
+export async function forgetInbox(db: Database, updateIds: readonly number[]): Promise<void> {
+  if (!updateIds.length) return;
+  await inChunks(db, updateIds, (q, chunk) => q.deleteFrom("InboxUpdate").where("updateId", "in", chunk).execute());
+}
+
+/** Updates stored and not yet handled (left over by an interrupted run), oldest first. */
+export async function pendingInbox(db: Database): Promise<Update[]> {
+  const rows = await db.selectFrom("InboxUpdate").select("payload").orderBy("updateId").execute();
+  return rows.map((r) => JSON.parse(r.payload) as Update);
+}
+
+/** One statement when the items fit in one, else one transaction of several. */
+async function inChunks<T>(db: Database, items: readonly T[], run: (q: Database, chunk: T[]) => Promise<unknown>): Promise<void> {
+  if (items.length <= CHUNK) {
+    await run(db, [...items]);
+    return;
+  }
+  await db.transaction().execute(async (tx) => {
+    for (let start = 0; start < items.length; start += CHUNK) await run(tx, items.slice(start, start + CHUNK));
+  });
+}
