@@ -34,7 +34,7 @@ const DB_DRIVER = {
 /** No query in src/bot: handlers call services (types from Kysely are fine). */
 const NO_QUERIES_IN_BOT = { regex: "^kysely$", allowTypeImports: true, message: "src/bot runs no queries: call a service." };
 const QUERY_CALLS = {
-  selector: "CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|transaction)$/]",
+  selector: "CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)$/]",
   message: "src/bot runs no queries: call a service (src/services).",
 };
 

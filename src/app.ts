@@ -8,8 +8,6 @@ import { startScheduler, type Scheduler } from "./bot/scheduler.js";
 import type { Config } from "./config.js";
 import { createBot, registerCommands, registerGroupCommands, type AppBot } from "./bot/createBot.js";
 import type { BotDeps } from "./bot/context.js";
-import { openDb } from "./db/client.js";
-import { HotPath } from "./db/hotPath.js";
 import { DbGeocodeCache } from "./db/geocodeCache.js";
 import { NotifierStore } from "./db/notifierStore.js";
 import { ReportStore } from "./db/reportStore.js";
@@ -48,28 +46,24 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const logger = createLogger(config.LOG_LEVEL, config.BOT_TOKEN, options.logDestination);
   const migrations = applyMigrations(config.DATABASE_URL);
   if (migrations.length) logger.info({ migrations }, "database migrated");
-  const db = await openDb(config.DATABASE_URL);
-  const hot = new HotPath(config.DATABASE_URL);
-  const kdb = openDatabase(config.DATABASE_URL);
+  const db = openDatabase(config.DATABASE_URL);
   if (config.SAMPLE_DATA) {
-    const loaded = await loadSampleIfEmpty(kdb);
+    const loaded = await loadSampleIfEmpty(db);
     if (loaded) logger.info({ districts: loaded.districts, officers: loaded.officers, units: loaded.units }, "sample data for Bielsko-Biała loaded");
   }
   // Aborted at stop: handlers no longer wait on Telegram (their replies go to the outbox).
   const shutdown = new AbortController();
-  const districts = new DistrictDirectory(kdb);
+  const districts = new DistrictDirectory(db);
   await districts.reload();
   const i18n = await createI18n(config.DEFAULT_LOCALE, { fastPath: options.i18nFastPath });
   const now = options.now ?? (() => new Date());
   // The worker is made below and only woken through this: the notifier and the worker do not know each other.
   let worker: DeliveryWorker | undefined;
-  const notifier = new Notifier({ store: new NotifierStore(kdb), i18n, logger, config, now, wakeOutbox: () => worker?.wake() });
+  const notifier = new Notifier({ store: new NotifierStore(db), i18n, logger, config, now, wakeOutbox: () => worker?.wake() });
   const deps: BotDeps = {
     db,
-    kdb,
-    hot,
-    users: new UserDirectory(kdb),
-    reports: new ReportStore(kdb, notifier),
+    users: new UserDirectory(db),
+    reports: new ReportStore(db, notifier),
     logger,
     i18n,
     now,
@@ -78,7 +72,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       userAgent: config.GEOCODER_USER_AGENT,
       timeoutMs: config.GEOCODER_TIMEOUT_MS,
       viewbox: config.SERVICE_AREA_BBOX,
-      cache: new DbGeocodeCache(kdb),
+      cache: new DbGeocodeCache(db),
       logger,
     }),
     serviceArea: serviceArea(districts, config),
@@ -96,7 +90,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const workerApi = new Api(config.BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT, fetch: botApiFetch() });
   for (const t of outboxTransformers(deps)) workerApi.config.use(t);
   worker = new DeliveryWorker({
-    db: kdb,
+    db,
     api: workerApi,
     logger,
     now: deps.now,
@@ -120,7 +114,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   } else {
     await bot.api.deleteWebhook();
     if (config.PORT) server = await startHttpServer({ port: config.PORT, logger });
-    poller = await startPolling(bot, kdb, logger, ALLOWED_UPDATES);
+    poller = await startPolling(bot, db, logger, ALLOWED_UPDATES);
     logger.info({ bot: bot.botInfo.username }, "long polling");
   }
 
@@ -147,9 +141,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       scheduler.stop();
       await within(STOP_WORKER_MS, worker.stop(), "the delivery worker");
       if (server) await within(1_000, new Promise<void>((resolve) => server.close(() => resolve())), "the HTTP server");
-      hot.close();
-      await db.$disconnect();
-      await kdb.destroy();
+      await db.destroy();
       logger.info("stopped");
     })());
   return { bot, deps, worker, scheduler, server, stop };

@@ -81,7 +81,7 @@ async function handOver(deps: BotDeps, method: string, payload: Record<string, u
   if (!HANDOVER_METHODS.has(method as MessageMethod) || (typeof chatId !== "number" && typeof chatId !== "string") || hasUpload(payload)) return null;
   const now = deps.now();
   await handOverReply(
-    { db: deps.kdb, notifier: deps.notifier },
+    { db: deps.db, notifier: deps.notifier },
     {
       dedupeKey: `reply:${chatId}:${randomUUID()}`,
       chatId: BigInt(chatId),

@@ -1,11 +1,9 @@
 import type { Context } from "grammy";
 import type { ConversationFlavor } from "@grammyjs/conversations";
 import type { Config, Locale } from "../config.js";
-import type { Db } from "../db/client.js";
 import type { Database } from "../db/connection.js";
 import type { I18n, TFunction } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
-import type { HotPath } from "../db/hotPath.js";
 import type { ReportStore } from "../db/reportStore.js";
 import type { Geocoder } from "../geocoding/geocoder.js";
 import type { Notifier } from "./notifier.js";
@@ -15,14 +13,10 @@ import type { SessionUser, UserDirectory } from "../services/users.js";
 
 /** What the bot needs from the outside world; tests pass the same shapes with fake servers behind them. */
 export interface BotDeps {
-  /** Prisma Client: being replaced by `kdb` (issue #13), file by file. */
-  db: Db;
-  /** The app's database (Kysely over one connection, see db/connection.ts). Becomes `db` when Prisma is gone. */
-  kdb: Database;
-  /** Prepared statements for what runs on every update (see db/hotPath.ts). */
-  hot: HotPath;
+  /** The app's database (Kysely over one connection, see db/connection.ts); handlers pass it to services. */
+  db: Database;
   users: UserDirectory;
-  /** The resident's report form's reads and writes (prepared statements, see db/reportStore.ts). */
+  /** The resident's report form's reads and writes (see db/reportStore.ts). */
   reports: ReportStore;
   logger: Logger;
   i18n: I18n;

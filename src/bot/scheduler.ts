@@ -14,9 +14,9 @@ import { ageText } from "./ui/dates.js";
 // commits. Here: when to run them, and how their messages read.
 
 /** What the periodic tasks need. */
-export type SchedulerDeps = { kdb: Database; i18n: I18n; notifier: OutboxDeps["notifier"] };
+export type SchedulerDeps = { db: Database; i18n: I18n; notifier: OutboxDeps["notifier"] };
 
-const outbox = (deps: SchedulerDeps): OutboxDeps => ({ db: deps.kdb, notifier: deps.notifier });
+const outbox = (deps: SchedulerDeps): OutboxDeps => ({ db: deps.db, notifier: deps.notifier });
 
 /** Deadlines of KMZB: reminders in the moderators' group, once per report and threshold. */
 export async function remindStaff(deps: SchedulerDeps, config: Config, now: Date): Promise<number> {

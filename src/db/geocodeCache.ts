@@ -65,12 +65,3 @@ export async function purgeGeocodeKeysOf(tx: Queryable, userId: number): Promise
   await tx.deleteFrom("GeocodeCache").where("key", "in", keysOfUser).execute();
   await tx.deleteFrom("GeocodeCacheUse").where("key", "in", keysOfUser).execute();
 }
-
-/**
- * The statements "Usuń moje dane" runs on Prisma's transaction (see services/privacy.ts).
- * @deprecated until privacy.ts moves to Kysely: use purgeGeocodeKeysOf.
- */
-export const PURGE_GEOCODE_KEYS_SQL = [
-  `DELETE FROM "GeocodeCache" WHERE "key" IN (SELECT "key" FROM "GeocodeCacheUse" WHERE "userId" = ?)`,
-  `DELETE FROM "GeocodeCacheUse" WHERE "key" IN (SELECT "key" FROM "GeocodeCacheUse" WHERE "userId" = ?)`,
-] as const;

@@ -86,7 +86,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     cleanup.push(() => app.stop());
     // Chat history lives in the emulator's memory only: a form left open in an earlier run would edit
     // messages that no longer exist, so every run starts with no open forms (reports and users stay).
-    await app.deps.kdb.deleteFrom("ConversationState").execute();
+    await app.deps.db.deleteFrom("ConversationState").execute();
 
     const districts = (JSON.parse(fs.readFileSync(DISTRICTS_FILE, "utf8")) as { features: DistrictFeature[] }).features;
     const officerLink = await prelinkOfficer(app, districts);
@@ -128,7 +128,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
  * Skipped while no sample officers are loaded or when someone else is linked already.
  */
 async function prelinkOfficer(app: RunningApp, districts: DistrictFeature[]): Promise<OfficerLink> {
-  const { kdb: db, users, notifier } = app.deps;
+  const { db: db, users, notifier } = app.deps;
   const home = districts.find((d) => pointInGeometry(d.geometry, OFFICER_HOME.lon, OFFICER_HOME.lat));
   const code = home?.properties.officer;
   if (!home || !code) return { linked: false, reason: "no sample district at the officer's home point" };

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database, Tx } from "../db/connection.js";
+import { purgeGeocodeKeysOf } from "../db/geocodeCache.js";
 import { escapeHtml } from "../bot/html.js";
 import { formatCoordinates } from "../bot/placeLabel.js";
 
@@ -115,16 +116,6 @@ async function deleteInTransaction(tx: Tx, telegramId: number, now: Date): Promi
   return {
     cards: reports.flatMap((r) => (r.moderationMessageId !== null ? [{ reportId: r.id, messageId: r.moderationMessageId }] : [])),
   };
-}
-
-/**
- * Typed searches in the geocode cache: every cached answer whose key this user caused, whoever else asked the
- * same since (see db/geocodeCache.ts, which records who caused a key).
- */
-async function purgeGeocodeKeysOf(tx: Tx, uid: number): Promise<void> {
-  const keysOf = () => tx.selectFrom("GeocodeCacheUse").select("key").where("userId", "=", uid);
-  await tx.deleteFrom("GeocodeCache").where("key", "in", keysOf()).execute();
-  await tx.deleteFrom("GeocodeCacheUse").where("key", "in", keysOf()).execute();
 }
 
 /** `'<prefix>' || <id> || '<suffix>'`: a dedupe key (or its bound) built from a row's id, in standard SQL. */

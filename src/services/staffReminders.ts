@@ -1,7 +1,7 @@
 import type { OutgoingMessage } from "../delivery/outbox.js";
 import type { Status } from "../domain/reports/status.js";
 import type { OutboxDeps } from "./meetings.js";
-import { enqueue } from "./stopgap.js";
+import { enqueue } from "../delivery/outbox.js";
 
 const DAY = 24 * 3600_000;
 const NEW = "new" satisfies Status;

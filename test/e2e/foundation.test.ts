@@ -118,7 +118,7 @@ describe("foundation, end to end through the fake Telegram", () => {
     env.tg.failNext("sendMessage", { code: 403 }, { chatId: user.id, times: 2 });
     env.tg.sendCommand(user, "help");
     await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === user.id && c.failed === true);
-    const blocked = async () => (await env.app.deps.kdb.selectFrom("User").select("blocked").where("telegramId", "=", user.id).executeTakeFirst())?.blocked;
+    const blocked = async () => (await env.app.deps.db.selectFrom("User").select("blocked").where("telegramId", "=", user.id).executeTakeFirst())?.blocked;
     await expect.poll(blocked).toBe(true);
     const other = newUser();
     env.tg.sendCommand(other, "start");

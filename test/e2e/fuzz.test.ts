@@ -405,7 +405,7 @@ async function pendingAtTelegram(env: TestEnv): Promise<number> {
 /** Waits until every queued update was fetched (confirmed to Telegram only after the inbox holds it) and handled (inbox empty). */
 async function drain(env: TestEnv, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while ((await pendingAtTelegram(env)) > 0 || (await pendingInbox(env.app.deps.kdb)).length > 0) {
+  while ((await pendingAtTelegram(env)) > 0 || (await pendingInbox(env.app.deps.db)).length > 0) {
     if (Date.now() > deadline) throw new Error("the bot did not drain its inbox in time");
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -46,7 +46,7 @@ describe("logs at LOG_LEVEL=info (issue 18, item 7)", () => {
     await press(env.tg, resident, "Anonimowo", "Sprawdź zgłoszenie");
     const stored = await press(env.tg, resident, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte");
     const ref = /BB-\d{4}-\d{6}/.exec(textOf(stored!))![0];
-    const report = await env.app.deps.kdb.selectFrom("Report").selectAll().where("ref", "=", ref).executeTakeFirstOrThrow();
+    const report = await env.app.deps.db.selectFrom("Report").selectAll().where("ref", "=", ref).executeTakeFirstOrThrow();
 
     // A staff button the resident has no right to (forged onto their own chat's message): refused and logged.
     env.tg.rawUpdate({

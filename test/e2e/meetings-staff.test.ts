@@ -92,7 +92,7 @@ describe("meetings for coordinators: finding, announcing, the form's rules (issu
     } finally {
       env.clock.now = new Date();
     }
-    const published = await env.app.deps.kdb.selectFrom("Meeting").selectAll().where("title", "=", "Spotkanie zaraz").executeTakeFirstOrThrow();
+    const published = await env.app.deps.db.selectFrom("Meeting").selectAll().where("title", "=", "Spotkanie zaraz").executeTakeFirstOrThrow();
     expect(published.organiser).toBe("Straż Miejska i KMP");
     expect(published.status).toBe("published");
   });
@@ -154,7 +154,7 @@ describe("meetings for coordinators: finding, announcing, the form's rules (issu
     expect(preview).toContain("21 Osiedle Mieszka I, 30 Złote Łany");
     expect(preview).toContain("Debata jutro");
     await press(env.tg, coordinator, "Anuluj", "Nie opublikowano");
-    expect(await env.app.deps.kdb.selectFrom("Meeting").select("id").where("title", "=", "Debata jutro").execute()).toHaveLength(0);
+    expect(await env.app.deps.db.selectFrom("Meeting").select("id").where("title", "=", "Debata jutro").execute()).toHaveLength(0);
     expect(messageOf).toBeTypeOf("function");
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileOf, inlineButtons, textOf, type FakeUser } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
-import { enqueue } from "../../src/services/stopgap.js";
+import { enqueue } from "../../src/delivery/outbox.js";
 import { countFor, meetingRow } from "../support/meetings.js";
 
 const ADMIN: FakeUser = { id: 42, first_name: "Adam", language_code: "pl" };
@@ -45,7 +45,7 @@ describe("meetings with residents, end to end", () => {
     expect(preview.text).toContain("18:00–20:00");
     expect(preview.text).toContain("<na osiedlach> & drogach");
     await press(env.tg, coordinator, "Opublikuj i powiadom", "wysłano");
-    const meeting = await env.app.deps.kdb
+    const meeting = await env.app.deps.db
       .selectFrom("Meeting")
       .select(["id", "status"])
       .where("title", "=", title)
@@ -112,7 +112,7 @@ describe("meetings with residents, end to end", () => {
   });
 
   it("stops delivery to a resident who unsubscribes mid-broadcast", async () => {
-    const db = env.app.deps.kdb;
+    const db = env.app.deps.db;
     // A broadcast still in the queue for Ewa (queued for later), then she unsubscribes.
     const meeting = await db
       .insertInto("Meeting")

@@ -36,10 +36,10 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     await env.stop();
   });
 
-  const reportByRef = (ref: string) => env.app.deps.kdb.selectFrom("Report").selectAll().where("ref", "=", ref).executeTakeFirstOrThrow();
+  const reportByRef = (ref: string) => env.app.deps.db.selectFrom("Report").selectAll().where("ref", "=", ref).executeTakeFirstOrThrow();
   /** The report's status events, by its number. */
   const verificationEvents = (ref: string) =>
-    env.app.deps.kdb
+    env.app.deps.db
       .selectFrom("ReportEvent")
       .innerJoin("Report", "Report.id", "ReportEvent.reportId")
       .select("ReportEvent.id")
@@ -132,7 +132,7 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     expect(textOf(confirmed)).toContain("Patrol potwierdził; wystąpimy o słupki.");
 
     const stored = await reportByRef(ref);
-    const storedEvents = await env.app.deps.kdb.selectFrom("ReportEvent").selectAll().where("reportId", "=", stored.id).orderBy("id", "asc").execute();
+    const storedEvents = await env.app.deps.db.selectFrom("ReportEvent").selectAll().where("reportId", "=", stored.id).orderBy("id", "asc").execute();
     expect(stored.status).toBe("confirmed");
     expect(storedEvents.filter((e) => e.kind === "status").map((e) => [e.fromStatus, e.toStatus, e.actorRole])).toEqual([
       [null, "new", null],
@@ -215,7 +215,7 @@ describe("moderation queue and the officer's workflow, end to end", () => {
     await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes(`Połączono z ${first}`));
     await replyContaining(env.tg, dupReporter.id, `połączone`, 10_000);
     const original = await reportByRef(first);
-    const followers = await env.app.deps.kdb.selectFrom("ReportFollower").select("kind").where("reportId", "=", original.id).execute();
+    const followers = await env.app.deps.db.selectFrom("ReportFollower").select("kind").where("reportId", "=", original.id).execute();
     expect(followers.map((f) => f.kind).sort()).toEqual(["confirmation", "reporter"]);
 
     env.tg.sendCommand(coordinator, "queue", undefined, { chat: GROUP });

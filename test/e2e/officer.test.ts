@@ -120,7 +120,7 @@ describe("Mój dzielnicowy, end to end", () => {
     expect(card).toContain("Aleksandrowice");
     await say(env.tg, user, "⚙️ Ustawienia", "Zapisany adres:");
     await press(env.tg, user, "Usuń mój adres", "Usunęliśmy Twój zapisany adres");
-    const row = await env.app.deps.kdb.selectFrom("User").selectAll().where("telegramId", "=", user.id).executeTakeFirstOrThrow();
+    const row = await env.app.deps.db.selectFrom("User").selectAll().where("telegramId", "=", user.id).executeTakeFirstOrThrow();
     expect([row.savedLat, row.savedLon, row.savedLabel]).toEqual([null, null, null]);
   });
 
@@ -142,7 +142,7 @@ describe("Mój dzielnicowy, end to end", () => {
     const result = textOf((await press(env.tg, user, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte"))!);
     expect(result).toContain("Twój rejon: nr 1 — Aleksandrowice");
     expect(result).toContain("asp. Anna Nowak, tel. +48 47 899 00 01");
-    const report = await env.app.deps.kdb
+    const report = await env.app.deps.db
       .selectFrom("Report")
       .innerJoin("User", "User.id", "Report.reporterId")
       .leftJoin("District", "District.id", "Report.districtId")
@@ -181,7 +181,7 @@ describe("linking an officer's Telegram account", () => {
 
   /** The officer's row with the Telegram account linked to it, if any. */
   const officerWithUser = (code: string) =>
-    env.app.deps.kdb
+    env.app.deps.db
       .selectFrom("Officer")
       .leftJoin("User", "User.id", "Officer.userId")
       .select(["Officer.userId", "User.telegramId", "User.role"])
@@ -197,7 +197,7 @@ describe("linking an officer's Telegram account", () => {
   it("refuses the admin commands to anyone without the admin role", async () => {
     const user = newUser();
     await say(env.tg, user, "/linkofficer O01", "tylko dla administratorów");
-    expect(await env.app.deps.kdb.selectFrom("OfficerLinkCode").select("codeHash").execute()).toHaveLength(0);
+    expect(await env.app.deps.db.selectFrom("OfficerLinkCode").select("codeHash").execute()).toHaveLength(0);
   });
 
   it("links with a one-time code, refuses its reuse, and unlinks", async () => {
@@ -214,7 +214,7 @@ describe("linking an officer's Telegram account", () => {
     await say(env.tg, ADMIN, "/unlinkofficer O02", "Odłączono konto Telegram");
     const after = await officerWithUser("O02");
     expect(after.userId).toBeNull();
-    expect((await env.app.deps.kdb.selectFrom("User").select("role").where("telegramId", "=", officer.id).executeTakeFirstOrThrow()).role).toBe("resident");
+    expect((await env.app.deps.db.selectFrom("User").select("role").where("telegramId", "=", officer.id).executeTakeFirstOrThrow()).role).toBe("resident");
   });
 
   it("lets a code expire after 24 hours", async () => {

@@ -58,7 +58,7 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
 
   it("leaves none of the resident's words, name, username or Telegram id in any table or queued message", async () => {
     // The app's database; a restart below opens a new one.
-    const db = (): Database => env.app.deps.kdb;
+    const db = (): Database => env.app.deps.db;
     const resident = newUser({ id: 7_391_846_205, first_name: "Wiesława", username: "wieslawa_k7" });
     await say(env.tg, resident, "/start", "Dzień dobry");
 
@@ -273,7 +273,7 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
 /** Waits until the deletion's update is fully handled (the inbox row gone) and the notifier has run. */
 async function handled(env: TestEnv): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if (!(await env.app.deps.kdb.selectFrom("InboxUpdate").select("updateId").limit(1).executeTakeFirst())) break;
+    if (!(await env.app.deps.db.selectFrom("InboxUpdate").select("updateId").limit(1).executeTakeFirst())) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   await env.app.deps.notifier.flush();

@@ -26,7 +26,7 @@ describe("deleting one's data", () => {
     await press(env.tg, user, "Wyślij zgłoszenie", "Zgłoszenie zostało przyjęte");
     await replyContaining(env.tg, user.id, "Chcesz dostawać zaproszenia");
     await press(env.tg, user, "Wszystkie spotkania", "Gotowe — powiadomimy Cię");
-    const db = env.app.deps.kdb;
+    const db = env.app.deps.db;
     const userRow = () => db.selectFrom("User").selectAll().where("telegramId", "=", user.id).executeTakeFirst();
     const countOf = async (table: "User" | "Subscription" | "ReportFollower", column: "telegramId" | "userId", value: number) =>
       Number(

@@ -44,7 +44,7 @@ describe("the report form off the straight path, end to end", () => {
   }
 
   const reportsOf = (user: FakeUser) =>
-    env.app.deps.kdb
+    env.app.deps.db
       .selectFrom("Report")
       .innerJoin("User", "User.id", "Report.reporterId")
       .selectAll("Report")

@@ -16,7 +16,7 @@ describe("confirming a neighbour's report, end to end", () => {
     await env.stop();
   });
 
-  const reportByRef = (ref: string) => env.app.deps.kdb.selectFrom("Report").selectAll().where("ref", "=", ref).executeTakeFirstOrThrow();
+  const reportByRef = (ref: string) => env.app.deps.db.selectFrom("Report").selectAll().where("ref", "=", ref).executeTakeFirstOrThrow();
 
   /** From the menu to the description prompt, with a pin; `group` opens the category's group first. */
   async function toDescription(user: FakeUser, category: string, point: { lat: number; lon: number }, group?: keyof typeof GROUP_LABELS) {
@@ -97,7 +97,7 @@ describe("confirming a neighbour's report, end to end", () => {
     const seen = env.tg.replies(neighbour.id).map(textOf).join("\n");
     expect(seen).not.toContain("podobne zgłoszenie");
     expect(seen).not.toContain(ref);
-    expect(await env.app.deps.kdb.selectFrom("Report").select("id").where("categoryCode", "=", "drugs").execute()).toHaveLength(2);
+    expect(await env.app.deps.db.selectFrom("Report").select("id").where("categoryCode", "=", "drugs").execute()).toHaveLength(2);
   });
 
   it("keeps a confirming resident's description, times and photo as additions the moderators receive, without their identity", async () => {
@@ -116,7 +116,7 @@ describe("confirming a neighbour's report, end to end", () => {
     await press(env.tg, neighbour, "Anonimowo", "podobne zgłoszenie");
     await press(env.tg, neighbour, "Potwierdzam to zgłoszenie", "Potwierdzenie zostało dodane");
 
-    const events = await env.app.deps.kdb
+    const events = await env.app.deps.db
       .selectFrom("ReportEvent")
       .selectAll()
       .where("reportId", "=", report.id)
@@ -133,7 +133,7 @@ describe("confirming a neighbour's report, end to end", () => {
     expect(events[1]!.note).toContain("Pora dnia: wieczorem; dni: w weekendy");
     expect(events[2]!.fileId).toBeTruthy();
     // No second report was made.
-    const made = await env.app.deps.kdb
+    const made = await env.app.deps.db
       .selectFrom("Report")
       .innerJoin("User", "User.id", "Report.reporterId")
       .select("Report.id")
@@ -162,8 +162,8 @@ describe("confirming a neighbour's report, end to end", () => {
     const [orig, dup] = await Promise.all([reportByRef(original), reportByRef(duplicate)]);
     // What mergeInto (services/moderation.ts) leaves behind: the duplicate points at the original, its followers follow it.
     const now = env.clock.now;
-    await env.app.deps.kdb.updateTable("Report").set({ mergedIntoId: orig.id, updatedAt: now }).where("id", "=", dup.id).execute();
-    await env.app.deps.kdb.insertInto("ReportFollower").values({ reportId: orig.id, userId: dup.reporterId, kind: "confirmation", createdAt: now }).execute();
+    await env.app.deps.db.updateTable("Report").set({ mergedIntoId: orig.id, updatedAt: now }).where("id", "=", dup.id).execute();
+    await env.app.deps.db.insertInto("ReportFollower").values({ reportId: orig.id, userId: dup.reporterId, kind: "confirmation", createdAt: now }).execute();
 
     const list = textOf(await say(env.tg, second, "📋 Moje zgłoszenia", "Twoje zgłoszenia"));
     expect(list).toContain(`${duplicate} · Nieprawidłowe parkowanie`);

@@ -28,12 +28,7 @@ describe("the resident's report, end to end", () => {
 
   /** The reports this Telegram user made. */
   const reportsOf = (user: FakeUser) =>
-    env.app.deps.kdb
-      .selectFrom("Report")
-      .innerJoin("User", "User.id", "Report.reporterId")
-      .selectAll("Report")
-      .where("User.telegramId", "=", user.id)
-      .execute();
+    env.app.deps.db.selectFrom("Report").innerJoin("User", "User.id", "Report.reporterId").selectAll("Report").where("User.telegramId", "=", user.id).execute();
 
   /** Walks the form from the category to the summary, with a pin. */
   async function fillWithPin(user: FakeUser, category = "Przekraczanie dozwolonej prędkości", point = CENTRE) {
@@ -80,8 +75,8 @@ describe("the resident's report, end to end", () => {
       .filter((t) => /<\/?(b|i)>/.test(t) && !t.includes("nocą"));
     expect(shownMarkup).toEqual([]);
 
-    const { kdb } = env.app.deps;
-    const report = await kdb.selectFrom("Report").selectAll().orderBy("id", "asc").limit(1).executeTakeFirstOrThrow();
+    const { db } = env.app.deps;
+    const report = await db.selectFrom("Report").selectAll().orderBy("id", "asc").limit(1).executeTakeFirstOrThrow();
     expect(report).toMatchObject({
       categoryCode: "speeding",
       status: "new",
@@ -92,9 +87,9 @@ describe("the resident's report, end to end", () => {
       contactConsent: false,
     });
     expect(JSON.parse(report.photos)).toHaveLength(1);
-    const events = await kdb.selectFrom("ReportEvent").select("toStatus").where("reportId", "=", report.id).execute();
+    const events = await db.selectFrom("ReportEvent").select("toStatus").where("reportId", "=", report.id).execute();
     expect(events.map((e) => e.toStatus)).toEqual(["new"]);
-    const followers = await kdb.selectFrom("ReportFollower").select("kind").where("reportId", "=", report.id).execute();
+    const followers = await db.selectFrom("ReportFollower").select("kind").where("reportId", "=", report.id).execute();
     expect(followers.map((f) => f.kind)).toEqual(["reporter"]);
   });
 
@@ -245,15 +240,15 @@ describe("the resident's report, end to end", () => {
     expect(offer).toContain(ref);
     expect(offer).toMatch(/11\d m/);
     await press(env.tg, neighbour, "Potwierdzam to zgłoszenie", "Potwierdzenie zostało dodane");
-    const { kdb } = env.app.deps;
-    const followers = await kdb
+    const { db } = env.app.deps;
+    const followers = await db
       .selectFrom("ReportFollower")
       .innerJoin("Report", "Report.id", "ReportFollower.reportId")
       .select("ReportFollower.kind")
       .where("Report.ref", "=", ref)
       .execute();
     expect(followers.map((f) => f.kind).sort()).toEqual(["confirmation", "reporter"]);
-    expect(await kdb.selectFrom("Report").select("id").where("categoryCode", "=", "illegal_dumping").execute()).toHaveLength(1);
+    expect(await db.selectFrom("Report").select("id").where("categoryCode", "=", "illegal_dumping").execute()).toHaveLength(1);
 
     env.tg.sendText(neighbour, "📋 Moje zgłoszenia");
     const list = await replyContaining(env.tg, neighbour.id, "Twoje zgłoszenia");
@@ -277,15 +272,15 @@ describe("the resident's report, end to end", () => {
 
   it("keeps to the daily limit and says so", async () => {
     const user = newUser();
-    const { kdb } = env.app.deps;
+    const { db } = env.app.deps;
     const now = env.clock.now;
-    const resident = await kdb
+    const resident = await db
       .insertInto("User")
       .values({ telegramId: user.id, firstName: user.first_name, firstSeen: now, lastSeen: now })
       .returning("id")
       .executeTakeFirstOrThrow();
     for (let i = 0; i < env.config.REPORTS_PER_DAY; i++) {
-      await kdb
+      await db
         .insertInto("Report")
         .values({
           ref: `BB-1999-${String(900000 + i)}-${user.id}`,

@@ -107,7 +107,7 @@ describe("staff flows walked end to end (issue #12)", () => {
       (c) => c.method === "sendMessage" && c.payload.chat_id === officer.id && textOf(c).includes("Nowe zgłoszenie do weryfikacji") && textOf(c).includes(ref),
       { timeout: 10_000 },
     );
-  const reportByRef = (ref: string) => env.app.deps.kdb.selectFrom("Report").selectAll().where("ref", "=", ref).executeTakeFirstOrThrow();
+  const reportByRef = (ref: string) => env.app.deps.db.selectFrom("Report").selectAll().where("ref", "=", ref).executeTakeFirstOrThrow();
   const statusOf = async (ref: string) => (await reportByRef(ref)).status;
 
   it("#1 lets coordinators record the verdict when the district's officer has no account, and hands open reports to the officer once linked", async () => {
@@ -283,7 +283,7 @@ describe("staff flows walked end to end (issue #12)", () => {
     await groupMessage("Nie znam rejonu „Nieznany Rejon Xyz”");
     env.tg.sendText(coordinator, "aleksandrowice", { chat: GROUP, replyTo: messageOf(prompt).message_id });
     await groupMessage("Zmieniono rejon na nr 1 — Aleksandrowice");
-    const stored = await env.app.deps.kdb
+    const stored = await env.app.deps.db
       .selectFrom("Report")
       .leftJoin("District", "District.id", "Report.districtId")
       .select("District.number")

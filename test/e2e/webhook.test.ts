@@ -54,7 +54,7 @@ describe("webhook mode", () => {
       });
       expect(res.status).toBe(401);
     }
-    expect(await env.app.deps.kdb.selectFrom("User").select("id").where("telegramId", "=", user.id).execute()).toHaveLength(0);
+    expect(await env.app.deps.db.selectFrom("User").select("id").where("telegramId", "=", user.id).execute()).toHaveLength(0);
     expect(env.tg.replies(user.id)).toHaveLength(0);
   });
 

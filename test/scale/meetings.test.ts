@@ -154,7 +154,7 @@ describe(`a meeting for ${N} subscribers`, () => {
     for (let id = going.first; id <= going.last; id++) await db.insertInto("MeetingRsvp").values({ meetingId, userId: id, createdAt: clock.now }).execute();
     // The scheduler's meeting reminders, 23 hours before the start.
     clock.now = new Date(clock.now.getTime() + 49 * HOUR);
-    expect(await timed("remindMeetings", () => remindMeetings({ kdb: db, i18n, notifier }, config, clock.now))).toBe(N + 20);
+    expect(await timed("remindMeetings", () => remindMeetings({ db: db, i18n, notifier }, config, clock.now))).toBe(N + 20);
     const reminders = await db.selectFrom("Delivery").select("batchKey").distinct().where("kind", "=", "meeting_reminder").execute();
     expect(reminders).toHaveLength(1);
     const remindBatch = reminders[0]!.batchKey!;

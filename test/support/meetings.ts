@@ -53,7 +53,7 @@ export async function announce(env: TestEnv, coordinator: FakeUser, a: Announcem
   else await say(env.tg, coordinator, a.description, "Program spotkania");
   await press(env.tg, coordinator, "Pomiń →", "Podgląd");
   await press(env.tg, coordinator, "Opublikuj i powiadom", "wysłano");
-  const meeting = await env.app.deps.kdb
+  const meeting = await env.app.deps.db
     .selectFrom("Meeting")
     .select(["id", "status"])
     .where("title", "=", a.title)
@@ -65,7 +65,7 @@ export async function announce(env: TestEnv, coordinator: FakeUser, a: Announcem
 
 /** Waits until the outbox has marked the meeting's announcement to this resident as sent. */
 export async function announcementSent(env: TestEnv, meetingId: number, user: FakeUser): Promise<void> {
-  const db = env.app.deps.kdb;
+  const db = env.app.deps.db;
   const row = await db.selectFrom("User").select("id").where("telegramId", "=", user.id).executeTakeFirstOrThrow();
   for (let i = 0; i < 100; i++) {
     const d = await db
@@ -82,11 +82,11 @@ export async function announcementSent(env: TestEnv, meetingId: number, user: Fa
 }
 
 /** The meeting as stored. */
-export const meetingRow = (env: TestEnv, id: number) => env.app.deps.kdb.selectFrom("Meeting").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+export const meetingRow = (env: TestEnv, id: number) => env.app.deps.db.selectFrom("Meeting").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 
 /** How many rows of a meeting's RSVPs or questions are stored. */
 export async function countFor(env: TestEnv, table: "MeetingRsvp" | "MeetingQuestion", meetingId: number): Promise<number> {
-  const { n } = await env.app.deps.kdb
+  const { n } = await env.app.deps.db
     .selectFrom(table)
     .select((eb) => eb.fn.countAll().as("n"))
     .where("meetingId", "=", meetingId)

@@ -46,7 +46,7 @@ export function languageFeature(i18n: I18n): Composer<BotContext> {
   });
   privateChat.callbackQuery("settings:deleteData:yes", async (ctx) => {
     await ctx.conversation.exitAll();
-    await deleteUserData({ db: ctx.deps.kdb, notifier: ctx.deps.notifier }, ctx.from.id, ctx.deps.now());
+    await deleteUserData({ db: ctx.deps.db, notifier: ctx.deps.notifier }, ctx.from.id, ctx.deps.now());
     ctx.deps.users.forget(ctx.from.id);
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t("privacy.deleted"));

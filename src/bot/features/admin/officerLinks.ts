@@ -16,9 +16,9 @@ export function officerLinksFeature(): Composer<BotContext> {
     if (!isAdmin(ctx)) return ctx.reply(ctx.t("link.forbidden"));
     const ref = ctx.match.trim();
     if (!ref) return ctx.reply(ctx.t("link.adminUsage"));
-    const officer = await findOfficer(ctx.deps.kdb, ref);
+    const officer = await findOfficer(ctx.deps.db, ref);
     if (!officer) return ctx.reply(ctx.t("link.unknownOfficer", { officer: escapeHtml(ref) }));
-    const { code, expiresAt } = await issueLinkCode(ctx.deps.kdb, officer.id, ctx.user!.id, ctx.deps.now());
+    const { code, expiresAt } = await issueLinkCode(ctx.deps.db, officer.id, ctx.user!.id, ctx.deps.now());
     const expires = formatDate(expiresAt);
     await ctx.reply(ctx.t("link.code", { officer: escapeHtml(officerName(officer)), code, expires }));
   });
@@ -27,9 +27,9 @@ export function officerLinksFeature(): Composer<BotContext> {
     if (!isAdmin(ctx)) return ctx.reply(ctx.t("link.forbidden"));
     const ref = ctx.match.trim();
     if (!ref) return ctx.reply(ctx.t("link.adminUnlinkUsage"));
-    const officer = await findOfficer(ctx.deps.kdb, ref);
+    const officer = await findOfficer(ctx.deps.db, ref);
     if (!officer) return ctx.reply(ctx.t("link.unknownOfficer", { officer: escapeHtml(ref) }));
-    const unlinked = await unlinkOfficer(ctx.deps.kdb, officer.id);
+    const unlinked = await unlinkOfficer(ctx.deps.db, officer.id);
     if (unlinked) ctx.deps.users.forget(unlinked.telegramId);
     await ctx.reply(ctx.t(unlinked ? "link.unlinked" : "link.notLinked", { officer: escapeHtml(officerName(officer)) }));
   });
@@ -37,7 +37,7 @@ export function officerLinksFeature(): Composer<BotContext> {
   privateChat.command("link", async (ctx) => {
     const code = ctx.match.trim();
     if (!code || !ctx.user) return ctx.reply(ctx.t("link.usage"));
-    const result = await redeemLinkCode({ db: ctx.deps.kdb, notifier: ctx.deps.notifier }, code, ctx.user.id, ctx.deps.now());
+    const result = await redeemLinkCode({ db: ctx.deps.db, notifier: ctx.deps.notifier }, code, ctx.user.id, ctx.deps.now());
     if (!result.ok) return ctx.reply(ctx.t(result.reason === "alreadyLinked" ? "link.alreadyLinked" : "link.invalid"));
     ctx.deps.users.forget(ctx.from.id);
     await ctx.deps.districts.reload();

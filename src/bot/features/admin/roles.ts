@@ -10,7 +10,7 @@ export function rolesFeature(): Composer<BotContext> {
   const privateChat = composer.chatType("private");
 
   const requireAdmin = async (ctx: BotContext) => {
-    if (ctx.from && (await storedRole(ctx.deps.kdb, ctx.from.id)) === "admin") return true;
+    if (ctx.from && (await storedRole(ctx.deps.db, ctx.from.id)) === "admin") return true;
     await ctx.reply(ctx.t("link.forbidden"));
     return false;
   };
@@ -20,13 +20,13 @@ export function rolesFeature(): Composer<BotContext> {
     const [ref, roleArg] = ctx.match.trim().split(/\s+/);
     const role = ctx.message.text.startsWith("/revoke") ? "resident" : roleArg;
     if (!ref || !role || !isRole(role)) return ctx.reply(ctx.t("roles.usage"));
-    const user = await findUser(ctx.deps.kdb, ref);
+    const user = await findUser(ctx.deps.db, ref);
     if (!user) return ctx.reply(ctx.t("roles.unknownUser", { user: escapeHtml(ref) }));
     // What the new role can do, in its holder's language.
     const t = ctx.deps.i18n.fixedT(userLocale(user, ctx.config.DEFAULT_LOCALE));
     const welcome = `${t("roles.welcome", { role: t(`roles.names.${role}`) })}${role === "resident" ? "" : `\n\n${t(`help.role.${role}`)}`}`;
     await changeRole(
-      { db: ctx.deps.kdb, notifier: ctx.deps.notifier },
+      { db: ctx.deps.db, notifier: ctx.deps.notifier },
       {
         userId: user.id,
         role,
@@ -43,10 +43,10 @@ export function rolesFeature(): Composer<BotContext> {
     if (!(await requireAdmin(ctx))) return;
     const ref = ctx.match.trim();
     if (!ref) return ctx.reply(ctx.t("roles.banUsage"));
-    const user = await findUser(ctx.deps.kdb, ref);
+    const user = await findUser(ctx.deps.db, ref);
     if (!user) return ctx.reply(ctx.t("roles.unknownUser", { user: escapeHtml(ref) }));
     const banned = ctx.message.text.startsWith("/ban");
-    await setBanned(ctx.deps.kdb, user.id, banned);
+    await setBanned(ctx.deps.db, user.id, banned);
     ctx.deps.users.forget(user.telegramId);
     await ctx.reply(ctx.t(banned ? "roles.banned" : "roles.unbanned", { user: escapeHtml(user.firstName || ref) }));
   });

@@ -39,10 +39,10 @@ async function meetingQuestion(conversation: DialogConversation, ctx: Conversati
     }
     const fromId = answer.ctx.from!.id;
     const outcome = await conversation.external(async () => {
-      const actor = await loadActor(ctx.deps.kdb, fromId);
+      const actor = await loadActor(ctx.deps.db, fromId);
       if (!actor) return null;
       return askQuestion(
-        { db: ctx.deps.kdb, notifier: ctx.deps.notifier },
+        { db: ctx.deps.db, notifier: ctx.deps.notifier },
         {
           meetingId: args.meetingId,
           userId: actor.userId,
@@ -90,7 +90,7 @@ async function meetingEdit(conversation: DialogConversation, ctx: ConversationCo
     const fromId = answer.ctx.from!.id;
     const outcome = await conversation.external(async () => {
       // The role is read again at the moment of the change: it may have been revoked since the prompt.
-      if (!isCoordinator(await loadActor(ctx.deps.kdb, fromId))) return { ok: false as const, error: "moderation.forbidden" };
+      if (!isCoordinator(await loadActor(ctx.deps.db, fromId))) return { ok: false as const, error: "moderation.forbidden" };
       try {
         return await applyMeetingEdit(ctx, args.meetingId, args.field, value, editKey);
       } catch (err) {

@@ -37,10 +37,10 @@ export async function applyMeetingEdit(
     if ((!text && !optional) || [...text].length > max) return { ok: false, error: "meetings.edit.tooLong", params: { max } };
     data = field === "agenda" ? { agenda: text || null } : { [field]: text };
   }
-  const meeting = await getMeeting(ctx.deps.kdb, meetingId);
+  const meeting = await getMeeting(ctx.deps.db, meetingId);
   const areaNames = meeting?.areaNames ?? [];
   const notified = await editMeeting(
-    { db: ctx.deps.kdb, notifier: ctx.deps.notifier },
+    { db: ctx.deps.db, notifier: ctx.deps.notifier },
     {
       meetingId,
       data,

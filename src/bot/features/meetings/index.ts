@@ -25,7 +25,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   /** The resident's districts: the saved address's and the subscribed ones. */
   const districtsOf = async (ctx: BotContext): Promise<number[]> => {
     if (!ctx.user) return [];
-    const { savedPoint, districtIds: ids } = await residentAreaOf(ctx.deps.kdb, ctx.user.id);
+    const { savedPoint, districtIds: ids } = await residentAreaOf(ctx.deps.db, ctx.user.id);
     if (savedPoint) {
       const c = ctx.deps.districts.atPoint(savedPoint.lat, savedPoint.lon);
       if (c.kind === "district") ids.push(c.district.id);
@@ -35,15 +35,15 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
 
   /** Spotkania: staff see every upcoming meeting (with edit and cancel); a resident theirs (see upcomingFor). */
   const list = async (ctx: BotContext) => {
-    const staff = isCoordinator(ctx.from ? await loadActor(ctx.deps.kdb, ctx.from.id) : null);
+    const staff = isCoordinator(ctx.from ? await loadActor(ctx.deps.db, ctx.from.id) : null);
     const now = ctx.deps.now();
     const meetings = staff
-      ? await upcomingForStaff(ctx.deps.kdb, now)
-      : await upcomingFor(ctx.deps.kdb, { userId: ctx.user?.id ?? null, districtIds: await districtsOf(ctx), now });
+      ? await upcomingForStaff(ctx.deps.db, now)
+      : await upcomingFor(ctx.deps.db, { userId: ctx.user?.id ?? null, districtIds: await districtsOf(ctx), now });
     if (!meetings.length) await ctx.reply(ctx.t(staff ? "meetings.noneStaff" : "meetings.none"));
     const going = ctx.user
       ? await goingTo(
-          ctx.deps.kdb,
+          ctx.deps.db,
           ctx.user.id,
           meetings.map((m) => m.id),
         )
@@ -70,7 +70,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   privateChat.command("unsubscribe", (ctx) => showSubscriptions(ctx));
 
   const meetingOr404 = async (ctx: BotContext, id: number) => {
-    const m = await getMeeting(ctx.deps.kdb, id);
+    const m = await getMeeting(ctx.deps.db, id);
     if (!m || m.status !== "published") {
       await ctx.answerCallbackQuery({ text: ctx.t("meetings.notAvailable"), show_alert: true });
       return null;
@@ -90,7 +90,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   privateChat.callbackQuery(/^mt:rsvp:(\d{1,9})(:r)?$/, async (ctx) => {
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m || !ctx.user) return;
-    const { changed, count } = await setRsvp(ctx.deps.kdb, { meetingId: m.id, userId: ctx.user.id, going: true, now: ctx.deps.now() });
+    const { changed, count } = await setRsvp(ctx.deps.db, { meetingId: m.id, userId: ctx.user.id, going: true, now: ctx.deps.now() });
     await ctx.answerCallbackQuery({ text: ctx.t(changed ? "meetings.going" : "meetings.alreadyGoing", { count }), show_alert: changed });
     await showRsvpState(ctx, m.id, true, ctx.match[2] ? "reminder" : "list");
   });
@@ -98,7 +98,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   privateChat.callbackQuery(/^mt:norsvp:(\d{1,9})$/, async (ctx) => {
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m || !ctx.user) return;
-    await setRsvp(ctx.deps.kdb, { meetingId: m.id, userId: ctx.user.id, going: false, now: ctx.deps.now() });
+    await setRsvp(ctx.deps.db, { meetingId: m.id, userId: ctx.user.id, going: false, now: ctx.deps.now() });
     await ctx.answerCallbackQuery({ text: ctx.t("meetings.notGoing") });
     await showRsvpState(ctx, m.id, false, "list");
   });
@@ -123,7 +123,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
       await ctx.editMessageText(ctx.t("meetings.notGoingKept"), { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
       return;
     }
-    await setRsvp(ctx.deps.kdb, { meetingId: m.id, userId: ctx.user.id, going: false, now: ctx.deps.now() });
+    await setRsvp(ctx.deps.db, { meetingId: m.id, userId: ctx.user.id, going: false, now: ctx.deps.now() });
     await ctx.editMessageText(ctx.t("meetings.notGoing"), { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
     // The reminder's own buttons follow (it is this chat's message; its id came with our button).
     const reminderId = Number(ctx.match[3]);
@@ -168,7 +168,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
 
   // ---- cancelling (coordinators): asks first, naming the meeting; those who must hear of it are told
   privateChat.callbackQuery(/^mt:cancel:(\d{1,9})$/, async (ctx) => {
-    if (!isCoordinator(await loadActor(ctx.deps.kdb, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
+    if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m) return;
     await ctx.answerCallbackQuery();
@@ -184,15 +184,15 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     await ctx.editMessageText(ctx.t("meetings.cancelKept"), { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
   });
   privateChat.callbackQuery(/^mt:cancelok:(\d{1,9})$/, async (ctx) => {
-    if (!isCoordinator(await loadActor(ctx.deps.kdb, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
-    const m = await getMeeting(ctx.deps.kdb, Number(ctx.match[1]));
+    if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
+    const m = await getMeeting(ctx.deps.db, Number(ctx.match[1]));
     if (!m) return ctx.answerCallbackQuery({ text: ctx.t("meetings.notAvailable") });
     // Pressed again (or replayed after a crash): it is done already, and those reached were told once.
     if (m.status === "cancelled") return ctx.answerCallbackQuery({ text: ctx.t("meetings.alreadyCancelled"), show_alert: true });
     let notified: number | null;
     try {
       notified = await cancelMeeting(
-        { db: ctx.deps.kdb, notifier: ctx.deps.notifier },
+        { db: ctx.deps.db, notifier: ctx.deps.notifier },
         {
           meetingId: m.id,
           now: ctx.deps.now(),
@@ -215,7 +215,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
 
   // ---- editing (coordinators): pick a field, answer the question; those who must hear of it are told
   privateChat.callbackQuery(/^mt:edit:(\d{1,9})$/, async (ctx) => {
-    if (!isCoordinator(await loadActor(ctx.deps.kdb, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
+    if (!isCoordinator(await loadActor(ctx.deps.db, ctx.from.id))) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m) return;
     const kb = new InlineKeyboard();
@@ -224,7 +224,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
     await ctx.reply(ctx.t("meetings.edit.choose", { title: escapeHtml(m.title) }), { reply_markup: kb });
   });
   privateChat.callbackQuery(/^mt:ef:(\d{1,9}):([a-zA-Z]+)$/, async (ctx) => {
-    const actor = await loadActor(ctx.deps.kdb, ctx.from.id);
+    const actor = await loadActor(ctx.deps.db, ctx.from.id);
     if (!isCoordinator(actor) || !isEditableField(ctx.match[2]!)) return ctx.answerCallbackQuery({ text: ctx.t("moderation.forbidden"), show_alert: true });
     const m = await meetingOr404(ctx, Number(ctx.match[1]));
     if (!m) return;
@@ -239,18 +239,18 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   };
   privateChat.callbackQuery("sub:all", async (ctx) => {
     if (!ctx.user) return;
-    await done(ctx, await subscribe(ctx.deps.kdb, ctx.user.id, null, ctx.deps.now()), ctx.t("meetings.sub.allName"));
+    await done(ctx, await subscribe(ctx.deps.db, ctx.user.id, null, ctx.deps.now()), ctx.t("meetings.sub.allName"));
   });
   privateChat.callbackQuery(/^(?:sub:d|of:sub):(\d{1,9})$/, async (ctx) => {
     const district = ctx.deps.districts.byId(Number(ctx.match[1]));
     if (!district || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
-    await done(ctx, await subscribe(ctx.deps.kdb, ctx.user.id, district.id, ctx.deps.now()), `${district.number} ${district.name}`);
+    await done(ctx, await subscribe(ctx.deps.db, ctx.user.id, district.id, ctx.deps.now()), `${district.number} ${district.name}`);
   });
   privateChat.callbackQuery("sub:mine", async (ctx) => {
     const ids = await districtsOf(ctx);
     const district = ids.length ? ctx.deps.districts.byId(ids[0]!) : undefined;
     if (!district || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("meetings.sub.noAddress"), show_alert: true });
-    await done(ctx, await subscribe(ctx.deps.kdb, ctx.user.id, district.id, ctx.deps.now()), `${district.number} ${district.name}`);
+    await done(ctx, await subscribe(ctx.deps.db, ctx.user.id, district.id, ctx.deps.now()), `${district.number} ${district.name}`);
   });
   privateChat.callbackQuery(/^sub:list:(\d{1,3})$/, async (ctx) => {
     const all = ctx.deps.districts.all();
@@ -266,7 +266,7 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
 
   const showSubscriptions = async (ctx: BotContext) => {
     if (!ctx.user) return;
-    const subs = await subscriptionsOf(ctx.deps.kdb, ctx.user.id);
+    const subs = await subscriptionsOf(ctx.deps.db, ctx.user.id);
     if (!subs.length) return ctx.reply(ctx.t("meetings.sub.none"), { reply_markup: subscribeKeyboard(ctx) });
     const kb = new InlineKeyboard();
     for (const s of subs) {
@@ -278,12 +278,12 @@ export function meetingsFeature(i18n: I18n): Composer<BotContext> {
   };
   privateChat.callbackQuery(/^unsub:(all|district:\d{1,9})$/, async (ctx) => {
     if (!ctx.user) return;
-    const removed = await unsubscribe(ctx.deps.kdb, ctx.user.id, ctx.match[1]!);
+    const removed = await unsubscribe(ctx.deps.db, ctx.user.id, ctx.match[1]!);
     await ctx.answerCallbackQuery({ text: ctx.t(removed ? "meetings.sub.removed" : "meetings.sub.none") });
   });
   privateChat.callbackQuery("mt:unsub", async (ctx) => {
     if (!ctx.user) return;
-    await unsubscribe(ctx.deps.kdb, ctx.user.id, null);
+    await unsubscribe(ctx.deps.db, ctx.user.id, null);
     await ctx.answerCallbackQuery();
     await ctx.reply(ctx.t("meetings.sub.unsubscribed"), { reply_markup: mainMenu(ctx.t) });
   });

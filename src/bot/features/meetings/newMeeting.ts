@@ -57,7 +57,7 @@ const DISTRICTS_PER_PAGE = 8;
 /** /newmeeting: a guided announcement for coordinators, ending in a preview and one tap to publish. */
 export async function newMeetingConversation(conversation: DialogConversation, ctx: Ctx): Promise<void> {
   const t = ctx.t;
-  const { kdb: db, i18n } = ctx.deps;
+  const { db: db, i18n } = ctx.deps;
   const fromId = ctx.from!.id;
   const actor = await conversation.external(() => loadActor(db, fromId));
   if (!isCoordinator(actor)) {

@@ -17,7 +17,7 @@ export function coordinatorCard(): Composer<BotContext> {
     const reportId = Number(id);
     const expected = statusFromCode(code);
     if (!expected) return refuse(ctx, "bad status code");
-    const report = await reportForAction(ctx.deps.kdb, reportId);
+    const report = await reportForAction(ctx.deps.db, reportId);
     if (!report) return refuse(ctx, "no such report");
     // Accepting and merging are for the queue (Nowe); the rest for any open report. Anything else is stale.
     const fits =

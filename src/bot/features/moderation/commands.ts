@@ -18,7 +18,7 @@ export function staffCommands(): Composer<BotContext> {
   };
   composer.command("queue", async (ctx) => {
     if (!(await coordinatorOnly(ctx))) return;
-    const items = await queue(ctx.deps.kdb, 30);
+    const items = await queue(ctx.deps.db, 30);
     if (!items.length) return ctx.reply(ctx.t("moderation.queueEmpty"));
     const now = ctx.deps.now();
     const lines = items.map((r) =>
@@ -35,7 +35,7 @@ export function staffCommands(): Composer<BotContext> {
     if (!(await coordinatorOnly(ctx))) return;
     const days = clampDays(ctx.match);
     const now = ctx.deps.now();
-    const s = await stats(ctx.deps.kdb, new Date(now.getTime() - days * 86_400_000), now);
+    const s = await stats(ctx.deps.db, new Date(now.getTime() - days * 86_400_000), now);
     const lines = [
       ctx.t("moderation.statsTitle", {
         period: ctx.t("moderation.statsPeriod", { count: days }),
@@ -53,7 +53,7 @@ export function staffCommands(): Composer<BotContext> {
     if (!(await coordinatorOnly(ctx))) return;
     const days = clampDays(ctx.match);
     const now = ctx.deps.now();
-    const csv = await exportCsv(ctx.deps.kdb, new Date(now.getTime() - days * 86_400_000), now, (k) => ctx.deps.i18n.t("pl", k));
+    const csv = await exportCsv(ctx.deps.db, new Date(now.getTime() - days * 86_400_000), now, (k) => ctx.deps.i18n.t("pl", k));
     const name = `zgloszenia-${now.toISOString().slice(0, 10)}.csv`;
     await ctx.replyWithDocument(new InputFile(Buffer.from(csv, "utf8"), name), { caption: ctx.t("moderation.exportCaption", { days }) });
   });

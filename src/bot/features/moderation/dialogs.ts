@@ -289,7 +289,7 @@ async function reportQuestion(conversation: DialogConversation, ctx: Conversatio
 }
 
 async function mergeOrAsk(ctx: ConversationContext, telegramId: number, reportId: number, ref: string, confirmed: boolean) {
-  const who: StaffActor | null = await loadActor(ctx.deps.kdb, telegramId);
+  const who: StaffActor | null = await loadActor(ctx.deps.db, telegramId);
   if (!who) return { ok: false as const, reason: "forbidden" as const };
   return mergeInto(serviceDeps(ctx.deps), { reportId, originalRef: ref, actor: who, now: ctx.deps.now(), confirmed });
 }

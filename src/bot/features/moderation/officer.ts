@@ -21,7 +21,7 @@ export function officerWorkflow(): Composer<BotContext> {
     const expected = statusFromCode(ctx.match[2]);
     const to = statusFromCode(ctx.match[3]);
     if (!actor || !expected || !to) return refuse(ctx, "bad data");
-    const report = await reportForAction(ctx.deps.kdb, reportId);
+    const report = await reportForAction(ctx.deps.db, reportId);
     if (!report) return refuse(ctx, "no such report");
     // The district's officer, or a coordinator on the officer's word (many officers have no account yet).
     if (!isAssignedOfficer(actor, report) && !isCoordinator(actor)) return refuse(ctx, "not the assigned officer");
@@ -42,7 +42,7 @@ export function officerWorkflow(): Composer<BotContext> {
     const actor = await actorOf(ctx);
     const reportId = Number(ctx.match[1]);
     const expected = statusFromCode(ctx.match[2]);
-    const report = await reportForAction(ctx.deps.kdb, reportId);
+    const report = await reportForAction(ctx.deps.db, reportId);
     if (!actor || !expected || !report) return refuse(ctx, "bad data");
     if (!isAssignedOfficer(actor, report) && !isCoordinator(actor)) return refuse(ctx, "not the assigned officer");
     const body = ctx.match[3] === "x" ? "other" : REFERRAL_BODIES[Number(ctx.match[3])];
@@ -55,7 +55,7 @@ export function officerWorkflow(): Composer<BotContext> {
 
   composer.callbackQuery(/^o:ask:(\d{1,10})$/, async (ctx) => {
     const actor = await actorOf(ctx);
-    const report = await reportForAction(ctx.deps.kdb, Number(ctx.match[1]));
+    const report = await reportForAction(ctx.deps.db, Number(ctx.match[1]));
     if (!actor || !report) return refuse(ctx, "bad data");
     if (!isAssignedOfficer(actor, report) && !isCoordinator(actor)) return refuse(ctx, "not the assigned officer");
     if (!report.contactConsent) return ctx.answerCallbackQuery({ text: ctx.t("relay.noConsent"), show_alert: true });

@@ -9,14 +9,14 @@ export function residentReplies(): Composer<BotContext> {
   // ---- the resident's side: answering a relayed question, adding to an open report
   composer.callbackQuery(/^rq:(\d{1,10})$/, async (ctx) => {
     // Only the reporter answers the officer's question.
-    const question = ctx.user ? await questionForReporter(ctx.deps.kdb, Number(ctx.match[1]), ctx.user.id) : null;
+    const question = ctx.user ? await questionForReporter(ctx.deps.db, Number(ctx.match[1]), ctx.user.id) : null;
     if (!question || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
     await ctx.answerCallbackQuery();
     await askAboutReport(ctx, { kind: "answer", reportId: question.reportId, ref: question.ref });
   });
 
   composer.callbackQuery(/^my:add:(\d{1,10})$/, async (ctx) => {
-    const report = ctx.user ? await openReportOf(ctx.deps.kdb, Number(ctx.match[1]), ctx.user.id) : null;
+    const report = ctx.user ? await openReportOf(ctx.deps.db, Number(ctx.match[1]), ctx.user.id) : null;
     if (!report || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
     await ctx.answerCallbackQuery();
     await askAboutReport(ctx, { kind: "addition", reportId: report.id, ref: report.ref });

@@ -3,10 +3,10 @@ import { loadActor } from "../../../services/moderation.js";
 import type { BotContext, BotDeps } from "../../context.js";
 
 /** Who is acting, as the database says now (never as the chat or the button says). */
-export const actorOf = (ctx: BotContext) => (ctx.from ? loadActor(ctx.deps.kdb, ctx.from.id) : Promise.resolve(null));
+export const actorOf = (ctx: BotContext) => (ctx.from ? loadActor(ctx.deps.db, ctx.from.id) : Promise.resolve(null));
 
 /** What the moderation services need of the bot's dependencies (they queue the messages of what they store). */
-export const serviceDeps = (deps: BotDeps) => ({ db: deps.kdb, notifier: deps.notifier, now: deps.now });
+export const serviceDeps = (deps: BotDeps) => ({ db: deps.db, notifier: deps.notifier, now: deps.now });
 
 /** A forged, stale or unauthorised press: refused, logged by internal id, and nothing changes. */
 export const refuse = async (ctx: BotContext, why: string) => {

@@ -28,9 +28,9 @@ const POINT = "(-?\\d{1,2}\\.\\d{1,6}):(-?\\d{1,3}\\.\\d{1,6})";
 /** "Mój dzielnicowy": a pin, a typed address or the saved address → the officer's card. */
 export async function officerConversation(conversation: Conversation<BotContext, Ctx>, ctx: Ctx): Promise<void> {
   const t = ctx.t;
-  const { districts, geocoder, kdb } = ctx.deps;
+  const { districts, geocoder, db } = ctx.deps;
   const telegramId = ctx.from!.id;
-  const saved = await conversation.external(() => savedAddressOf(kdb, telegramId));
+  const saved = await conversation.external(() => savedAddressOf(db, telegramId));
   const keyboard = new Keyboard().requestLocation(t("officer.shareButton")).row();
   if (saved) keyboard.text(t("officer.savedButton")).row();
   keyboard.text(t("report.nav.cancel")).resized().persistent();
@@ -143,12 +143,12 @@ export function officerFeature(i18n: I18n): Composer<BotContext> {
     const p = parsePoint(ctx);
     if (!p || !ctx.user) return ctx.answerCallbackQuery({ text: ctx.t("form.closed") });
     const label = await ctx.deps.geocoder.reverse(p.lat, p.lon);
-    await saveAddress(ctx.deps.kdb, { userId: ctx.user.id, lat: p.lat, lon: p.lon, label: label.kind === "found" ? label.label : null, now: ctx.deps.now() });
+    await saveAddress(ctx.deps.db, { userId: ctx.user.id, lat: p.lat, lon: p.lon, label: label.kind === "found" ? label.label : null, now: ctx.deps.now() });
     await ctx.answerCallbackQuery({ text: ctx.t("officer.saved") });
     await ctx.reply(ctx.t("officer.savedInfo"), { reply_markup: mainMenu(ctx.t) });
   });
   privateChat.callbackQuery("settings:forgetAddress", async (ctx) => {
-    if (ctx.user) await forgetAddress(ctx.deps.kdb, ctx.user.id);
+    if (ctx.user) await forgetAddress(ctx.deps.db, ctx.user.id);
     await ctx.answerCallbackQuery({ text: ctx.t("officer.forgotten") });
     await ctx.reply(ctx.t("officer.forgotten"), { reply_markup: mainMenu(ctx.t) });
   });

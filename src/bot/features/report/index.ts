@@ -40,7 +40,7 @@ export function reportFeature(i18n: I18n): Composer<BotContext> {
 
   const showList = async (ctx: BotContext, page: number, edit: boolean) => {
     if (!ctx.user) return;
-    const { total, reports } = await listReportsOf(ctx.deps.kdb, ctx.user.id, page, PAGE_SIZE);
+    const { total, reports } = await listReportsOf(ctx.deps.db, ctx.user.id, page, PAGE_SIZE);
     if (total === 0) {
       await ctx.reply(ctx.t("myReports.empty"), { reply_markup: mainMenu(ctx.t) });
       return;
@@ -77,7 +77,7 @@ export function reportFeature(i18n: I18n): Composer<BotContext> {
   });
   privateChat.callbackQuery(/^my:open:(\d{1,10})$/, async (ctx) => {
     // Callback data is untrusted: the report is shown only to a resident who follows it.
-    const report = ctx.user ? await getReportFor(ctx.deps.kdb, Number(ctx.match[1]), ctx.user.id) : null;
+    const report = ctx.user ? await getReportFor(ctx.deps.db, Number(ctx.match[1]), ctx.user.id) : null;
     await ctx.answerCallbackQuery(report ? undefined : { text: ctx.t("myReports.notFound") });
     if (!report) return;
     const common = {
