@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LOCALES, type Locale } from "./domain/locale.js";
 
 /** The bot's own database: what `npm start` and every CLI use unless DATABASE_URL says otherwise. */
 export const DEFAULT_DATABASE_URL = "file:./data/dzielnicowy.db";
@@ -15,8 +16,7 @@ export function loadDotEnv(): void {
 /** Thrown when the environment cannot start the bot; the message is one line for the operator. */
 export class ConfigError extends Error {}
 
-const LOCALES = ["pl", "en", "uk"] as const;
-export type Locale = (typeof LOCALES)[number];
+export type { Locale };
 export const SUPPORTED_LOCALES: readonly Locale[] = LOCALES;
 
 const onOff = z.enum(["on", "off", "true", "false", "1", "0", "yes", "no"]).transform((v) => ["on", "true", "1", "yes"].includes(v));

@@ -111,7 +111,7 @@ function errorBoundary(deps: BotDeps): MiddlewareFn<BotContext> {
 /** Commands in each language's menu (Telegram shows the list matching the user's app language). */
 export async function registerCommands(api: Api, deps: BotDeps): Promise<void> {
   const names = ["start", "report", "officer", "myreports", "meetings", "subscribe", "unsubscribe", "language", "privacy", "help", "cancel"] as const;
-  const list = (locale: "pl" | "en" | "uk") => names.map((command) => ({ command, description: deps.i18n.t(locale, `commands.${command}`) }));
+  const list = (locale: Locale) => names.map((command) => ({ command, description: deps.i18n.t(locale, `commands.${command}`) }));
   await api.setMyCommands(list(deps.i18n.defaultLocale));
   for (const locale of ["pl", "en", "uk"] as const) await api.setMyCommands(list(locale), { language_code: locale });
 }

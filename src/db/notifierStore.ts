@@ -2,20 +2,12 @@ import { METRES_PER_DEGREE } from "../domain/geo/measure.js";
 import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
 import { CONFIRMED_STATUSES } from "../domain/reports/status.js";
 import { enqueue, type OutgoingMessage } from "../delivery/outbox.js";
+import type { Selectable } from "kysely";
+import type { Report, ReportEvent } from "../generated/kysely/types.js";
 import type { Database } from "./connection.js";
 
 /** A stored report event not yet turned into messages. */
-export interface PendingEvent {
-  id: number;
-  reportId: number;
-  kind: string;
-  actorId: number | null;
-  toStatus: string;
-  fromStatus: string | null;
-  note: string | null;
-  publicNote: string | null;
-  fileId: string | null;
-}
+export type PendingEvent = Pick<Selectable<ReportEvent>, "id" | "reportId" | "kind" | "actorId" | "toStatus" | "fromStatus" | "note" | "publicNote" | "fileId">;
 
 /** Who a message goes to: enough to pick their language and to skip those who blocked the bot. */
 export interface Recipient {
@@ -26,25 +18,25 @@ export interface Recipient {
   languageCode: string | null;
 }
 
-/** The report's own columns, as stored and as shown alike. */
-interface ReportFields {
-  id: number;
-  ref: string;
-  categoryCode: string;
-  status: string;
-  lat: number;
-  lon: number;
-  address: string;
-  timesOfDay: string;
-  days: string;
-  description: string | null;
-  photos: string;
-  referredTo: string | null;
-  lastPublicNote: string | null;
-  reporterId: number;
-  mergedIntoRef: string | null;
-  moderationMessageId: number | null;
-}
+/** The report's own columns, as stored and as shown alike (and the ref of the report it was merged into). */
+type ReportFields = Pick<
+  Selectable<Report>,
+  | "id"
+  | "ref"
+  | "categoryCode"
+  | "status"
+  | "lat"
+  | "lon"
+  | "address"
+  | "timesOfDay"
+  | "days"
+  | "description"
+  | "photos"
+  | "referredTo"
+  | "lastPublicNote"
+  | "reporterId"
+  | "moderationMessageId"
+> & { mergedIntoRef: string | null };
 
 /** A report with everything its messages and its moderators' card show. */
 export interface NoticeReport extends ReportFields {

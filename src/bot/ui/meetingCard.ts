@@ -5,21 +5,14 @@ import { formatMeetingWhen, formatWarsawDate, formatWarsawTime, warsawDaysUntil 
 import type { MeetingIssue } from "../../domain/meetings/validate.js";
 import { userLocale, type I18n, type TFunction } from "../../i18n/index.js";
 import { escapeHtml } from "../html.js";
+import type { MeetingDetails } from "../../services/meetingQueries.js";
 
-export interface MeetingView {
-  id: number;
-  title: string;
-  organiser: string;
-  startsAt: Date;
-  endsAt: Date;
-  venueName: string;
-  venueAddress: string;
-  cityWide: boolean;
-  description: string;
-  agenda: string | null;
-  areaNames?: string[];
-  rsvpCount?: number;
-}
+/** A meeting as its card shows it: the stored meeting's fields, and its areas and RSVPs where known. */
+export type MeetingView = Pick<
+  MeetingDetails,
+  "id" | "title" | "organiser" | "startsAt" | "endsAt" | "venueName" | "venueAddress" | "cityWide" | "description" | "agenda"
+> &
+  Partial<Pick<MeetingDetails, "areaNames" | "rsvpCount">>;
 
 /** The announcement as residents read it: organiser, topic, area, weekday and time, venue. */
 export function renderMeeting(t: TFunction, locale: Locale, m: MeetingView): string {

@@ -27,7 +27,7 @@
  */
 import Flatbush from "flatbush";
 import type { BBox, LonLat, PolygonGeometry } from "../geo/types.js";
-import { bboxOfGeometry } from "../geo/bbox.js";
+import { bboxOfGeometry, POLAND_BBOX } from "../geo/bbox.js";
 import { geometryAreaM2 } from "../geo/measure.js";
 import { findRingSelfIntersection, hasEnoughPositions, hasThreeDistinctPositions, isFinitePosition, isRingClosed, MIN_RING_POSITIONS } from "../geo/rings.js";
 import { intersectionAreaM2 } from "../geo/clip.js";
@@ -38,7 +38,6 @@ import { parseAddressRulesCsv } from "./addressRules.js";
 import type { DistrictPlan, ImportProblem, ValidDistrict } from "./types.js";
 
 /** Poland's bounding box (a little generous): [minLon, minLat, maxLon, maxLat]. */
-export const POLAND_BBOX: BBox = [14.07, 49.0, 24.15, 54.84];
 
 /** Overlaps below this area (m²) are numerical noise, not an error. */
 export const OVERLAP_TOLERANCE_M2 = 1;

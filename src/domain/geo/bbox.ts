@@ -1,6 +1,9 @@
 import type { BBox, LonLat, PolygonGeometry } from "./types.js";
 import { ringsOf } from "./types.js";
 
+/** Poland's bounding box (WGS84): lon 14.07–24.15, lat 49.00–54.84. A point outside it is a typo or swapped lat/lon. */
+export const POLAND_BBOX: BBox = [14.07, 49.0, 24.15, 54.84];
+
 /** Bounding box of a list of positions; [Infinity, Infinity, -Infinity, -Infinity] when empty. */
 export function bboxOfPositions(positions: readonly LonLat[]): BBox {
   let minX = Infinity;

@@ -1,3 +1,4 @@
+import type { Locale } from "../locale.js";
 /**
  * Public meetings with residents ("debaty społeczne"): the plain data the rest of the app builds on.
  * Nothing here knows about Telegram or the database.
@@ -39,4 +40,5 @@ export function isMeetingStatus(v: string): v is MeetingStatus {
 }
 
 /** The languages the bot speaks (same codes as locales/). */
-export type MeetingLocale = "pl" | "en" | "uk";
+/** A meeting is rendered in any of the bot's languages. */
+export type MeetingLocale = Locale;

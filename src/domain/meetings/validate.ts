@@ -3,6 +3,7 @@
  * Issues carry a field and a code: the bot renders them from locales (meetings.issue.*, meetings.field.*);
  * the English message is for the import CLI's operators only and never reaches Telegram.
  */
+import { POLAND_BBOX } from "../geo/bbox.js";
 import type { MeetingInput } from "./types.js";
 
 /**
@@ -18,13 +19,7 @@ export const MEETING_LIMITS = {
   agenda: 1000,
 } as const;
 
-/** Poland's bounding box (WGS84). A point outside it is a typo or swapped lat/lon. */
-export const POLAND_BOUNDS = { minLat: 49.0, maxLat: 54.84, minLon: 14.07, maxLon: 24.15 } as const;
-
-export function isInPoland(lat: number, lon: number): boolean {
-  const b = POLAND_BOUNDS;
-  return lat >= b.minLat && lat <= b.maxLat && lon >= b.minLon && lon <= b.maxLon;
-}
+const [MIN_LON, MIN_LAT, MAX_LON, MAX_LAT] = POLAND_BBOX;
 
 export type MeetingIssueCode =
   | "required"
@@ -97,11 +92,11 @@ export function validateMeetingInput(m: MeetingInput, options: MeetingValidation
   } else if (hasLat && hasLon) {
     const lat = m.lat!;
     const lon = m.lon!;
-    if (!Number.isFinite(lat) || lat < POLAND_BOUNDS.minLat || lat > POLAND_BOUNDS.maxLat) {
-      issues.push({ field: "lat", code: "outside_poland", message: `${lat} is outside Poland (latitude ${POLAND_BOUNDS.minLat}–${POLAND_BOUNDS.maxLat})` });
+    if (!Number.isFinite(lat) || lat < MIN_LAT || lat > MAX_LAT) {
+      issues.push({ field: "lat", code: "outside_poland", message: `${lat} is outside Poland (latitude ${MIN_LAT}–${MAX_LAT})` });
     }
-    if (!Number.isFinite(lon) || lon < POLAND_BOUNDS.minLon || lon > POLAND_BOUNDS.maxLon) {
-      issues.push({ field: "lon", code: "outside_poland", message: `${lon} is outside Poland (longitude ${POLAND_BOUNDS.minLon}–${POLAND_BOUNDS.maxLon})` });
+    if (!Number.isFinite(lon) || lon < MIN_LON || lon > MAX_LON) {
+      issues.push({ field: "lon", code: "outside_poland", message: `${lon} is outside Poland (longitude ${MIN_LON}–${MAX_LON})` });
     }
   }
 
