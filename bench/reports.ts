@@ -38,7 +38,7 @@ interface Step {
   latencyMs: number;
 }
 
-export async function benchReports(opts: { paceMs?: number } = {}): Promise<Record<string, number | string>> {
+export async function benchReports(opts: { paceMs?: number; env?: Record<string, string> } = {}): Promise<Record<string, number | string>> {
   const PACE_MS = PACE_OVERRIDE ?? opts.paceMs ?? 0;
   const tg = await FakeTelegram.start();
   if (MODERATION) tg.registerChat(GROUP);
@@ -61,6 +61,7 @@ export async function benchReports(opts: { paceMs?: number } = {}): Promise<Reco
       LOG_LEVEL: "warn",
       REPORTS_PER_DAY: "1000",
       ...(MODERATION ? { MODERATION_CHAT_ID: String(GROUP.id) } : {}),
+      ...opts.env,
     },
     stdio: ["ignore", process.env.BENCH_NODE_ARGS ? "inherit" : "ignore", "inherit"],
   });

@@ -11,6 +11,8 @@ const suites: [string, () => Promise<Record<string, number | string>>][] = [
   ["Reports: 100 residents at once, closed loop: capacity (issue 3)", () => benchReports({ paceMs: 0 })],
   ["Reports: 100 residents at once, paced to offer 50 reports/s: latency (issue 3)", () => benchReports({ paceMs: 200 })],
   ["Reports: 100 residents at once, paced to offer 66 reports/s: latency with a margin (issue 3)", () => benchReports({ paceMs: 150 })],
+  // The i18n fast path (src/i18n) stays only while this shows it paying for itself against the closed loop above.
+  ["I18n: the closed loop above with texts rendered by i18next alone (I18N_FAST_PATH=off)", () => benchReports({ paceMs: 0, env: { I18N_FAST_PATH: "off" } })],
   ["Districts: national scale, 8,000 × 200 vertices (issue 4)", () => benchDistricts()],
   ["Moderation: status transitions with events and queued notifications (issue 5)", () => benchModeration()],
   // --full also measures 10,000 recipients at the default 25/s (about 7 minutes).

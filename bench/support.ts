@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { startApp, type RunningApp, type StartOptions } from "../src/app.js";
+import { startApp, type RunningApp } from "../src/app.js";
 import { configFor } from "../src/config.js";
 import { FakeNominatim } from "../test/support/fakeNominatim.js";
 import type { FakeTelegram } from "../test/support/fakeTelegram.js";
@@ -13,7 +13,6 @@ export const TOKEN = "123456:BENCH";
 export async function startBenchApp(
   tg: FakeTelegram,
   env: Record<string, string> = {},
-  options: Omit<StartOptions, "logDestination"> = {},
 ): Promise<{ app: RunningApp; nominatim: FakeNominatim; cleanup: () => Promise<void> }> {
   const nominatim = await FakeNominatim.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-bench-"));
@@ -26,7 +25,7 @@ export async function startBenchApp(
       LOG_LEVEL: "warn",
       ...env,
     }),
-    { ...options, logDestination: new Writable({ write: (_c, _e, cb) => cb() }) },
+    { logDestination: new Writable({ write: (_c, _e, cb) => cb() }) },
   );
   return {
     app,

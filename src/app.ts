@@ -37,8 +37,6 @@ export interface StartOptions {
   /** Where logs go (stdout by default); tests capture them to check that the token never appears. */
   logDestination?: DestinationStream;
   now?: () => Date;
-  /** For the benchmark only: render texts with i18next alone (see i18n/index.ts). */
-  i18nFastPath?: boolean;
 }
 
 /** Everything `npm start` does after reading the configuration; tests run exactly this against fake servers. */
@@ -55,7 +53,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const shutdown = new AbortController();
   const districts = new DistrictDirectory(db);
   await districts.reload();
-  const i18n = await createI18n(config.DEFAULT_LOCALE, { fastPath: options.i18nFastPath });
+  const i18n = await createI18n(config.DEFAULT_LOCALE, { fastPath: config.I18N_FAST_PATH });
   const now = options.now ?? (() => new Date());
   // The worker is made below and only woken through this: the notifier and the worker do not know each other.
   let worker: DeliveryWorker | undefined;

@@ -61,6 +61,8 @@ const schema = z.object({
   ADMIN_TELEGRAM_IDS: telegramIdList.default([]),
   DEFAULT_LOCALE: z.enum(LOCALES, { error: "must be one of pl, en, uk" }).default("pl"),
   SAMPLE_DATA: onOff.default(true),
+  /** Off: texts rendered by i18next alone, for the benchmark that weighs the fast path (src/i18n). */
+  I18N_FAST_PATH: onOff.default(true),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WEBHOOK_URL: z.url({ error: "must be the public https URL Telegram should call" }).optional(),
   WEBHOOK_SECRET: z

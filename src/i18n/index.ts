@@ -42,7 +42,7 @@ export async function createI18nextInstance(defaultLocale: Locale): Promise<i18n
 
 /**
  * One i18next instance for the process; resources are the JSON files in locales/. `fastPath: false` is
- * i18next alone: the benchmark compares both (`npm run bench -- i18n`).
+ * i18next alone (I18N_FAST_PATH=off): the benchmark compares both (`npm run bench -- i18n`).
  */
 export async function createI18n(defaultLocale: Locale, options: { fastPath?: boolean } = {}): Promise<I18n> {
   const instance = await createI18nextInstance(defaultLocale);
