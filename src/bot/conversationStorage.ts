@@ -1,6 +1,6 @@
 import type { ConversationData, VersionedState, VersionedStateStorage } from "@grammyjs/conversations";
 import type { Database } from "../db/connection.js";
-import { deleteConversationState, readConversationState, writeConversationState } from "../services/conversationState.js";
+import { deleteConversationState, readConversationState, writeConversationState } from "../db/conversationState.js";
 
 type State = VersionedState<ConversationData>;
 const MAX_CACHED = 20_000;

@@ -1,5 +1,5 @@
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, type Transaction } from "kysely";
+import { Kysely, type Compilable, type CompiledQuery, type Transaction } from "kysely";
 import type { DB } from "../generated/kysely/types.js";
 import { AppSqliteDialect, configureSqlite, sqlitePath } from "./sqlite/dialect.js";
 
@@ -21,4 +21,26 @@ export function openDatabase(databaseUrl: string, options: { readonly?: boolean 
   const sqlite = new SqliteDatabase(sqlitePath(databaseUrl), { readonly: options.readonly ?? false });
   if (!options.readonly) configureSqlite(sqlite);
   return new Kysely<DB>({ dialect: new AppSqliteDialect(sqlite) });
+}
+
+/**
+ * A query for the paths that run on every update, built and compiled by Kysely once (on first use) and then run
+ * with new values: building and compiling cost more than SQLite's own work for these small statements
+ * (`npm run bench -- Foundation`). `build` gets stand-ins for its arguments, so it must not branch on them
+ * (put a choice in SQL instead, e.g. CASE), and each argument must reach the query as a bound value.
+ */
+export function preparedQuery<A extends unknown[], R>(build: (db: Queryable, ...args: A) => Compilable<R>): (db: Queryable, ...args: A) => Promise<R[]> {
+  let compiled: CompiledQuery<R> | undefined;
+  let slots: number[] = [];
+  return async (db, ...args) => {
+    if (!compiled) {
+      const marks = args.map((_, i) => `\u0000argument ${i}\u0000`);
+      compiled = build(db, ...(marks as A)).compile();
+      slots = compiled.parameters.map((p) => (typeof p === "string" ? marks.indexOf(p) : -1));
+      if (marks.some((_, i) => !slots.includes(i))) throw new Error("preparedQuery: an argument does not reach the query as a bound value");
+    }
+    const fixed = compiled.parameters;
+    const parameters = slots.map((slot, i) => (slot >= 0 ? args[slot] : fixed[i]));
+    return (await db.executeQuery<R>({ ...compiled, parameters })).rows;
+  };
 }

@@ -1,4 +1,5 @@
 import type { Database, Queryable } from "./connection.js";
+import { deleteConversationState, readConversationState, writeConversationState } from "./conversationState.js";
 import { haversineM, METRES_PER_DEGREE } from "../domain/geo/measure.js";
 import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
 import { formatReference, warsawYear } from "../domain/reports/reference.js";
@@ -82,10 +83,37 @@ export function nearbyActiveQuery(db: Database, p: { categoryCode: string; lat: 
  * report events: it has the notifier turn them into outbox rows after each commit.
  */
 export class ReportStore {
+  /**
+   * The forms' rows as last written or read (null: no form). The form is read for every update of every chat and
+   * this process is its only writer, so reads are served from here; a write is remembered once committed.
+   */
+  private readonly forms = new Map<string, string | null>();
+
   constructor(
     private readonly db: Database,
     private readonly notifier: EventFlusher,
   ) {}
+
+  private remember(key: string, value: string | null): void {
+    if (!this.forms.has(key) && this.forms.size >= MAX_CACHED_FORMS) this.forms.delete(this.forms.keys().next().value!);
+    this.forms.set(key, value);
+  }
+
+  /** Runs a transaction that may write a form row; remembers the row once committed, forgets the key if it failed. */
+  private async withForm<T>(work: (put: (tx: Queryable, row: FormRow, now: Date) => Promise<void>) => Promise<T>): Promise<T> {
+    let written: FormRow | undefined;
+    try {
+      const result = await work(async (tx, row, now) => {
+        await putForm(tx, row, now);
+        written = row;
+      });
+      if (written) this.remember(written.key, written.value);
+      return result;
+    } catch (err) {
+      if (written) this.forms.delete(written.key);
+      throw err;
+    }
+  }
 
   /** Reports created by this resident in the 24 h before `now` (the daily limit). */
   async countRecent(userId: number, now: Date): Promise<number> {
@@ -137,60 +165,62 @@ export class ReportStore {
    * Idempotent on the reporter's `submissionKey`.
    */
   async create(input: NewReport, formAfter?: (report: { id: number; ref: string }) => FormRow): Promise<{ id: number; ref: string; created: boolean }> {
-    const result = await this.db.transaction().execute(async (tx) => {
-      // The key is the reporter's own (their form's): another resident's report is never handed back for it.
-      const submissionKey = `${input.reporterId}:${input.submissionKey}`;
-      const existing = await tx
-        .selectFrom("Report")
-        .select(["id", "ref"])
-        .where("submissionKey", "=", submissionKey)
-        .where("reporterId", "=", input.reporterId)
-        .executeTakeFirst();
-      if (existing) {
-        if (formAfter) await putForm(tx, formAfter(existing), input.now);
-        return { ...existing, created: false };
-      }
-      // The series follows the calendar year in Poland, whatever the server's time zone.
-      const year = warsawYear(input.now);
-      const { value } = await tx
-        .insertInto("Counter")
-        .values({ name: `report:${year}`, value: 1 })
-        .onConflict((oc) => oc.column("name").doUpdateSet((eb) => ({ value: eb("Counter.value", "+", 1) })))
-        .returning("value")
-        .executeTakeFirstOrThrow();
-      const ref = formatReference(input.prefix, year, value);
-      const { draft, now } = input;
-      const { id } = await tx
-        .insertInto("Report")
-        .values({
-          ref,
-          categoryCode: draft.categoryCode,
-          status: "new" satisfies Status,
-          lat: draft.lat,
-          lon: draft.lon,
-          address: draft.address,
-          placeSource: draft.placeSource,
-          timesOfDay: draft.timesOfDay.join(","),
-          days: draft.days,
-          description: draft.description,
-          photos: JSON.stringify(draft.photos),
-          contactConsent: draft.contactConsent,
-          reporterId: input.reporterId,
-          submissionKey,
-          districtId: input.districtId,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      await tx
-        .insertInto("ReportEvent")
-        .values({ reportId: id, kind: "status", actorId: input.reporterId, toStatus: "new" satisfies Status, createdAt: now })
-        .execute();
-      await tx.insertInto("ReportFollower").values({ reportId: id, userId: input.reporterId, kind: "reporter", createdAt: now }).execute();
-      if (formAfter) await putForm(tx, formAfter({ id, ref }), now);
-      return { id, ref, created: true };
-    });
+    const result = await this.withForm((put) =>
+      this.db.transaction().execute(async (tx) => {
+        // The key is the reporter's own (their form's): another resident's report is never handed back for it.
+        const submissionKey = `${input.reporterId}:${input.submissionKey}`;
+        const existing = await tx
+          .selectFrom("Report")
+          .select(["id", "ref"])
+          .where("submissionKey", "=", submissionKey)
+          .where("reporterId", "=", input.reporterId)
+          .executeTakeFirst();
+        if (existing) {
+          if (formAfter) await put(tx, formAfter(existing), input.now);
+          return { ...existing, created: false };
+        }
+        // The series follows the calendar year in Poland, whatever the server's time zone.
+        const year = warsawYear(input.now);
+        const { value } = await tx
+          .insertInto("Counter")
+          .values({ name: `report:${year}`, value: 1 })
+          .onConflict((oc) => oc.column("name").doUpdateSet((eb) => ({ value: eb("Counter.value", "+", 1) })))
+          .returning("value")
+          .executeTakeFirstOrThrow();
+        const ref = formatReference(input.prefix, year, value);
+        const { draft, now } = input;
+        const { id } = await tx
+          .insertInto("Report")
+          .values({
+            ref,
+            categoryCode: draft.categoryCode,
+            status: "new" satisfies Status,
+            lat: draft.lat,
+            lon: draft.lon,
+            address: draft.address,
+            placeSource: draft.placeSource,
+            timesOfDay: draft.timesOfDay.join(","),
+            days: draft.days,
+            description: draft.description,
+            photos: JSON.stringify(draft.photos),
+            contactConsent: draft.contactConsent,
+            reporterId: input.reporterId,
+            submissionKey,
+            districtId: input.districtId,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        await tx
+          .insertInto("ReportEvent")
+          .values({ reportId: id, kind: "status", actorId: input.reporterId, toStatus: "new" satisfies Status, createdAt: now })
+          .execute();
+        await tx.insertInto("ReportFollower").values({ reportId: id, userId: input.reporterId, kind: "reporter", createdAt: now }).execute();
+        if (formAfter) await put(tx, formAfter({ id, ref }), now);
+        return { id, ref, created: true };
+      }),
+    );
     // Not awaited: the resident's answer does not wait for the moderators' card to be queued.
     if (result.created) void this.notifier.flush();
     return result;
@@ -203,43 +233,45 @@ export class ReportStore {
    * addition; `form` (the finished form's row) is written with them. Returns the number of confirmations.
    */
   async confirm(input: Confirmation, form?: () => FormRow): Promise<number> {
-    const confirmations = await this.db.transaction().execute(async (tx) => {
-      const { now } = input;
-      const status = (await tx.selectFrom("Report").select("status").where("id", "=", input.reportId).executeTakeFirst())?.status ?? "new";
-      const event = (kind: string, note: string | null, fileId: string | null) =>
-        tx
-          .insertInto("ReportEvent")
-          .values({
-            reportId: input.reportId,
-            kind,
-            fileId,
-            actorId: input.userId,
-            actorRole: "resident",
-            fromStatus: status,
-            toStatus: status,
-            note,
-            createdAt: now,
-          })
-          .execute();
-      const added = await tx
-        .insertInto("ReportFollower")
-        .values({ reportId: input.reportId, userId: input.userId, kind: "confirmation", createdAt: now })
-        .onConflict((oc) => oc.columns(["reportId", "userId"]).doNothing())
-        .returning("userId")
-        .executeTakeFirst();
-      // A second "Potwierdzam" by the same resident is no second confirmation; what they wrote still counts.
-      if (added) await event("confirmation", null, null);
-      if (input.note) await event("addition", input.note, null);
-      for (const fileId of input.photos) await event("addition", null, fileId);
-      if (form) await putForm(tx, form(), now);
-      const row = await tx
-        .selectFrom("ReportFollower")
-        .select((eb) => eb.fn.countAll().as("n"))
-        .where("reportId", "=", input.reportId)
-        .where("kind", "=", "confirmation")
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
-    });
+    const confirmations = await this.withForm((put) =>
+      this.db.transaction().execute(async (tx) => {
+        const { now } = input;
+        const status = (await tx.selectFrom("Report").select("status").where("id", "=", input.reportId).executeTakeFirst())?.status ?? "new";
+        const event = (kind: string, note: string | null, fileId: string | null) =>
+          tx
+            .insertInto("ReportEvent")
+            .values({
+              reportId: input.reportId,
+              kind,
+              fileId,
+              actorId: input.userId,
+              actorRole: "resident",
+              fromStatus: status,
+              toStatus: status,
+              note,
+              createdAt: now,
+            })
+            .execute();
+        const added = await tx
+          .insertInto("ReportFollower")
+          .values({ reportId: input.reportId, userId: input.userId, kind: "confirmation", createdAt: now })
+          .onConflict((oc) => oc.columns(["reportId", "userId"]).doNothing())
+          .returning("userId")
+          .executeTakeFirst();
+        // A second "Potwierdzam" by the same resident is no second confirmation; what they wrote still counts.
+        if (added) await event("confirmation", null, null);
+        if (input.note) await event("addition", input.note, null);
+        for (const fileId of input.photos) await event("addition", null, fileId);
+        if (form) await put(tx, form(), now);
+        const row = await tx
+          .selectFrom("ReportFollower")
+          .select((eb) => eb.fn.countAll().as("n"))
+          .where("reportId", "=", input.reportId)
+          .where("kind", "=", "confirmation")
+          .executeTakeFirstOrThrow();
+        return Number(row.n);
+      }),
+    );
     void this.notifier.flush();
     return confirmations;
   }
@@ -247,23 +279,35 @@ export class ReportStore {
   // ---- the form's own row
 
   async readForm(key: string): Promise<string | undefined> {
-    return (await this.db.selectFrom("ConversationState").select("value").where("key", "=", key).executeTakeFirst())?.value;
+    const cached = this.forms.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const value = await readConversationState(this.db, key);
+    // A write that finished while this read waited knows better.
+    const meanwhile = this.forms.get(key);
+    if (meanwhile !== undefined) return meanwhile ?? undefined;
+    this.remember(key, value ?? null);
+    return value;
   }
 
   /** Stores the form; awaited before any message about the change goes out. */
   async writeForm(row: FormRow, now: Date): Promise<void> {
-    await putForm(this.db, row, now);
+    try {
+      await putForm(this.db, row, now);
+    } catch (err) {
+      this.forms.delete(row.key);
+      throw err;
+    }
+    this.remember(row.key, row.value);
   }
 
   async deleteForm(key: string): Promise<void> {
-    await this.db.deleteFrom("ConversationState").where("key", "=", key).execute();
+    await deleteConversationState(this.db, key);
+    this.remember(key, null);
   }
 }
 
-async function putForm(db: Queryable, row: FormRow, now: Date): Promise<void> {
-  await db
-    .insertInto("ConversationState")
-    .values({ key: row.key, value: row.value, updatedAt: now })
-    .onConflict((oc) => oc.column("key").doUpdateSet({ value: row.value, updatedAt: now }))
-    .execute();
+const MAX_CACHED_FORMS = 20_000;
+
+function putForm(db: Queryable, row: FormRow, now: Date): Promise<void> {
+  return writeConversationState(db, row.key, row.value, now);
 }

@@ -1,4 +1,5 @@
-import type { Database } from "../db/connection.js";
+import { sql } from "kysely";
+import { preparedQuery, type Database } from "../db/connection.js";
 
 /** What handlers need to know about the sender on every update. */
 export interface SessionUser {
@@ -67,29 +68,8 @@ export class UserDirectory {
     }
     // One statement for every update that is not cached: the row is made or refreshed, and read back. It leaves
     // "blocked" as stored, so the row tells whether Telegram had refused a message to them.
-    const row = await this.db
-      .insertInto("User")
-      .values({
-        telegramId: from.id,
-        firstName: from.first_name,
-        username,
-        languageCode,
-        role: opts.admin ? "admin" : "resident",
-        firstSeen: opts.now,
-        lastSeen: opts.now,
-      })
-      .onConflict((oc) =>
-        oc.column("telegramId").doUpdateSet((eb) => ({
-          firstName: eb.ref("excluded.firstName"),
-          username: eb.ref("excluded.username"),
-          lastSeen: eb.ref("excluded.lastSeen"),
-          // Telegram does not always send language_code: the last one seen stays.
-          languageCode: eb.fn.coalesce("excluded.languageCode", "User.languageCode"),
-          ...(opts.admin ? { role: "admin" } : {}),
-        })),
-      )
-      .returning(["id", "language", "role", "banned", "blocked"])
-      .executeTakeFirstOrThrow();
+    const [row] = await touchUser(this.db, from.id, from.first_name, username, languageCode, opts.admin, opts.now);
+    if (!row) throw new Error("the user's upsert returned no row");
     // Rare: they had blocked the bot and write again privately, so messages reach them again.
     const returning = opts.privateChat && row.blocked;
     if (returning) await this.db.updateTable("User").set({ blocked: false }).where("id", "=", row.id).execute();
@@ -130,3 +110,33 @@ export class UserDirectory {
     this.cache.delete(telegramId);
   }
 }
+
+/**
+ * The sender's row made or refreshed, and read back, in one statement (prepared: it runs for every update that
+ * is not cached). Telegram does not always send language_code: the last one seen stays. An admin listed in
+ * the configuration becomes one.
+ */
+const touchUser = preparedQuery(
+  (db, telegramId: number, firstName: string, username: string | null, languageCode: string | null, admin: boolean, now: Date) =>
+    db
+      .insertInto("User")
+      .values({
+        telegramId,
+        firstName,
+        username,
+        languageCode,
+        role: sql<string>`CASE WHEN ${admin} THEN 'admin' ELSE 'resident' END`,
+        firstSeen: now,
+        lastSeen: now,
+      })
+      .onConflict((oc) =>
+        oc.column("telegramId").doUpdateSet((eb) => ({
+          firstName: eb.ref("excluded.firstName"),
+          username: eb.ref("excluded.username"),
+          lastSeen: eb.ref("excluded.lastSeen"),
+          languageCode: eb.fn.coalesce("excluded.languageCode", "User.languageCode"),
+          role: sql<string>`CASE WHEN ${admin} THEN 'admin' ELSE ${sql.ref("User.role")} END`,
+        })),
+      )
+      .returning(["id", "language", "role", "banned", "blocked"]),
+);

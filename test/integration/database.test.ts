@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyMigrations, openDatabase, sqlitePath, type Database } from "../../src/db/connection.js";
+import { applyMigrations, openDatabase, preparedQuery, sqlitePath, type Database } from "../../src/db/connection.js";
 
 // The one data path (src/db/connection.ts, src/db/sqlite/dialect.ts): what every query of the app relies on.
 describe("the database connection", () => {
@@ -144,5 +144,27 @@ describe("the database connection", () => {
     expect(await counter("ours")).toEqual({ value: 1 });
     expect(await counter("ours-tx")).toEqual({ value: 1 });
     expect(await counter("other")).toEqual({ value: 1 });
+  });
+
+  it("runs a prepared query with each call's own values, and refuses a builder that does not bind an argument", async () => {
+    const upsert = preparedQuery((q, name: string, value: number) =>
+      q
+        .insertInto("Counter")
+        .values({ name, value })
+        .onConflict((oc) => oc.column("name").doUpdateSet((eb) => ({ value: eb("Counter.value", "+", eb.ref("excluded.value")) })))
+        .returning(["name", "value"]),
+    );
+    expect(await upsert(db, "a", 1)).toEqual([{ name: "a", value: 1 }]);
+    expect(await upsert(db, "b", 5)).toEqual([{ name: "b", value: 5 }]);
+    expect(await upsert(db, "a", 2)).toEqual([{ name: "a", value: 3 }]);
+    // Inside a transaction too.
+    await db.transaction().execute(async (tx) => expect(await upsert(tx, "b", 1)).toEqual([{ name: "b", value: 6 }]));
+    const inlined = preparedQuery((q, name: string) =>
+      q
+        .selectFrom("Counter")
+        .select("value")
+        .where("name", "=", name.length > 0 ? "a" : "b"),
+    );
+    await expect(inlined(db, "a")).rejects.toThrow(/bound value/);
   });
 });
