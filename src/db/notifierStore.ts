@@ -4,7 +4,7 @@ import { CONFIRMED_STATUSES } from "../domain/reports/status.js";
 import { enqueue, type OutgoingMessage } from "../delivery/outbox.js";
 import type { Selectable } from "kysely";
 import type { Report, ReportEvent } from "../generated/kysely/types.js";
-import type { Database } from "./connection.js";
+import { preparedQuery, type Database, type Queryable } from "./connection.js";
 
 /** A stored report event not yet turned into messages. */
 export type PendingEvent = Pick<Selectable<ReportEvent>, "id" | "reportId" | "kind" | "actorId" | "toStatus" | "fromStatus" | "note" | "publicNote" | "fileId">;
@@ -49,18 +49,108 @@ export interface NoticeReport extends ReportFields {
 /** Staff act under their first name in their own group; residents' events (additions, answers) are never named. */
 const STAFF_ROLES = ["coordinator", "officer", "admin"];
 
-/** Other reports of a category in a box: a range on the (categoryCode, lat, lon) index (test/integration checks the plan). */
-export function nearbyCountQuery(db: Database, report: { id: number; categoryCode: string; lat: number; lon: number }) {
+/** The box of ±2×250 m around a report's point, in degrees. */
+function nearbyBox(report: { lat: number; lon: number }): { south: number; north: number; west: number; east: number } {
   const dLat = (DUPLICATE_RADIUS_M * 2) / METRES_PER_DEGREE;
   const dLon = dLat / Math.cos((report.lat * Math.PI) / 180);
-  return db
+  return { south: report.lat - dLat, north: report.lat + dLat, west: report.lon - dLon, east: report.lon + dLon };
+}
+
+/** Other reports of a category in a box: a range on the (categoryCode, lat, lon) index (test/integration checks the plan). */
+export function nearbyCountQuery(db: Queryable, report: { id: number; categoryCode: string; lat: number; lon: number }) {
+  const box = nearbyBox(report);
+  return nearbyCountOf(db, report.categoryCode, report.id, box.south, box.north, box.west, box.east);
+}
+
+const nearbyCountOf = (db: Queryable, categoryCode: string, id: number, south: number, north: number, west: number, east: number) =>
+  db
     .selectFrom("Report")
     .select((eb) => eb.fn.countAll().as("n"))
-    .where("categoryCode", "=", report.categoryCode)
-    .where("id", "!=", report.id)
-    .where((eb) => eb.between("lat", report.lat - dLat, report.lat + dLat))
-    .where((eb) => eb.between("lon", report.lon - dLon, report.lon + dLon));
-}
+    .where("categoryCode", "=", categoryCode)
+    .where("id", "!=", id)
+    .where((eb) => eb.between("lat", south, north))
+    .where((eb) => eb.between("lon", west, east));
+
+// The notifier's queries run for every report: prepared (built and compiled once, see db/connection.ts).
+const nearbyCount = preparedQuery(nearbyCountOf);
+const anyPending = preparedQuery((db) => db.selectFrom("ReportEvent").select("id").where("notifiedAt", "is", null).limit(1));
+const pendingEvents = preparedQuery((db, limit: number) =>
+  db
+    .selectFrom("ReportEvent")
+    .select(["id", "reportId", "kind", "actorId", "toStatus", "fromStatus", "note", "publicNote", "fileId"])
+    .where("notifiedAt", "is", null)
+    .orderBy("id")
+    .limit(limit),
+);
+const reportRow = preparedQuery((db, reportId: number) =>
+  db
+    .selectFrom("Report as r")
+    .leftJoin("Report as m", "m.id", "r.mergedIntoId")
+    .leftJoin("District as d", "d.id", "r.districtId")
+    .leftJoin("Officer as o", "o.id", "d.officerId")
+    .leftJoin("User as u", "u.id", "o.userId")
+    .select([
+      "r.id",
+      "r.ref",
+      "r.categoryCode",
+      "r.status",
+      "r.lat",
+      "r.lon",
+      "r.address",
+      "r.timesOfDay",
+      "r.days",
+      "r.description",
+      "r.photos",
+      "r.contactConsent",
+      "r.createdAt",
+      "r.referredTo",
+      "r.lastPublicNote",
+      "r.reporterId",
+      "r.moderationMessageId",
+      "m.ref as mergedIntoRef",
+      "d.id as districtId",
+      "d.number as districtNumber",
+      "d.name as districtName",
+      "o.id as officerId",
+      "o.rank as officerRank",
+      "o.firstName as officerFirstName",
+      "o.lastName as officerLastName",
+      "u.id as officerUserId",
+      "u.telegramId as officerTelegramId",
+      "u.blocked as officerBlocked",
+      "u.language as officerLanguage",
+      "u.languageCode as officerLanguageCode",
+    ])
+    .where("r.id", "=", reportId),
+);
+const followersOf = preparedQuery((db, reportId: number) =>
+  db
+    .selectFrom("ReportFollower as f")
+    .innerJoin("User as u", "u.id", "f.userId")
+    .select(["f.userId", "f.kind", "u.telegramId", "u.blocked", "u.language", "u.languageCode"])
+    .where("f.reportId", "=", reportId)
+    .orderBy("f.createdAt")
+    .orderBy("f.userId"),
+);
+const reporterCounts = preparedQuery((db, reporterId: number) =>
+  db
+    .selectFrom("Report")
+    .select((eb) => [eb.fn.countAll().as("total"), eb.fn.count(eb.case().when("status", "in", CONFIRMED_STATUSES).then(1).end()).as("confirmed")])
+    .where("reporterId", "=", reporterId),
+);
+const lastChangeOf = preparedQuery((db, reportId: number) =>
+  db.selectFrom("ReportEvent").select("id").where("reportId", "=", reportId).where("fromStatus", "is not", null).orderBy("id", "desc").limit(1),
+);
+const lastStaffChangeOf = preparedQuery((db, reportId: number) =>
+  db
+    .selectFrom("ReportEvent as e")
+    .innerJoin("User as u", "u.id", "e.actorId")
+    .select(["u.firstName as name", "e.actorRole as role", "e.createdAt as at"])
+    .where("e.reportId", "=", reportId)
+    .where("e.actorRole", "in", STAFF_ROLES)
+    .orderBy("e.id", "desc")
+    .limit(1),
+);
 
 /**
  * What the notifier reads and writes. It runs after every report, so the card's reads are few and joined.
@@ -77,17 +167,11 @@ export class NotifierStore {
 
   /** Whether any event waits for its messages: a pass takes the write lock only then. */
   async hasPending(): Promise<boolean> {
-    return (await this.db.selectFrom("ReportEvent").select("id").where("notifiedAt", "is", null).limit(1).executeTakeFirst()) !== undefined;
+    return (await anyPending(this.db)).length > 0;
   }
 
   pendingEvents(limit: number): Promise<PendingEvent[]> {
-    return this.db
-      .selectFrom("ReportEvent")
-      .select(["id", "reportId", "kind", "actorId", "toStatus", "fromStatus", "note", "publicNote", "fileId"])
-      .where("notifiedAt", "is", null)
-      .orderBy("id")
-      .limit(limit)
-      .execute();
+    return pendingEvents(this.db, limit);
   }
 
   async markNotified(eventIds: readonly number[], now: Date): Promise<void> {
@@ -101,55 +185,9 @@ export class NotifierStore {
   }
 
   async report(reportId: number): Promise<NoticeReport | null> {
-    const row = await this.db
-      .selectFrom("Report as r")
-      .leftJoin("Report as m", "m.id", "r.mergedIntoId")
-      .leftJoin("District as d", "d.id", "r.districtId")
-      .leftJoin("Officer as o", "o.id", "d.officerId")
-      .leftJoin("User as u", "u.id", "o.userId")
-      .select([
-        "r.id",
-        "r.ref",
-        "r.categoryCode",
-        "r.status",
-        "r.lat",
-        "r.lon",
-        "r.address",
-        "r.timesOfDay",
-        "r.days",
-        "r.description",
-        "r.photos",
-        "r.contactConsent",
-        "r.createdAt",
-        "r.referredTo",
-        "r.lastPublicNote",
-        "r.reporterId",
-        "r.moderationMessageId",
-        "m.ref as mergedIntoRef",
-        "d.id as districtId",
-        "d.number as districtNumber",
-        "d.name as districtName",
-        "o.id as officerId",
-        "o.rank as officerRank",
-        "o.firstName as officerFirstName",
-        "o.lastName as officerLastName",
-        "u.id as officerUserId",
-        "u.telegramId as officerTelegramId",
-        "u.blocked as officerBlocked",
-        "u.language as officerLanguage",
-        "u.languageCode as officerLanguageCode",
-      ])
-      .where("r.id", "=", reportId)
-      .executeTakeFirst();
+    const [row] = await reportRow(this.db, reportId);
     if (!row) return null;
-    const followers = await this.db
-      .selectFrom("ReportFollower as f")
-      .innerJoin("User as u", "u.id", "f.userId")
-      .select(["f.userId", "f.kind", "u.telegramId", "u.blocked", "u.language", "u.languageCode"])
-      .where("f.reportId", "=", reportId)
-      .orderBy("f.createdAt")
-      .orderBy("f.userId")
-      .execute();
+    const followers = await followersOf(this.db, reportId);
     const {
       districtId,
       districtNumber,
@@ -186,44 +224,26 @@ export class NotifierStore {
 
   /** The reporter's record, for the card: how many reports and how many confirmed. Never who they are. */
   async reporterRecord(reporterId: number): Promise<{ total: number; confirmed: number }> {
-    const row = await this.db
-      .selectFrom("Report")
-      .select((eb) => [eb.fn.countAll().as("total"), eb.fn.count(eb.case().when("status", "in", CONFIRMED_STATUSES).then(1).end()).as("confirmed")])
-      .where("reporterId", "=", reporterId)
-      .executeTakeFirstOrThrow();
-    return { total: Number(row.total), confirmed: Number(row.confirmed) };
+    const [row] = await reporterCounts(this.db, reporterId);
+    return { total: Number(row!.total), confirmed: Number(row!.confirmed) };
   }
 
   /** Other reports of the category in a box of ±2×250 m around the point: one indexed count. */
   async nearby(report: { id: number; categoryCode: string; lat: number; lon: number }): Promise<number> {
-    const row = await nearbyCountQuery(this.db, report).executeTakeFirstOrThrow();
-    return Number(row.n);
+    const box = nearbyBox(report);
+    const [row] = await nearbyCount(this.db, report.categoryCode, report.id, box.south, box.north, box.west, box.east);
+    return Number(row!.n);
   }
 
   /** The latest event after the creation (a status change, merge, category…), if any. */
   async lastChange(reportId: number): Promise<number | null> {
-    const row = await this.db
-      .selectFrom("ReportEvent")
-      .select("id")
-      .where("reportId", "=", reportId)
-      .where("fromStatus", "is not", null)
-      .orderBy("id", "desc")
-      .limit(1)
-      .executeTakeFirst();
+    const [row] = await lastChangeOf(this.db, reportId);
     return row?.id ?? null;
   }
 
   /** The staff member who last changed the report, for the card ("Celina (koordynator), 29.11.2026, 13:05"). */
   async lastStaffChange(reportId: number): Promise<{ name: string; role: string; at: Date } | null> {
-    const row = await this.db
-      .selectFrom("ReportEvent as e")
-      .innerJoin("User as u", "u.id", "e.actorId")
-      .select(["u.firstName as name", "e.actorRole as role", "e.createdAt as at"])
-      .where("e.reportId", "=", reportId)
-      .where("e.actorRole", "in", STAFF_ROLES)
-      .orderBy("e.id", "desc")
-      .limit(1)
-      .executeTakeFirst();
+    const [row] = await lastStaffChangeOf(this.db, reportId);
     return row ? { name: row.name, role: row.role!, at: row.at } : null;
   }
 
