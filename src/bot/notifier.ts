@@ -88,8 +88,32 @@ export class Notifier {
     this.deps.wakeOutbox();
   }
 
-  /** Queues the messages of every event not yet notified. */
-  async flush(): Promise<void> {
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  /**
+   * Queues the messages of every event not yet notified. Calls during a flush join it: it runs once more
+   * afterwards (their events were stored after its last look), then resolves for all of them.
+   */
+  flush(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.drain();
+        } while (this.again);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
     try {
       let queued = 0;
       for (let n = await this.pass(); n > 0; n = n < PASS_SIZE ? 0 : await this.pass()) queued += n;

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Database, Queryable } from "./connection.js";
+import { preparedQuery, type Database, type Queryable } from "./connection.js";
 
 /** Geocoding answers by request key (the Nominatim policy asks for caching); values are JSON. */
 export interface GeocodeCache {
@@ -21,6 +21,9 @@ export function asGeocodingUser<T>(userId: number, fn: () => T): T {
 }
 
 /** Typed searches carry the resident's own words: a hit on one is recorded too (they typed it again). */
+/** Read for every pin (its reverse lookup): prepared (see db/connection.ts). */
+const cachedAnswer = preparedQuery((db, key: string) => db.selectFrom("GeocodeCache").select("value").where("key", "=", key));
+
 const isTyped = (key: string) => key.startsWith("search:");
 
 /** The GeocodeCache table: every pin reads it. */
@@ -28,7 +31,7 @@ export class DbGeocodeCache implements GeocodeCache {
   constructor(private readonly db: Database) {}
 
   async get(key: string): Promise<string | undefined> {
-    const value = (await this.db.selectFrom("GeocodeCache").select("value").where("key", "=", key).executeTakeFirst())?.value;
+    const value = (await cachedAnswer(this.db, key))[0]?.value;
     const userId = askingUser.getStore();
     // A pin's reverse lookup (every pin) stays a pure read; only typed searches are worth a write.
     if (value !== undefined && userId !== undefined && isTyped(key)) void recordUse(this.db, key, userId).catch(() => undefined);

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from "./connection.js";
+import { preparedQuery, type Database, type Queryable } from "./connection.js";
 import { deleteConversationState, readConversationState, writeConversationState } from "./conversationState.js";
 import { haversineM, METRES_PER_DEGREE } from "../domain/geo/measure.js";
 import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
@@ -65,17 +65,58 @@ const AROUND_DEGREES = DUPLICATE_RADIUS_M / METRES_PER_DEGREE;
  * Active reports of a category in a box around a point, other than this reporter's: a range on the
  * (categoryCode, lat, lon) index (test/integration/reportStore.test.ts checks the plan).
  */
-export function nearbyActiveQuery(db: Database, p: { categoryCode: string; lat: number; lon: number; excludeReporterId: number }) {
+export function nearbyActiveQuery(db: Queryable, p: { categoryCode: string; lat: number; lon: number; excludeReporterId: number }) {
   const dLon = AROUND_DEGREES / Math.cos((p.lat * Math.PI) / 180);
-  return db
+  return nearbyActiveOf(db, p.categoryCode, p.lat - AROUND_DEGREES, p.lat + AROUND_DEGREES, p.lon - dLon, p.lon + dLon, p.excludeReporterId);
+}
+
+const nearbyActiveOf = (db: Queryable, categoryCode: string, south: number, north: number, west: number, east: number, excludeReporterId: number) =>
+  db
     .selectFrom("Report")
     .select(["id", "ref", "status", "lat", "lon"])
-    .where("categoryCode", "=", p.categoryCode)
+    .where("categoryCode", "=", categoryCode)
     .where("status", "in", ACTIVE_STATUSES)
-    .where((eb) => eb.between("lat", p.lat - AROUND_DEGREES, p.lat + AROUND_DEGREES))
-    .where((eb) => eb.between("lon", p.lon - dLon, p.lon + dLon))
-    .where("reporterId", "!=", p.excludeReporterId);
-}
+    .where((eb) => eb.between("lat", south, north))
+    .where((eb) => eb.between("lon", west, east))
+    .where("reporterId", "!=", excludeReporterId);
+
+// The form's queries run for every report: prepared (built and compiled once, see db/connection.ts).
+const nearbyActive = preparedQuery(nearbyActiveOf);
+const reportsSince = preparedQuery((db, userId: number, since: Date) =>
+  db
+    .selectFrom("Report")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("reporterId", "=", userId)
+    .where("createdAt", ">", since),
+);
+const reportsBy = preparedQuery((db, userId: number) =>
+  db
+    .selectFrom("Report")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("reporterId", "=", userId),
+);
+const subscriptionsOf = preparedQuery((db, userId: number) =>
+  db
+    .selectFrom("Subscription")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("userId", "=", userId),
+);
+const reportBySubmission = preparedQuery((db, submissionKey: string, reporterId: number) =>
+  db.selectFrom("Report").select(["id", "ref"]).where("submissionKey", "=", submissionKey).where("reporterId", "=", reporterId),
+);
+const nextInSeries = preparedQuery((db, name: string) =>
+  db
+    .insertInto("Counter")
+    .values({ name, value: 1 })
+    .onConflict((oc) => oc.column("name").doUpdateSet((eb) => ({ value: eb("Counter.value", "+", 1) })))
+    .returning("value"),
+);
+const creationEvent = preparedQuery((db, reportId: number, reporterId: number, now: Date) =>
+  db.insertInto("ReportEvent").values({ reportId, kind: "status", actorId: reporterId, toStatus: "new" satisfies Status, createdAt: now }),
+);
+const reporterFollows = preparedQuery((db, reportId: number, userId: number, now: Date) =>
+  db.insertInto("ReportFollower").values({ reportId, userId, kind: "reporter", createdAt: now }),
+);
 
 /**
  * What the resident's report form reads and writes: its own state (one ConversationState row per open form),
@@ -117,32 +158,19 @@ export class ReportStore {
 
   /** Reports created by this resident in the 24 h before `now` (the daily limit). */
   async countRecent(userId: number, now: Date): Promise<number> {
-    const row = await this.db
-      .selectFrom("Report")
-      .select((eb) => eb.fn.countAll().as("n"))
-      .where("reporterId", "=", userId)
-      .where("createdAt", ">", new Date(now.getTime() - 24 * 3600_000))
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    const [row] = await reportsSince(this.db, userId, new Date(now.getTime() - 24 * 3600_000));
+    return Number(row!.n);
   }
 
   /** Every report this resident ever made. */
   async countByReporter(userId: number): Promise<number> {
-    const row = await this.db
-      .selectFrom("Report")
-      .select((eb) => eb.fn.countAll().as("n"))
-      .where("reporterId", "=", userId)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    const [row] = await reportsBy(this.db, userId);
+    return Number(row!.n);
   }
 
   async subscriptionCount(userId: number): Promise<number> {
-    const row = await this.db
-      .selectFrom("Subscription")
-      .select((eb) => eb.fn.countAll().as("n"))
-      .where("userId", "=", userId)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    const [row] = await subscriptionsOf(this.db, userId);
+    return Number(row!.n);
   }
 
   /**
@@ -151,7 +179,8 @@ export class ReportStore {
    */
   async findNearbyActive(categoryCode: string, lat: number, lon: number, excludeReporterId: number): Promise<NearbyReport | null> {
     if (!mayOfferDuplicates(categoryCode)) return null;
-    const rows = await nearbyActiveQuery(this.db, { categoryCode, lat, lon, excludeReporterId }).execute();
+    const dLon = AROUND_DEGREES / Math.cos((lat * Math.PI) / 180);
+    const rows = await nearbyActive(this.db, categoryCode, lat - AROUND_DEGREES, lat + AROUND_DEGREES, lon - dLon, lon + dLon, excludeReporterId);
     const near = rows
       .map((r) => ({ id: r.id, ref: r.ref, status: r.status as Status, distanceM: haversineM(lon, lat, r.lon, r.lat) }))
       .filter((r) => r.distanceM <= DUPLICATE_RADIUS_M && isPubliclyVisible(categoryCode, r.status))
@@ -169,24 +198,15 @@ export class ReportStore {
       this.db.transaction().execute(async (tx) => {
         // The key is the reporter's own (their form's): another resident's report is never handed back for it.
         const submissionKey = `${input.reporterId}:${input.submissionKey}`;
-        const existing = await tx
-          .selectFrom("Report")
-          .select(["id", "ref"])
-          .where("submissionKey", "=", submissionKey)
-          .where("reporterId", "=", input.reporterId)
-          .executeTakeFirst();
+        const [existing] = await reportBySubmission(tx, submissionKey, input.reporterId);
         if (existing) {
           if (formAfter) await put(tx, formAfter(existing), input.now);
           return { ...existing, created: false };
         }
         // The series follows the calendar year in Poland, whatever the server's time zone.
         const year = warsawYear(input.now);
-        const { value } = await tx
-          .insertInto("Counter")
-          .values({ name: `report:${year}`, value: 1 })
-          .onConflict((oc) => oc.column("name").doUpdateSet((eb) => ({ value: eb("Counter.value", "+", 1) })))
-          .returning("value")
-          .executeTakeFirstOrThrow();
+        const [counter] = await nextInSeries(tx, `report:${year}`);
+        const value = counter!.value;
         const ref = formatReference(input.prefix, year, value);
         const { draft, now } = input;
         const { id } = await tx
@@ -212,11 +232,8 @@ export class ReportStore {
           })
           .returning("id")
           .executeTakeFirstOrThrow();
-        await tx
-          .insertInto("ReportEvent")
-          .values({ reportId: id, kind: "status", actorId: input.reporterId, toStatus: "new" satisfies Status, createdAt: now })
-          .execute();
-        await tx.insertInto("ReportFollower").values({ reportId: id, userId: input.reporterId, kind: "reporter", createdAt: now }).execute();
+        await creationEvent(tx, id, input.reporterId, now);
+        await reporterFollows(tx, id, input.reporterId, now);
         if (formAfter) await put(tx, formAfter({ id, ref }), now);
         return { id, ref, created: true };
       }),

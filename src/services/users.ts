@@ -116,27 +116,26 @@ export class UserDirectory {
  * is not cached). Telegram does not always send language_code: the last one seen stays. An admin listed in
  * the configuration becomes one.
  */
-const touchUser = preparedQuery(
-  (db, telegramId: number, firstName: string, username: string | null, languageCode: string | null, admin: boolean, now: Date) =>
-    db
-      .insertInto("User")
-      .values({
-        telegramId,
-        firstName,
-        username,
-        languageCode,
-        role: sql<string>`CASE WHEN ${admin} THEN 'admin' ELSE 'resident' END`,
-        firstSeen: now,
-        lastSeen: now,
-      })
-      .onConflict((oc) =>
-        oc.column("telegramId").doUpdateSet((eb) => ({
-          firstName: eb.ref("excluded.firstName"),
-          username: eb.ref("excluded.username"),
-          lastSeen: eb.ref("excluded.lastSeen"),
-          languageCode: eb.fn.coalesce("excluded.languageCode", "User.languageCode"),
-          role: sql<string>`CASE WHEN ${admin} THEN 'admin' ELSE ${sql.ref("User.role")} END`,
-        })),
-      )
-      .returning(["id", "language", "role", "banned", "blocked"]),
+const touchUser = preparedQuery((db, telegramId: number, firstName: string, username: string | null, languageCode: string | null, admin: boolean, now: Date) =>
+  db
+    .insertInto("User")
+    .values({
+      telegramId,
+      firstName,
+      username,
+      languageCode,
+      role: sql<string>`CASE WHEN ${admin} THEN 'admin' ELSE 'resident' END`,
+      firstSeen: now,
+      lastSeen: now,
+    })
+    .onConflict((oc) =>
+      oc.column("telegramId").doUpdateSet((eb) => ({
+        firstName: eb.ref("excluded.firstName"),
+        username: eb.ref("excluded.username"),
+        lastSeen: eb.ref("excluded.lastSeen"),
+        languageCode: eb.fn.coalesce("excluded.languageCode", "User.languageCode"),
+        role: sql<string>`CASE WHEN ${admin} THEN 'admin' ELSE ${sql.ref("User.role")} END`,
+      })),
+    )
+    .returning(["id", "language", "role", "banned", "blocked"]),
 );
