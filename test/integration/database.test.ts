@@ -1,26 +1,18 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyMigrations, openDatabase, preparedQuery, sqlitePath, type Database } from "../../src/db/connection.js";
+import { preparedQuery, sqlitePath, type Database } from "../../src/db/connection.js";
+import { openTempDatabase } from "../support/database.js";
 
 // The one data path (src/db/connection.ts, src/db/sqlite/dialect.ts): what every query of the app relies on.
 describe("the database connection", () => {
-  let dir: string;
+  let close: () => Promise<void>;
   let url: string;
   let db: Database;
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-db-"));
-    url = `file:${path.join(dir, "t.db")}`;
-    applyMigrations(url);
-    db = openDatabase(url);
+    ({ db, url, close } = openTempDatabase("dz-db-"));
   });
-  afterEach(async () => {
-    await db.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => close());
 
   const counter = (name: string) => db.selectFrom("Counter").select("value").where("name", "=", name).executeTakeFirst();
 

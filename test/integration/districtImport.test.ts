@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyMigrations, openDatabase, type Database } from "../../src/db/connection.js";
+import { countRows, openTempDatabase } from "../support/database.js";
 import { exportDistricts, importDistricts, loadSampleIfEmpty, SAMPLE_DIR } from "../../src/services/districtImport.js";
 import { DistrictDirectory } from "../../src/services/districtDirectory.js";
 
@@ -37,27 +38,13 @@ const UNITS = JSON.stringify({
 const OFFICERS = JSON.stringify({ officers: [{ code: "D1", rank: "asp.", firstName: "Jan", lastName: "Kowalski", unit: "KPP", phone: "+48 11 111 11 12" }] });
 
 describe("district import", () => {
-  let dir: string;
+  let close: () => Promise<void>;
   let db: Database;
-  const count = async (table: "District" | "Unit") =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-import-"));
-    const url = `file:${path.join(dir, "t.db")}`;
-    applyMigrations(url);
-    db = openDatabase(url);
+  const count = (table: "District" | "Unit") => countRows(db, table);
+  beforeEach(() => {
+    ({ db, close } = openTempDatabase("dz-import-"));
   });
-  afterEach(async () => {
-    await db.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => close());
 
   it("loads the sample once into an empty database, and it validates", async () => {
     const first = await loadSampleIfEmpty(db);

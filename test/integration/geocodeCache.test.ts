@@ -1,25 +1,17 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DbGeocodeCache } from "../../src/db/geocodeCache.js";
-import { applyMigrations, openDatabase, type Database } from "../../src/db/connection.js";
+import { type Database } from "../../src/db/connection.js";
+import { openTempDatabase } from "../support/database.js";
 
 describe("the geocode cache", () => {
-  let dir: string;
+  let close: () => Promise<void>;
   let db: Database;
   const now = new Date("2026-11-27T10:00:00Z");
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-geocache-"));
-    const url = `file:${path.join(dir, "t.db")}`;
-    applyMigrations(url);
-    db = openDatabase(url);
+    ({ db, close } = openTempDatabase("dz-geocache-"));
   });
-  afterEach(async () => {
-    await db.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => close());
 
   it("keeps the first geocoding answer for a key", async () => {
     const cache = new DbGeocodeCache(db);

@@ -1,30 +1,22 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { CompiledQuery, type Insertable } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyMigrations, openDatabase, type Database } from "../../src/db/connection.js";
+import { type Database } from "../../src/db/connection.js";
+import { openTempDatabase } from "../support/database.js";
 import { nearbyCountQuery, NotifierStore } from "../../src/db/notifierStore.js";
 import type { DB } from "../../src/generated/kysely/types.js";
 
 // The notifier reads reports, their districts, officers and followers: every field must come back as stored.
 describe("the notifier's store", () => {
-  let dir: string;
+  let close: () => Promise<void>;
   let db: Database;
   let store: NotifierStore;
   const created = new Date("2026-11-27T10:00:00.123Z");
 
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-notifier-"));
-    const url = `file:${path.join(dir, "t.db")}`;
-    applyMigrations(url);
-    db = openDatabase(url);
+  beforeEach(() => {
+    ({ db, close } = openTempDatabase("dz-notifier-"));
     store = new NotifierStore(db);
   });
-  afterEach(async () => {
-    await db.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => close());
 
   const addUser = (user: Omit<Insertable<DB["User"]>, "firstSeen" | "lastSeen">) =>
     db

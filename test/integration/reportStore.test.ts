@@ -1,9 +1,7 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { CompiledQuery } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyMigrations, openDatabase, type Database } from "../../src/db/connection.js";
+import { type Database } from "../../src/db/connection.js";
+import { countRows, openTempDatabase } from "../support/database.js";
 import { nearbyActiveQuery, ReportStore, type ReportDraft } from "../../src/db/reportStore.js";
 
 const draft = (over: Partial<ReportDraft> = {}): ReportDraft => ({
@@ -21,7 +19,7 @@ const draft = (over: Partial<ReportDraft> = {}): ReportDraft => ({
 });
 
 describe("the report form's store", () => {
-  let dir: string;
+  let close: () => Promise<void>;
   let db: Database;
   let store: ReportStore;
   let flushes: number;
@@ -33,21 +31,10 @@ describe("the report form's store", () => {
     (await db.insertInto("User").values({ telegramId, firstSeen: now, lastSeen: now }).returning("id").executeTakeFirstOrThrow()).id;
   const reportById = (id: number) => db.selectFrom("Report").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   const setStatus = (id: number, status: string) => db.updateTable("Report").set({ status, updatedAt: now }).where("id", "=", id).execute();
-  const count = async (table: "Report" | "ReportEvent") =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: "Report" | "ReportEvent") => countRows(db, table);
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-store-"));
-    const url = `file:${path.join(dir, "t.db")}`;
-    applyMigrations(url);
-    db = openDatabase(url);
+    ({ db, close } = openTempDatabase("dz-store-"));
     flushes = 0;
     store = new ReportStore(db, {
       flush: async () => {
@@ -57,10 +44,7 @@ describe("the report form's store", () => {
     reporterId = await addUser(1);
     neighbourId = await addUser(2);
   });
-  afterEach(async () => {
-    await db.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => close());
 
   const create = (key: string, over: Partial<ReportDraft> = {}, who = reporterId, at = now) =>
     store.create({ draft: draft(over), districtId: null, reporterId: who, submissionKey: key, prefix: "BB", now: at });
