@@ -40,7 +40,7 @@ import {
 
 /** The stored form of a date: see above. */
 export function encodeDate(date: Date): string {
-  return date.toISOString().replace("Z", "+00:00");
+  return `${date.toISOString().slice(0, -1)}+00:00`;
 }
 
 /** How long a statement waits for another process's write lock before failing. */
@@ -145,8 +145,8 @@ class SqliteConnection implements DatabaseConnection {
 /** One connection, handed out to one query or transaction at a time, in order of asking. */
 class SqliteDriver implements Driver {
   private readonly connection: SqliteConnection;
-  private queue: Promise<void> = Promise.resolve();
-  private release: (() => void) | undefined;
+  private held = false;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly sqlite: BetterSqlite3.Database) {
     this.connection = new SqliteConnection(sqlite);
@@ -155,11 +155,8 @@ class SqliteDriver implements Driver {
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.queue;
-    let release!: () => void;
-    this.queue = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    this.release = release;
+    if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.held = true;
     return this.connection;
   }
 
@@ -180,9 +177,10 @@ class SqliteDriver implements Driver {
   }
 
   async releaseConnection(): Promise<void> {
-    const release = this.release;
-    this.release = undefined;
-    release?.();
+    // Handed straight to the next in line (still held), so nobody overtakes it.
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.held = false;
   }
 
   async destroy(): Promise<void> {
