@@ -14,6 +14,7 @@ describe("the database connection", () => {
   });
   afterEach(() => close());
 
+  const insertCounter = preparedQuery((q, name: string, value: number) => q.insertInto("Counter").values({ name, value }));
   const counter = (name: string) => db.selectFrom("Counter").select("value").where("name", "=", name).executeTakeFirst();
 
   it("stores dates in one encoding that sorts as time does, and gives back Date and boolean values", async () => {
@@ -72,10 +73,14 @@ describe("the database connection", () => {
     });
     await started;
     const beside = db.insertInto("Counter").values({ name: "beside", value: 1 }).execute();
+    // A prepared query (which runs at once when the connection is free) waits too.
+    const preparedBeside = insertCounter(db, "prepared beside", 1);
     await expect(failing).rejects.toThrow("the transaction fails");
     await beside;
+    await preparedBeside;
     expect(await counter("inside")).toBeUndefined();
     expect(await counter("beside")).toEqual({ value: 1 });
+    expect(await counter("prepared beside")).toEqual({ value: 1 });
   });
 
   it("rolls a transaction back whole when a statement in it fails", async () => {

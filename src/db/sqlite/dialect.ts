@@ -104,7 +104,7 @@ class SqliteConnection implements DatabaseConnection {
     return prepared;
   }
 
-  private run<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> {
+  run<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> {
     const { stmt, reader, decoders } = this.prepare(sql);
     const values = encodeParameters(parameters);
     if (reader) {
@@ -176,6 +176,20 @@ class SqliteDriver implements Driver {
     if (this.sqlite.inTransaction) await connection.executeQuery(CompiledQuery.raw("rollback"));
   }
 
+  /**
+   * Runs a statement at once if the connection is free, as if it were taken and given back in one go; undefined
+   * when a transaction holds it or another process holds the lock (then it queues as usual).
+   */
+  runIfFree<R>(compiledQuery: CompiledQuery): QueryResult<R> | undefined {
+    if (this.held) return undefined;
+    try {
+      return this.connection.run<R>(compiledQuery.sql, compiledQuery.parameters);
+    } catch (err) {
+      if (isBusy(err)) return undefined;
+      throw err;
+    }
+  }
+
   async releaseConnection(): Promise<void> {
     // Handed straight to the next in line (still held), so nobody overtakes it.
     const next = this.waiting.shift();
@@ -190,9 +204,14 @@ class SqliteDriver implements Driver {
 
 /** Kysely's SQLite dialect over our driver. */
 export class AppSqliteDialect implements Dialect {
+  private driver: SqliteDriver | undefined;
   constructor(private readonly sqlite: BetterSqlite3.Database) {}
   createDriver(): Driver {
-    return new SqliteDriver(this.sqlite);
+    return (this.driver = new SqliteDriver(this.sqlite));
+  }
+  /** See SqliteDriver.runIfFree (for the prepared queries of the per-update paths, db/connection.ts). */
+  runIfFree<R>(compiledQuery: CompiledQuery): QueryResult<R> | undefined {
+    return this.driver?.runIfFree<R>(compiledQuery);
   }
   createQueryCompiler(): QueryCompiler {
     return new SqliteQueryCompiler();
