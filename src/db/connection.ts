@@ -1,7 +1,6 @@
-import SqliteDatabase from "better-sqlite3";
 import { Kysely, type Compilable, type CompiledQuery, type Transaction } from "kysely";
 import type { DB } from "../generated/kysely/types.js";
-import { AppSqliteDialect, configureSqlite, sqlitePath } from "./sqlite/dialect.js";
+import { AppSqliteDialect, openSqlite, sqlitePath } from "./sqlite/dialect.js";
 
 export { applyMigrations } from "./sqlite/migrate.js";
 export { sqlitePath };
@@ -21,8 +20,7 @@ const dialects = new WeakMap<Queryable, AppSqliteDialect>();
 
 /** Opens the database named by DATABASE_URL (already migrated: see applyMigrations). */
 export function openDatabase(databaseUrl: string, options: { readonly?: boolean } = {}): Database {
-  const sqlite = new SqliteDatabase(sqlitePath(databaseUrl), { readonly: options.readonly ?? false });
-  if (!options.readonly) configureSqlite(sqlite);
+  const sqlite = openSqlite(databaseUrl, options);
   const dialect = new AppSqliteDialect(sqlite);
   const db = new Kysely<DB>({ dialect });
   dialects.set(db, dialect);

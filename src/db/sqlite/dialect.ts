@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type BetterSqlite3 from "better-sqlite3";
+import BetterSqlite3 from "better-sqlite3";
 import {
   CompiledQuery,
   SelectQueryNode,
@@ -224,8 +224,15 @@ export class AppSqliteDialect implements Dialect {
   }
 }
 
+/** The SQLite file of DATABASE_URL, opened (and configured unless read-only). The only place the driver is opened. */
+export function openSqlite(databaseUrl: string, options: { readonly?: boolean; configure?: boolean } = {}): BetterSqlite3.Database {
+  const sqlite = new BetterSqlite3(sqlitePath(databaseUrl), { readonly: options.readonly ?? false });
+  if (!options.readonly && options.configure !== false) configureSqlite(sqlite);
+  return sqlite;
+}
+
 /** Connection settings: WAL lets readers run beside the writer; NORMAL is durable across process crashes in WAL mode. */
-export function configureSqlite(sqlite: BetterSqlite3.Database): void {
+function configureSqlite(sqlite: BetterSqlite3.Database): void {
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

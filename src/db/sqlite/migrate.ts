@@ -2,8 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
-import { sqlitePath } from "./dialect.js";
+import { openSqlite } from "./dialect.js";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
 
@@ -13,7 +12,8 @@ const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/migrations", impor
  * In-process because spawning the Prisma CLI at every start (and for every test database) costs seconds.
  */
 export function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_DIR): string[] {
-  const sqlite = new Database(sqlitePath(databaseUrl));
+  // Its own short-lived connection, before the app opens its one (and before any other setting applies).
+  const sqlite = openSqlite(databaseUrl, { configure: false });
   try {
     sqlite.pragma("journal_mode = WAL");
     sqlite.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
