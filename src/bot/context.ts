@@ -26,7 +26,7 @@ export interface BotDeps {
   serviceArea: ServiceArea;
   /** Districts, officers and units in memory: "who is my dzielnicowy" and the service area. */
   districts: DistrictDirectory;
-  /** Turns stored report events into outbox rows; call flush() after storing events. */
+  /** Turns stored report events into outbox rows: the services that store events flush it after their commit. */
   notifier: Notifier;
   /** Aborted when the app stops: nothing waits on Telegram any more, unsent replies go to the outbox. */
   stopping: AbortSignal;
