@@ -5,6 +5,7 @@ import { benchReports } from "./reports.js";
 import { benchDistricts } from "./districts.js";
 import { benchModeration } from "./moderation.js";
 import { benchDelivery } from "./delivery.js";
+import { benchStartup } from "./startup.js";
 
 const suites: [string, () => Promise<Record<string, number | string>>][] = [
   ["Foundation: /start from 1,000 users, ours vs bare grammY (issue 2)", benchFoundation],
@@ -17,6 +18,7 @@ const suites: [string, () => Promise<Record<string, number | string>>][] = [
   ["Moderation: status transitions with events and queued notifications (issue 5)", () => benchModeration()],
   // --full also measures 10,000 recipients at the default 25/s (about 7 minutes).
   ["Delivery: outbox throughput, cap lifted and at the default cap (issue 6)", () => benchDelivery({ fullRun: process.argv.includes("--full") })],
+  ["Startup: process start to the first answer, and resident memory (issue 14)", () => benchStartup()],
 ];
 
 const only = process.argv.slice(2).find((a) => !a.startsWith("--"));
