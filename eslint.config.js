@@ -97,6 +97,11 @@ export default defineConfig(
     rules: { "@typescript-eslint/no-unsafe-assignment": "off", "@typescript-eslint/no-unsafe-member-access": "off" },
   },
   {
+    // Plain Node scripts (the compiled start's launcher).
+    files: ["scripts/**/*.mjs"],
+    languageOptions: { sourceType: "module", globals: { process: "readonly", console: "readonly" } },
+  },
+  {
     // The sandbox's chat page: plain browser ES modules, not type-checked.
     files: ["src/sandbox/web/**/*.js"],
     languageOptions: { sourceType: "module", globals: BROWSER_GLOBALS },
