@@ -64,7 +64,7 @@ const BROWSER_GLOBALS = Object.fromEntries(
 );
 
 export default defineConfig(
-  { ignores: ["node_modules/", "src/generated/", "data/", "artifacts/", "coverage/", "prisma/"] },
+  { ignores: ["node_modules/", "src/generated/", "dist/", "data/", "artifacts/", "coverage/", "prisma/"] },
   js.configs.recommended,
   {
     files: ["**/*.ts"],
