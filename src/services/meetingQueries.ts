@@ -2,14 +2,8 @@
 // meetings, a resident's RSVPs, subscriptions and area. The changes (and the messages they queue) are in meetings.ts.
 import type { Selectable } from "kysely";
 import type { Database, Queryable } from "../db/connection.js";
-import type { MeetingStatus } from "../domain/meetings/types.js";
+import { PUBLISHED } from "../domain/meetings/types.js";
 import type { Meeting } from "../generated/kysely/types.js";
-
-export const DRAFT: MeetingStatus = "draft";
-export const PUBLISHED: MeetingStatus = "published";
-export const CANCELLED: MeetingStatus = "cancelled";
-/** A meeting that can still be published or cancelled. */
-export const OPEN: readonly MeetingStatus[] = [DRAFT, PUBLISHED];
 
 /** A meeting as stored. */
 export type MeetingRecord = Selectable<Meeting>;

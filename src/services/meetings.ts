@@ -1,8 +1,8 @@
 import type { Database, Queryable, Tx } from "../db/connection.js";
 import type { OutgoingMessage } from "../delivery/outbox.js";
 import { dueReminders, QUESTION_DIGEST_HOURS_BEFORE, questionDigestDue, sentReminderKey } from "../domain/meetings/schedule.js";
-import type { MeetingInput } from "../domain/meetings/types.js";
-import { CANCELLED, detailsOf, OPEN, PUBLISHED, type MeetingDetails, type MeetingRecord } from "./meetingQueries.js";
+import { CANCELLED, OPEN, PUBLISHED, type MeetingInput } from "../domain/meetings/types.js";
+import { detailsOf, type MeetingDetails, type MeetingRecord } from "./meetingQueries.js";
 import { batchProgress, cancel as cancelDeliveries, enqueue } from "../delivery/outbox.js";
 
 /** What a service that queues messages needs: the database, and the worker's bell to ring after its commit. */

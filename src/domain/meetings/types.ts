@@ -35,6 +35,12 @@ export interface MeetingInput {
 export const MEETING_STATUSES = ["draft", "published", "cancelled"] as const;
 export type MeetingStatus = (typeof MEETING_STATUSES)[number];
 
+export const DRAFT: MeetingStatus = "draft";
+export const PUBLISHED: MeetingStatus = "published";
+export const CANCELLED: MeetingStatus = "cancelled";
+/** A meeting that can still be published or cancelled. */
+export const OPEN: readonly MeetingStatus[] = [DRAFT, PUBLISHED];
+
 export function isMeetingStatus(v: string): v is MeetingStatus {
   return (MEETING_STATUSES as readonly string[]).includes(v);
 }
