@@ -26,13 +26,6 @@ export interface Sender {
   language_code?: string;
 }
 
-/** "Mój adres": the point a resident saved for one-tap lookups, and its label (empty when the map had none). */
-export interface SavedAddress {
-  lat: number;
-  lon: number;
-  label: string | null;
-}
-
 /** lastSeen is written at most this often per user: a busy chat should not cost a write per message. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 const MAX_CACHED = 50_000;
@@ -97,12 +90,6 @@ export class UserDirectory {
     await this.db.updateTable("User").set({ blocked: true }).where("telegramId", "=", telegramId).execute();
     const cached = this.cache.get(telegramId);
     if (cached) cached.blocked = true;
-  }
-
-  /** The resident's saved address ("Mój adres"), if they saved one. */
-  async savedAddress(userId: number): Promise<SavedAddress | null> {
-    const row = await this.db.selectFrom("User").select(["savedLat", "savedLon", "savedLabel"]).where("id", "=", userId).executeTakeFirst();
-    return row?.savedLat != null && row.savedLon != null ? { lat: row.savedLat, lon: row.savedLon, label: row.savedLabel } : null;
   }
 
   /** After a change made elsewhere (role, ban), the next update reads the row again. */

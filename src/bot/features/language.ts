@@ -5,6 +5,7 @@ import type { BotContext } from "../context.js";
 import { deleteUserData } from "../../services/privacy.js";
 import { escapeHtml } from "../html.js";
 import { mainMenu } from "../keyboards.js";
+import { savedAddressOf } from "../../services/savedAddress.js";
 
 /** /language and Settings: the choice is stored on the user and wins over Telegram's language_code. */
 export function languageFeature(i18n: I18n): Composer<BotContext> {
@@ -19,11 +20,11 @@ export function languageFeature(i18n: I18n): Composer<BotContext> {
 
   privateChat.command("language", chooser);
   privateChat.hears(i18n.allVariants("menu.settings"), async (ctx) => {
-    const saved = ctx.user ? await ctx.deps.users.savedAddress(ctx.user.id) : null;
+    const saved = await savedAddressOf(ctx.deps.db, ctx.from.id);
     const keyboard = new InlineKeyboard().text(ctx.t("settings.languageButton"), "settings:language");
     const lines = [ctx.t("settings.title", { language: ctx.t("language.name") })];
     if (saved) {
-      lines.push(ctx.t("settings.savedAddress", { address: escapeHtml(saved.label ?? "📍") }));
+      lines.push(ctx.t("settings.savedAddress", { address: escapeHtml(saved.label || "📍") }));
       keyboard.row().text(ctx.t("settings.forgetAddress"), "settings:forgetAddress");
     } else {
       lines.push(ctx.t("settings.noSavedAddress"));
