@@ -50,3 +50,18 @@ export function preparedQuery<A extends unknown[], R>(build: (db: Queryable, ...
     return (dialects.get(db)?.runIfFree<R>(query) ?? (await db.executeQuery<R>(query))).rows;
   };
 }
+
+/**
+ * Runs `run` over `items` in chunks of `size` (one statement's worth of bound values each), all or nothing: given a
+ * transaction, the chunks join it; given the database, several chunks take one transaction of their own.
+ * Returns what each chunk's run returned.
+ */
+export async function inChunks<T, R>(db: Queryable, items: readonly T[], size: number, run: (q: Queryable, chunk: T[]) => Promise<R>): Promise<R[]> {
+  const each = async (q: Queryable) => {
+    const results: R[] = [];
+    for (let start = 0; start < items.length; start += size) results.push(await run(q, items.slice(start, start + size)));
+    return results;
+  };
+  if (db.isTransaction || items.length <= size) return each(db);
+  return db.transaction().execute(each);
+}

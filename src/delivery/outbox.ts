@@ -3,7 +3,7 @@
 // A row is written once per (dedupeKey): whoever enqueues may retry or run twice without spamming anyone.
 import { InputFile } from "grammy";
 import type { Insertable } from "kysely";
-import type { Database, Queryable } from "../db/connection.js";
+import { inChunks, type Database, type Queryable } from "../db/connection.js";
 import type { Delivery } from "../generated/kysely/types.js";
 
 export const MESSAGE_METHODS = ["sendMessage", "sendPhoto", "sendDocument", "sendLocation", "copyMessage", "sendMediaGroup", "editMessageText"] as const;
@@ -54,20 +54,15 @@ export async function enqueue(db: Queryable, items: OutgoingMessage[], opts: { n
   const now = opts.now ?? new Date();
   // Validated (and rendered) before anything is written: a bad item queues nothing.
   const rows = items.map((item) => row(item, now));
-  const insert = async (q: Queryable) => {
-    let inserted = 0;
-    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-      const result = await q
-        .insertInto("Delivery")
-        .values(rows.slice(start, start + ROWS_PER_STATEMENT))
-        .onConflict((oc) => oc.column("dedupeKey").doNothing())
-        .executeTakeFirst();
-      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
-    }
-    return inserted;
-  };
-  if (db.isTransaction || rows.length <= ROWS_PER_STATEMENT) return insert(db);
-  return db.transaction().execute(insert);
+  const inserted = await inChunks(db, rows, ROWS_PER_STATEMENT, async (q, chunk) => {
+    const result = await q
+      .insertInto("Delivery")
+      .values(chunk)
+      .onConflict((oc) => oc.column("dedupeKey").doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  });
+  return inserted.reduce((sum, n) => sum + n, 0);
 }
 
 /** One row for the INSERT above. */

@@ -1,5 +1,5 @@
 import type { Update } from "grammy/types";
-import type { Database } from "../db/connection.js";
+import { inChunks, type Database } from "../db/connection.js";
 
 // The durable inbox of long polling ("InboxUpdate"): every fetched update is stored before the runner
 // confirms it to Telegram and deleted once handled (see bot/polling.ts).
@@ -11,7 +11,7 @@ const CHUNK = 500;
 export async function storeInbox(db: Database, updates: readonly Update[], now: Date): Promise<void> {
   if (!updates.length) return;
   const rows = updates.map((u) => ({ updateId: u.update_id, payload: JSON.stringify(u), receivedAt: now }));
-  await inChunks(db, rows, (q, chunk) =>
+  await inChunks(db, rows, CHUNK, (q, chunk) =>
     q
       .insertInto("InboxUpdate")
       .values(chunk)
@@ -23,22 +23,11 @@ export async function storeInbox(db: Database, updates: readonly Update[], now: 
 /** Forgets handled updates, in one transaction. */
 export async function forgetInbox(db: Database, updateIds: readonly number[]): Promise<void> {
   if (!updateIds.length) return;
-  await inChunks(db, updateIds, (q, chunk) => q.deleteFrom("InboxUpdate").where("updateId", "in", chunk).execute());
+  await inChunks(db, updateIds, CHUNK, (q, chunk) => q.deleteFrom("InboxUpdate").where("updateId", "in", chunk).execute());
 }
 
 /** Updates stored and not yet handled (left over by an interrupted run), oldest first. */
 export async function pendingInbox(db: Database): Promise<Update[]> {
   const rows = await db.selectFrom("InboxUpdate").select("payload").orderBy("updateId").execute();
   return rows.map((r) => JSON.parse(r.payload) as Update);
-}
-
-/** One statement when the items fit in one, else one transaction of several. */
-async function inChunks<T>(db: Database, items: readonly T[], run: (q: Database, chunk: T[]) => Promise<unknown>): Promise<void> {
-  if (items.length <= CHUNK) {
-    await run(db, [...items]);
-    return;
-  }
-  await db.transaction().execute(async (tx) => {
-    for (let start = 0; start < items.length; start += CHUNK) await run(tx, items.slice(start, start + CHUNK));
-  });
 }
