@@ -66,8 +66,13 @@ const AROUND_DEGREES = DUPLICATE_RADIUS_M / METRES_PER_DEGREE;
  * (categoryCode, lat, lon) index (test/integration/reportStore.test.ts checks the plan).
  */
 export function nearbyActiveQuery(db: Queryable, p: { categoryCode: string; lat: number; lon: number; excludeReporterId: number }) {
-  const dLon = AROUND_DEGREES / Math.cos((p.lat * Math.PI) / 180);
-  return nearbyActiveOf(db, p.categoryCode, p.lat - AROUND_DEGREES, p.lat + AROUND_DEGREES, p.lon - dLon, p.lon + dLon, p.excludeReporterId);
+  return nearbyActiveOf(db, p.categoryCode, ...aroundBox(p.lat, p.lon), p.excludeReporterId);
+}
+
+/** South, north, west and east of the box of ±250 m around a point, in degrees. */
+function aroundBox(lat: number, lon: number): [number, number, number, number] {
+  const dLon = AROUND_DEGREES / Math.cos((lat * Math.PI) / 180);
+  return [lat - AROUND_DEGREES, lat + AROUND_DEGREES, lon - dLon, lon + dLon];
 }
 
 const nearbyActiveOf = (db: Queryable, categoryCode: string, south: number, north: number, west: number, east: number, excludeReporterId: number) =>
@@ -179,8 +184,7 @@ export class ReportStore {
    */
   async findNearbyActive(categoryCode: string, lat: number, lon: number, excludeReporterId: number): Promise<NearbyReport | null> {
     if (!mayOfferDuplicates(categoryCode)) return null;
-    const dLon = AROUND_DEGREES / Math.cos((lat * Math.PI) / 180);
-    const rows = await nearbyActive(this.db, categoryCode, lat - AROUND_DEGREES, lat + AROUND_DEGREES, lon - dLon, lon + dLon, excludeReporterId);
+    const rows = await nearbyActive(this.db, categoryCode, ...aroundBox(lat, lon), excludeReporterId);
     const near = rows
       .map((r) => ({ id: r.id, ref: r.ref, status: r.status as Status, distanceM: haversineM(lon, lat, r.lon, r.lat) }))
       .filter((r) => r.distanceM <= DUPLICATE_RADIUS_M && isPubliclyVisible(categoryCode, r.status))
