@@ -84,10 +84,6 @@ export class Notifier {
     this.deps.wakeOutbox();
   }
 
-  private wake(): void {
-    this.deps.wakeOutbox();
-  }
-
   private running: Promise<void> | undefined;
   private again = false;
 
@@ -117,7 +113,7 @@ export class Notifier {
     try {
       let queued = 0;
       for (let n = await this.pass(); n > 0; n = n < PASS_SIZE ? 0 : await this.pass()) queued += n;
-      if (queued) this.wake();
+      if (queued) this.wakeOutbox();
     } catch (err) {
       this.deps.logger.error({ err }, "notifier pass failed; events stay queued for the next pass");
     }
@@ -181,7 +177,7 @@ export class Notifier {
         this.deps.now(),
       );
     });
-    if (queued) this.wake();
+    if (queued) this.wakeOutbox();
   }
 
   private t(locale: Locale) {
