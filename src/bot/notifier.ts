@@ -79,7 +79,7 @@ export class Notifier {
   /** `wakeOutbox`: tells the delivery worker rows were queued (the notifier knows no worker, the worker no notifier). */
   constructor(private readonly deps: { store: NotifierStore; i18n: I18n; logger: Logger; config: Config; now: () => Date; wakeOutbox: () => void }) {}
 
-  /** Rows were queued elsewhere (a broadcast): let the worker look now. */
+  /** Rows were queued (by a pass here, or by a service): the worker looks now. */
   wakeOutbox(): void {
     this.deps.wakeOutbox();
   }
