@@ -17,7 +17,8 @@ export type SearchOutcome = { kind: "found"; places: Place[] } | { kind: "unavai
 export type ReverseOutcome = { kind: "found"; label: string } | { kind: "none" } | { kind: "unavailable" };
 
 export interface Geocoder {
-  search(query: string): Promise<SearchOutcome>;
+  /** `askedBy`: the user (internal id) who typed the query, so their words can be purged with their data. */
+  search(query: string, askedBy?: number): Promise<SearchOutcome>;
   reverse(lat: number, lon: number): Promise<ReverseOutcome>;
   /** Remembers the label a resident chose for a point, so later reverse lookups of it need no request. */
   remember(lat: number, lon: number, label: string): Promise<void>;
@@ -134,12 +135,14 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     return result;
   };
 
-  const cached = async <T>(key: string, load: () => Promise<T>): Promise<T> => {
-    const hit = await options.cache.get(key);
+  const cached = async <T>(key: string, load: () => Promise<T>, askedBy?: number): Promise<T> => {
+    const hit = await options.cache.get(key, askedBy);
     if (hit !== undefined) return JSON.parse(hit) as T;
     const value = await load();
     // An answer Nominatim already gave is used even if it could not be kept.
-    await options.cache.put(key, JSON.stringify(value), new Date()).catch((err: unknown) => logger.warn({ err: String(err) }, "geocoding answer not cached"));
+    await options.cache
+      .put(key, JSON.stringify(value), new Date(), askedBy)
+      .catch((err: unknown) => logger.warn({ err: String(err) }, "geocoding answer not cached"));
     return value;
   };
 
@@ -162,31 +165,35 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
         .put(reverseKey(lat, lon), JSON.stringify(label), new Date())
         .catch((err: unknown) => logger.warn({ err: String(err) }, "place label not cached"));
     },
-    async search(query) {
+    async search(query, askedBy) {
       const q = query.trim().replace(/\s+/g, " ");
       try {
-        const places = await cached(`search:${LABEL_FORMAT}:${q.toLowerCase()}`, async () => {
-          // A resident waits in the queue no longer than Nominatim may take to answer: past that, a pin.
-          const results = await ask(
-            () =>
-              nodeGeocoder.geocode({
-                q,
-                countrycodes: "pl",
-                limit: 5,
-                viewbox: `${west},${north},${east},${south}`,
-                bounded: 1,
-              } as never),
-            options.timeoutMs,
-          );
-          const places: Place[] = [];
-          for (const row of rawResults(results)) {
-            const lat = Number(row.lat);
-            const lon = Number(row.lon);
-            if (row.lat == null || row.lon == null || !Number.isFinite(lat) || !Number.isFinite(lon)) continue;
-            places.push({ lat, lon, label: addressLabel(row) ?? q });
-          }
-          return dedupe(places);
-        });
+        const places = await cached(
+          `search:${LABEL_FORMAT}:${q.toLowerCase()}`,
+          async () => {
+            // A resident waits in the queue no longer than Nominatim may take to answer: past that, a pin.
+            const results = await ask(
+              () =>
+                nodeGeocoder.geocode({
+                  q,
+                  countrycodes: "pl",
+                  limit: 5,
+                  viewbox: `${west},${north},${east},${south}`,
+                  bounded: 1,
+                } as never),
+              options.timeoutMs,
+            );
+            const places: Place[] = [];
+            for (const row of rawResults(results)) {
+              const lat = Number(row.lat);
+              const lon = Number(row.lon);
+              if (row.lat == null || row.lon == null || !Number.isFinite(lat) || !Number.isFinite(lon)) continue;
+              places.push({ lat, lon, label: addressLabel(row) ?? q });
+            }
+            return dedupe(places);
+          },
+          askedBy,
+        );
         return { kind: "found", places };
       } catch (err) {
         logFailure("geocoding", err);

@@ -92,6 +92,14 @@ export class UserDirectory {
     if (cached) cached.blocked = true;
   }
 
+  /** The internal id of a Telegram account, if it has one. */
+  async idOf(telegramId: number): Promise<number | undefined> {
+    const cached = this.cache.get(telegramId);
+    if (cached) return cached.id;
+    const row = await this.db.selectFrom("User").select("id").where("telegramId", "=", telegramId).executeTakeFirst();
+    return row?.id;
+  }
+
   /** After a change made elsewhere (role, ban), the next update reads the row again. */
   forget(telegramId: number): void {
     this.cache.delete(telegramId);

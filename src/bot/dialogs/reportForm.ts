@@ -539,7 +539,7 @@ const handlers: Record<FormStage, Handler> = {
       return;
     }
     await ctx.replyWithChatAction("typing");
-    const outcome = await deps.geocoder.search(text);
+    const outcome = await deps.geocoder.search(text, ctx.user?.id);
     if (outcome.kind === "unavailable") {
       await ctx.reply(t("report.place.geocoderDown"));
       return;

@@ -2,7 +2,6 @@ import type { MiddlewareFn } from "grammy";
 import type { Config, Locale } from "../../config.js";
 import { resolveLocale } from "../../i18n/index.js";
 import type { BotContext, BotDeps } from "../context.js";
-import { asGeocodingUser } from "../../db/geocodeCache.js";
 
 /**
  * Records the sender (first/last seen, unblocks a user who writes again) and picks their language.
@@ -28,7 +27,6 @@ export function userMiddleware(config: Config, deps: BotDeps, localeCache: Map<n
     ctx.locale = resolveLocale(ctx.user?.language, from?.language_code, config.DEFAULT_LOCALE);
     ctx.t = deps.i18n.fixedT(ctx.locale);
     if (from) localeCache.set(from.id, ctx.locale);
-    // Geocoding keys caused while handling this update are recorded as this user's (purged with their data).
-    await (ctx.user ? asGeocodingUser(ctx.user.id, next) : next());
+    await next();
   };
 }

@@ -308,7 +308,7 @@ export async function newMeetingConversation(conversation: DialogConversation, c
       // The role is read again at the moment of publishing: it may have been revoked while the form was open.
       const current = await loadActor(db, fromId);
       if (!isCoordinator(current)) return { ok: false as const, reason: "forbidden" as const };
-      const pin = await ctx.deps.geocoder.search(input.venueAddress).catch(() => null);
+      const pin = await ctx.deps.geocoder.search(input.venueAddress, current?.userId).catch(() => null);
       const place = pin?.kind === "found" ? pin.places[0] : undefined;
       try {
         const result = await createAndPublishMeeting(

@@ -31,6 +31,8 @@ export async function officerConversation(conversation: Conversation<BotContext,
   const { districts, geocoder, db } = ctx.deps;
   const telegramId = ctx.from!.id;
   const saved = await conversation.external(() => savedAddressOf(db, telegramId));
+  // Typed addresses are this resident's words: the geocoding cache records whose, for "Usuń moje dane".
+  const askedBy = await conversation.external(() => ctx.deps.users.idOf(telegramId));
   const keyboard = new Keyboard().requestLocation(t("officer.shareButton")).row();
   if (saved) keyboard.text(t("officer.savedButton")).row();
   keyboard.text(t("report.nav.cancel")).resized().persistent();
@@ -65,12 +67,12 @@ export async function officerConversation(conversation: Conversation<BotContext,
       if (ruled) {
         coverage = { kind: "district", district: ruled };
         // The point only serves the card's buttons ("report here", "save"); the rule decided the district.
-        const pin = await conversation.external(() => geocoder.search(text));
+        const pin = await conversation.external(() => geocoder.search(text, askedBy));
         place = pin.kind === "found" && pin.places[0] ? { ...pin.places[0], label: text } : { lat: NaN, lon: NaN, label: text };
         break;
       }
       await u.ctx.replyWithChatAction("typing");
-      const outcome = await conversation.external(() => geocoder.search(text));
+      const outcome = await conversation.external(() => geocoder.search(text, askedBy));
       if (outcome.kind === "unavailable") {
         await u.ctx.reply(t("report.place.geocoderDown"));
         continue;
