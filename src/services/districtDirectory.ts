@@ -2,6 +2,7 @@ import type { Database } from "../db/connection.js";
 import { AddressRuleIndex, type AddressQuery } from "../domain/districts/addressRules.js";
 import { DistrictIndex } from "../domain/districts/districtIndex.js";
 import { haversineM } from "../domain/geo/measure.js";
+import { PreparedGeometry } from "../domain/geo/prepared.js";
 import type { PolygonGeometry } from "../domain/geo/types.js";
 
 export interface UnitInfo {
@@ -33,12 +34,13 @@ export interface DistrictInfo {
   number: string;
   name: string;
   description: string | null;
-  geometry: PolygonGeometry;
   unit: UnitInfo;
   /** Null when the district has no (active) officer: the card then names the unit's duty desk. */
   officer: OfficerInfo | null;
   plan: { period: string; threat: string | null; goal: string | null; actions: string[] } | null;
 }
+
+const OUTLINES_PER_READ = 500;
 
 /** Who looks after a place: the district and its officer, or, outside every district, the nearest unit. */
 export type Coverage = { kind: "district"; district: DistrictInfo } | { kind: "outside"; nearestUnit: UnitInfo | null; distanceM: number | null };
@@ -60,7 +62,11 @@ export class DistrictDirectory {
 
   async reload(): Promise<void> {
     const [districts, rules, units, officers, source] = await Promise.all([
-      this.db.selectFrom("District").selectAll().orderBy("id").execute(),
+      this.db
+        .selectFrom("District")
+        .select(["id", "number", "name", "description", "unitId", "officerId", "planPeriod", "planThreat", "planGoal", "planActions"])
+        .orderBy("id")
+        .execute(),
       this.db
         .selectFrom("AddressRule")
         .innerJoin("District", "District.id", "AddressRule.districtId")
@@ -72,6 +78,15 @@ export class DistrictDirectory {
       this.db.selectFrom("Officer").selectAll().execute(),
       this.db.selectFrom("Setting").select("value").where("key", "=", "districts.source").executeTakeFirst(),
     ]);
+    // Outlines are read a few hundred at a time and kept only as the index's typed arrays: at national scale
+    // (8,000 × 200 vertices) all the GeoJSON at once would be ~60 MB of text and ~100 MB of arrays, briefly.
+    const outlines = new Map<number, PreparedGeometry>();
+    for (let after = 0; ;) {
+      const page = await this.db.selectFrom("District").select(["id", "geometry"]).where("id", ">", after).orderBy("id").limit(OUTLINES_PER_READ).execute();
+      for (const row of page) outlines.set(row.id, new PreparedGeometry(JSON.parse(row.geometry) as PolygonGeometry));
+      if (page.length < OUTLINES_PER_READ) break;
+      after = page.at(-1)!.id;
+    }
     const unitById = new Map(units.map((u) => [u.id, u]));
     const officerById = new Map(officers.map((o) => [o.id, o]));
     this.sample = source?.value === "sample";
@@ -80,12 +95,15 @@ export class DistrictDirectory {
       number: d.number,
       name: d.name,
       description: d.description,
-      geometry: JSON.parse(d.geometry) as PolygonGeometry,
       unit: unitById.get(d.unitId)!,
       officer: activeOfficer(d.officerId === null ? undefined : officerById.get(d.officerId)),
       plan: d.planPeriod ? { period: d.planPeriod, threat: d.planThreat, goal: d.planGoal, actions: JSON.parse(d.planActions ?? "[]") as string[] } : null,
     }));
-    this.index = new DistrictIndex(infos);
+    // (A district removed between the two reads has no outline: it is left out of the index.)
+    this.index = new DistrictIndex(
+      infos.filter((d) => outlines.has(d.id)),
+      (d) => outlines.get(d.id)!,
+    );
     this.byNumber = new Map(infos.map((d) => [d.number.toLowerCase(), d]));
     this.byIdMap = new Map(infos.map((d) => [d.id, d]));
     this.rules = new AddressRuleIndex(

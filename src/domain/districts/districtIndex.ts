@@ -2,17 +2,19 @@ import Flatbush from "flatbush";
 import type { BBox, LonLat, PointLocation, PolygonGeometry } from "../geo/types.js";
 import { ringsOf } from "../geo/types.js";
 import { mergeBBoxes } from "../geo/bbox.js";
-import { PreparedGeometry } from "../geo/prepared.js";
+import { prepareGeometry, type PreparedGeometry } from "../geo/prepared.js";
 import { locatePointInRings } from "../geo/pointInPolygon.js";
-import { METRES_PER_DEGREE, nearestPointOnBoundary } from "../geo/measure.js";
+import { METRES_PER_DEGREE } from "../geo/measure.js";
 import { compareDistrictNumbers } from "./types.js";
 
 /** What the index needs to know about a district; anything else on T is carried along untouched. */
 export interface IndexableDistrict {
   id: number | string;
   number: string;
-  geometry: PolygonGeometry;
 }
+
+/** A district with its outline, as imports and tests hold it. */
+export type DistrictWithGeometry = IndexableDistrict & { geometry: PolygonGeometry };
 
 /** Answer of {@link DistrictIndex.nearest}. */
 export interface NearestDistrict<T> {
@@ -43,20 +45,23 @@ export class DistrictIndex<T extends IndexableDistrict> {
   readonly bbox: BBox;
   /** The districts in the index's order: natural order of `number`, then id. */
   readonly districts: readonly T[];
-  /** Raw rings, for the deliberately naive linearLookup. */
-  private readonly rings: LonLat[][][];
-  /** Flat edges + latitude bands per district: the fast exact test behind lookup. */
+  /** Flat edges + latitude bands per district: the fast exact test behind lookup (the GeoJSON is not kept). */
   private readonly prepared: PreparedGeometry[];
   private readonly boxes: BBox[];
   private readonly tree: Flatbush | null;
   /** Largest |latitude| of the data: turns metres into a safe search radius in degrees. */
   private readonly maxAbsLat: number;
 
-  constructor(districts: readonly T[]) {
+  /** `geometryOf` when T does not carry its outline (the running bot's districts: prepared as read, GeoJSON dropped). */
+  constructor(districts: readonly (T & { geometry: PolygonGeometry })[]);
+  constructor(districts: readonly T[], geometryOf: (district: T) => PolygonGeometry | PreparedGeometry);
+  constructor(
+    districts: readonly T[],
+    geometryOf: (district: T) => PolygonGeometry | PreparedGeometry = (d) => (d as T & { geometry: PolygonGeometry }).geometry,
+  ) {
     // Sorting once up front makes "lowest number wins" equal to "lowest position wins" at query time.
-    this.districts = [...districts].sort((a, b) => compareDistrictNumbers(a.number, b.number) || compareIds(a.id, b.id));
-    this.rings = this.districts.map((d) => ringsOf(d.geometry));
-    this.prepared = this.districts.map((d) => new PreparedGeometry(d.geometry));
+    this.districts = sortedByNumber(districts);
+    this.prepared = this.districts.map((d) => prepareGeometry(geometryOf(d)));
     this.boxes = this.prepared.map((p) => p.bbox);
     this.bbox = mergeBBoxes(this.boxes);
     if (this.districts.length === 0) {
@@ -78,20 +83,6 @@ export class DistrictIndex<T extends IndexableDistrict> {
   lookup(lon: number, lat: number): T | null {
     const i = this.find(lon, lat).index;
     return i < 0 ? null : this.districts[i]!;
-  }
-
-  /**
-   * Same answer as {@link lookup} by a plain scan: an exact ray-casting test of every district's rings in
-   * turn, with no bounding-box or other shortcut. A baseline for benchmarks and tests, not for production.
-   */
-  linearLookup(lon: number, lat: number): T | null {
-    let boundary = -1;
-    for (let i = 0; i < this.rings.length; i++) {
-      const where = locatePointInRings(this.rings[i]!, lon, lat);
-      if (where === "inside") return this.districts[i]!;
-      if (where === "boundary" && boundary < 0) boundary = i;
-    }
-    return boundary < 0 ? null : this.districts[boundary]!;
   }
 
   /** Like {@link lookup}, also telling whether the point is strictly inside or on the district's border. */
@@ -119,7 +110,7 @@ export class DistrictIndex<T extends IndexableDistrict> {
     // Phase 1: a few districts whose boxes are nearest (in planar degrees) give an upper bound in metres.
     const best = { i: -1, distanceM: Infinity, point: [NaN, NaN] as LonLat };
     const consider = (i: number): void => {
-      const r = nearestPointOnBoundary(this.districts[i]!.geometry, lon, lat);
+      const r = this.prepared[i]!.nearestPoint(lon, lat);
       if (best.i < 0 || r.distanceM < best.distanceM || (r.distanceM === best.distanceM && i < best.i)) {
         best.i = i;
         best.distanceM = r.distanceM;
@@ -158,6 +149,25 @@ export class DistrictIndex<T extends IndexableDistrict> {
     }
     return { index: boundary, inside: false };
   }
+}
+
+/**
+ * Same answer as {@link DistrictIndex.lookup} by a plain scan of `districts` in the index's order
+ * (`index.districts`, which sets the border rule): an exact ray-casting test of every district's rings in turn,
+ * with no bounding-box or other shortcut. A baseline for benchmarks and tests, not for production.
+ */
+export function linearLookup<T extends DistrictWithGeometry>(districts: readonly T[], lon: number, lat: number): T | null {
+  let boundary: T | null = null;
+  for (const d of districts) {
+    const where = locatePointInRings(ringsOf(d.geometry), lon, lat);
+    if (where === "inside") return d;
+    if (where === "boundary" && !boundary) boundary = d;
+  }
+  return boundary;
+}
+
+function sortedByNumber<T extends IndexableDistrict>(districts: readonly T[]): T[] {
+  return [...districts].sort((a, b) => compareDistrictNumbers(a.number, b.number) || compareIds(a.id, b.id));
 }
 
 function compareIds(a: number | string, b: number | string): number {
