@@ -1,5 +1,5 @@
 // Issue 3: complete report conversations per second with 100 residents at once, and per-step latency.
-// The bot runs as its own process (`npm start`'s entry), as in production, with a moderators' group (each
+// The bot runs as its own process, compiled and with `npm start`'s flags, as in production, with a moderators' group (each
 // report then costs its card); the fake Telegram and Nominatim run in this process and play the residents,
 // so the two share the machine's two cores.
 import { spawn } from "node:child_process";
@@ -9,7 +9,7 @@ import path from "node:path";
 import { openDatabase } from "../src/db/connection.js";
 import { FakeNominatim } from "../test/support/fakeNominatim.js";
 import { FakeTelegram, textOf, type FakeUser } from "../test/support/fakeTelegram.js";
-import { percentile, round, TOKEN } from "./support.js";
+import { npmStartNodeFlags, percentile, round, TOKEN } from "./support.js";
 
 /** 100 by default (the issue's figure); BENCH_RESIDENTS=1 or 10 shows the latency without contention. */
 const RESIDENTS = Number(process.env.BENCH_RESIDENTS ?? 100);
@@ -45,13 +45,14 @@ export async function benchReports(opts: { paceMs?: number; env?: Record<string,
   const nominatim = await FakeNominatim.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-bench-"));
   const databaseUrl = `file:${path.join(dir, "bench.db")}`;
-  // As `npm start` runs it; BENCH_NODE_ARGS adds flags (e.g. --trace-gc, then the bot's output is shown), BENCH_PROFILE a CPU profile.
+  // As `npm start` runs it (compiled, its flags); BENCH_NODE_ARGS adds flags (e.g. --trace-gc, then the bot's output
+  // is shown), BENCH_PROFILE a CPU profile.
   const nodeArgs = [
-    ...(process.env.BENCH_NODE_ARGS?.split(" ") ?? []),
+    ...npmStartNodeFlags(),
+    ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
     ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []),
-    "--max-semi-space-size=32",
   ];
-  const bot = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+  const bot = spawn(process.execPath, [...nodeArgs, "scripts/run.mjs", "main"], {
     env: {
       ...process.env,
       BOT_TOKEN: TOKEN,

@@ -53,3 +53,14 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * Node's flags in `npm start` (package.json), so a benchmark's bot process runs with exactly those:
+ * `node --enable-source-maps scripts/run.mjs main` gives ["--enable-source-maps"].
+ */
+export function npmStartNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(process.cwd(), "package.json"), "utf8")) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  if (words[0] !== "node") throw new Error(`npm start does not begin with node: ${pkg.scripts.start}`);
+  return words.slice(1).filter((w) => w.startsWith("--"));
+}
