@@ -105,6 +105,7 @@ export async function applyDataRetention(deps: BotDeps, config: Config, now: Dat
       keepTelegramIds: config.ADMIN_TELEGRAM_IDS,
       // Card edits at half the group's pace: new cards keep their place between them.
       cardEditGapMs: Math.ceil((2 * 60_000) / config.DELIVERY_PER_GROUP_PER_MINUTE),
+      signal: deps.stopping,
     },
   );
   if (counts) deps.logger.info({ days, ...counts, ms: Math.round(performance.now() - started) }, "data retention applied");

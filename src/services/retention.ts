@@ -35,8 +35,11 @@ import { cardSent, deleteInTransaction, reportsToStrip, silenceEvents, stripRepo
 //   searches carry what residents typed; the cache refills from Nominatim), meeting questions and RSVPs of
 //   meetings that ended that long ago, officer link codes expired that long ago.
 //
-// Short transactions (a few reports, one account, a few hundred rows each) so the job never holds the one
-// connection the bot's updates share for long. Running it again removes nothing more.
+// Short transactions (a few reports, one account, a few hundred rows each), and the event loop runs between them,
+// so the job never holds the one connection the bot's updates share for long (3,000 closed reports, 2,000
+// inactive accounts among 42,000 outbox rows: 13 s in all, no other query waiting more than 5 ms). A card is
+// brought up to date right after the commit that stripped its report; a stopping app ends the run between two
+// steps. Running it again removes nothing more.
 
 const DAY = 86_400_000;
 /** Final statuses: no transition leaves them. */
@@ -46,7 +49,7 @@ const RELAY_KINDS = [...WORDS_KINDS, "relay_question"];
 /** Outbox statuses nothing changes any more. */
 const FINAL_DELIVERY = ["sent", "failed", "cancelled"];
 /** Closed reports stripped per transaction. */
-const REPORTS_PER_TX = 20;
+const REPORTS_PER_TX = 10;
 /** Rows read or deleted per statement or transaction. */
 const ROWS_PER_STEP = 500;
 const SETTING_LAST_RUN = "retention.lastRunAt";
@@ -66,6 +69,8 @@ export interface RetentionInput {
   keepTelegramIds?: readonly bigint[];
   /** Between two edits of the moderators' cards, so a backlog of them never holds up new cards (default 6 s: half of 20 a minute). */
   cardEditGapMs?: number;
+  /** The app is stopping: the run ends after the step in hand (the next run goes on from there). */
+  signal?: AbortSignal;
 }
 
 /** What one run removed, for its log line. */
@@ -86,6 +91,8 @@ export interface RetentionCounts {
   linkCodes: number;
   /** Moderators' cards brought up to date (an edit is queued for those that changed since they were sent). */
   cards: number;
+  /** The app stopped the run before its end. */
+  interrupted?: true;
 }
 
 /**
@@ -114,13 +121,21 @@ export async function applyRetentionIfDue(deps: RetentionDeps, input: RetentionI
   return applyRetention(deps, input);
 }
 
-/** Removes what is kept longer than `days` (see the top of this file); returns what went. */
-export async function applyRetention(deps: RetentionDeps, input: RetentionInput): Promise<RetentionCounts> {
-  const { db } = deps;
-  const { now } = input;
-  const cutoff = new Date(now.getTime() - input.days * DAY);
-  const cards: { reportId: number; messageId: number }[] = [];
-  const counts: RetentionCounts = {
+/**
+ * Queries on the one connection resolve without leaving the microtask queue, so a job of awaits alone would keep
+ * every update (and timer) waiting until its very end: between two transactions the event loop runs.
+ */
+const letOthersRun = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The app is stopping: the run ends here. */
+class Interrupted extends Error {}
+
+/** One run: its clock, what it counts, and the step between two transactions. */
+class Run {
+  readonly db: Database;
+  readonly now: Date;
+  readonly cutoff: Date;
+  readonly counts: RetentionCounts = {
     reports: 0,
     relayedEvents: 0,
     accounts: 0,
@@ -134,26 +149,63 @@ export async function applyRetention(deps: RetentionDeps, input: RetentionInput)
     linkCodes: 0,
     cards: 0,
   };
+  private readonly refreshed = new Set<number>();
 
-  await stripClosedReports(db, cutoff, now, counts, cards);
-  await deleteInactiveAccounts(deps, cutoff, now, input.keepTelegramIds ?? [], counts, cards);
-  counts.deliveries = await deleteOldDeliveries(db, cutoff);
+  constructor(
+    readonly deps: RetentionDeps,
+    private readonly input: RetentionInput,
+  ) {
+    this.db = deps.db;
+    this.now = input.now;
+    this.cutoff = new Date(input.now.getTime() - input.days * DAY);
+  }
 
-  counts.inbox = await deleteInSteps(db, (q) =>
-    q.deleteFrom("InboxUpdate").where("updateId", "in", q.selectFrom("InboxUpdate").select("updateId").where("receivedAt", "<", cutoff).limit(ROWS_PER_STEP)),
-  );
-  counts.conversations = await deleteInSteps(db, (q) =>
-    q.deleteFrom("ConversationState").where("key", "in", q.selectFrom("ConversationState").select("key").where("updatedAt", "<", cutoff).limit(ROWS_PER_STEP)),
-  );
-  counts.geocodeEntries = await deleteOldGeocodeEntries(db, cutoff);
-  await deleteMeetingParticipation(db, cutoff, counts);
-  counts.linkCodes = Number((await db.deleteFrom("OfficerLinkCode").where("expiresAt", "<", cutoff).executeTakeFirst()).numDeletedRows);
+  /** Between two steps: the event loop runs (see letOthersRun), and a stopping app ends the run here. */
+  async pause(): Promise<void> {
+    await letOthersRun();
+    if (this.input.signal?.aborted) throw new Interrupted();
+  }
 
-  // After the commits: the notifier has nothing of theirs left to render; the group's cards show the stripped reports.
+  /** After the commit that stripped their reports: the group's cards show them as they are now, spaced out. */
+  async refreshCards(cards: readonly { reportId: number; messageId: number }[]): Promise<void> {
+    const gap = this.input.cardEditGapMs ?? 6_000;
+    for (const card of cards) {
+      // A closed report of a deleted account is stripped twice: its card is brought up to date once.
+      if (this.refreshed.has(card.reportId)) continue;
+      this.refreshed.add(card.reportId);
+      await this.deps.notifier.recordSent(cardSent(card), { notBefore: new Date(this.now.getTime() + this.counts.cards * gap) });
+      this.counts.cards++;
+      // Not a place to stop: the reports are stripped, their cards must follow.
+      await letOthersRun();
+    }
+  }
+}
+
+/** Removes what is kept longer than `days` (see the top of this file); returns what went. */
+export async function applyRetention(deps: RetentionDeps, input: RetentionInput): Promise<RetentionCounts> {
+  const run = new Run(deps, input);
+  const { db, cutoff, counts } = run;
+  try {
+    await stripClosedReports(run);
+    await deleteInactiveAccounts(run, input.keepTelegramIds ?? []);
+    counts.deliveries = await deleteOldDeliveries(run);
+    counts.inbox = await deleteInSteps(run, (q) =>
+      q.deleteFrom("InboxUpdate").where("updateId", "in", q.selectFrom("InboxUpdate").select("updateId").where("receivedAt", "<", cutoff).limit(ROWS_PER_STEP)),
+    );
+    counts.conversations = await deleteInSteps(run, (q) =>
+      q
+        .deleteFrom("ConversationState")
+        .where("key", "in", q.selectFrom("ConversationState").select("key").where("updatedAt", "<", cutoff).limit(ROWS_PER_STEP)),
+    );
+    counts.geocodeEntries = await deleteOldGeocodeEntries(run);
+    await deleteMeetingParticipation(run);
+    counts.linkCodes = Number((await db.deleteFrom("OfficerLinkCode").where("expiresAt", "<", cutoff).executeTakeFirst()).numDeletedRows);
+  } catch (err) {
+    if (!(err instanceof Interrupted)) throw err;
+    counts.interrupted = true;
+  }
+  // The notifier's safety net, as after "Usuń moje dane": nothing of what went is left for it to render.
   if (counts.reports || counts.accounts) await deps.notifier.flush();
-  const gap = input.cardEditGapMs ?? 6_000;
-  for (const [i, card] of cards.entries()) await deps.notifier.recordSent(cardSent(card), { notBefore: new Date(now.getTime() + i * gap) });
-  counts.cards = cards.length;
   return counts;
 }
 
@@ -204,12 +256,13 @@ function mergedBefore(db: Queryable, cutoff: Date) {
     .limit(REPORTS_PER_TX);
 }
 
-async function stripClosedReports(db: Database, cutoff: Date, now: Date, counts: RetentionCounts, cards: { reportId: number; messageId: number }[]) {
+async function stripClosedReports(run: Run): Promise<void> {
+  const { counts, now } = run;
   for (const candidates of [closedBefore, mergedBefore]) {
     for (;;) {
       // A few reports per transaction, found again inside it: what it strips is what is closed now.
-      const stripped = await db.transaction().execute(async (tx) => {
-        const reports = await reportsToStrip(tx).where("Report.id", "in", candidates(tx, cutoff)).execute();
+      const stripped = await run.db.transaction().execute(async (tx) => {
+        const reports = await reportsToStrip(tx).where("Report.id", "in", candidates(tx, run.cutoff)).execute();
         for (const r of reports) {
           await stripReport(tx, r, now, { wordsRemovedAt: now });
           const relayed: EventFilter = (eb) => eb.and([eb("reportId", "=", r.id), eb("kind", "in", RELAY_KINDS)]);
@@ -221,24 +274,19 @@ async function stripClosedReports(db: Database, cutoff: Date, now: Date, counts:
             .executeTakeFirstOrThrow();
           counts.relayedEvents += Number(n);
           await silenceEvents(tx, relayed, now);
-          if (r.moderationMessageId !== null) cards.push({ reportId: r.id, messageId: r.moderationMessageId });
         }
-        return reports.length;
+        return reports;
       });
-      counts.reports += stripped;
-      if (stripped === 0) break;
+      counts.reports += stripped.length;
+      await run.refreshCards(stripped.flatMap((r) => (r.moderationMessageId !== null ? [{ reportId: r.id, messageId: r.moderationMessageId }] : [])));
+      await run.pause();
+      if (!stripped.length) break;
     }
   }
 }
 
-async function deleteInactiveAccounts(
-  deps: RetentionDeps,
-  cutoff: Date,
-  now: Date,
-  keepTelegramIds: readonly bigint[],
-  counts: RetentionCounts,
-  cards: { reportId: number; messageId: number }[],
-) {
+async function deleteInactiveAccounts(run: Run, keepTelegramIds: readonly bigint[]): Promise<void> {
+  const { db, cutoff, counts } = run;
   const keep = keepTelegramIds.map(Number);
   /** Inactive accounts that are no one's staff, admin, ban or tombstone: checked again inside each deletion. */
   const deletable = (q: Queryable) =>
@@ -253,22 +301,24 @@ async function deleteInactiveAccounts(
       .$if(keep.length > 0, (qb) => qb.where("User.telegramId", "not in", keep));
   let after = 0;
   for (;;) {
-    const batch = await deletable(deps.db).where("User.id", ">", after).orderBy("User.id").limit(ROWS_PER_STEP).execute();
+    const batch = await deletable(db).where("User.id", ">", after).orderBy("User.id").limit(ROWS_PER_STEP).execute();
     if (!batch.length) break;
     after = batch.at(-1)!.id;
     for (const user of batch) {
       // One account per transaction; they may have written since the batch was read.
-      const deleted = await deps.db.transaction().execute(async (tx) => {
+      const deleted = await db.transaction().execute(async (tx) => {
         const still = await deletable(tx).where("User.id", "=", user.id).executeTakeFirst();
-        return still ? deleteInTransaction(tx, user.telegramId, now) : null;
+        return still ? deleteInTransaction(tx, user.telegramId, run.now) : null;
       });
-      if (!deleted) continue;
-      counts.accounts++;
-      cards.push(...deleted.cards);
-      deps.forgetUser?.(user.telegramId);
+      if (deleted) {
+        counts.accounts++;
+        run.deps.forgetUser?.(user.telegramId);
+        await run.refreshCards(deleted.cards);
+      }
+      await run.pause();
     }
   }
-  const { n: kept } = await deps.db
+  const { n: kept } = await db
     .selectFrom("User")
     .select((eb) => eb.fn.countAll().as("n"))
     .where("lastSeen", "<", cutoff)
@@ -281,7 +331,8 @@ async function deleteInactiveAccounts(
  * Outbox rows in a final status, created and sent before the cutoff, in id order a step at a time; of those, the
  * rows of reports not stripped yet and of meetings not ended before the cutoff stay (see the top of this file).
  */
-async function deleteOldDeliveries(db: Database, cutoff: Date): Promise<number> {
+async function deleteOldDeliveries(run: Run): Promise<number> {
+  const { db, cutoff } = run;
   let deleted = 0;
   let after = 0;
   for (;;) {
@@ -295,39 +346,42 @@ async function deleteOldDeliveries(db: Database, cutoff: Date): Promise<number> 
       .orderBy("id")
       .limit(ROWS_PER_STEP)
       .execute();
-    if (!rows.length) break;
+    if (!rows.length) return deleted;
     after = rows.at(-1)!.id;
-    const owner = rows.map((r) => {
+    const owners = rows.map((r) => {
       const m = /^(report|event|meeting):(\d+):/.exec(r.dedupeKey);
-      return m ? { kind: m[1] as "report" | "event" | "meeting", id: Number(m[2]) } : null;
+      return m ? { kind: m[1]!, id: Number(m[2]) } : null;
     });
-    const ids = (kind: string) => [...new Set(owner.flatMap((o) => (o?.kind === kind ? [o.id] : [])))];
-    const [reports, events, meetings] = [ids("report"), ids("event"), ids("meeting")];
-    const stripped = new Set(
-      reports.length
-        ? (await db.selectFrom("Report").select("id").where("id", "in", reports).where("wordsRemovedAt", "is not", null).execute()).map((r) => r.id)
-        : [],
-    );
-    const strippedEvents = new Set(
-      events.length
-        ? (
-            await db
-              .selectFrom("ReportEvent as e")
-              .innerJoin("Report as r", "r.id", "e.reportId")
-              .select("e.id")
-              .where("e.id", "in", events)
-              .where("r.wordsRemovedAt", "is not", null)
-              .execute()
-          ).map((e) => e.id)
-        : [],
-    );
-    const over = new Set(
-      meetings.length ? (await db.selectFrom("Meeting").select("id").where("id", "in", meetings).where("endsAt", "<", cutoff).execute()).map((m) => m.id) : [],
-    );
+    const idsOf = (kind: string) => [...new Set(owners.flatMap((o) => (o?.kind === kind ? [o.id] : [])))];
+    const [reports, events, meetings] = [idsOf("report"), idsOf("event"), idsOf("meeting")];
+    const done = {
+      report: new Set(
+        reports.length
+          ? (await db.selectFrom("Report").select("id").where("id", "in", reports).where("wordsRemovedAt", "is not", null).execute()).map((r) => r.id)
+          : [],
+      ),
+      event: new Set(
+        events.length
+          ? (
+              await db
+                .selectFrom("ReportEvent as e")
+                .innerJoin("Report as r", "r.id", "e.reportId")
+                .select("e.id")
+                .where("e.id", "in", events)
+                .where("r.wordsRemovedAt", "is not", null)
+                .execute()
+            ).map((e) => e.id)
+          : [],
+      ),
+      meeting: new Set(
+        meetings.length
+          ? (await db.selectFrom("Meeting").select("id").where("id", "in", meetings).where("endsAt", "<", cutoff).execute()).map((m) => m.id)
+          : [],
+      ),
+    } as Record<string, Set<number>>;
     const gone = rows.filter((_, i) => {
-      const o = owner[i];
-      if (!o) return true;
-      return (o.kind === "report" ? stripped : o.kind === "event" ? strippedEvents : over).has(o.id);
+      const owner = owners[i];
+      return !owner || done[owner.kind]!.has(owner.id);
     });
     if (gone.length) {
       const result = await db
@@ -341,49 +395,53 @@ async function deleteOldDeliveries(db: Database, cutoff: Date): Promise<number> 
         .executeTakeFirst();
       deleted += Number(result.numDeletedRows);
     }
+    await run.pause();
   }
-  return deleted;
 }
 
 /** Residents' questions and "Będę" of meetings that ended before the cutoff: one meeting per transaction. */
-async function deleteMeetingParticipation(db: Database, cutoff: Date, counts: RetentionCounts): Promise<void> {
-  const ended = (q: Queryable) => q.selectFrom("Meeting").select("id").where("endsAt", "<", cutoff);
+async function deleteMeetingParticipation(run: Run): Promise<void> {
+  const { db, counts } = run;
+  const ended = db.selectFrom("Meeting").select("id").where("endsAt", "<", run.cutoff);
   const meetings = await db
     .selectFrom("MeetingQuestion")
     .select("meetingId")
-    .where("meetingId", "in", ended(db))
-    .union(db.selectFrom("MeetingRsvp").select("meetingId").where("meetingId", "in", ended(db)))
+    .where("meetingId", "in", ended)
+    .union(db.selectFrom("MeetingRsvp").select("meetingId").where("meetingId", "in", ended))
     .execute();
   for (const { meetingId } of meetings) {
     await db.transaction().execute(async (tx) => {
       counts.meetingQuestions += Number((await tx.deleteFrom("MeetingQuestion").where("meetingId", "=", meetingId).executeTakeFirst()).numDeletedRows);
       counts.meetingRsvps += Number((await tx.deleteFrom("MeetingRsvp").where("meetingId", "=", meetingId).executeTakeFirst()).numDeletedRows);
     });
+    await run.pause();
   }
 }
 
 /** Geocode cache entries made before the cutoff, with the record of who asked for them. */
-async function deleteOldGeocodeEntries(db: Database, cutoff: Date): Promise<number> {
+async function deleteOldGeocodeEntries(run: Run): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const n = await db.transaction().execute(async (tx) => {
-      const keys = (await tx.selectFrom("GeocodeCache").select("key").where("createdAt", "<", cutoff).limit(ROWS_PER_STEP).execute()).map((r) => r.key);
+    const n = await run.db.transaction().execute(async (tx) => {
+      const keys = (await tx.selectFrom("GeocodeCache").select("key").where("createdAt", "<", run.cutoff).limit(ROWS_PER_STEP).execute()).map((r) => r.key);
       if (!keys.length) return 0;
       await tx.deleteFrom("GeocodeCacheUse").where("key", "in", keys).execute();
       await tx.deleteFrom("GeocodeCache").where("key", "in", keys).execute();
       return keys.length;
     });
     deleted += n;
+    await run.pause();
     if (n < ROWS_PER_STEP) return deleted;
   }
 }
 
-/** Runs a DELETE that removes at most a step's rows again and again until it removes none; returns the total. */
-async function deleteInSteps(db: Database, statement: (q: Queryable) => { executeTakeFirst(): Promise<{ numDeletedRows: bigint }> }): Promise<number> {
+/** Runs a DELETE that removes at most a step's rows again and again until it removes fewer; returns the total. */
+async function deleteInSteps(run: Run, statement: (q: Queryable) => { executeTakeFirst(): Promise<{ numDeletedRows: bigint }> }): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const n = Number((await statement(db).executeTakeFirst()).numDeletedRows);
+    const n = Number((await statement(run.db).executeTakeFirst()).numDeletedRows);
     deleted += n;
+    await run.pause();
     if (n < ROWS_PER_STEP) return deleted;
   }
 }
