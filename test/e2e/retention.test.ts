@@ -87,12 +87,12 @@ describe("data retention (RETENTION_DAYS, issue 14)", () => {
 
   it("states the period in /privacy, in Polish and in English", async () => {
     const pl = textOf(await say(env.tg, active, "/privacy", "Prywatność"));
-    expect(pl).toContain("Jak długo: konto przechowujemy, dopóki korzystasz z bota — po 730 dniach od Twojego ostatniego kontaktu");
+    expect(pl).toContain("Jak długo: Twoje konto przechowujemy, dopóki korzystasz z bota: po 730 dniach od ostatniego kontaktu z botem usuwamy je");
     expect(pl).toContain("Po 730 dniach od zamknięcia zgłoszenia");
     expect(pl).not.toContain("{{");
     const english = newUser({ language_code: "en" });
     const en = textOf(await say(env.tg, english, "/privacy", "Privacy"));
-    expect(en).toContain("delete it 730 days after you last wrote to it");
+    expect(en).toContain("730 days after you last wrote to it we delete it");
     expect(en).toContain("730 days after a report is closed");
   });
 
