@@ -39,6 +39,13 @@ const bbox = z
     z.tuple([z.number(), z.number(), z.number(), z.number()]).refine(([w, s, e, n]) => w < e && s < n, "west,south,east,north with west<east and south<north"),
   );
 
+/** Days, or "off" (null): how long the retention job keeps what it removes (services/retention.ts). */
+const retentionDays = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .refine((s) => s === "off" || (/^\d+$/.test(s) && Number(s) >= 30 && Number(s) <= 3650), "must be a whole number of days from 30 to 3650, or off")
+  .transform((s) => (s === "off" ? null : Number(s)));
+
 const schema = z.object({
   BOT_TOKEN: z
     .string({ error: "is required: create a bot with @BotFather in Telegram (/newbot) and set BOT_TOKEN=<the token it gives you>" })
@@ -97,6 +104,8 @@ const schema = z.object({
     )
     .default([24, 2]),
   GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  /** Closed reports lose the residents' words, inactive accounts are deleted, old messages go; null: never. */
+  RETENTION_DAYS: retentionDays.default(730),
 });
 
 export type Config = z.output<typeof schema>;

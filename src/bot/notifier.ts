@@ -142,8 +142,9 @@ export class Notifier {
   /**
    * What the outbox learns from Telegram: the moderation card's message id, so later events edit it in place.
    * Events that happened while the card was still on its way could not edit it: the card catches up now.
+   * `notBefore`: the catch-up edit waits until then (the retention job spreads many edits over the group's pace).
    */
-  async recordSent(event: { dedupeKey: string; result?: unknown }): Promise<void> {
+  async recordSent(event: { dedupeKey: string; result?: unknown }, opts: { notBefore?: Date } = {}): Promise<void> {
     const m = /^report:(\d+):card$/.exec(event.dedupeKey);
     const messageId = (event.result as { message_id?: number } | undefined)?.message_id;
     if (!m || !messageId) return;
@@ -165,6 +166,7 @@ export class Notifier {
             dedupeKey: `report:${reportId}:cardsync:${last}`,
             chatId: group,
             kind: "moderation_card_edit",
+            ...(opts.notBefore ? { notBefore: opts.notBefore } : {}),
             message: {
               method: "editMessageText",
               message_id: messageId,

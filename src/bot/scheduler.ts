@@ -5,6 +5,7 @@ import type { I18n } from "../i18n/index.js";
 import { userLocale } from "../i18n/index.js";
 import { queueBroadcastProgress, queueMeetingReminders, sendDueDigests, type OutboxDeps } from "../services/meetings.js";
 import { remindStaff as queueStaffReminders } from "../services/staffReminders.js";
+import { applyRetentionIfDue, type RetentionCounts } from "../services/retention.js";
 import { escapeHtml } from "./html.js";
 import { meetingKeyboard, progressText, reminderLine, renderMeeting } from "./ui/meetingCard.js";
 import type { BotDeps } from "./context.js";
@@ -87,13 +88,37 @@ export async function updateBroadcastProgress(deps: SchedulerDeps, config: Confi
   await queueBroadcastProgress(outbox(deps), { now, lastShown, render: (m, p) => progressText(t, m.title, p) });
 }
 
+/**
+ * Data retention (RETENTION_DAYS; services/retention.ts): once a day by the app's clock — at the first tick after
+ * a start unless a run (recorded in the database) started less than 24 h before — never with RETENTION_DAYS=off.
+ * One info line with what went.
+ */
+export async function applyDataRetention(deps: BotDeps, config: Config, now: Date): Promise<RetentionCounts | null> {
+  const days = config.RETENTION_DAYS;
+  if (days === null) return null;
+  const started = performance.now();
+  const counts = await applyRetentionIfDue(
+    { db: deps.db, notifier: deps.notifier, forgetUser: (telegramId) => deps.users.forget(telegramId) },
+    {
+      now,
+      days,
+      keepTelegramIds: config.ADMIN_TELEGRAM_IDS,
+      // Card edits at half the group's pace: new cards keep their place between them.
+      cardEditGapMs: Math.ceil((2 * 60_000) / config.DELIVERY_PER_GROUP_PER_MINUTE),
+      signal: deps.stopping,
+    },
+  );
+  if (counts) deps.logger.info({ days, ...counts, ms: Math.round(performance.now() - started) }, "data retention applied");
+  return counts;
+}
+
 export interface Scheduler {
   /** Runs every periodic task once, now (tests drive the clock and call this). */
   tick(): Promise<void>;
   stop(): void;
 }
 
-/** Periodic work: the notifier's safety net, staff reminders, meeting reminders, digests, broadcast progress. */
+/** Periodic work: the notifier's safety net, staff reminders, meeting reminders, digests, broadcast progress, data retention. */
 export function startScheduler(deps: BotDeps, config: Config, intervalMs = 5_000): Scheduler {
   let running: Promise<void> | null = null;
   const progressShown = new Map<number, string>();
@@ -107,6 +132,7 @@ export function startScheduler(deps: BotDeps, config: Config, intervalMs = 5_000
         await remindMeetings(deps, config, now);
         await sendQuestionDigests(deps, config, now);
         await updateBroadcastProgress(deps, config, now, progressShown);
+        await applyDataRetention(deps, config, now);
       } catch (err) {
         deps.logger.error({ err }, "scheduled task failed");
       } finally {

@@ -1,16 +1,17 @@
-import { sql } from "kysely";
-import type { Database, Tx } from "../db/connection.js";
+import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Updateable } from "kysely";
+import type { Database, Queryable, Tx } from "../db/connection.js";
 import { purgeGeocodeKeysOf } from "../db/geocodeCache.js";
+import type { DB, Report } from "../generated/kysely/types.js";
 import { escapeHtml } from "../bot/html.js";
 import { formatCoordinates } from "../bot/placeLabel.js";
 
 /** The account reports are moved to when their reporter deletes their data: reports stay police records. */
-const TOMBSTONE_TELEGRAM_ID = 0;
+export const TOMBSTONE_TELEGRAM_ID = 0;
 
 /** Outbox rows about a report that quote what its reporter wrote (the card: description, typed address, photos). */
 const CARD_KINDS = ["moderation_card", "moderation_album", "moderation_card_edit", "officer_assignment"];
 /** Events whose only content is the resident's own words or photo. */
-const WORDS_KINDS = ["addition", "relay_answer"];
+export const WORDS_KINDS = ["addition", "relay_answer"];
 
 /** The moderators' cards of the deleted account's reports (those already in the group). */
 export interface Deleted {
@@ -37,12 +38,19 @@ export async function deleteUserData(deps: PrivacyDeps, telegramId: number, now:
   const deleted = await deps.db.transaction().execute((tx) => deleteInTransaction(tx, telegramId, now));
   if (deleted) {
     await deps.notifier.flush();
-    for (const card of deleted.cards) await deps.notifier.recordSent({ dedupeKey: `report:${card.reportId}:card`, result: { message_id: card.messageId } });
+    for (const card of deleted.cards) await deps.notifier.recordSent(cardSent(card));
   }
   return deleted;
 }
 
-async function deleteInTransaction(tx: Tx, telegramId: number, now: Date): Promise<Deleted | null> {
+/** What the outbox would tell the notifier had the card just been sent: it then edits the group's card to show the report as it is now. */
+export const cardSent = (card: { reportId: number; messageId: number }) => ({
+  dedupeKey: `report:${card.reportId}:card`,
+  result: { message_id: card.messageId },
+});
+
+/** "Usuń moje dane" inside the caller's transaction (the retention job deletes inactive accounts with it too). */
+export async function deleteInTransaction(tx: Tx, telegramId: number, now: Date): Promise<Deleted | null> {
   const user = await tx.selectFrom("User").select("id").where("telegramId", "=", telegramId).executeTakeFirst();
   if (!user) return null;
   const uid = user.id;
@@ -53,50 +61,13 @@ async function deleteInTransaction(tx: Tx, telegramId: number, now: Date): Promi
     .execute();
   const tombstone = await tx.selectFrom("User").select("id").where("telegramId", "=", TOMBSTONE_TELEGRAM_ID).executeTakeFirstOrThrow();
 
-  // The reports: the resident's words go, the police record stays.
-  const reports = await tx
-    .selectFrom("Report")
-    .leftJoin("District", "District.id", "Report.districtId")
-    .select([
-      "Report.id",
-      "Report.lat",
-      "Report.lon",
-      "Report.address",
-      "Report.placeSource",
-      "Report.description",
-      "Report.moderationMessageId",
-      "District.name as districtName",
-    ])
-    .where("Report.reporterId", "=", uid)
-    .execute();
-  for (const r of reports) {
-    const coords = formatCoordinates(r.lat, r.lon);
-    // A typed address is the resident's words; a pin's label is the map's and stays.
-    const neutral = r.placeSource === "address" ? (r.districtName !== null ? `${r.districtName} · ${coords}` : coords) : null;
-    await blankCardCopies(tx, r.id, [...(r.description ? [[r.description, "—"] as const] : []), ...(neutral !== null ? [[r.address, neutral] as const] : [])]);
-    await tx
-      .updateTable("Report")
-      .set({
-        description: null,
-        photos: "[]",
-        contactConsent: false,
-        reporterId: tombstone.id,
-        ...(neutral !== null ? { address: neutral } : {}),
-        updatedAt: now,
-      })
-      .where("id", "=", r.id)
-      .execute();
-  }
+  // The reports: the resident's words go, the police record stays, no longer tied to the person.
+  const reports = await reportsToStrip(tx).where("Report.reporterId", "=", uid).execute();
+  for (const r of reports) await stripReport(tx, r, now, { contactConsent: false, reporterId: tombstone.id });
+  // Their words anywhere (additions, answers to an officer, a confirmation's own words), and whatever else they
+  // noted on an event: blanked, the events kept as facts ("an answer came").
+  await silenceEvents(tx, (eb) => eb.and([eb("actorId", "=", uid), eb("kind", "in", WORDS_KINDS)]), now);
   await purgeOwnMessages(tx, uid, telegramId);
-  // Their events anywhere (additions, answers to an officer, a confirmation's own words): blanked, kept as
-  // facts ("an answer came"). One still waiting for the notifier has nothing left to say.
-  await tx
-    .updateTable("ReportEvent")
-    .set({ notifiedAt: now })
-    .where("actorId", "=", uid)
-    .where("kind", "in", WORDS_KINDS)
-    .where("notifiedAt", "is", null)
-    .execute();
   await tx.updateTable("ReportEvent").set({ note: null, fileId: null, actorId: null }).where("actorId", "=", uid).execute();
 
   await tx.deleteFrom("ReportFollower").where("userId", "=", uid).execute();
@@ -120,6 +91,77 @@ async function deleteInTransaction(tx: Tx, telegramId: number, now: Date): Promi
 
 /** `'<prefix>' || <id> || '<suffix>'`: a dedupe key (or its bound) built from a row's id, in standard SQL. */
 const keyOf = (prefix: string, id: string, suffix: string) => sql<string>`${sql.lit(prefix)} || ${sql.ref(id)} || ${sql.lit(suffix)}`;
+
+/** What stripping a report of its resident's words reads: the report and its district's name. */
+export type ReportToStrip = {
+  id: number;
+  lat: number;
+  lon: number;
+  address: string;
+  placeSource: string;
+  description: string | null;
+  moderationMessageId: number | null;
+  districtName: string | null;
+};
+
+/** Reports as `stripReport` takes them; the caller says which (`.where(...)`). */
+export function reportsToStrip(db: Queryable) {
+  return db
+    .selectFrom("Report")
+    .leftJoin("District", "District.id", "Report.districtId")
+    .select([
+      "Report.id",
+      "Report.lat",
+      "Report.lon",
+      "Report.address",
+      "Report.placeSource",
+      "Report.description",
+      "Report.moderationMessageId",
+      "District.name as districtName",
+    ]);
+}
+
+/**
+ * Strips a report of its resident's words, for "Usuń moje dane" and the retention job alike: the description,
+ * the photos and a typed address (replaced by the district and the coordinates; a pin's label is the map's and
+ * stays) go from the report and from its copies in the outbox (blankCardCopies); the police record stays:
+ * category, point, times, status, the staff's notes. `also`: the caller's own columns (the tombstone as
+ * reporter; the retention job's mark). The words of its events are the caller's (silenceEvents).
+ */
+export async function stripReport(
+  tx: Tx,
+  r: ReportToStrip,
+  now: Date,
+  also: Pick<Updateable<Report>, "contactConsent" | "reporterId" | "wordsRemovedAt"> = {},
+): Promise<void> {
+  const coords = formatCoordinates(r.lat, r.lon);
+  const neutral = r.placeSource === "address" ? (r.districtName !== null ? `${r.districtName} · ${coords}` : coords) : null;
+  await blankCardCopies(tx, r.id, [...(r.description ? [[r.description, "—"] as const] : []), ...(neutral !== null ? [[r.address, neutral] as const] : [])]);
+  await tx
+    .updateTable("Report")
+    .set({ description: null, photos: "[]", ...(neutral !== null ? { address: neutral } : {}), ...also, updatedAt: now })
+    .where("id", "=", r.id)
+    .execute();
+}
+
+/** Which events (a condition on ReportEvent). */
+export type EventFilter = (eb: ExpressionBuilder<DB, "ReportEvent">) => Expression<SqlBool>;
+
+/**
+ * Events lose their words (note and photo) and stay as facts ("an answer came"); the outbox rows that relayed
+ * them (to the officer, the group, the resident) go, whatever their status but "sending" (that one finishes);
+ * one still waiting for the notifier is marked notified, so nothing renders it again.
+ */
+export async function silenceEvents(tx: Tx, which: EventFilter, now: Date): Promise<void> {
+  const relayed = tx
+    .selectFrom("ReportEvent as e")
+    .innerJoin("Delivery as d", (join) => join.on("d.dedupeKey", ">=", keyOf("event:", "e.id", ":")).on("d.dedupeKey", "<", keyOf("event:", "e.id", ";")))
+    .select("d.id")
+    .where("e.id", "in", tx.selectFrom("ReportEvent").select("id").where(which));
+  await tx.deleteFrom("Delivery").where("status", "<>", "sending").where("id", "in", relayed).execute();
+  await tx.updateTable("ReportEvent").set({ notifiedAt: now }).where(which).where("notifiedAt", "is", null).execute();
+  await tx.updateTable("ReportEvent").set({ note: null, fileId: null }).where(which).execute();
+}
 
 /**
  * The report's card wherever the outbox holds it (the moderators' card and its edits, the officer's copy), in
@@ -175,17 +217,11 @@ async function blankCardCopies(tx: Tx, reportId: number, replacements: (readonly
 }
 
 /**
- * Outbox rows, whatever their status but "sending": those addressed to the person, their additions and answers
- * (their events are marked notified, so nothing renders them again), their meeting questions; in a meeting's
- * digest, which lists every resident's questions, their lines are struck out.
+ * Outbox rows, whatever their status but "sending": those addressed to the person and their meeting questions
+ * (their additions and answers went with silenceEvents); in a meeting's digest, which lists every resident's
+ * questions, their lines are struck out.
  */
 async function purgeOwnMessages(tx: Tx, uid: number, telegramId: number): Promise<void> {
-  const ofTheirWords = tx
-    .selectFrom("ReportEvent as e")
-    .innerJoin("Delivery as d", (join) => join.on("d.dedupeKey", ">=", keyOf("event:", "e.id", ":")).on("d.dedupeKey", "<", keyOf("event:", "e.id", ";")))
-    .select("d.id")
-    .where("e.actorId", "=", uid)
-    .where("e.kind", "in", WORDS_KINDS);
   const ofTheirQuestions = tx
     .selectFrom("MeetingQuestion as q")
     .innerJoin("Delivery as d", (join) =>
@@ -193,7 +229,7 @@ async function purgeOwnMessages(tx: Tx, uid: number, telegramId: number): Promis
     )
     .select("d.id")
     .where("q.userId", "=", uid);
-  await tx.deleteFrom("Delivery").where("status", "<>", "sending").where("id", "in", ofTheirWords.unionAll(ofTheirQuestions)).execute();
+  await tx.deleteFrom("Delivery").where("status", "<>", "sending").where("id", "in", ofTheirQuestions).execute();
   await tx
     .deleteFrom("Delivery")
     .where((eb) => eb.or([eb("userId", "=", uid), eb("chatId", "=", telegramId)]))

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { applyMigrations, openDatabase, type Database } from "../../src/db/connection.js";
+import type { DB } from "../../src/generated/kysely/types.js";
 
 export interface TempDatabase {
   db: Database;
@@ -27,7 +28,7 @@ export function openTempDatabase(prefix = "dz-test-"): TempDatabase {
 }
 
 /** How many rows a table holds. */
-export async function countRows(db: Database, table: "District" | "Unit" | "Report" | "ReportEvent" | "Delivery" | "User"): Promise<number> {
+export async function countRows(db: Database, table: keyof DB): Promise<number> {
   return Number(
     (
       await db

@@ -13,6 +13,14 @@ describe("configuration", () => {
     expect(config.SAMPLE_DATA).toBe(true);
     expect(config.ADMIN_TELEGRAM_IDS).toEqual([]);
     expect(config.GEOCODER_USER_AGENT).toMatch(/Dzielnicowy/);
+    expect(config.RETENTION_DAYS).toBe(730);
+  });
+
+  it("reads RETENTION_DAYS as days, or off (keep everything)", () => {
+    expect(parseConfig({ ...base, RETENTION_DAYS: "365" }).RETENTION_DAYS).toBe(365);
+    expect(parseConfig({ ...base, RETENTION_DAYS: " 30 " }).RETENTION_DAYS).toBe(30);
+    expect(parseConfig({ ...base, RETENTION_DAYS: "off" }).RETENTION_DAYS).toBeNull();
+    expect(parseConfig({ ...base, RETENTION_DAYS: "OFF" }).RETENTION_DAYS).toBeNull();
   });
 
   it("parses lists, switches and numbers", () => {
@@ -36,6 +44,10 @@ describe("configuration", () => {
     [{ ...base, WEBHOOK_URL: "https://bot.example.pl/hook" }, "PORT", "WEBHOOK_URL"],
     [{ ...base, WEBHOOK_URL: "https://bot.example.pl/hook", PORT: "8080" }, "WEBHOOK_SECRET", "WEBHOOK_URL"],
     [{ ...base, LOG_LEVEL: "loud" }, "LOG_LEVEL", ""],
+    [{ ...base, RETENTION_DAYS: "7" }, "RETENTION_DAYS", "30 to 3650, or off"],
+    [{ ...base, RETENTION_DAYS: "5000" }, "RETENTION_DAYS", "30 to 3650, or off"],
+    [{ ...base, RETENTION_DAYS: "2 years" }, "RETENTION_DAYS", "30 to 3650, or off"],
+    [{ ...base, RETENTION_DAYS: "365.5" }, "RETENTION_DAYS", "30 to 3650, or off"],
   ])("refuses %j with one line naming %s", (env, variable, hint) => {
     let error: unknown;
     try {

@@ -18,6 +18,11 @@ export function startFeature(): Composer<BotContext> {
     const staff = role === "resident" ? "" : `\n\n${ctx.t(`help.role.${role}`)}`;
     return ctx.reply(ctx.t("help.text") + staff, { parse_mode: "HTML", reply_markup: mainMenu(ctx.t) });
   });
-  privateChat.command("privacy", (ctx) => ctx.reply(ctx.t("privacy.text"), { parse_mode: "HTML", reply_markup: mainMenu(ctx.t) }));
+  privateChat.command("privacy", (ctx) => {
+    // "Jak długo": the operator's RETENTION_DAYS, or no time limit.
+    const days = ctx.config.RETENTION_DAYS;
+    const retention = days === null ? ctx.t("privacy.retentionOff") : ctx.t("privacy.retention", { count: days });
+    return ctx.reply(ctx.t("privacy.text", { retention }), { parse_mode: "HTML", reply_markup: mainMenu(ctx.t) });
+  });
   return composer;
 }
