@@ -97,7 +97,7 @@ describe("moderation queue and the officer's workflow, end to end", () => {
       "🗺 Zmień rejon",
     ]);
     expect(textOf(edited)).toMatch(/^🔎 /);
-    expect(textOf(edited)).toMatch(/Ostatnia zmiana: Celina \(koordynator\), \d\d\.\d\d\.\d{4}/);
+    expect(textOf(edited)).toMatch(/Ostatnia zmiana: Celina \(koordynator\), \d{1,2}\.\d\d\.\d{4}/);
 
     const assignment = await replyContaining(env.tg, officer.id, "Nowe zgłoszenie do weryfikacji", 10_000);
     expect(textOf(assignment)).toContain(ref);
