@@ -1,5 +1,5 @@
 import type { LonLat, PolygonGeometry } from "./types.js";
-import { polygonsOf, ringsOf } from "./types.js";
+import { polygonsOf } from "./types.js";
 
 /** Mean Earth radius (IUGG), metres. */
 export const EARTH_RADIUS_M = 6_371_008.8;
@@ -65,54 +65,10 @@ export function geometryAreaM2(geometry: PolygonGeometry): number {
   return area;
 }
 
-/** Result of {@link nearestPointOnBoundary}. */
+/** Result of PreparedGeometry.nearestPoint. */
 export interface BoundaryDistance {
   /** Haversine distance from the query point to `point`, metres. */
   distanceM: number;
   /** The closest point found on the geometry's boundary. */
   point: LonLat;
-}
-
-/**
- * Closest point of a geometry's boundary (all rings, holes included) to a position, and its distance
- * in metres. Segments are compared in a local equirectangular projection centred on the query point
- * (exact enough to pick the right segment at district scale); the returned distance is the haversine
- * distance to the chosen point, so it stays accurate even for points tens of kilometres away.
- * Returns distance Infinity for a geometry without edges.
- */
-export function nearestPointOnBoundary(geometry: PolygonGeometry, lon: number, lat: number): BoundaryDistance {
-  const kx = Math.cos(toRad(lat));
-  let best = Infinity;
-  let bestLon = NaN;
-  let bestLat = NaN;
-  for (const ring of ringsOf(geometry)) {
-    for (let i = 1; i < ring.length; i++) {
-      const a = ring[i - 1]!;
-      const b = ring[i]!;
-      // Work in "degrees of latitude" units: x scaled by cos(lat) so both axes are ~equal length.
-      const ax = (a[0] - lon) * kx;
-      const ay = a[1] - lat;
-      const dx = (b[0] - lon) * kx - ax;
-      const dy = b[1] - lat - ay;
-      const len2 = dx * dx + dy * dy;
-      let t = len2 > 0 ? -(ax * dx + ay * dy) / len2 : 0;
-      if (t < 0) t = 0;
-      else if (t > 1) t = 1;
-      const px = ax + t * dx;
-      const py = ay + t * dy;
-      const d2 = px * px + py * py;
-      if (d2 < best) {
-        best = d2;
-        bestLon = a[0] + t * (b[0] - a[0]);
-        bestLat = a[1] + t * (b[1] - a[1]);
-      }
-    }
-  }
-  if (best === Infinity) return { distanceM: Infinity, point: [NaN, NaN] };
-  return { distanceM: haversineM(lon, lat, bestLon, bestLat), point: [bestLon, bestLat] };
-}
-
-/** Distance in metres from a position to the nearest point of a geometry's boundary. */
-export function distanceToBoundaryM(geometry: PolygonGeometry, lon: number, lat: number): number {
-  return nearestPointOnBoundary(geometry, lon, lat).distanceM;
 }

@@ -100,7 +100,12 @@ export class PreparedGeometry {
     return this.edgePart.length;
   }
 
-  /** The closest point of the boundary (any ring) and its distance in haversine metres; as nearestPointOnBoundary. */
+  /**
+   * Closest point of the boundary (all rings, holes included) to a position, and its distance in metres.
+   * Segments are compared in a local equirectangular projection centred on the query point (exact enough to
+   * pick the right segment at district scale); the distance is the haversine distance to the chosen point, so
+   * it stays accurate for points tens of kilometres away. Infinity for a geometry without edges.
+   */
   nearestPoint(lon: number, lat: number): BoundaryDistance {
     // Work in "degrees of latitude" units: x scaled by cos(lat) so both axes are ~equal length.
     const kx = Math.cos((lat * Math.PI) / 180);
@@ -159,6 +164,11 @@ export class PreparedGeometry {
     }
     return inside ? "inside" : "outside";
   }
+}
+
+/** Distance in metres from a position to the nearest point of a geometry's boundary. */
+export function distanceToBoundaryM(geometry: PolygonGeometry, lon: number, lat: number): number {
+  return new PreparedGeometry(geometry).nearestPoint(lon, lat).distanceM;
 }
 
 /** Prepares a geometry unless it already is prepared. */
