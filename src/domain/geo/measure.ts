@@ -64,11 +64,3 @@ export function geometryAreaM2(geometry: PolygonGeometry): number {
   for (const polygon of polygonsOf(geometry)) area += polygonAreaM2(polygon);
   return area;
 }
-
-/** Result of PreparedGeometry.nearestPoint. */
-export interface BoundaryDistance {
-  /** Haversine distance from the query point to `point`, metres. */
-  distanceM: number;
-  /** The closest point found on the geometry's boundary. */
-  point: LonLat;
-}

@@ -1,7 +1,15 @@
-import type { BBox, PointLocation, PolygonGeometry } from "./types.js";
+import type { BBox, LonLat, PointLocation, PolygonGeometry } from "./types.js";
 import { BOUNDARY_EPSILON_DEG, polygonsOf } from "./types.js";
 import { pointSegmentDistance2 } from "./pointInPolygon.js";
-import { haversineM, type BoundaryDistance } from "./measure.js";
+import { haversineM } from "./measure.js";
+
+/** Result of {@link PreparedGeometry.nearestPoint}. */
+export interface BoundaryDistance {
+  /** Haversine distance from the query point to `point`, metres. */
+  distanceM: number;
+  /** The closest point found on the geometry's boundary. */
+  point: LonLat;
+}
 
 /**
  * A geometry prepared for many point tests: its edges in one flat Float64Array (cache-friendly, no
