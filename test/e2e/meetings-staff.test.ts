@@ -95,6 +95,11 @@ describe("meetings for coordinators: finding, announcing, the form's rules (issu
     const published = await env.app.deps.db.selectFrom("Meeting").selectAll().where("title", "=", "Spotkanie zaraz").executeTakeFirstOrThrow();
     expect(published.organiser).toBe("Straż Miejska i KMP");
     expect(published.status).toBe("published");
+    // The typed venue address is the coordinator's words: the geocode cache records whose (purged with their data).
+    const db = env.app.deps.db;
+    const { id: coordinatorId } = await db.selectFrom("User").select("id").where("telegramId", "=", coordinator.id).executeTakeFirstOrThrow();
+    const searches = await db.selectFrom("GeocodeCacheUse").select("key").where("userId", "=", coordinatorId).execute();
+    expect(searches.map((s) => s.key)).toContainEqual(expect.stringContaining("cieszyńska 10, bielsko-biała"));
   });
 
   it("a main-menu tap mid-form leaves it and is handled as itself; /help is answered beside it", async () => {
