@@ -112,7 +112,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   } else {
     await bot.api.deleteWebhook();
     if (config.PORT) server = await startHttpServer({ port: config.PORT, logger });
-    poller = await startPolling(bot, db, logger, ALLOWED_UPDATES);
+    poller = await startPolling(bot, db, logger, ALLOWED_UPDATES, deps.now);
     logger.info({ bot: bot.botInfo.username }, "long polling");
   }
 

@@ -17,7 +17,14 @@ export interface Poller {
  * by a crash are handled again at the next start; our handlers are idempotent where it matters
  * (report submission keys, the report form's replay check, conversation replay), so "again" never means "twice" in the database.
  */
-export async function startPolling(bot: AppBot, db: Database, logger: Logger, allowedUpdates: readonly string[]): Promise<Poller> {
+export async function startPolling(
+  bot: AppBot,
+  db: Database,
+  logger: Logger,
+  allowedUpdates: readonly string[],
+  /** The app's clock: an update's arrival time decides when data retention may remove it, unhandled. */
+  now: () => Date,
+): Promise<Poller> {
   // Handled updates are forgotten together, once per turn of the event loop: one write for many updates.
   // A crash in that instant only means they are handled again, which the handlers are built for.
   let handled: number[] = [];
@@ -58,7 +65,7 @@ export async function startPolling(bot: AppBot, db: Database, logger: Logger, al
       api: {
         getUpdates: async (args: { offset: number; limit: number; timeout: number }, signal: Parameters<AppBot["api"]["getUpdates"]>[1]) => {
           const updates = await bot.api.getUpdates({ ...args, allowed_updates: allowedUpdates as never }, signal);
-          if (updates.length) await storeInbox(db, updates, new Date());
+          if (updates.length) await storeInbox(db, updates, now());
           return updates;
         },
       },
