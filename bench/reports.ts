@@ -9,7 +9,7 @@ import path from "node:path";
 import { openDatabase } from "../src/db/connection.js";
 import { FakeNominatim } from "../test/support/fakeNominatim.js";
 import { FakeTelegram, textOf, type FakeUser } from "../test/support/fakeTelegram.js";
-import { npmStartNodeFlags, percentile, round, TOKEN } from "./support.js";
+import { npmStart, percentile, round, TOKEN } from "./support.js";
 
 /** 100 by default (the issue's figure); BENCH_RESIDENTS=1 or 10 shows the latency without contention. */
 const RESIDENTS = Number(process.env.BENCH_RESIDENTS ?? 100);
@@ -48,13 +48,14 @@ export async function benchReports(opts: { paceMs?: number; env?: Record<string,
   // As `npm start` runs it (compiled, its flags); BENCH_NODE_ARGS adds flags (e.g. --trace-gc, then the bot's output
   // is shown), BENCH_PROFILE a CPU profile.
   const nodeArgs = [
-    ...npmStartNodeFlags(),
+    ...npmStart().nodeFlags,
     ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
     ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []),
   ];
   const bot = spawn(process.execPath, [...nodeArgs, "scripts/run.mjs", "main"], {
     env: {
       ...process.env,
+      ...npmStart().env,
       BOT_TOKEN: TOKEN,
       TELEGRAM_API_ROOT: tg.apiRoot,
       NOMINATIM_URL: nominatim.url,

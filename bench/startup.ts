@@ -10,7 +10,7 @@ import { FakeNominatim } from "../test/support/fakeNominatim.js";
 import { FakeTelegram } from "../test/support/fakeTelegram.js";
 import { applyMigrations, inChunks, openDatabase } from "../src/db/connection.js";
 import { syntheticDistricts } from "./districts.js";
-import { npmStartNodeFlags, round, TOKEN, until } from "./support.js";
+import { npmStart, round, TOKEN, until } from "./support.js";
 
 const BARE_BOT = `import { Bot } from "grammy";
 const bot = new Bot(process.env.BOT_TOKEN, { client: { apiRoot: process.env.TELEGRAM_API_ROOT } });
@@ -154,7 +154,8 @@ export async function benchStartup(): Promise<Record<string, number | string>> {
     // The bare bot resolves grammy from the project.
     fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
     await run("bare grammY", [bare]);
-    await run("npm start (compiled)", [...npmStartNodeFlags(), "scripts/run.mjs", "main"], {
+    await run("npm start (compiled)", [...npmStart().nodeFlags, "scripts/run.mjs", "main"], {
+      ...npmStart().env,
       DATABASE_URL: `file:${path.join(dir, "compiled.db")}`,
     });
     await run(
@@ -166,7 +167,7 @@ export async function benchStartup(): Promise<Record<string, number | string>> {
     // The national set: 8,000 districts of 200 vertices (bench/districts.ts' tiling), each with its officer.
     const national = `file:${path.join(dir, "national.db")}`;
     await seedNationalDistricts(national, 8000, 200);
-    await run("npm start, 8,000 districts", [...npmStartNodeFlags(), "scripts/run.mjs", "main"], { DATABASE_URL: national });
+    await run("npm start, 8,000 districts", [...npmStart().nodeFlags, "scripts/run.mjs", "main"], { ...npmStart().env, DATABASE_URL: national });
     results["8,000 districts add, idle after start (MB)"] = round(idleAfterStart["npm start, 8,000 districts"]! - idleAfterStart["npm start (compiled)"]!);
     results["8,000 districts add, idle after 2,000 /start (MB)"] = round(
       idleAfterBurst["npm start, 8,000 districts"]! - idleAfterBurst["npm start (compiled)"]!,

@@ -58,9 +58,15 @@ export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 1
  * Node's flags in `npm start` (package.json), so a benchmark's bot process runs with exactly those:
  * `node --enable-source-maps scripts/run.mjs main` gives ["--enable-source-maps"].
  */
-export function npmStartNodeFlags(): string[] {
+/** How `npm start` runs node: its environment assignments (e.g. MALLOC_ARENA_MAX) and its node flags. */
+export function npmStart(): { env: Record<string, string>; nodeFlags: string[] } {
   const pkg = JSON.parse(fs.readFileSync(path.join(process.cwd(), "package.json"), "utf8")) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/);
-  if (words[0] !== "node") throw new Error(`npm start does not begin with node: ${pkg.scripts.start}`);
-  return words.slice(1).filter((w) => w.startsWith("--"));
+  const env: Record<string, string> = {};
+  while (/^[A-Z_]+=/.test(words[0] ?? "")) {
+    const [name, value] = words.shift()!.split("=") as [string, string];
+    env[name] = value;
+  }
+  if (words[0] !== "node") throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
+  return { env, nodeFlags: words.slice(1).filter((w) => w.startsWith("--")) };
 }
