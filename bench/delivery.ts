@@ -102,7 +102,7 @@ async function run(count: number, options: Partial<DeliveryWorkerOptions>): Prom
   const tg = await RemoteFake.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-bench-delivery-"));
   const databaseUrl = `file:${path.join(dir, "bench.db")}`;
-  applyMigrations(databaseUrl);
+  await applyMigrations(databaseUrl);
   const db: Database = openDatabase(databaseUrl);
   try {
     const items: OutgoingMessage[] = Array.from({ length: count }, (_, i) => ({

@@ -19,7 +19,7 @@ export async function benchModeration(opts: { reports?: number } = {}): Promise<
   const count = opts.reports ?? Number(process.env.BENCH_REPORTS ?? 2000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-bench-mod-"));
   const url = `file:${path.join(dir, "b.db")}`;
-  applyMigrations(url);
+  await applyMigrations(url);
   const db = openDatabase(url);
   try {
     await loadSampleIfEmpty(db);

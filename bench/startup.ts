@@ -40,7 +40,7 @@ const IDLE_SECONDS = 60;
 
 /** A migrated database holding `count` synthetic districts (one unit, an officer each), as an import leaves it. */
 async function seedNationalDistricts(url: string, count: number, vertices: number): Promise<void> {
-  applyMigrations(url);
+  await applyMigrations(url);
   const db = openDatabase(url);
   try {
     const districts = syntheticDistricts(count, vertices);

@@ -12,6 +12,7 @@ import { DbGeocodeCache } from "./db/geocodeCache.js";
 import { NotifierStore } from "./db/notifierStore.js";
 import { ReportStore } from "./db/reportStore.js";
 import { applyMigrations, openDatabase } from "./db/connection.js";
+import { holdRole } from "./db/roleLease.js";
 import { loadSampleIfEmpty } from "./services/districtImport.js";
 import { DistrictDirectory } from "./services/districtDirectory.js";
 import { serviceArea } from "./services/serviceArea.js";
@@ -29,6 +30,8 @@ export interface RunningApp {
   worker: DeliveryWorker;
   scheduler: Scheduler;
   server?: http.Server;
+  /** The deployment-wide roles this instance holds now. */
+  roles(): { sender: boolean; scheduler: boolean };
   /** Stops taking updates, lets in-flight ones finish, closes the database. */
   stop(): Promise<void>;
 }
@@ -37,14 +40,30 @@ export interface StartOptions {
   /** Where logs go (stdout by default); tests capture them to check that the token never appears. */
   logDestination?: DestinationStream;
   now?: () => Date;
+  /**
+   * This instance must not run: another one already polls for the bot. `npm start` prints the one line and exits
+   * non-zero; by default the app logs it and stops.
+   */
+  onRefused?: (reason: string) => void;
 }
 
 /** Everything `npm start` does after reading the configuration; tests run exactly this against fake servers. */
 export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
   const logger = createLogger(config.LOG_LEVEL, config.BOT_TOKEN, options.logDestination);
-  const migrations = applyMigrations(config.DATABASE_URL);
+  const migrations = await applyMigrations(config.DATABASE_URL);
   if (migrations.length) logger.info({ migrations }, "database migrated");
-  const db = openDatabase(config.DATABASE_URL);
+  const db = openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
+  const refuse = options.onRefused ?? ((reason: string) => logger.error(reason));
+  // On a shared PostgreSQL database one instance polls (several need webhook mode): a second one stops here.
+  // Another process polling with the same token on another database is told by Telegram (bot/polling.ts).
+  const polling = config.WEBHOOK_URL ? undefined : holdRole(config.DATABASE_URL, "poller", logger, { onAcquired: () => {}, onLost: () => {} });
+  await polling?.ready;
+  if (polling && !polling.held) {
+    await polling.stop();
+    await db.destroy();
+    refuse(POLLING_REFUSED_SAME_DATABASE);
+    throw new Error(POLLING_REFUSED_SAME_DATABASE);
+  }
   if (config.SAMPLE_DATA) {
     const loaded = await loadSampleIfEmpty(db);
     if (loaded) logger.info({ districts: loaded.districts, officers: loaded.officers, units: loaded.units }, "sample data for Bielsko-Biała loaded");
@@ -98,9 +117,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     onSent: (event) => notifier.recordSent(event),
     onUnreachable: (chatId) => deps.users.forget(Number(chatId)),
   });
-  worker.start();
+  // One sender and one scheduler per deployment: on PostgreSQL the instance holding the role does the work and
+  // another takes over when it dies (db/roleLease.ts); with SQLite this process holds both from the start.
+  const sender = holdRole(config.DATABASE_URL, "sender", logger, { onAcquired: () => worker.start(), onLost: () => worker.stop() });
   await deps.notifier.flush();
-  const scheduler = startScheduler(deps, config);
+  const scheduling = holdRole(config.DATABASE_URL, "scheduler", logger, { onAcquired: () => {}, onLost: () => {} });
+  const scheduler = startScheduler(deps, config, { active: () => scheduling.held });
+  await Promise.all([sender.ready, scheduling.ready]);
 
   let poller: Poller | undefined;
   let server: http.Server | undefined;
@@ -112,7 +135,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   } else {
     await bot.api.deleteWebhook();
     if (config.PORT) server = await startHttpServer({ port: config.PORT, logger });
-    poller = await startPolling(bot, db, logger, ALLOWED_UPDATES, deps.now);
+    poller = await startPolling(bot, db, logger, ALLOWED_UPDATES, deps.now, () => {
+      refuse(POLLING_REFUSED_TELEGRAM);
+      void stop();
+    });
     logger.info({ bot: bot.botInfo.username }, "long polling");
   }
 
@@ -137,13 +163,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       shutdown.abort();
       await within(STOP_UPDATES_MS, poller?.stop(), "updates in flight");
       scheduler.stop();
-      await within(STOP_WORKER_MS, worker.stop(), "the delivery worker");
+      await scheduling.stop();
+      await within(STOP_WORKER_MS, sender.stop(), "the delivery worker");
+      await polling?.stop();
       if (server) await within(1_000, new Promise<void>((resolve) => server.close(() => resolve())), "the HTTP server");
       await db.destroy();
       logger.info("stopped");
     })());
-  return { bot, deps, worker, scheduler, server, stop };
+  return { bot, deps, worker, scheduler, server, roles: () => ({ sender: sender.held, scheduler: scheduling.held }), stop };
 }
+
+const POLLING_REFUSED_SAME_DATABASE =
+  "Another instance is already long polling for this bot on this database: run one instance in long polling mode, or several in webhook mode (WEBHOOK_URL).";
+const POLLING_REFUSED_TELEGRAM =
+  "Telegram answered 409 Conflict: another process is already polling with this BOT_TOKEN. Stop it first, or run several instances in webhook mode (WEBHOOK_URL) on one PostgreSQL database.";
 
 const STOP_UPDATES_MS = 4_000;
 const STOP_WORKER_MS = 3_000;

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { LOCALES, type Locale } from "./domain/locale.js";
 
+/** PostgreSQL connections per instance unless DATABASE_POOL_SIZE says otherwise. */
+export const DEFAULT_POOL_SIZE = 10;
+
 /** The bot's own database: what `npm start` and every CLI use unless DATABASE_URL says otherwise. */
 export const DEFAULT_DATABASE_URL = "file:./data/dzielnicowy.db";
 
@@ -53,8 +56,13 @@ const schema = z.object({
   TELEGRAM_API_ROOT: z.url({ error: "must be a URL such as https://api.telegram.org" }).default("https://api.telegram.org"),
   DATABASE_URL: z
     .string()
-    .regex(/^file:.+/, "must be a SQLite URL such as file:./data/dzielnicowy.db")
+    .regex(
+      /^(file:.+|postgres(ql)?:\/\/.+)/,
+      "must be a SQLite file (file:./data/dzielnicowy.db) or a PostgreSQL URL (postgresql://user:password@host:5432/dzielnicowy)",
+    )
     .default(DEFAULT_DATABASE_URL),
+  /** PostgreSQL only: connections each instance may hold. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(DEFAULT_POOL_SIZE),
   NOMINATIM_URL: z.url({ error: "must be the URL of a Nominatim server" }).default("https://nominatim.openstreetmap.org"),
   GEOCODER_USER_AGENT: z
     .string()

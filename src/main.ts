@@ -15,7 +15,13 @@ try {
   throw err;
 }
 
-const app = await startApp(config);
+const app = await startApp(config, {
+  // One line, and a non-zero exit: a service manager shows why this instance is not running.
+  onRefused: (reason) => {
+    console.error(reason);
+    process.exit(1);
+  },
+});
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     app.deps.logger.info({ signal }, "shutting down");

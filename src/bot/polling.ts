@@ -1,9 +1,13 @@
 import { run } from "@grammyjs/runner";
+import { GrammyError } from "grammy";
 import type { Update } from "grammy/types";
 import type { Database } from "../db/connection.js";
 import type { Logger } from "../logger.js";
 import { forgetInbox, pendingInbox, storeInbox } from "../services/inbox.js";
 import type { AppBot } from "./createBot.js";
+
+/** How long a new poller treats Telegram's 409 as "another instance was here first" and gives way. */
+const CONFLICT_GRACE_MS = 15_000;
 
 export interface Poller {
   /** Stops fetching, then waits until every update already taken is handled. */
@@ -24,6 +28,8 @@ export async function startPolling(
   allowedUpdates: readonly string[],
   /** The app's clock: an update's arrival time decides when data retention may remove it, unhandled. */
   now: () => Date,
+  /** Another process polls with the same token, and this one is the newcomer: it must stop (see CONFLICT_GRACE_MS). */
+  onConflict: () => void,
 ): Promise<Poller> {
   // Handled updates are forgotten together, once per turn of the event loop: one write for many updates.
   // A crash in that instant only means they are handled again, which the handlers are built for.
@@ -58,13 +64,29 @@ export async function startPolling(
   for (const update of leftovers) await handle(update);
   await forgetHandled();
 
+  // Telegram answers one getUpdates at a time and ends the older one with 409, so two pollers take turns failing.
+  // The newcomer gives way: a 409 within its first CONFLICT_GRACE_MS ends it; an established poller asks again.
+  const pollingSince = Date.now();
+  let conflicts = 0;
   const runner = run(
     {
       init: () => bot.init(),
       errorHandler: (err: unknown) => logger.error({ err }, "runner error"),
       api: {
         getUpdates: async (args: { offset: number; limit: number; timeout: number }, signal: Parameters<AppBot["api"]["getUpdates"]>[1]) => {
-          const updates = await bot.api.getUpdates({ ...args, allowed_updates: allowedUpdates as never }, signal);
+          let updates: Update[];
+          try {
+            updates = await bot.api.getUpdates({ ...args, allowed_updates: allowedUpdates as never }, signal);
+          } catch (err) {
+            if (!(err instanceof GrammyError && err.error_code === 409)) throw err;
+            if (Date.now() - pollingSince < CONFLICT_GRACE_MS) {
+              onConflict();
+              throw err;
+            }
+            if (conflicts++ % 10 === 0) logger.warn({ conflicts }, "another process is polling with this bot's token; still polling (it should give way)");
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            return [];
+          }
           if (updates.length) await storeInbox(db, updates, now());
           return updates;
         },

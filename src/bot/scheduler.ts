@@ -119,7 +119,8 @@ export interface Scheduler {
 }
 
 /** Periodic work: the notifier's safety net, staff reminders, meeting reminders, digests, broadcast progress, data retention. */
-export function startScheduler(deps: BotDeps, config: Config, intervalMs = 5_000): Scheduler {
+export function startScheduler(deps: BotDeps, config: Config, options: { intervalMs?: number; active?: () => boolean } = {}): Scheduler {
+  const { intervalMs = 5_000, active = () => true } = options;
   let running: Promise<void> | null = null;
   const progressShown = new Map<number, string>();
   const tick = () =>
@@ -139,7 +140,8 @@ export function startScheduler(deps: BotDeps, config: Config, intervalMs = 5_000
         running = null;
       }
     })());
-  const timer = setInterval(() => void tick(), intervalMs);
+  // Only the instance holding the scheduler role runs the periodic work (app.ts); tests call tick() directly.
+  const timer = setInterval(() => void (active() && tick()), intervalMs);
   timer.unref();
   return { tick, stop: () => clearInterval(timer) };
 }

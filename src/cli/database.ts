@@ -9,7 +9,7 @@ import { applyMigrations, openDatabase, type Database } from "../db/connection.j
 export async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
   loadDotEnv();
   const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
-  applyMigrations(url);
+  await applyMigrations(url);
   const db = openDatabase(url);
   try {
     return await work(db);

@@ -4,5 +4,5 @@ import { applyMigrations } from "../db/connection.js";
 
 loadDotEnv();
 const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
-const applied = applyMigrations(url);
+const applied = await applyMigrations(url);
 console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(", ")}` : "Database is up to date.");

@@ -1,13 +1,16 @@
 import { Kysely, type Compilable, type CompiledQuery, type Transaction } from "kysely";
 import type { DB } from "../generated/kysely/types.js";
-import { AppSqliteDialect, openSqlite, sqlitePath } from "./sqlite/dialect.js";
+import { AppPostgresDialect, isPostgresUniqueViolation, isPostgresUrl } from "./postgres/dialect.js";
+import { applyPostgresMigrations } from "./postgres/migrate.js";
+import { AppSqliteDialect, isSqliteUniqueViolation, openSqlite, sqlitePath } from "./sqlite/dialect.js";
+import { applySqliteMigrations } from "./sqlite/migrate.js";
 
-export { applyMigrations } from "./sqlite/migrate.js";
-export { sqlitePath };
+export { isPostgresUrl, sqlitePath };
 
 /**
- * The app's database: Kysely over one connection per process, typed from prisma/schema.prisma by
- * `prisma generate` (prisma-kysely). Every query of the app goes through it.
+ * The app's database: Kysely over SQLite (one connection per process) or PostgreSQL (a pool), chosen by
+ * DATABASE_URL, typed from prisma/schema.prisma by `prisma generate` (prisma-kysely). Every query of the app goes
+ * through it; what differs between the two lives in ./sqlite and ./postgres.
  */
 export type Database = Kysely<DB>;
 /** Inside `db.transaction().execute(...)`: use this, never the outer `db` (that waits for the transaction to end). */
@@ -15,16 +18,33 @@ export type Tx = Transaction<DB>;
 /** A `Database` or a transaction: for helpers that run either way. */
 export type Queryable = Kysely<DB>;
 
-/** Each database's dialect, for prepared queries that run at once when the connection is free. */
-const dialects = new WeakMap<Queryable, AppSqliteDialect>();
+/** Each SQLite database's dialect, for prepared queries that run at once when the connection is free. */
+const sqliteDialects = new WeakMap<Queryable, AppSqliteDialect>();
+
+export interface OpenOptions {
+  /** SQLite only: open the file read-only (a test peeking at a live bot's database). */
+  readonly?: boolean;
+  /** PostgreSQL only: the most connections this process holds (DATABASE_POOL_SIZE). */
+  poolSize?: number;
+}
 
 /** Opens the database named by DATABASE_URL (already migrated: see applyMigrations). */
-export function openDatabase(databaseUrl: string, options: { readonly?: boolean } = {}): Database {
-  const sqlite = openSqlite(databaseUrl, options);
-  const dialect = new AppSqliteDialect(sqlite);
+export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Database {
+  if (isPostgresUrl(databaseUrl)) return new Kysely<DB>({ dialect: new AppPostgresDialect(databaseUrl, options.poolSize ?? 10) });
+  const dialect = new AppSqliteDialect(openSqlite(databaseUrl, options));
   const db = new Kysely<DB>({ dialect });
-  dialects.set(db, dialect);
+  sqliteDialects.set(db, dialect);
   return db;
+}
+
+/** Applies the committed migrations of DATABASE_URL's kind (prisma/migrations or prisma/postgres/migrations). */
+export async function applyMigrations(databaseUrl: string): Promise<string[]> {
+  return isPostgresUrl(databaseUrl) ? applyPostgresMigrations(databaseUrl) : applySqliteMigrations(databaseUrl);
+}
+
+/** A unique constraint refused the row (the same fact stored twice). */
+export function isUniqueViolation(err: unknown): boolean {
+  return isSqliteUniqueViolation(err) || isPostgresUniqueViolation(err);
 }
 
 /**
@@ -45,9 +65,9 @@ export function preparedQuery<A extends unknown[], R>(build: (db: Queryable, ...
     }
     const fixed = compiled.parameters;
     const query: CompiledQuery<R> = { ...compiled, parameters: slots.map((slot, i) => (slot >= 0 ? args[slot] : fixed[i])) };
-    // On the database (not a transaction) with the connection free, it runs at once: the same as taking the
+    // On a SQLite database (not a transaction) with the connection free, it runs at once: the same as taking the
     // connection and giving it back, without the promises of Kysely's executor (costly under AsyncLocalStorage).
-    return (dialects.get(db)?.runIfFree<R>(query) ?? (await db.executeQuery<R>(query))).rows;
+    return (sqliteDialects.get(db)?.runIfFree<R>(query) ?? (await db.executeQuery<R>(query))).rows;
   };
 }
 

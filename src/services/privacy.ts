@@ -62,7 +62,7 @@ export async function deleteInTransaction(tx: Tx, telegramId: number, now: Date)
   const tombstone = await tx.selectFrom("User").select("id").where("telegramId", "=", TOMBSTONE_TELEGRAM_ID).executeTakeFirstOrThrow();
 
   // The reports: the resident's words go, the police record stays, no longer tied to the person.
-  const reports = await reportsToStrip(tx).where("Report.reporterId", "=", uid).execute();
+  const reports = await reportsToStrip(tx).where("Report.reporterId", "=", uid).orderBy("Report.id").execute();
   for (const r of reports) await stripReport(tx, r, now, { contactConsent: false, reporterId: tombstone.id });
   // Their words anywhere (additions, answers to an officer, a confirmation's own words), and whatever else they
   // noted on an event: blanked, the events kept as facts ("an answer came").

@@ -262,7 +262,7 @@ async function stripClosedReports(run: Run): Promise<void> {
     for (;;) {
       // A few reports per transaction, found again inside it: what it strips is what is closed now.
       const stripped = await run.db.transaction().execute(async (tx) => {
-        const reports = await reportsToStrip(tx).where("Report.id", "in", candidates(tx, run.cutoff)).execute();
+        const reports = await reportsToStrip(tx).where("Report.id", "in", candidates(tx, run.cutoff)).orderBy("Report.id").execute();
         for (const r of reports) {
           await stripReport(tx, r, now, { wordsRemovedAt: now });
           const relayed: EventFilter = (eb) => eb.and([eb("reportId", "=", r.id), eb("kind", "in", RELAY_KINDS)]);

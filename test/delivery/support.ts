@@ -11,6 +11,7 @@ import type { OutgoingMessage } from "../../src/delivery/outbox.js";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "../../src/delivery/worker.js";
 import { FakeTelegram } from "../../src/emulator/fakeTelegram.js";
 import { VirtualClock } from "./clock.js";
+import { newTestDatabase } from "../support/testDatabase.js";
 
 export const TOKEN = "123456:TEST";
 
@@ -46,8 +47,8 @@ export interface Harness {
 export async function harness(): Promise<Harness> {
   const tg = await FakeTelegram.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-delivery-"));
-  const databaseUrl = `file:${path.join(dir, "test.db")}`;
-  applyMigrations(databaseUrl);
+  const databaseUrl = (await newTestDatabase(dir)).url;
+  await applyMigrations(databaseUrl);
   const db = openDatabase(databaseUrl);
   const api = new Api(TOKEN, { apiRoot: tg.apiRoot });
   const logs: string[] = [];

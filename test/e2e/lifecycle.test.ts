@@ -8,6 +8,7 @@ import { FakeTelegram, textOf } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, TOKEN } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
 import { openDatabase } from "../../src/db/connection.js";
+import { newTestDatabase } from "../support/testDatabase.js";
 
 describe("graceful shutdown", () => {
   it("lets an in-flight update finish before the database closes", async () => {
@@ -42,7 +43,13 @@ describe("SIGKILL mid-conversation", () => {
     tg = await FakeTelegram.start();
     nominatim = await FakeNominatim.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-kill-"));
-    env = { BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, NOMINATIM_URL: nominatim.url, DATABASE_URL: `file:${dir}/kill.db`, LOG_LEVEL: "warn" };
+    env = {
+      BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      NOMINATIM_URL: nominatim.url,
+      DATABASE_URL: (await newTestDatabase(dir, "kill")).url,
+      LOG_LEVEL: "warn",
+    };
   });
   afterAll(async () => {
     child?.kill("SIGKILL");
@@ -97,7 +104,13 @@ describe("SIGTERM while Telegram cannot take a reply", () => {
     const tg = await FakeTelegram.start();
     const nominatim = await FakeNominatim.start();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-term-"));
-    const env = { BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, NOMINATIM_URL: nominatim.url, DATABASE_URL: `file:${dir}/term.db`, LOG_LEVEL: "warn" };
+    const env = {
+      BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      NOMINATIM_URL: nominatim.url,
+      DATABASE_URL: (await newTestDatabase(dir, "term")).url,
+      LOG_LEVEL: "warn",
+    };
     let child = startProcess(env);
     try {
       const user = newUser();

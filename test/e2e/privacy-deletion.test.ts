@@ -1,10 +1,10 @@
-import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inlineButtons, textOf, type FakeChat, type FakeUser, type RecordedCall } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
 import { fileReport } from "../support/report.js";
-import { sqlitePath, type Database } from "../../src/db/connection.js";
+import { sql } from "kysely";
+import { type Database } from "../../src/db/connection.js";
 
 /**
  * Issue 18 item 7: after "Usuń moje dane" nothing the resident typed or sent, nor their name, username or
@@ -222,7 +222,7 @@ describe("what stays after „Usuń moje dane” (issue 18, item 7)", () => {
       String(resident.id),
       ...fileIds,
     ];
-    expect(leftovers(env, needles)).toEqual([]);
+    expect(await leftovers(env, needles)).toEqual([]);
 
     // The report stays for the police: category, point, times, status; the typed address became the district and coordinates.
     const after = await db()
@@ -279,27 +279,24 @@ async function handled(env: TestEnv): Promise<void> {
   await env.app.deps.notifier.flush();
 }
 
-/** Every cell of every table (read straight from the SQLite file) that contains one of the needles, case-insensitively. */
-function leftovers(env: TestEnv, needles: string[]): string[] {
-  const sqlite = new BetterSqlite3(sqlitePath(env.config.DATABASE_URL), { readonly: true });
-  try {
-    const found: string[] = [];
-    const lower = needles.map((n) => n.toLowerCase());
-    const tables = sqlite.prepare(`SELECT "name" FROM "sqlite_master" WHERE "type" = 'table' AND "name" NOT LIKE 'sqlite_%'`).all() as { name: string }[];
-    expect(tables.length).toBeGreaterThan(15);
-    for (const { name } of tables) {
-      for (const row of sqlite.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[]) {
-        for (const [column, value] of Object.entries(row)) {
-          if (value === null || value === undefined) continue;
-          const text = (Buffer.isBuffer(value) ? value.toString("utf8") : String(value)).toLowerCase();
-          lower.forEach((n, i) => {
-            if (text.includes(n)) found.push(`${name}.${column} has ${JSON.stringify(needles[i])}: ${text.slice(0, 160)}`);
-          });
-        }
+/** Every cell of every table (every table the database has, found by introspection) that contains one of the needles, case-insensitively. */
+async function leftovers(env: TestEnv, needles: string[]): Promise<string[]> {
+  const db = env.app.deps.db;
+  const found: string[] = [];
+  const lower = needles.map((n) => n.toLowerCase());
+  const tables = await db.introspection.getTables();
+  expect(tables.length).toBeGreaterThan(15);
+  for (const { name } of tables) {
+    const { rows } = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(name)}`.execute(db);
+    for (const row of rows) {
+      for (const [column, value] of Object.entries(row)) {
+        if (value === null || value === undefined) continue;
+        const text = (Buffer.isBuffer(value) ? value.toString("utf8") : value instanceof Date ? value.toISOString() : String(value)).toLowerCase();
+        lower.forEach((n, i) => {
+          if (text.includes(n)) found.push(`${name}.${column} has ${JSON.stringify(needles[i])}: ${text.slice(0, 160)}`);
+        });
       }
     }
-    return found;
-  } finally {
-    sqlite.close();
   }
+  return found;
 }

@@ -9,6 +9,7 @@ import { FakeNominatim } from "../support/fakeNominatim.js";
 import { FakeTelegram, textOf, type FakeUser } from "../support/fakeTelegram.js";
 import { TOKEN } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
+import { newTestDatabase } from "../support/testDatabase.js";
 
 /**
  * Issue #18 item 2: SIGKILL right after "📣 Opublikuj" used to make a second meeting and, in 2 of 6 trials, a second
@@ -32,7 +33,7 @@ describe("publishing a meeting killed with SIGKILL", () => {
     tg = await FakeTelegram.start();
     nominatim = await FakeNominatim.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-publish-kill-"));
-    const databaseUrl = `file:${dir}/kill.db`;
+    const databaseUrl = (await newTestDatabase(dir, "kill")).url;
     env = {
       BOT_TOKEN: TOKEN,
       TELEGRAM_API_ROOT: tg.apiRoot,
@@ -44,7 +45,7 @@ describe("publishing a meeting killed with SIGKILL", () => {
       DELIVERY_PER_CHAT_PER_SECOND: "30",
     };
     // Subscribers to every announcement, made directly.
-    applyMigrations(databaseUrl);
+    await applyMigrations(databaseUrl);
     const db = openDatabase(databaseUrl);
     const now = new Date();
     await db.transaction().execute(async (tx) => {

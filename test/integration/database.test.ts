@@ -2,6 +2,35 @@ import SqliteDatabase from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { preparedQuery, sqlitePath, type Database } from "../../src/db/connection.js";
 import { openTempDatabase } from "../support/database.js";
+import { onPostgres } from "../support/testDatabase.js";
+import pg from "pg";
+import { TRANSACTION_LOCK } from "../../src/db/postgres/dialect.js";
+
+function otherSqliteTransaction(url: string) {
+  const other = new SqliteDatabase(sqlitePath(url));
+  other.exec("BEGIN IMMEDIATE");
+  other.prepare(`INSERT INTO "Counter" ("name", "value") VALUES ('other', 1)`).run();
+  return {
+    commit: async () => {
+      other.exec("COMMIT");
+      other.close();
+    },
+  };
+}
+
+async function otherPostgresTransaction(url: string) {
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  await other.query("BEGIN");
+  await other.query(`select pg_advisory_xact_lock(${TRANSACTION_LOCK})`);
+  await other.query(`INSERT INTO "Counter" ("name", "value") VALUES ('other', 1)`);
+  return {
+    commit: async () => {
+      await other.query("COMMIT");
+      await other.end();
+    },
+  };
+}
 
 // The one data path (src/db/connection.ts, src/db/sqlite/dialect.ts): what every query of the app relies on.
 describe("the database connection", () => {
@@ -9,8 +38,8 @@ describe("the database connection", () => {
   let url: string;
   let db: Database;
 
-  beforeEach(() => {
-    ({ db, url, close } = openTempDatabase("dz-db-"));
+  beforeEach(async () => {
+    ({ db, url, close } = await openTempDatabase("dz-db-"));
   });
   afterEach(() => close());
 
@@ -25,13 +54,26 @@ describe("the database connection", () => {
         .values({ telegramId: 100 + i, firstSeen: d, lastSeen: d, blocked: i === 1 })
         .execute();
     }
-    const raw = new SqliteDatabase(sqlitePath(url), { readonly: true });
-    try {
-      const stored = raw.prepare(`SELECT "firstSeen", "blocked" FROM "User" ORDER BY "telegramId"`).all() as { firstSeen: unknown; blocked: unknown }[];
-      expect(stored.map((r) => r.firstSeen)).toEqual(["2026-01-01T00:00:00.000+00:00", "2025-12-31T23:59:59.999+00:00", "2026-06-30T22:00:00.500+00:00"]);
-      expect(stored.map((r) => r.blocked)).toEqual([0, 1, 0]);
-    } finally {
-      raw.close();
+    if (onPostgres) {
+      // TIMESTAMP(3) holds the UTC time, whatever the server's or the process's time zone.
+      const raw = new pg.Client({ connectionString: url });
+      await raw.connect();
+      try {
+        const stored = await raw.query<{ firstSeen: string; blocked: boolean }>(`SELECT "firstSeen"::text, "blocked" FROM "User" ORDER BY "telegramId"`);
+        expect(stored.rows.map((r) => r.firstSeen)).toEqual(["2026-01-01 00:00:00", "2025-12-31 23:59:59.999", "2026-06-30 22:00:00.5"]);
+        expect(stored.rows.map((r) => r.blocked)).toEqual([false, true, false]);
+      } finally {
+        await raw.end();
+      }
+    } else {
+      const raw = new SqliteDatabase(sqlitePath(url), { readonly: true });
+      try {
+        const stored = raw.prepare(`SELECT "firstSeen", "blocked" FROM "User" ORDER BY "telegramId"`).all() as { firstSeen: unknown; blocked: unknown }[];
+        expect(stored.map((r) => r.firstSeen)).toEqual(["2026-01-01T00:00:00.000+00:00", "2025-12-31T23:59:59.999+00:00", "2026-06-30T22:00:00.500+00:00"]);
+        expect(stored.map((r) => r.blocked)).toEqual([0, 1, 0]);
+      } finally {
+        raw.close();
+      }
     }
     // Compared in SQL against a Date parameter; aliases decoded too.
     const after = await db
@@ -90,7 +132,7 @@ describe("the database connection", () => {
         await tx.updateTable("Counter").set({ value: 2 }).where("name", "=", "taken").execute();
         await tx.insertInto("Counter").values({ name: "taken", value: 3 }).execute();
       }),
-    ).rejects.toThrow(/UNIQUE/);
+    ).rejects.toThrow(onPostgres ? /duplicate key/ : /UNIQUE/);
     expect(await counter("taken")).toEqual({ value: 1 });
     // The connection is usable afterwards.
     await db.insertInto("Counter").values({ name: "after", value: 1 }).execute();
@@ -99,14 +141,14 @@ describe("the database connection", () => {
 
   it("enforces foreign keys", async () => {
     await expect(db.insertInto("ReportFollower").values({ reportId: 999, userId: 999, kind: "reporter", createdAt: new Date() }).execute()).rejects.toThrow(
-      /FOREIGN KEY/,
+      onPostgres ? /foreign key constraint/ : /FOREIGN KEY/,
     );
   });
 
   it("waits for another process's write lock without stopping the event loop, then writes", async () => {
-    const other = new SqliteDatabase(sqlitePath(url));
-    other.exec("BEGIN IMMEDIATE");
-    other.prepare(`INSERT INTO "Counter" ("name", "value") VALUES ('other', 1)`).run();
+    // SQLite: another process's write transaction. PostgreSQL: another instance's transaction, which holds the
+    // advisory lock every transaction takes first (src/db/postgres/dialect.ts).
+    const other = onPostgres ? await otherPostgresTransaction(url) : otherSqliteTransaction(url);
     let ticks = 0;
     let last = performance.now();
     let longestGap = 0;
@@ -121,7 +163,11 @@ describe("the database connection", () => {
       .values({ name: "ours", value: 1 })
       .execute()
       .then(() => (written = true));
-    const transaction = db.transaction().execute((tx) => tx.insertInto("Counter").values({ name: "ours-tx", value: 1 }).execute());
+    let committed = false;
+    const transaction = db
+      .transaction()
+      .execute((tx) => tx.insertInto("Counter").values({ name: "ours-tx", value: 1 }).execute())
+      .then(() => (committed = true));
     // The lock is held for as long as the event loop turns 10 times: if waiting blocked it, this would never end.
     await new Promise<void>((resolve) => {
       const check = setInterval(() => {
@@ -130,9 +176,10 @@ describe("the database connection", () => {
         resolve();
       }, 5);
     });
-    expect(written).toBe(false);
-    other.exec("COMMIT");
-    other.close();
+    // On SQLite the lone statement waits too (one writer per database); on PostgreSQL only transactions queue.
+    expect(written).toBe(onPostgres);
+    expect(committed).toBe(false);
+    await other.commit();
     await write;
     await transaction;
     clearInterval(ticker);

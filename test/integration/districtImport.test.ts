@@ -7,6 +7,7 @@ import { applyMigrations, openDatabase, type Database } from "../../src/db/conne
 import { countRows, openTempDatabase } from "../support/database.js";
 import { exportDistricts, importDistricts, loadSampleIfEmpty, SAMPLE_DIR } from "../../src/services/districtImport.js";
 import { DistrictDirectory } from "../../src/services/districtDirectory.js";
+import { newTestDatabase } from "../support/testDatabase.js";
 
 const square = (lon: number, lat: number, size = 0.01) => ({
   type: "Polygon",
@@ -41,8 +42,8 @@ describe("district import", () => {
   let close: () => Promise<void>;
   let db: Database;
   const count = (table: "District" | "Unit") => countRows(db, table);
-  beforeEach(() => {
-    ({ db, close } = openTempDatabase("dz-import-"));
+  beforeEach(async () => {
+    ({ db, close } = await openTempDatabase("dz-import-"));
   });
   afterEach(() => close());
 
@@ -135,9 +136,9 @@ describe("district import", () => {
 });
 
 describe("npm run districts:import / districts:export", () => {
-  it("validates with --dry-run, refuses a broken file with exit 1, imports, and exports", () => {
+  it("validates with --dry-run, refuses a broken file with exit 1, imports, and exports", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-cli-"));
-    const env = { ...process.env, DATABASE_URL: `file:${path.join(dir, "cli.db")}` };
+    const env = { ...process.env, DATABASE_URL: (await newTestDatabase(dir, "cli")).url };
     const run = (script: string, ...args: string[]) =>
       spawnSync(process.execPath, ["--import", "tsx", `src/cli/${script}.ts`, ...args], { env, encoding: "utf8", timeout: 60_000 });
     const good = path.join(dir, "good.geojson");
@@ -175,8 +176,8 @@ describe("npm run districts:import / districts:export", () => {
 describe("npm run meetings:import", () => {
   it("refuses a file with problems (row and field named), imports a good one and queues its announcements", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dz-meet-"));
-    const url = `file:${path.join(dir, "m.db")}`;
-    applyMigrations(url);
+    const url = (await newTestDatabase(dir, "m")).url;
+    await applyMigrations(url);
     const db = openDatabase(url);
     await loadSampleIfEmpty(db);
     const now = new Date();

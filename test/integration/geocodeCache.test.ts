@@ -8,8 +8,8 @@ describe("the geocode cache", () => {
   let db: Database;
   const now = new Date("2026-11-27T10:00:00Z");
 
-  beforeEach(() => {
-    ({ db, close } = openTempDatabase("dz-geocache-"));
+  beforeEach(async () => {
+    ({ db, close } = await openTempDatabase("dz-geocache-"));
   });
   afterEach(() => close());
 

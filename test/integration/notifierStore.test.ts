@@ -1,7 +1,8 @@
-import { CompiledQuery, type Insertable } from "kysely";
+import { type Insertable } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Database } from "../../src/db/connection.js";
-import { openTempDatabase } from "../support/database.js";
+import { openTempDatabase, queryPlan } from "../support/database.js";
+import { onPostgres } from "../support/testDatabase.js";
 import { nearbyCountQuery, NotifierStore } from "../../src/db/notifierStore.js";
 import type { DB } from "../../src/generated/kysely/types.js";
 
@@ -12,8 +13,8 @@ describe("the notifier's store", () => {
   let store: NotifierStore;
   const created = new Date("2026-11-27T10:00:00.123Z");
 
-  beforeEach(() => {
-    ({ db, close } = openTempDatabase("dz-notifier-"));
+  beforeEach(async () => {
+    ({ db, close } = await openTempDatabase("dz-notifier-"));
     store = new NotifierStore(db);
   });
   afterEach(() => close());
@@ -158,9 +159,11 @@ describe("the notifier's store", () => {
 
   it("looks for reports nearby through the (category, lat, lon) index, not by scanning the category", async () => {
     const query = nearbyCountQuery(db, { id: 1, categoryCode: "parking", lat: 49.8, lon: 19 }).compile();
-    const plan = await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${query.sql}`, [...query.parameters]));
-    expect(plan.rows.map((p) => p.detail).join("; ")).toMatch(
-      /USING (COVERING )?INDEX Report_categoryCode_lat_lon_idx \(categoryCode=\? AND lat>\? AND lat<\?\)/,
+    const plan = await queryPlan(db, query);
+    expect(plan).toMatch(
+      onPostgres
+        ? /Index (Only )?Scan using "Report_categoryCode_lat_lon_idx" on "Report" .*Index Cond: \(\("categoryCode" = '\w+'::text\) AND \(lat >= '[\d.]+'::double precision\) AND \(lat <= /
+        : /USING (COVERING )?INDEX Report_categoryCode_lat_lon_idx \(categoryCode=\? AND lat>\? AND lat<\?\)/,
     );
   });
 

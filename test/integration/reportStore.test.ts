@@ -1,7 +1,7 @@
-import { CompiledQuery } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Database } from "../../src/db/connection.js";
-import { countRows, openTempDatabase } from "../support/database.js";
+import { countRows, openTempDatabase, queryPlan } from "../support/database.js";
+import { onPostgres } from "../support/testDatabase.js";
 import { nearbyActiveQuery, ReportStore, type ReportDraft } from "../../src/db/reportStore.js";
 
 const draft = (over: Partial<ReportDraft> = {}): ReportDraft => ({
@@ -34,7 +34,7 @@ describe("the report form's store", () => {
   const count = (table: "Report" | "ReportEvent") => countRows(db, table);
 
   beforeEach(async () => {
-    ({ db, close } = openTempDatabase("dz-store-"));
+    ({ db, close } = await openTempDatabase("dz-store-"));
     flushes = 0;
     store = new ReportStore(db, {
       flush: async () => {
@@ -146,9 +146,11 @@ describe("the report form's store", () => {
 
   it("looks for reports nearby through the (category, lat, lon) index, not by scanning the category", async () => {
     const query = nearbyActiveQuery(db, { categoryCode: "parking", lat: 49.8, lon: 19, excludeReporterId: 1 }).compile();
-    const plan = await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${query.sql}`, [...query.parameters]));
-    expect(plan.rows.map((p) => p.detail).join("; ")).toMatch(
-      /USING (COVERING )?INDEX Report_categoryCode_lat_lon_idx \(categoryCode=\? AND lat>\? AND lat<\?\)/,
+    const plan = await queryPlan(db, query);
+    expect(plan).toMatch(
+      onPostgres
+        ? /Index (Only )?Scan using "Report_categoryCode_lat_lon_idx" on "Report" .*Index Cond: \(\("categoryCode" = '\w+'::text\) AND \(lat >= '[\d.]+'::double precision\) AND \(lat <= /
+        : /USING (COVERING )?INDEX Report_categoryCode_lat_lon_idx \(categoryCode=\? AND lat>\? AND lat<\?\)/,
     );
   });
 

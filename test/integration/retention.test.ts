@@ -12,8 +12,8 @@ describe("the retention job", () => {
   let db: Database;
   const now = new Date("2029-03-01T10:00:00.000Z");
 
-  beforeEach(() => {
-    ({ db, close } = openTempDatabase("dz-retention-"));
+  beforeEach(async () => {
+    ({ db, close } = await openTempDatabase("dz-retention-"));
   });
   afterEach(() => close());
 

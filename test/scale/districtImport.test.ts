@@ -20,7 +20,7 @@ let db: Database;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-scale-"));
   url = `file:${path.join(dir, "scale.db")}`;
-  applyMigrations(url);
+  await applyMigrations(url);
   db = openDatabase(url);
   await loadSampleIfEmpty(db);
   const now = new Date();

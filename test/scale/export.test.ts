@@ -21,7 +21,7 @@ const now = new Date();
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-scale-"));
   const url = `file:${path.join(dir, "scale.db")}`;
-  applyMigrations(url);
+  await applyMigrations(url);
   db = openDatabase(url);
   i18n = await createI18n("pl");
   await loadSampleIfEmpty(db);

@@ -35,7 +35,7 @@ const count = async (q: { executeTakeFirstOrThrow(): Promise<{ n: unknown }> }) 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-scale-"));
   const url = `file:${path.join(dir, "scale.db")}`;
-  applyMigrations(url);
+  await applyMigrations(url);
   db = openDatabase(url);
   i18n = await createI18n(config.DEFAULT_LOCALE);
   const now = clock.now;

@@ -6,6 +6,7 @@ import { startApp, type RunningApp } from "../../src/app.js";
 import { configFor, type Config } from "../../src/config.js";
 import { FakeNominatim } from "./fakeNominatim.js";
 import { FakeTelegram, type FakeUser } from "./fakeTelegram.js";
+import { newTestDatabase } from "./testDatabase.js";
 
 export const TOKEN = "123456:TEST";
 
@@ -23,16 +24,17 @@ export interface TestEnv {
   stop(): Promise<void>;
 }
 
-/** Starts the real app (the `npm start` code path) against a fake Telegram, a fake Nominatim and a temp SQLite file. */
+/** Starts the real app (the `npm start` code path) against a fake Telegram, a fake Nominatim and a new database (testDatabase.ts). */
 export async function startTestEnv(env: Record<string, string> = {}): Promise<TestEnv> {
   const tg = await FakeTelegram.start();
   const nominatim = await FakeNominatim.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-test-"));
+  const database = env.DATABASE_URL ? undefined : await newTestDatabase(dir);
   const config = configFor({
     BOT_TOKEN: TOKEN,
     TELEGRAM_API_ROOT: tg.apiRoot,
     NOMINATIM_URL: nominatim.url,
-    DATABASE_URL: `file:${path.join(dir, "test.db")}`,
+    DATABASE_URL: database?.url ?? "",
     LOG_LEVEL: "debug",
     SAMPLE_DATA: "on",
     ...env,
@@ -61,6 +63,7 @@ export async function startTestEnv(env: Record<string, string> = {}): Promise<Te
       await result.app.stop();
       await tg.stop();
       await nominatim.stop();
+      await database?.drop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -240,13 +240,14 @@ function configureSqlite(sqlite: BetterSqlite3.Database): void {
 }
 
 /** A unique constraint refused the row (the same fact stored twice). */
-export function isUniqueViolation(err: unknown): boolean {
+export function isSqliteUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
 }
 
 /** Turns DATABASE_URL (file:./x.db) into a filesystem path, creating its folder. */
 export function sqlitePath(databaseUrl: string): string {
+  if (!databaseUrl.startsWith("file:")) throw new Error(`not a SQLite URL (file:…): ${databaseUrl.replace(/\/\/[^@/]*@/, "//…@")}`);
   const file = databaseUrl.replace(/^file:/, "").replace(/\?.*$/, "");
   if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   return file;

@@ -11,7 +11,7 @@ const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/migrations", impor
  * `_prisma_migrations` table (same checksum), so `prisma migrate status` agrees with us.
  * In-process because spawning the Prisma CLI at every start (and for every test database) costs seconds.
  */
-export function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_DIR): string[] {
+export function applySqliteMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_DIR): string[] {
   // Its own short-lived connection, before the app opens its one (and before any other setting applies).
   const sqlite = openSqlite(databaseUrl, { configure: false });
   try {

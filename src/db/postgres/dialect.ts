@@ -1,0 +1,143 @@
+import pg from "pg";
+import {
+  CompiledQuery,
+  PostgresAdapter,
+  PostgresDriver,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+  type TransactionSettings,
+} from "kysely";
+
+/**
+ * Everything PostgreSQL-specific about how the app talks to its database, in one place (the sibling of
+ * ../sqlite/dialect.ts): Kysely's own PostgreSQL dialect over a `pg` pool, with three adjustments so the same
+ * queries behave as they do on SQLite.
+ *
+ * Values. Prisma declares DateTime as TIMESTAMP(3) (no time zone): every date is stored as UTC. On the way in a
+ * Date is sent as ISO 8601 text in UTC (pg would send local time with an offset, which TIMESTAMP drops); on the
+ * way out TIMESTAMP text is read as UTC. BIGINT (Telegram ids, count(*)) and NUMERIC (sum()) come back as numbers,
+ * as better-sqlite3 returns them: every value the app stores fits a double exactly.
+ *
+ * Transactions. SQLite lets one write transaction run at a time (BEGIN IMMEDIATE), and the services were written
+ * for that. Here every transaction starts by taking one transaction-scoped advisory lock, so write transactions
+ * run one at a time across every instance of the deployment, with the same guarantee, whatever isolation anomaly
+ * READ COMMITTED would otherwise allow. Single statements outside a transaction run concurrently, as reads do.
+ */
+
+const TIMESTAMP_OID = 1114;
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/** The advisory lock every transaction takes first (an arbitrary constant, the app's own). */
+export const TRANSACTION_LOCK = 4_817_220_031;
+
+const parseTimestamp = (text: string): Date => new Date(`${text.replace(" ", "T")}Z`);
+
+/** Per-pool type parsers (not pg's global ones: nothing else in the process is affected). */
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === TIMESTAMP_OID) return parseTimestamp;
+    if (oid === INT8_OID || oid === NUMERIC_OID) return Number;
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+  },
+};
+
+function encodeParameters(parameters: readonly unknown[]): unknown[] {
+  return parameters.map((v) => (v instanceof Date ? v.toISOString() : v));
+}
+
+/** A pooled connection whose Date parameters are sent as UTC text (see above). */
+class UtcConnection implements DatabaseConnection {
+  constructor(readonly inner: DatabaseConnection) {}
+  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    return this.inner.executeQuery<R>({ ...compiledQuery, parameters: encodeParameters(compiledQuery.parameters) });
+  }
+  streamQuery<R>(compiledQuery: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>({ ...compiledQuery, parameters: encodeParameters(compiledQuery.parameters) }, chunkSize);
+  }
+}
+
+/** Kysely's own connection under ours (its driver's methods take only that type). */
+type PgConnection = Parameters<PostgresDriver["releaseConnection"]>[0];
+const innerOf = (connection: DatabaseConnection) => (connection as UtcConnection).inner as PgConnection;
+
+class AppPostgresDriver implements Driver {
+  private readonly inner: PostgresDriver;
+  private readonly wrapped = new WeakMap<DatabaseConnection, UtcConnection>();
+
+  constructor(pool: pg.Pool) {
+    this.inner = new PostgresDriver({ pool });
+  }
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await this.inner.acquireConnection();
+    let wrapped = this.wrapped.get(connection);
+    if (!wrapped) this.wrapped.set(connection, (wrapped = new UtcConnection(connection)));
+    return wrapped;
+  }
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const inner = (connection as UtcConnection).inner;
+    await this.inner.beginTransaction(inner, settings);
+    await inner.executeQuery(CompiledQuery.raw(`select pg_advisory_xact_lock(${TRANSACTION_LOCK})`));
+  }
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.commitTransaction((connection as UtcConnection).inner);
+  }
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.rollbackTransaction(innerOf(connection));
+  }
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection(innerOf(connection));
+  }
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+
+/** Kysely's PostgreSQL dialect over a pool of `size` connections to `databaseUrl`. */
+export class AppPostgresDialect implements Dialect {
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly poolSize: number,
+  ) {}
+  createDriver(): Driver {
+    return new AppPostgresDriver(openPool(this.databaseUrl, this.poolSize));
+  }
+  createQueryCompiler(): QueryCompiler {
+    return new PostgresQueryCompiler();
+  }
+  createAdapter(): DialectAdapter {
+    return new PostgresAdapter();
+  }
+  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new PostgresIntrospector(db);
+  }
+}
+
+/** The only place a pg pool is made: our type parsers, and an error on an idle client logged rather than fatal. */
+export function openPool(databaseUrl: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, types });
+  // A connection that dies while idle in the pool (the server restarted) is dropped by pg; without a listener the
+  // 'error' event would end the process.
+  pool.on("error", () => {});
+  return pool;
+}
+
+export function isPostgresUrl(databaseUrl: string): boolean {
+  return /^postgres(ql)?:\/\//.test(databaseUrl);
+}
+
+/** A unique constraint refused the row. */
+export function isPostgresUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === "23505";
+}

@@ -1,0 +1,65 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/postgres/migrations", import.meta.url));
+
+/** Held while migrating, so instances starting together apply each migration once (the others wait, then find it done). */
+const MIGRATION_LOCK = 4_817_220_030;
+
+/**
+ * Applies the committed PostgreSQL migrations (prisma/postgres/migrations, derived from the same schema.prisma by
+ * scripts/pg-schema.mjs), each in its own transaction, recorded in Prisma's `_prisma_migrations` table with
+ * Prisma's checksum, as the SQLite runner does.
+ */
+export async function applyPostgresMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_DIR): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // Session-level: released when this connection ends, even if the process dies half-way.
+    await client.query(`select pg_advisory_lock(${MIGRATION_LOCK})`);
+    // Quietly: "relation already exists, skipping" is not news.
+    await client.query("set client_min_messages = warning");
+    await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+      "id" VARCHAR(36) PRIMARY KEY NOT NULL, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ,
+      "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
+      "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
+    const applied = new Set(
+      (
+        await client.query<{ migration_name: string }>(
+          `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+        )
+      ).rows.map((r) => r.migration_name),
+    );
+    const names = fs
+      .readdirSync(migrationsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && fs.existsSync(path.join(migrationsDir, d.name, "migration.sql")))
+      .map((d) => d.name)
+      .sort();
+    const done: string[] = [];
+    for (const name of names) {
+      if (applied.has(name)) continue;
+      const sql = fs.readFileSync(path.join(migrationsDir, name, "migration.sql"), "utf8");
+      const checksum = crypto.createHash("sha256").update(sql).digest("hex");
+      await client.query("BEGIN");
+      try {
+        await client.query(sql);
+        await client.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+           VALUES ($1, $2, now(), $3, now(), 1)`,
+          [crypto.randomUUID(), checksum, name],
+        );
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK");
+        throw err;
+      }
+      done.push(name);
+    }
+    return done;
+  } finally {
+    await client.end();
+  }
+}
