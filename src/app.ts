@@ -20,7 +20,9 @@ import { UserDirectory } from "./services/users.js";
 import { createI18n } from "./i18n/index.js";
 import type { DestinationStream } from "pino";
 import { createLogger } from "./logger.js";
-import { startHttpServer } from "./server/http.js";
+import { startHttpServer, type HttpOptions } from "./server/http.js";
+import { createMetrics } from "./ops/metrics.js";
+import { pendingDeliveries } from "./services/health.js";
 import { startPolling, type Poller } from "./bot/polling.js";
 
 export interface RunningApp {
@@ -55,6 +57,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   await districts.reload();
   const i18n = await createI18n(config.DEFAULT_LOCALE, { fastPath: config.I18N_FAST_PATH });
   const now = options.now ?? (() => new Date());
+  const metrics = createMetrics({ pendingOutbox: () => pendingDeliveries(db), processMetrics: config.PORT !== undefined });
   // The worker is made below and only woken through this: the notifier and the worker do not know each other.
   let worker: DeliveryWorker | undefined;
   const notifier = new Notifier({ store: new NotifierStore(db), i18n, logger, config, now, wakeOutbox: () => worker?.wake() });
@@ -72,10 +75,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       viewbox: config.SERVICE_AREA_BBOX,
       cache: new DbGeocodeCache(db),
       logger,
+      metrics,
     }),
     serviceArea: serviceArea(districts, config),
     districts,
     notifier,
+    metrics,
     stopping: shutdown.signal,
   };
 
@@ -95,6 +100,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     perSecond: config.DELIVERY_PER_SECOND,
     perChatPerSecond: config.DELIVERY_PER_CHAT_PER_SECOND,
     perGroupPerMinute: config.DELIVERY_PER_GROUP_PER_MINUTE,
+    metrics,
     onSent: (event) => notifier.recordSent(event),
     onUnreachable: (chatId) => deps.users.forget(Number(chatId)),
   });
@@ -104,14 +110,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   let poller: Poller | undefined;
   let server: http.Server | undefined;
+  // One instance holds every role until leases between instances are wired in (issue #15).
+  const serving: Omit<HttpOptions, "port"> = { logger, db, metrics, roles: () => ({ sender: true, scheduler: true }) };
   if (config.WEBHOOK_URL) {
     const path = new URL(config.WEBHOOK_URL).pathname;
-    server = await startHttpServer({ port: config.PORT!, logger, webhook: { path, secret: config.WEBHOOK_SECRET!, bot } });
+    server = await startHttpServer({ ...serving, port: config.PORT!, webhook: { path, secret: config.WEBHOOK_SECRET!, bot } });
     await bot.api.setWebhook(config.WEBHOOK_URL, { secret_token: config.WEBHOOK_SECRET!, allowed_updates: ALLOWED_UPDATES });
     logger.info({ port: config.PORT }, "webhook mode");
   } else {
     await bot.api.deleteWebhook();
-    if (config.PORT) server = await startHttpServer({ port: config.PORT, logger });
+    if (config.PORT) server = await startHttpServer({ ...serving, port: config.PORT });
     poller = await startPolling(bot, db, logger, ALLOWED_UPDATES, deps.now);
     logger.info({ bot: bot.botInfo.username }, "long polling");
   }
