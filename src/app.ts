@@ -21,7 +21,9 @@ import { UserDirectory } from "./services/users.js";
 import { createI18n } from "./i18n/index.js";
 import type { DestinationStream } from "pino";
 import { createLogger } from "./logger.js";
-import { startHttpServer } from "./server/http.js";
+import { startHttpServer, type HttpOptions } from "./server/http.js";
+import { createMetrics } from "./ops/metrics.js";
+import { pendingDeliveries } from "./services/health.js";
 import { startPolling, type Poller } from "./bot/polling.js";
 
 export interface RunningApp {
@@ -74,6 +76,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   await districts.reload();
   const i18n = await createI18n(config.DEFAULT_LOCALE, { fastPath: config.I18N_FAST_PATH });
   const now = options.now ?? (() => new Date());
+  const metrics = createMetrics({ pendingOutbox: () => pendingDeliveries(db), processMetrics: config.PORT !== undefined });
   // The worker is made below and only woken through this: the notifier and the worker do not know each other.
   let worker: DeliveryWorker | undefined;
   const notifier = new Notifier({ store: new NotifierStore(db), i18n, logger, config, now, wakeOutbox: () => worker?.wake() });
@@ -91,10 +94,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       viewbox: config.SERVICE_AREA_BBOX,
       cache: new DbGeocodeCache(db),
       logger,
+      metrics,
     }),
     serviceArea: serviceArea(districts, config),
     districts,
     notifier,
+    metrics,
     stopping: shutdown.signal,
   };
 
@@ -114,6 +119,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     perSecond: config.DELIVERY_PER_SECOND,
     perChatPerSecond: config.DELIVERY_PER_CHAT_PER_SECOND,
     perGroupPerMinute: config.DELIVERY_PER_GROUP_PER_MINUTE,
+    metrics,
     onSent: (event) => notifier.recordSent(event),
     onUnreachable: (chatId) => deps.users.forget(Number(chatId)),
   });
@@ -127,14 +133,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   let poller: Poller | undefined;
   let server: http.Server | undefined;
+  const roles = () => ({ sender: sender.held, scheduler: scheduling.held });
+  const serving: Omit<HttpOptions, "port"> = { logger, db, metrics, roles };
   if (config.WEBHOOK_URL) {
     const path = new URL(config.WEBHOOK_URL).pathname;
-    server = await startHttpServer({ port: config.PORT!, logger, webhook: { path, secret: config.WEBHOOK_SECRET!, bot } });
+    server = await startHttpServer({ ...serving, port: config.PORT!, webhook: { path, secret: config.WEBHOOK_SECRET!, bot } });
     await bot.api.setWebhook(config.WEBHOOK_URL, { secret_token: config.WEBHOOK_SECRET!, allowed_updates: ALLOWED_UPDATES });
     logger.info({ port: config.PORT }, "webhook mode");
   } else {
     await bot.api.deleteWebhook();
-    if (config.PORT) server = await startHttpServer({ port: config.PORT, logger });
+    if (config.PORT) server = await startHttpServer({ ...serving, port: config.PORT });
     poller = await startPolling(bot, db, logger, ALLOWED_UPDATES, deps.now, () => {
       refuse(POLLING_REFUSED_TELEGRAM);
       void stop();
@@ -170,7 +178,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       await db.destroy();
       logger.info("stopped");
     })());
-  return { bot, deps, worker, scheduler, server, roles: () => ({ sender: sender.held, scheduler: scheduling.held }), stop };
+  return { bot, deps, worker, scheduler, server, roles, stop };
 }
 
 const POLLING_REFUSED_SAME_DATABASE =

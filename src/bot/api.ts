@@ -21,6 +21,15 @@ export function markBlockedOn403(deps: BotDeps): Transformer {
   };
 }
 
+/** Counts Telegram's flood-control answers; installed innermost, so each of handlerDelivery's tries is seen. */
+export function count429(deps: BotDeps): Transformer {
+  return async (prev, method, payload, signal) => {
+    const res = await prev(method, payload, signal);
+    if (!res.ok && res.error_code === 429) deps.metrics.telegram429.inc();
+    return res;
+  };
+}
+
 /** Calls that only cost looks (a button's spinner, "typing…"): one try in a handler, never a wait, never an error. */
 const COSMETIC_METHODS: ReadonlySet<string> = new Set(["answerCallbackQuery", "sendChatAction", "setMessageReaction"]);
 /** Messages a person must see: when Telegram cannot take one now, the outbox delivers it later (it can wait there). */
@@ -146,10 +155,10 @@ export function htmlByDefault(): Transformer {
 
 /** The transformers every handler's Api instance gets, including the fresh ones inside conversations. */
 export function apiTransformers(deps: BotDeps, stopping: AbortSignal): Transformer[] {
-  return [htmlByDefault(), markBlockedOn403(deps), tolerateCosmeticErrors(deps), handlerDelivery(deps, stopping)];
+  return [count429(deps), htmlByDefault(), markBlockedOn403(deps), tolerateCosmeticErrors(deps), handlerDelivery(deps, stopping)];
 }
 
-/** The outbox worker's Api: formatting and cosmetic tolerance, but no retries and no 403 handling (the worker owns both). */
+/** The outbox worker's Api: formatting and cosmetic tolerance, but no retries, no 403 handling and no 429 counting (the worker owns all three). */
 export function outboxTransformers(deps: BotDeps): Transformer[] {
   return [htmlByDefault(), tolerateCosmeticErrors(deps)];
 }

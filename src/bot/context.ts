@@ -4,6 +4,7 @@ import type { Config, Locale } from "../config.js";
 import type { Database } from "../db/connection.js";
 import type { I18n, TFunction } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../ops/metrics.js";
 import type { ReportStore } from "../db/reportStore.js";
 import type { Geocoder } from "../geocoding/geocoder.js";
 import type { Notifier } from "./notifier.js";
@@ -28,6 +29,8 @@ export interface BotDeps {
   districts: DistrictDirectory;
   /** Turns stored report events into outbox rows: the services that store events flush it after their commit. */
   notifier: Notifier;
+  /** This app's counters for GET /metrics (src/ops/metrics.ts). */
+  metrics: Metrics;
   /** Aborted when the app stops: nothing waits on Telegram any more, unsent replies go to the outbox. */
   stopping: AbortSignal;
 }

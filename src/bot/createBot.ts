@@ -36,7 +36,8 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
   const bot = new Bot<BotContext>(config.BOT_TOKEN, { client: { apiRoot: config.TELEGRAM_API_ROOT, fetch: botApiFetch() } });
   for (const t of apiTransformers(deps, deps.stopping)) bot.api.config.use(t);
 
-  bot.use(validUpdate(config, deps)); // first: even the ordering below reads chat.id
+  bot.use(countUpdates(deps)); // first: every update is counted and timed, refused ones too
+  bot.use(validUpdate(config, deps)); // even the ordering below reads chat.id
   // One chat's updates in order; different chats concurrently (runner).
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(errorBoundary(deps));
@@ -87,6 +88,18 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
   bot.use(meetingsFeature(deps.i18n));
   bot.use(fallbackFeature());
   return bot;
+}
+
+/** Counts each update by kind and times its handling, including the wait behind its chat's earlier updates. */
+function countUpdates(deps: BotDeps): MiddlewareFn<BotContext> {
+  return async (ctx, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      deps.metrics.update(ctx.update, (performance.now() - started) / 1000);
+    }
+  };
 }
 
 /** A user who hits an error gets a localized apology; the error is logged, never shown. */

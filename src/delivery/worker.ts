@@ -13,6 +13,7 @@
 import type { Api } from "grammy";
 import type { Database } from "../db/connection.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../ops/metrics.js";
 import { backoffMs, classify, type Verdict } from "./errors.js";
 import { MESSAGE_METHODS } from "./outbox.js";
 import { ChatPacer, SlidingWindow, TokenBucket } from "./rate.js";
@@ -70,6 +71,8 @@ export interface DeliveryWorkerOptions {
   requestTimeoutMs?: number;
   /** Due rows read per query. Default 500. */
   batchSize?: number;
+  /** Counts sent, failed and retried rows and 429s for GET /metrics. */
+  metrics?: Metrics;
   onSent?: (event: DeliveryEvent) => void | Promise<void>;
   /** Every outcome: sent, failed, retrying. */
   onProgress?: (event: DeliveryEvent) => void | Promise<void>;
@@ -155,6 +158,7 @@ export class DeliveryWorker {
   private readonly db: Database;
   private readonly api: Api;
   private readonly log: Logger;
+  private readonly metrics: Metrics | undefined;
   private readonly now: () => Date;
   private readonly mono: () => number;
   private readonly wait: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -200,6 +204,7 @@ export class DeliveryWorker {
     this.db = opts.db;
     this.api = opts.api;
     this.log = opts.logger.child({ component: "delivery" });
+    this.metrics = opts.metrics;
     this.now = opts.now ?? (() => new Date());
     this.mono = opts.monotonic ?? defaultMonotonic;
     this.wait = opts.sleep ?? defaultSleep;
@@ -559,6 +564,7 @@ export class DeliveryWorker {
       case "halt": {
         // Not the row's fault: the attempt does not count, and the row goes first once the pause ends.
         const pauseMs = verdict.kind === "flood" ? verdict.retryAfterMs : HALT_MS;
+        if (verdict.kind === "flood") this.metrics?.telegram429.inc();
         this.pausedUntil = Math.max(this.pausedUntil, this.mono() + pauseMs);
         this.refillNow = true;
         row.attempts--;
@@ -686,7 +692,10 @@ export class DeliveryWorker {
     };
   }
 
+  /** Every committed outcome passes here once: the one place to count them. */
   private emit(event: DeliveryEvent): void {
+    if (this.metrics)
+      (event.status === "sent" ? this.metrics.outboxSent : event.status === "failed" ? this.metrics.outboxFailed : this.metrics.outboxRetried).inc();
     if (event.status === "sent" && this.hooks.onSent) this.callHook(() => this.hooks.onSent!(event));
     if (this.hooks.onProgress) this.callHook(() => this.hooks.onProgress!(event));
   }

@@ -1,6 +1,7 @@
 import NodeGeocoder from "node-geocoder";
 import type { GeocodeCache } from "../db/geocodeCache.js";
 import type { Logger } from "../logger.js";
+import type { Metrics, NominatimOutcome } from "../ops/metrics.js";
 import { addressLabel, type NominatimResult } from "./addressLabel.js";
 import { CircuitBreaker } from "./breaker.js";
 import { LeftQueue, Pacer, QueueFull } from "./pacer.js";
@@ -32,6 +33,8 @@ export interface GeocoderOptions {
   viewbox: [number, number, number, number];
   cache: GeocodeCache;
   logger: Logger;
+  /** Counts requests to Nominatim and cache hits for GET /metrics. */
+  metrics?: Metrics;
 }
 
 /** Bumped when labels are built differently (2: Polish addresses from the address parts). */
@@ -85,7 +88,8 @@ const pacer = new Pacer(1000);
 
 /** node-geocoder (provider "openstreetmap") against a configurable Nominatim, with a SQLite cache. */
 export function createGeocoder(options: GeocoderOptions): Geocoder {
-  const { logger } = options;
+  const { logger, metrics } = options;
+  const counted = (outcome: NominatimOutcome) => metrics?.nominatimRequests.inc({ outcome });
   const honestFetch = async (url: string, init: RequestInit = {}) => {
     let res: Response;
     let body: string;
@@ -98,9 +102,16 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
       // The whole answer within the timeout, not just its headers.
       body = await res.text();
     } catch (err) {
-      throw new LookupFailed((err as Error | null)?.name === "TimeoutError" ? "timeout" : "network");
+      const reason = (err as Error | null)?.name === "TimeoutError" ? "timeout" : "network";
+      counted(reason);
+      throw new LookupFailed(reason);
     }
-    if (!res.ok) throw new LookupFailed(res.status === 429 ? "http-429" : res.status >= 500 ? "http-5xx" : "http-4xx", res.status);
+    if (!res.ok) {
+      const reason = res.status === 429 ? "http-429" : res.status >= 500 ? "http-5xx" : "http-4xx";
+      counted(reason);
+      throw new LookupFailed(reason, res.status);
+    }
+    counted("ok");
     return new Response(body, { status: res.status, headers: res.headers });
   };
   // osmServer is written on the provider's shared prototype: one geocoder per process (toolchain.md).
@@ -137,7 +148,10 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
 
   const cached = async <T>(key: string, load: () => Promise<T>, askedBy?: number): Promise<T> => {
     const hit = await options.cache.get(key, askedBy);
-    if (hit !== undefined) return JSON.parse(hit) as T;
+    if (hit !== undefined) {
+      metrics?.geocodeCacheHits.inc();
+      return JSON.parse(hit) as T;
+    }
     const value = await load();
     // An answer Nominatim already gave is used even if it could not be kept.
     await options.cache

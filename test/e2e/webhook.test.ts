@@ -72,7 +72,7 @@ describe("webhook mode", () => {
   it("serves GET /healthz and 404 elsewhere", async () => {
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true });
+    expect(await health.json()).toMatchObject({ ok: true, database: "ok" });
     expect((await fetch(`${base}/other`)).status).toBe(404);
   });
 });

@@ -743,7 +743,7 @@ const handlers: Record<FormStage, Handler> = {
     state.stage = "done";
     state.promptId = undefined; // closed just below: a finished form has no live question
     // The report and the finished form in one transaction: a replayed tap finds the form done, not a second report.
-    await deps.reports.create(
+    const { created } = await deps.reports.create(
       { draft, districtId, reporterId: ctx.user!.id, submissionKey: state.nonce, prefix: ctx.config.REPORT_PREFIX, now: deps.now() },
       (report) => {
         state.outcome = { kind: "stored", ref: report.ref, districtId };
@@ -751,6 +751,7 @@ const handlers: Record<FormStage, Handler> = {
         return formRow(ctx, state);
       },
     );
+    if (created) deps.metrics.reportsCreated.inc();
     await answered(ctx, tellOutcome(ctx, state, summary), t("report.summary.sending"));
     // The first report is a good moment to offer meeting announcements: after it only, and only to someone
     // with none (the menu and /subscribe stay open; asking after every report would be nagging).
