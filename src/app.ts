@@ -11,8 +11,10 @@ import type { BotDeps } from "./bot/context.js";
 import { DbGeocodeCache } from "./db/geocodeCache.js";
 import { NotifierStore } from "./db/notifierStore.js";
 import { ReportStore } from "./db/reportStore.js";
-import { applyMigrations, openDatabase } from "./db/connection.js";
+import { applyMigrations, isPostgresUrl, openDatabase } from "./db/connection.js";
 import { holdRole } from "./db/roleLease.js";
+import { chatLocks } from "./db/chatLocks.js";
+import { WebhookInbox } from "./bot/webhookInbox.js";
 import { loadSampleIfEmpty } from "./services/districtImport.js";
 import { DistrictDirectory } from "./services/districtDirectory.js";
 import { serviceArea } from "./services/serviceArea.js";
@@ -76,14 +78,17 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   await districts.reload();
   const i18n = await createI18n(config.DEFAULT_LOCALE, { fastPath: config.I18N_FAST_PATH });
   const now = options.now ?? (() => new Date());
+  // Other instances may write a PostgreSQL database: no per-process cache of rows they may change.
+  const sharedDatabase = isPostgresUrl(config.DATABASE_URL);
   const metrics = createMetrics({ pendingOutbox: () => pendingDeliveries(db), processMetrics: config.PORT !== undefined });
   // The worker is made below and only woken through this: the notifier and the worker do not know each other.
   let worker: DeliveryWorker | undefined;
   const notifier = new Notifier({ store: new NotifierStore(db), i18n, logger, config, now, wakeOutbox: () => worker?.wake() });
   const deps: BotDeps = {
     db,
-    users: new UserDirectory(db),
-    reports: new ReportStore(db, notifier),
+    users: new UserDirectory(db, { cache: !sharedDatabase }),
+    reports: new ReportStore(db, notifier, { cache: !sharedDatabase }),
+    sharedDatabase,
     logger,
     i18n,
     now,
@@ -132,12 +137,19 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   await Promise.all([sender.ready, scheduling.ready]);
 
   let poller: Poller | undefined;
+  let inbox: WebhookInbox | undefined;
   let server: http.Server | undefined;
   const roles = () => ({ sender: sender.held, scheduler: scheduling.held });
   const serving: Omit<HttpOptions, "port"> = { logger, db, metrics, roles };
   if (config.WEBHOOK_URL) {
     const path = new URL(config.WEBHOOK_URL).pathname;
-    server = await startHttpServer({ ...serving, port: config.PORT!, webhook: { path, secret: config.WEBHOOK_SECRET!, bot } });
+    const webhookInbox = (inbox = new WebhookInbox({ bot, db, logger, now: deps.now, locks: chatLocks(config.DATABASE_URL, logger) }));
+    webhookInbox.start();
+    server = await startHttpServer({
+      ...serving,
+      port: config.PORT!,
+      webhook: { path, secret: config.WEBHOOK_SECRET!, receive: (u) => webhookInbox.receive(u) },
+    });
     await bot.api.setWebhook(config.WEBHOOK_URL, { secret_token: config.WEBHOOK_SECRET!, allowed_updates: ALLOWED_UPDATES });
     logger.info({ port: config.PORT }, "webhook mode");
   } else {
@@ -169,7 +181,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const stop = () =>
     (stopping ??= (async () => {
       shutdown.abort();
-      await within(STOP_UPDATES_MS, poller?.stop(), "updates in flight");
+      await within(STOP_UPDATES_MS, poller?.stop() ?? inbox?.stop(), "updates in flight");
       scheduler.stop();
       await scheduling.stop();
       await within(STOP_WORKER_MS, sender.stop(), "the delivery worker");

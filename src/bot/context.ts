@@ -14,8 +14,10 @@ import type { SessionUser, UserDirectory } from "../services/users.js";
 
 /** What the bot needs from the outside world; tests pass the same shapes with fake servers behind them. */
 export interface BotDeps {
-  /** The app's database (Kysely over one connection, see db/connection.ts); handlers pass it to services. */
+  /** The app's database (Kysely, see db/connection.ts); handlers pass it to services. */
   db: Database;
+  /** Other instances may write it too (PostgreSQL): per-process caches of its rows are off. */
+  sharedDatabase: boolean;
   users: UserDirectory;
   /** The resident's report form's reads and writes (see db/reportStore.ts). */
   reports: ReportStore;

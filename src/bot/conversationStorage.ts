@@ -7,12 +7,18 @@ const MAX_CACHED = 20_000;
 
 /**
  * Conversation state in the database, so a restart (or SIGKILL) mid-conversation resumes at the same step.
- * The plugin reads the state on every update of every chat; this process is the only writer, so reads
+ * The plugin reads the state on every update of every chat; when this process is the only writer (SQLite), reads
  * are served from a write-through cache (including "no conversation"), and only writes reach the disk.
  */
-export function dbConversationStorage(db: Database, now: () => Date = () => new Date()): VersionedStateStorage<string, ConversationData> {
+export function dbConversationStorage(
+  db: Database,
+  now: () => Date = () => new Date(),
+  /** Off when other instances write the same database (PostgreSQL): the chat's last step may have been theirs. */
+  options: { cache: boolean } = { cache: true },
+): VersionedStateStorage<string, ConversationData> {
   const cache = new Map<string, State | null>();
   const remember = (key: string, value: State | null) => {
+    if (!options.cache) return;
     if (!cache.has(key) && cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
     cache.set(key, value);
   };

@@ -51,7 +51,7 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
         type: "key",
         version: CONVERSATION_STATE_VERSION,
         getStorageKey: (ctx) => (ctx.chat && ctx.from ? `${ctx.chat.id}:${ctx.from.id}` : undefined),
-        adapter: dbConversationStorage(deps.db, deps.now),
+        adapter: dbConversationStorage(deps.db, deps.now, { cache: !deps.sharedDatabase }),
       },
       // Inside a conversation each update gets a fresh context and Api: give it the same language and transformers.
       plugins: [

@@ -6,9 +6,6 @@ import type { Logger } from "../logger.js";
 import { forgetInbox, pendingInbox, storeInbox } from "../services/inbox.js";
 import type { AppBot } from "./createBot.js";
 
-/** How long a new poller treats Telegram's 409 as "another instance was here first" and gives way. */
-const CONFLICT_GRACE_MS = 15_000;
-
 export interface Poller {
   /** Stops fetching, then waits until every update already taken is handled. */
   stop(): Promise<void>;
@@ -28,7 +25,7 @@ export async function startPolling(
   allowedUpdates: readonly string[],
   /** The app's clock: an update's arrival time decides when data retention may remove it, unhandled. */
   now: () => Date,
-  /** Another process polls with the same token, and this one is the newcomer: it must stop (see CONFLICT_GRACE_MS). */
+  /** Another process polls with the same token, and this one is the newcomer: it must stop (see below). */
   onConflict: () => void,
 ): Promise<Poller> {
   // Handled updates are forgotten together, once per turn of the event loop: one write for many updates.
@@ -64,9 +61,10 @@ export async function startPolling(
   for (const update of leftovers) await handle(update);
   await forgetHandled();
 
-  // Telegram answers one getUpdates at a time and ends the older one with 409, so two pollers take turns failing.
-  // The newcomer gives way: a 409 within its first CONFLICT_GRACE_MS ends it; an established poller asks again.
-  const pollingSince = Date.now();
+  // Telegram answers one getUpdates at a time and ends the older one with 409, so two pollers take turns failing:
+  // the newcomer's first call ends the established poller's, whose next call ends the newcomer's. The newcomer gives
+  // way: a 409 before any getUpdates of this process has succeeded ends it; a poller that has polled asks again.
+  let polled = false;
   let conflicts = 0;
   const runner = run(
     {
@@ -79,7 +77,7 @@ export async function startPolling(
             updates = await bot.api.getUpdates({ ...args, allowed_updates: allowedUpdates as never }, signal);
           } catch (err) {
             if (!(err instanceof GrammyError && err.error_code === 409)) throw err;
-            if (Date.now() - pollingSince < CONFLICT_GRACE_MS) {
+            if (!polled) {
               onConflict();
               throw err;
             }
@@ -87,6 +85,7 @@ export async function startPolling(
             await new Promise((resolve) => setTimeout(resolve, 500));
             return [];
           }
+          polled = true;
           if (updates.length) await storeInbox(db, updates, now());
           return updates;
         },

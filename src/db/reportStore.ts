@@ -138,9 +138,12 @@ export class ReportStore {
   constructor(
     private readonly db: Database,
     private readonly notifier: EventFlusher,
+    /** Off when other instances write the same database (PostgreSQL): then every read asks the database. */
+    private readonly options: { cache: boolean } = { cache: true },
   ) {}
 
   private remember(key: string, value: string | null): void {
+    if (!this.options.cache) return;
     if (!this.forms.has(key) && this.forms.size >= MAX_CACHED_FORMS) this.forms.delete(this.forms.keys().next().value!);
     this.forms.set(key, value);
   }

@@ -1,6 +1,6 @@
+import crypto from "node:crypto";
 import http from "node:http";
-import { webhookCallback } from "grammy";
-import type { AppBot } from "../bot/createBot.js";
+import type { Update } from "grammy/types";
 import type { Database } from "../db/connection.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../ops/metrics.js";
@@ -22,16 +22,21 @@ export interface HttpOptions {
   metrics: Metrics;
   /** Asked at each GET /healthz: roles can move between instances. */
   roles: () => Roles;
-  /** Webhook mode: the path Telegram posts to and the secret it must echo back. */
-  webhook?: { path: string; secret: string; bot: AppBot };
+  /**
+   * Webhook mode: the path Telegram posts to, the secret it must echo back, and where an update goes. The 200
+   * waits for `receive` (the update stored); a failure answers 500, and Telegram sends the update again.
+   */
+  webhook?: { path: string; secret: string; receive: (update: Update) => Promise<void> };
 }
 
 /** A health check must answer quickly even when the database does not: past this it is reported down. */
 const HEALTH_DB_TIMEOUT_MS = 2_000;
 
+/** Telegram's updates are a few kilobytes; anything this big is not one. */
+const MAX_UPDATE_BYTES = 1_000_000;
+
 /** GET /healthz and GET /metrics in both modes; in webhook mode also POST <path>, refusing requests without the right secret. */
 export async function startHttpServer(options: HttpOptions): Promise<http.Server> {
-  const handleUpdate = options.webhook ? webhookCallback(options.webhook.bot, "http", { secretToken: options.webhook.secret, onTimeout: "return" }) : null;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (req.method === "GET" && url.pathname === "/healthz") {
@@ -49,11 +54,8 @@ export async function startHttpServer(options: HttpOptions): Promise<http.Server
       );
       return;
     }
-    if (handleUpdate && options.webhook && req.method === "POST" && url.pathname === options.webhook.path) {
-      handleUpdate(req, res).catch((err: unknown) => {
-        options.logger.error({ err }, "webhook update failed");
-        if (!res.headersSent) res.writeHead(500).end();
-      });
+    if (options.webhook && req.method === "POST" && url.pathname === options.webhook.path) {
+      void webhook(options.webhook, req, res, options.logger);
       return;
     }
     res.writeHead(404).end();
@@ -70,4 +72,36 @@ async function health(options: HttpOptions) {
   const up = await databaseAnswers(options.db, HEALTH_DB_TIMEOUT_MS);
   const body = { ok: up, database: up ? "ok" : "down", roles: options.roles(), instance: options.metrics.instanceId };
   return { status: up ? 200 : 503, body };
+}
+
+async function webhook(hook: NonNullable<HttpOptions["webhook"]>, req: http.IncomingMessage, res: http.ServerResponse, logger: Logger): Promise<void> {
+  const given = Buffer.from(String(req.headers["x-telegram-bot-api-secret-token"] ?? ""));
+  const secret = Buffer.from(hook.secret);
+  if (given.length !== secret.length || !crypto.timingSafeEqual(given, secret)) {
+    req.resume();
+    res.writeHead(401).end();
+    return;
+  }
+  let update: Update;
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_UPDATE_BYTES) throw new Error("too large");
+      chunks.push(chunk);
+    }
+    update = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Update;
+    if (typeof update?.update_id !== "number") throw new Error("no update_id");
+  } catch {
+    if (!res.headersSent) res.writeHead(400).end();
+    return;
+  }
+  try {
+    await hook.receive(update);
+    res.writeHead(200).end();
+  } catch (err) {
+    logger.error({ err, updateId: update.update_id }, "webhook update could not be stored; Telegram will send it again");
+    res.writeHead(500).end();
+  }
 }

@@ -37,7 +37,11 @@ const MAX_CACHED = 50_000;
 export class UserDirectory {
   private readonly cache = new Map<number, Cached>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Off when other instances write the same database (PostgreSQL): a role or language set there must count here. */
+    private readonly options: { cache: boolean } = { cache: true },
+  ) {}
 
   /**
    * Records that the user wrote (first/last seen, name); a private message also clears "blocked". `returning` is
@@ -75,8 +79,10 @@ export class UserDirectory {
       languageCode,
       writtenAt: opts.now.getTime(),
     };
-    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(from.id, user);
+    if (this.options.cache) {
+      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(from.id, user);
+    }
     return { ...user, returning };
   }
 

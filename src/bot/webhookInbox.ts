@@ -1,0 +1,129 @@
+import type { Update } from "grammy/types";
+import type { ChatLocks } from "../db/chatLocks.js";
+import type { Database } from "../db/connection.js";
+import type { Logger } from "../logger.js";
+import { chatKeyOf, chatsWithPendingInbox, forgetInbox, pendingInboxOf, storeInbox } from "../services/inbox.js";
+import type { AppBot } from "./createBot.js";
+
+/** Updates of a chat read per query while draining it. */
+const BATCH = 20;
+/** How soon an instance that stored an update, but found its chat held by another instance, looks again. */
+const LOCK_RETRY_MS = 50;
+/** How often every instance looks for updates nobody is handling (their instance died), and how old they must be. */
+const SWEEP_MS = 2_000;
+const SWEEP_AGE_MS = 3_000;
+const SWEEP_CHATS = 100;
+
+/**
+ * Webhook mode with nothing lost and each chat in order, however many instances share the database:
+ * - an update is stored (InboxUpdate) before Telegram gets its 200; a failed store answers 500 and Telegram retries;
+ * - then its chat is drained: the instance that holds the chat's lock (db/chatLocks.ts) handles the chat's stored
+ *   updates in update_id order and deletes each once handled. An instance that stored an update while another held
+ *   the chat waits until it can take the chat or its update is gone: the holder looks once more before letting go,
+ *   and so does the one waiting, so no update is left between them;
+ * - an instance that dies leaves its updates stored and its locks released: every instance sweeps for updates
+ *   older than SWEEP_AGE_MS and drains their chats. An update may be handled again after such a crash, as after a
+ *   crash in long polling; the handlers are built for it (submission keys, the form's replay check).
+ */
+export class WebhookInbox {
+  /** Chats being drained by this process, and whether to look again when done. */
+  private readonly draining = new Map<string | null, Promise<void>>();
+  private readonly again = new Set<string | null>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: { bot: AppBot; db: Database; logger: Logger; now: () => Date; locks: ChatLocks },
+    private readonly timing = { lockRetryMs: LOCK_RETRY_MS, sweepMs: SWEEP_MS, sweepAgeMs: SWEEP_AGE_MS },
+  ) {}
+
+  /** Starts the sweep (at once: updates left by an earlier run are handled first). */
+  start(): void {
+    const sweep = () => {
+      this.sweeping = this.sweep().finally(() => {
+        this.sweeping = undefined;
+        if (!this.stopped) this.sweeper = setTimeout(sweep, this.timing.sweepMs).unref();
+      });
+    };
+    sweep();
+  }
+
+  /** Stores the update; resolves once it is stored (then answer Telegram), and has its chat drained. */
+  async receive(update: Update): Promise<void> {
+    await storeInbox(this.deps.db, [update], this.deps.now());
+    this.drain(chatKeyOf(update), true);
+  }
+
+  /** Stops sweeping and waits for the chats being drained (what is left stays stored for another instance). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.sweeper);
+    await this.sweeping;
+    while (this.draining.size) await Promise.all([...this.draining.values()]);
+    await this.deps.locks.close();
+  }
+
+  private drain(chatKey: string | null, persistent: boolean): void {
+    if (this.draining.has(chatKey)) {
+      this.again.add(chatKey);
+      return;
+    }
+    const run = (async () => {
+      do {
+        this.again.delete(chatKey);
+        await this.drainOnce(chatKey, persistent).catch((err: unknown) => this.deps.logger.error({ err, chatKey }, "could not handle a chat's stored updates"));
+      } while (this.again.has(chatKey) && !this.stopped);
+    })().finally(() => this.draining.delete(chatKey));
+    this.draining.set(chatKey, run);
+  }
+
+  /** `persistent`: this instance stored an update of the chat and must see it handled, by itself or the holder. */
+  private async drainOnce(chatKey: string | null, persistent: boolean): Promise<void> {
+    const { db, locks } = this.deps;
+    // Updates without a chat (none of the kinds the bot asks for) are nobody else's: no lock needed.
+    const lockKey = chatKey ?? "";
+    for (;;) {
+      if (this.stopped) return;
+      if (!(await locks.tryLock(lockKey))) {
+        if (!persistent || !(await pendingInboxOf(db, chatKey, 1)).length) return;
+        await new Promise((resolve) => setTimeout(resolve, this.timing.lockRetryMs));
+        continue;
+      }
+      try {
+        for (;;) {
+          const updates = await pendingInboxOf(db, chatKey, BATCH);
+          if (!updates.length) break;
+          for (const update of updates) {
+            await this.handle(update);
+            await forgetInbox(db, [update.update_id]);
+          }
+        }
+      } finally {
+        await locks.unlock(lockKey);
+      }
+      // An update stored after the last look, by an instance that could not take the chat, is handled here.
+      if (!(await pendingInboxOf(db, chatKey, 1)).length) return;
+    }
+  }
+
+  private async handle(update: Update): Promise<void> {
+    try {
+      await this.deps.bot.handleUpdate(update);
+    } catch (err) {
+      // As in long polling: a failed update is logged and forgotten, never retried forever.
+      this.deps.logger.error({ err, updateId: update.update_id }, "update failed");
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      const before = new Date(this.deps.now().getTime() - this.timing.sweepAgeMs);
+      for (const chatKey of await chatsWithPendingInbox(this.deps.db, before, SWEEP_CHATS)) {
+        if (!this.draining.has(chatKey)) this.drain(chatKey, false);
+      }
+    } catch (err) {
+      this.deps.logger.error({ err }, "could not look for unhandled updates");
+    }
+  }
+}
