@@ -15,7 +15,7 @@ import { newTestDatabase, onPostgres } from "../support/testDatabase.js";
 function start(env: Record<string, string>): { child: ChildProcess; stderr: string[]; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   const stderr: string[] = [];
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => stderr.push(...chunk.split("\n").filter(Boolean)));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => stderr.push(...chunk.split("\n").filter(Boolean)));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, stderr, exited };
 }
