@@ -16,6 +16,12 @@ describe("configuration", () => {
     expect(config.RETENTION_DAYS).toBe(730);
   });
 
+  it("takes a PostgreSQL URL in either spelling, and a pool size", () => {
+    for (const url of ["postgresql://bot:pw@db:5432/dz", "postgres://db/dz"]) expect(parseConfig({ ...base, DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    expect(parseConfig(base).DATABASE_POOL_SIZE).toBe(10);
+    expect(parseConfig({ ...base, DATABASE_POOL_SIZE: "25" }).DATABASE_POOL_SIZE).toBe(25);
+  });
+
   it("reads RETENTION_DAYS as days, or off (keep everything)", () => {
     expect(parseConfig({ ...base, RETENTION_DAYS: "365" }).RETENTION_DAYS).toBe(365);
     expect(parseConfig({ ...base, RETENTION_DAYS: " 30 " }).RETENTION_DAYS).toBe(30);
@@ -35,7 +41,9 @@ describe("configuration", () => {
     [{}, "BOT_TOKEN", "@BotFather"],
     [{ BOT_TOKEN: "nonsense" }, "BOT_TOKEN", "123456789:AA"],
     [{ ...base, TELEGRAM_API_ROOT: "not a url" }, "TELEGRAM_API_ROOT", "URL"],
-    [{ ...base, DATABASE_URL: "postgres://x" }, "DATABASE_URL", "file:"],
+    [{ ...base, DATABASE_URL: "mysql://x" }, "DATABASE_URL", "postgresql://"],
+    [{ ...base, DATABASE_URL: "./data/x.db" }, "DATABASE_URL", "file:"],
+    [{ ...base, DATABASE_POOL_SIZE: "0" }, "DATABASE_POOL_SIZE", ""],
     [{ ...base, DEFAULT_LOCALE: "de" }, "DEFAULT_LOCALE", "pl, en, uk"],
     [{ ...base, SAMPLE_DATA: "maybe" }, "SAMPLE_DATA", ""],
     [{ ...base, ADMIN_TELEGRAM_IDS: "12,abc" }, "ADMIN_TELEGRAM_IDS", "numeric"],
