@@ -341,6 +341,8 @@ export class FakeTelegram {
   private readonly delays = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly stalled = new Set<ServerResponse>();
+  /** Calls held back by setDelay, not answered yet. */
+  private readonly held = new Set<{ method: string; payload: Record<string, unknown> }>();
   private readonly cursors = new Map<number, number>();
   private readonly repliesByChat = new Map<number, RecordedCall[]>();
   private readonly waiters = new Set<Waiter>();
@@ -462,6 +464,11 @@ export class FakeTelegram {
   setDelay(method: string, ms: number): void {
     if (ms > 0) this.delays.set(method, ms);
     else this.delays.delete(method);
+  }
+
+  /** Calls that arrived and are held back by setDelay, not answered yet (a test can see the bot is waiting on one). */
+  delayedCalls(): { method: string; payload: Record<string, unknown> }[] {
+    return [...this.held].map(({ method, payload }) => ({ method, payload: structuredClone(payload) }));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -799,7 +806,9 @@ export class FakeTelegram {
 
     const delay = this.delays.get(method);
     if (delay !== undefined) {
+      const held = { method, payload };
       this.stalled.add(res);
+      this.held.add(held);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
@@ -808,6 +817,7 @@ export class FakeTelegram {
         this.timers.add(timer);
       });
       this.stalled.delete(res);
+      this.held.delete(held);
     }
 
     const injected = this.takeFailure(method, payload);

@@ -363,6 +363,14 @@ describe("failure injection", () => {
     expect(Date.now() - quick).toBeLessThan(250);
   });
 
+  it("lists the calls setDelay holds back until they are answered", async () => {
+    tg.setDelay("sendMessage", 300);
+    const pending = call("sendMessage", { chat_id: alice.id, text: "czekam" });
+    await expect.poll(() => tg.delayedCalls(), { timeout: 5_000 }).toEqual([{ method: "sendMessage", payload: { chat_id: alice.id, text: "czekam" } }]);
+    await pending;
+    expect(tg.delayedCalls()).toEqual([]);
+  });
+
   it("refuses sends to a user who blocked the bot until they come back", async () => {
     const update = tg.myChatMember(alice, "kicked");
     expect(update.my_chat_member).toMatchObject({
