@@ -6,6 +6,7 @@
 // It answers the way Telegram does where bots commonly go wrong: parse_mode errors, editing
 // with identical content, callback data over 64 bytes, answering a callback query twice,
 // sending to a user who blocked the bot, invalid command names.
+// After setWebhook it POSTs the queued updates to the webhook instead, as Telegram does (see deliver()).
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -149,7 +150,6 @@ const REPLY_METHODS = new Set([
 const CHAT_WRITE_METHODS = new Set([...REPLY_METHODS, "sendChatAction", "deleteMessage", "pinChatMessage"]);
 
 const TRUE_METHODS = new Set([
-  "setWebhook",
   "setChatMenuButton",
   "setMyDescription",
   "setMyShortDescription",
@@ -203,7 +203,26 @@ interface ChatState {
 interface PendingPoll {
   /** Answers if updates are queued (or `force`), returns whether it answered. */
   tryAnswer(force?: boolean): boolean;
-  conflict(): void;
+  conflict(description?: string): void;
+}
+
+/** The webhook set by setWebhook: queued updates are POSTed there instead of served by getUpdates. */
+export interface WebhookState {
+  url: string;
+  secretToken?: string;
+  maxConnections: number;
+}
+
+/** Telegram's answer to getUpdates while a webhook is set. */
+const WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
+/** Retries of a failed webhook delivery start here and double up to the cap (Telegram keeps retrying for hours). */
+const WEBHOOK_RETRY_FIRST_MS = 200;
+const WEBHOOK_RETRY_MAX_MS = 2_000;
+
+/** Delivery state of a queued update that a webhook request failed for. */
+interface RetryState {
+  failures: number;
+  notBefore: number;
 }
 
 interface Waiter {
@@ -322,6 +341,8 @@ export class FakeTelegram {
   private readonly delays = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly stalled = new Set<ServerResponse>();
+  /** Calls held back by setDelay, not answered yet. */
+  private readonly held = new Set<{ method: string; payload: Record<string, unknown> }>();
   private readonly cursors = new Map<number, number>();
   private readonly repliesByChat = new Map<number, RecordedCall[]>();
   private readonly waiters = new Set<Waiter>();
@@ -332,6 +353,16 @@ export class FakeTelegram {
   /** "chatId:messageId" → the force_reply sent with that bot message. */
   private readonly forceReplies = new Map<string, { selective: boolean; input_field_placeholder?: string }>();
   private stopped = false;
+  private webhook: WebhookState | undefined;
+  /** update_id → webhook requests made for it (retries included). */
+  private readonly deliveryCounts = new Map<number, number>();
+  /** update_ids whose webhook request is under way. */
+  private readonly inFlight = new Set<number>();
+  private readonly retries = new Map<number, RetryState>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lastWebhookError: { date: number; message: string } | undefined;
+  /** Aborts the webhook requests still under way when the fake stops. */
+  private readonly deliveryAbort = new AbortController();
 
   private constructor(private readonly server: Server) {
     const { port } = server.address() as AddressInfo;
@@ -433,6 +464,29 @@ export class FakeTelegram {
   setDelay(method: string, ms: number): void {
     if (ms > 0) this.delays.set(method, ms);
     else this.delays.delete(method);
+  }
+
+  /** Calls that arrived and are held back by setDelay, not answered yet (a test can see the bot is waiting on one). */
+  delayedCalls(): { method: string; payload: Record<string, unknown> }[] {
+    return [...this.held].map(({ method, payload }) => ({ method, payload: structuredClone(payload) }));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Webhook
+
+  /** The webhook the bot set, if any (undefined: updates are served by getUpdates). */
+  webhookInfo(): WebhookState | undefined {
+    return this.webhook && { ...this.webhook };
+  }
+
+  /** How many webhook requests were made for an update (a retry counts again); 0 if none. */
+  webhookDeliveries(updateId: number): number {
+    return this.deliveryCounts.get(updateId) ?? 0;
+  }
+
+  /** Updates not yet confirmed: by a 2xx webhook answer, or by a later getUpdates offset. */
+  pendingUpdateCount(): number {
+    return this.queue.length;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -692,6 +746,8 @@ export class FakeTelegram {
     if (this.stopped) return;
     this.stopped = true;
     for (const poll of this.polls) poll.tryAnswer(true);
+    clearTimeout(this.retryTimer);
+    this.deliveryAbort.abort();
     for (const timer of this.timers) clearTimeout(timer);
     for (const res of this.stalled) res.destroy();
     for (const waiter of this.waiters) waiter.fail(new Error("FakeTelegram stopped"));
@@ -750,7 +806,9 @@ export class FakeTelegram {
 
     const delay = this.delays.get(method);
     if (delay !== undefined) {
+      const held = { method, payload };
       this.stalled.add(res);
+      this.held.add(held);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
@@ -759,6 +817,7 @@ export class FakeTelegram {
         this.timers.add(timer);
       });
       this.stalled.delete(res);
+      this.held.delete(held);
     }
 
     const injected = this.takeFailure(method, payload);
@@ -863,6 +922,7 @@ export class FakeTelegram {
   // getUpdates (long polling)
 
   private getUpdates(payload: Record<string, unknown>, res: ServerResponse, answer: (status: number, body: Record<string, unknown>) => void): void {
+    if (this.webhook) return answer(409, { ok: false, error_code: 409, description: WEBHOOK_CONFLICT });
     const offset = Number(payload.offset ?? 0);
     // Asking from `offset` confirms every earlier update: Telegram forgets them.
     if (offset > 0) {
@@ -888,12 +948,8 @@ export class FakeTelegram {
         finish(200, { ok: true, result: updates });
         return true;
       },
-      conflict: () =>
-        finish(409, {
-          ok: false,
-          error_code: 409,
-          description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
-        }),
+      conflict: (description = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running") =>
+        finish(409, { ok: false, error_code: 409, description }),
     };
     if (poll.tryAnswer(timeoutSeconds <= 0 || this.stopped)) return;
 
@@ -913,11 +969,107 @@ export class FakeTelegram {
     if (update.callback_query) this.openCallbackQueries.add(update.callback_query.id);
     this.queue.push(update);
     for (const poll of this.polls) poll.tryAnswer();
+    this.pumpWebhook();
     const kind = (["message", "edited_message", "callback_query"] as const).find((k) => update[k] !== undefined);
     // Raw updates may be malformed on purpose (the fuzz test): read their chat defensively.
     const chatId = update.message?.chat?.id ?? update.edited_message?.chat?.id ?? update.callback_query?.message?.chat?.id;
     if (kind && typeof chatId === "number") this.notify({ chatId, source: "user", method: kind });
     return structuredClone(update);
+  }
+
+  /**
+   * Starts the webhook requests that may go now. As Telegram: at most max_connections at once, and per chat one
+   * at a time and in order (a chat's next update waits for a 2xx to the previous one); a failed one is retried
+   * after a growing pause and blocks its chat's later updates meanwhile, so nothing is dropped or reordered.
+   */
+  private pumpWebhook(): void {
+    const webhook = this.webhook;
+    if (!webhook || this.stopped) return;
+    const now = Date.now();
+    const busyChats = new Set<string>();
+    let nextRetryAt = Infinity;
+    for (const update of this.queue) {
+      if (this.inFlight.size >= webhook.maxConnections) break;
+      const key = orderingKey(update);
+      if (busyChats.has(key)) continue;
+      busyChats.add(key);
+      if (this.inFlight.has(update.update_id)) continue;
+      const retry = this.retries.get(update.update_id);
+      if (retry && retry.notBefore > now) {
+        nextRetryAt = Math.min(nextRetryAt, retry.notBefore);
+        continue;
+      }
+      void this.deliver(webhook, update);
+    }
+    clearTimeout(this.retryTimer);
+    this.retryTimer = nextRetryAt === Infinity ? undefined : setTimeout(() => this.pumpWebhook(), nextRetryAt - now);
+  }
+
+  private async deliver(webhook: WebhookState, update: Update): Promise<void> {
+    const id = update.update_id;
+    this.inFlight.add(id);
+    this.deliveryCounts.set(id, (this.deliveryCounts.get(id) ?? 0) + 1);
+    let error: string | undefined;
+    try {
+      const res = await fetch(webhook.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(webhook.secretToken ? { "x-telegram-bot-api-secret-token": webhook.secretToken } : {}),
+        },
+        body: JSON.stringify(update),
+        signal: this.deliveryAbort.signal,
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.status < 200 || res.status > 299) error = `Wrong response from the webhook: ${res.status} ${res.statusText}`;
+    } catch (err) {
+      error = `Connection failed: ${(err as Error).message}`;
+    }
+    this.inFlight.delete(id);
+    if (this.stopped) return;
+    if (error === undefined) {
+      // Confirmed: forgotten, like an update below a getUpdates offset.
+      this.retries.delete(id);
+      const index = this.queue.findIndex((u) => u.update_id === id);
+      if (index >= 0) this.queue.splice(index, 1);
+    } else {
+      this.lastWebhookError = { date: nowSeconds(), message: error };
+      const failures = (this.retries.get(id)?.failures ?? 0) + 1;
+      const pause = Math.min(WEBHOOK_RETRY_MAX_MS, WEBHOOK_RETRY_FIRST_MS * 2 ** (failures - 1));
+      this.retries.set(id, { failures, notBefore: Date.now() + pause });
+    }
+    this.pumpWebhook();
+  }
+
+  private setWebhook(p: Record<string, unknown>): true {
+    const url = typeof p.url === "string" ? p.url : "";
+    if (url === "") return this.deleteWebhook(p);
+    if (!URL.canParse(url)) throw badRequest("bad webhook: Failed to resolve host: Name or service not known");
+    const maxConnections = p.max_connections === undefined ? 40 : Number(p.max_connections);
+    if (!(Number.isInteger(maxConnections) && maxConnections >= 1 && maxConnections <= 100)) {
+      throw badRequest("bad webhook: max_connections must be between 1 and 100");
+    }
+    const secretToken = typeof p.secret_token === "string" && p.secret_token !== "" ? p.secret_token : undefined;
+    this.webhook = withoutUndefined({ url, secretToken, maxConnections });
+    this.retries.clear();
+    if (p.drop_pending_updates === true) this.dropPending();
+    // A poll still waiting ends the way the next one would.
+    for (const poll of this.polls) poll.conflict(WEBHOOK_CONFLICT);
+    this.pumpWebhook();
+    return true;
+  }
+
+  private deleteWebhook(p: Record<string, unknown>): true {
+    this.webhook = undefined;
+    clearTimeout(this.retryTimer);
+    this.retries.clear();
+    if (p.drop_pending_updates === true) this.dropPending();
+    return true;
+  }
+
+  private dropPending(): void {
+    // Requests under way still finish; only what was not sent yet is forgotten.
+    this.queue.splice(0, this.queue.length, ...this.queue.filter((u) => this.inFlight.has(u.update_id)));
   }
 
   private notify(activity: ChatActivity): void {
@@ -1259,8 +1411,17 @@ export class FakeTelegram {
 
     return {
       getMe: () => BOT_INFO,
-      deleteWebhook: () => true,
-      getWebhookInfo: () => ({ url: "", has_custom_certificate: false, pending_update_count: this.queue.length }),
+      setWebhook: (p) => this.setWebhook(p),
+      deleteWebhook: (p) => this.deleteWebhook(p),
+      getWebhookInfo: () =>
+        withoutUndefined({
+          url: this.webhook?.url ?? "",
+          has_custom_certificate: false,
+          pending_update_count: this.queue.length,
+          max_connections: this.webhook?.maxConnections,
+          last_error_date: this.webhook ? this.lastWebhookError?.date : undefined,
+          last_error_message: this.webhook ? this.lastWebhookError?.message : undefined,
+        }),
       ...Object.fromEntries([...TRUE_METHODS].map((m) => [m, () => true])),
 
       setMyCommands: (p) => {
@@ -1456,6 +1617,22 @@ type ReplyMessage = NonNullable<Message["reply_to_message"]>;
 function withoutReply(message: Message): ReplyMessage {
   const { reply_to_message: _nested, ...rest } = message;
   return structuredClone(rest) as ReplyMessage;
+}
+
+/**
+ * Updates with the same key are delivered one at a time, in order: the chat's id, else the user's (inline
+ * queries), else the update alone.
+ */
+function orderingKey(update: Update): string {
+  for (const [field, value] of Object.entries(update)) {
+    if (field === "update_id") continue;
+    const body = asRecord(value);
+    const chatId = asRecord(body?.chat)?.id ?? asRecord(asRecord(body?.message)?.chat)?.id;
+    if (typeof chatId === "number") return `chat:${chatId}`;
+    const userId = asRecord(body?.from)?.id;
+    if (typeof userId === "number") return `user:${userId}`;
+  }
+  return `update:${update.update_id}`;
 }
 
 function pickContent(message: Message): Partial<Message> {

@@ -1,4 +1,6 @@
 // Self-tests of the fake Telegram Bot API server, over real HTTP.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Bot, InlineKeyboard, InputFile } from "grammy";
 import type { Message, Update } from "grammy/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -361,6 +363,14 @@ describe("failure injection", () => {
     expect(Date.now() - quick).toBeLessThan(250);
   });
 
+  it("lists the calls setDelay holds back until they are answered", async () => {
+    tg.setDelay("sendMessage", 300);
+    const pending = call("sendMessage", { chat_id: alice.id, text: "czekam" });
+    await expect.poll(() => tg.delayedCalls(), { timeout: 5_000 }).toEqual([{ method: "sendMessage", payload: { chat_id: alice.id, text: "czekam" } }]);
+    await pending;
+    expect(tg.delayedCalls()).toEqual([]);
+  });
+
   it("refuses sends to a user who blocked the bot until they come back", async () => {
     const update = tg.myChatMember(alice, "kicked");
     expect(update.my_chat_member).toMatchObject({
@@ -519,5 +529,145 @@ describe("with a real grammY bot", () => {
     expect(polls[0]?.payload).toMatchObject({ timeout: 30 });
     // bot.stop() confirms the last update it handled.
     expect(polls.at(-1)?.payload).toMatchObject({ limit: 1 });
+  });
+});
+
+/** A webhook endpoint on 127.0.0.1 that records every request; `answer` decides each response's status. */
+async function startReceiver(answer: (update: Update, attempt: number) => Promise<number> | number) {
+  const received: { update: Update; secret: string | undefined }[] = [];
+  const attempts = new Map<number, number>();
+  const inFlightByChat = new Map<number, number>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let maxPerChat = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const update = JSON.parse(Buffer.concat(chunks).toString()) as Update;
+      const chatId = update.message?.chat.id ?? 0;
+      const attempt = (attempts.get(update.update_id) ?? 0) + 1;
+      attempts.set(update.update_id, attempt);
+      received.push({ update, secret: req.headers["x-telegram-bot-api-secret-token"] as string | undefined });
+      inFlight++;
+      inFlightByChat.set(chatId, (inFlightByChat.get(chatId) ?? 0) + 1);
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      maxPerChat = Math.max(maxPerChat, inFlightByChat.get(chatId)!);
+      void Promise.resolve(answer(update, attempt)).then((status) => {
+        inFlight--;
+        inFlightByChat.set(chatId, inFlightByChat.get(chatId)! - 1);
+        res.writeHead(status).end();
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    /** update_ids of a chat's requests, in arrival order (retries included). */
+    arrivals: (chatId: number) => received.filter((r) => r.update.message?.chat.id === chatId).map((r) => r.update.update_id),
+    max: () => ({ inFlight: maxInFlight, perChat: maxPerChat }),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe("webhook delivery", () => {
+  it("posts each chat's updates one at a time and in order, different chats at once, with the secret", async () => {
+    // Alice's first update is answered only once Bob's second has arrived (sent after his first got its 200): proof
+    // that chats do not wait for each other, and Alice's later updates have every chance to overtake if they could.
+    let bobArrived!: () => void;
+    const bobSeen = new Promise<void>((resolve) => (bobArrived = resolve));
+    let bobWhileAliceWaited = false;
+    const receiver = await startReceiver(async (update, attempt) => {
+      if (update.message?.text === "b2") bobArrived();
+      if (update.message?.text === "a1" && attempt === 1) {
+        bobWhileAliceWaited = await Promise.race([bobSeen.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3_000))]);
+      }
+      return 200;
+    });
+    try {
+      const early = tg.sendText(alice, "a1");
+      expect(await call("setWebhook", { url: receiver.url, secret_token: "s3cret" })).toEqual({ ok: true, result: true });
+      const sent = [early, tg.sendText(bob, "b1"), tg.sendText(alice, "a2"), tg.sendText(bob, "b2"), tg.sendText(alice, "a3")];
+      await expect.poll(() => tg.pendingUpdateCount(), { timeout: 10_000 }).toBe(0);
+
+      expect(bobWhileAliceWaited).toBe(true);
+      expect(receiver.max().perChat).toBe(1);
+      expect(receiver.arrivals(alice.id)).toEqual([sent[0]!.update_id, sent[2]!.update_id, sent[4]!.update_id]);
+      expect(receiver.arrivals(bob.id)).toEqual([sent[1]!.update_id, sent[3]!.update_id]);
+      expect(receiver.received.map((r) => r.secret)).toEqual(Array(5).fill("s3cret"));
+      expect(receiver.received.find((r) => r.update.update_id === sent[1]!.update_id)?.update).toEqual(sent[1]);
+      expect(sent.map((u) => tg.webhookDeliveries(u.update_id))).toEqual([1, 1, 1, 1, 1]);
+      expect(tg.callsOf("getUpdates")).toHaveLength(0);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("keeps to max_connections requests at once", async () => {
+    const receiver = await startReceiver(() => new Promise((resolve) => setTimeout(() => resolve(200), 20)));
+    try {
+      await call("setWebhook", { url: receiver.url, max_connections: 1 });
+      for (const user of [alice, bob, { id: 1003, first_name: "Celina" }]) tg.sendText(user, "hej");
+      await expect.poll(() => tg.pendingUpdateCount(), { timeout: 10_000 }).toBe(0);
+      expect(receiver.received).toHaveLength(3);
+      expect(receiver.max().inFlight).toBe(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("retries an update answered with 500 before sending the chat's next one, and drops nothing", async () => {
+    const receiver = await startReceiver((update, attempt) => (update.message?.text === "a1" && attempt <= 2 ? 500 : 200));
+    try {
+      await call("setWebhook", { url: receiver.url });
+      const first = tg.sendText(alice, "a1");
+      const second = tg.sendText(alice, "a2");
+      await expect.poll(() => tg.pendingUpdateCount(), { timeout: 10_000 }).toBe(0);
+      expect(receiver.arrivals(alice.id)).toEqual([first.update_id, first.update_id, first.update_id, second.update_id]);
+      expect(tg.webhookDeliveries(first.update_id)).toBe(3);
+      expect(tg.webhookDeliveries(second.update_id)).toBe(1);
+      const info = await call<Record<string, unknown>>("getWebhookInfo");
+      expect(info.result).toMatchObject({ url: receiver.url, pending_update_count: 0, max_connections: 40 });
+      expect(info.result.last_error_message).toContain("500");
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("retries when the webhook cannot be reached", async () => {
+    const closed = await startReceiver(() => 200);
+    await closed.close();
+    await call("setWebhook", { url: closed.url });
+    const update = tg.sendText(alice, "halo");
+    await expect.poll(() => tg.webhookDeliveries(update.update_id), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect((await call("getWebhookInfo")).result).toMatchObject({
+      pending_update_count: 1,
+      last_error_message: expect.stringContaining("Connection failed") as string,
+    });
+  });
+
+  it("answers getUpdates with 409 while a webhook is set; deleteWebhook returns to polling with what is still queued", async () => {
+    const receiver = await startReceiver(() => 503);
+    try {
+      await call("setWebhook", { url: receiver.url });
+      const update = tg.sendText(alice, "zaległe");
+      await expect.poll(() => tg.webhookDeliveries(update.update_id), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+      expect((await call("getWebhookInfo")).result).toMatchObject({ url: receiver.url, pending_update_count: 1 });
+      expect(await call("getUpdates", { timeout: 0 })).toEqual({
+        ok: false,
+        error_code: 409,
+        description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      });
+
+      await call("deleteWebhook");
+      expect((await call("getWebhookInfo")).result).toMatchObject({ url: "", pending_update_count: 1 });
+      expect((await call<Update[]>("getUpdates", { timeout: 0 })).result).toEqual([update]);
+    } finally {
+      await receiver.close();
+    }
   });
 });
