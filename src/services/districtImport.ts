@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Database, Tx } from "../db/connection.js";
+import type { Database, Queryable, Tx } from "../db/connection.js";
 import { validateDistrictImport, type DistrictImportResult } from "../domain/districts/validate.js";
 import type { ImportProblem } from "../domain/districts/types.js";
 import { DistrictIndex } from "../domain/districts/districtIndex.js";
@@ -52,7 +52,12 @@ export interface ImportOutcome {
  * Validates districts (with units and officers, when given) and, unless dryRun, replaces every district
  * and address rule in one transaction: all or nothing. Existing reports are re-assigned by their point.
  */
-export async function importDistricts(db: Database, files: ImportFiles, opts: { dryRun?: boolean; source: string; now?: Date }): Promise<ImportOutcome> {
+export async function importDistricts(
+  db: Database,
+  files: ImportFiles,
+  /** onlyIfEmpty: write nothing when the database has districts already (decided inside the import's transaction). */
+  opts: { dryRun?: boolean; source: string; now?: Date; onlyIfEmpty?: boolean },
+): Promise<ImportOutcome> {
   const problems: ImportProblem[] = [];
   const units = files.units ? parseList<UnitRecord>(files.units, "units", problems, validateUnit) : [];
   const officers = files.officers ? parseList<OfficerRecord>(files.officers, "officers", problems, validateOfficer) : [];
@@ -91,7 +96,8 @@ export async function importDistricts(db: Database, files: ImportFiles, opts: { 
   if (problems.length || !result || opts.dryRun) return outcome;
 
   const now = opts.now ?? new Date();
-  await db.transaction().execute(async (tx) => {
+  const written = await db.transaction().execute(async (tx) => {
+    if (opts.onlyIfEmpty && (await hasDistricts(tx))) return false;
     for (const u of units) {
       const data = {
         kind: u.kind,
@@ -175,8 +181,9 @@ export async function importDistricts(db: Database, files: ImportFiles, opts: { 
       .values({ key: "districts.source", value: opts.source })
       .onConflict((oc) => oc.column("key").doUpdateSet({ value: opts.source }))
       .execute();
+    return true;
   });
-  outcome.written = true;
+  outcome.written = written;
   return outcome;
 }
 
@@ -212,18 +219,24 @@ async function reassignReports(tx: Tx, index: DistrictIndex<{ id: number; number
   }
 }
 
+/** Districts were loaded (or emptied on purpose: an import records its source). */
+async function hasDistricts(db: Queryable): Promise<boolean> {
+  if (await db.selectFrom("District").select("id").limit(1).executeTakeFirst()) return true;
+  return !!(await db.selectFrom("Setting").select("key").where("key", "=", "districts.source").executeTakeFirst());
+}
+
 /** The sample data of KMP Bielsko-Biała, loaded into a database that has no districts yet. */
 export async function loadSampleIfEmpty(db: Database): Promise<ImportOutcome | null> {
-  const anyDistrict = await db.selectFrom("District").select("id").limit(1).executeTakeFirst();
-  if (anyDistrict || (await db.selectFrom("Setting").select("key").where("key", "=", "districts.source").executeTakeFirst())) return null;
+  if (await hasDistricts(db)) return null;
   const read = (name: string) => ({ fileName: path.join(SAMPLE_DIR, name), text: fs.readFileSync(path.join(SAMPLE_DIR, name), "utf8") });
   const outcome = await importDistricts(
     db,
     { districts: read("districts.geojson"), rules: read("address-rules.csv"), units: read("units.json"), officers: read("officers.json") },
-    { source: "sample" },
+    // Instances starting together on an empty database: the first transaction loads the sample, the others see it.
+    { source: "sample", onlyIfEmpty: true },
   );
   if (outcome.problems.length) throw new Error(`sample data is invalid: ${outcome.problems.length} problem(s)`);
-  return outcome;
+  return outcome.written ? outcome : null;
 }
 
 /** GeoJSON back out, in the import schema, so an export can be edited and imported again. */
