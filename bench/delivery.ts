@@ -17,10 +17,13 @@ import { applyMigrations, openDatabase, type Database } from "../src/db/connecti
 import { enqueue, type OutgoingMessage } from "../src/delivery/outbox.js";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "../src/delivery/worker.js";
 import { FakeTelegram } from "../src/emulator/fakeTelegram.js";
+import { newPostgresDatabase, postgresCpuSeconds, type BenchDatabase } from "./postgres.js";
 
 const TOKEN = "123456:BENCH";
 const RECIPIENTS = 10_000;
 const SHORT_CAPPED_RUN = 250;
+/** Recipients of the PostgreSQL runs (issue 15); BENCH_DELIVERY_RECIPIENTS=500 makes a smoke run. */
+const PG_RECIPIENTS = Number(process.env.BENCH_DELIVERY_RECIPIENTS ?? RECIPIENTS);
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -95,13 +98,15 @@ interface Run extends Stats {
   seconds: number;
   enqueueMs: number;
   cpuMsPerMessage: number;
+  /** The PostgreSQL server's CPU over the drain, per message (undefined on SQLite). */
+  databaseCpuMsPerMessage: number | undefined;
 }
 
-/** Enqueues `count` one-message recipients on a fresh database and fake Telegram, and drains them. */
-async function run(count: number, options: Partial<DeliveryWorkerOptions>): Promise<Run> {
+/** Enqueues `count` one-message recipients on a fresh database (SQLite, or `postgres`'s) and fake Telegram, and drains them. */
+async function run(count: number, options: Partial<DeliveryWorkerOptions>, postgres?: BenchDatabase): Promise<Run> {
   const tg = await RemoteFake.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-bench-delivery-"));
-  const databaseUrl = `file:${path.join(dir, "bench.db")}`;
+  const databaseUrl = postgres?.url ?? `file:${path.join(dir, "bench.db")}`;
   await applyMigrations(databaseUrl);
   const db: Database = openDatabase(databaseUrl);
   try {
@@ -128,16 +133,25 @@ async function run(count: number, options: Partial<DeliveryWorkerOptions>): Prom
       ...options,
     });
     const cpu = process.cpuUsage();
+    const databaseCpu = postgres ? postgresCpuSeconds() : undefined;
     const started = performance.now();
     worker.start();
     await worker.drain();
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
+    const databaseCpuAfter = postgres ? postgresCpuSeconds() : undefined;
     await worker.stop();
 
-    return { seconds, enqueueMs, cpuMsPerMessage: (used.user + used.system) / 1000 / count, ...(await tg.stats()) };
+    return {
+      seconds,
+      enqueueMs,
+      cpuMsPerMessage: (used.user + used.system) / 1000 / count,
+      databaseCpuMsPerMessage: databaseCpu !== undefined && databaseCpuAfter !== undefined ? ((databaseCpuAfter - databaseCpu) * 1000) / count : undefined,
+      ...(await tg.stats()),
+    };
   } finally {
     await db.destroy();
+    await postgres?.drop();
     await tg.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -171,6 +185,23 @@ export async function benchDelivery(opts: { fullRun?: boolean } = {}): Promise<R
       RECIPIENTS / capped.steadyPerSecond,
       0,
     );
+  }
+  return result;
+}
+
+/** Issue 15: the cap-lifted runs above on a PostgreSQL database of the bench cluster (run.ts stops it). */
+export async function benchDeliveryPostgres(): Promise<Record<string, number | string>> {
+  const n = PG_RECIPIENTS.toLocaleString("en");
+  const result: Record<string, number | string> = {};
+  for (const concurrency of [8, 16]) {
+    const uncapped = await run(PG_RECIPIENTS, { perSecond: Infinity, concurrency }, await newPostgresDatabase());
+    const database = uncapped.databaseCpuMsPerMessage;
+    result[`enqueue ${n} rows, ${concurrency === 8 ? "first run" : "second run"} (ms)`] = round(uncapped.enqueueMs, 0);
+    result[`uncapped, concurrency ${concurrency}: messages/s (target ≥ 1,000)`] = round(PG_RECIPIENTS / uncapped.seconds, 0);
+    result[`uncapped, concurrency ${concurrency}: engine CPU ms per message`] = round(uncapped.cpuMsPerMessage, 3);
+    result[`uncapped, concurrency ${concurrency}: PostgreSQL server CPU ms per message`] =
+      database === undefined ? "n/a (not the bench's own cluster)" : round(database, 3);
+    result[`uncapped, concurrency ${concurrency}: delivered / chats with duplicates`] = `${uncapped.sent} / ${uncapped.duplicated}`;
   }
   return result;
 }

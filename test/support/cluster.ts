@@ -22,6 +22,10 @@ export interface ClusterOptions {
   nominatim: FakeNominatim;
   /** More environment for every instance (overrides the defaults). */
   env?: Record<string, string>;
+  /** The program each instance runs (default node, i.e. process.execPath): the benchmarks run `npm start`'s command. */
+  command?: string;
+  /** Its arguments (default `--import tsx src/main.ts`, the sources as the tests run them). */
+  args?: string[];
 }
 
 /** What GET /healthz answers. */
@@ -51,6 +55,8 @@ export interface BotCluster {
   stderr(i: number): string[];
   /** Lines instance i wrote to stdout (its JSON logs at LOG_LEVEL), over all its runs. */
   stdout(i: number): string[];
+  /** The process id of instance i's current process (undefined before it started). */
+  pid(i: number): number | undefined;
   /** Webhook requests the dispatcher handed to instance i. */
   dispatched(i: number): number;
   /** SIGKILL; resolves once the process has exited. */
@@ -124,7 +130,7 @@ export async function startCluster(options: ClusterOptions): Promise<BotCluster>
 
   const start = (i: number) => {
     const instance = instances[i]!;
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const child = spawn(options.command ?? process.execPath, options.args ?? ["--import", "tsx", "src/main.ts"], {
       env: {
         ...process.env,
         BOT_TOKEN: TOKEN,
@@ -182,6 +188,7 @@ export async function startCluster(options: ClusterOptions): Promise<BotCluster>
     alive: (i) => isAlive(instances[i]!),
     stderr: (i) => [...instances[i]!.stderr],
     stdout: (i) => [...instances[i]!.stdout],
+    pid: (i) => instances[i]!.child?.pid,
     dispatched: (i) => instances[i]!.dispatched,
     kill,
     async restart(i) {

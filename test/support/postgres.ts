@@ -41,6 +41,8 @@ async function freePort(): Promise<number> {
 export interface TestCluster {
   /** A superuser URL to the `postgres` database. */
   adminUrl: string;
+  /** The cluster's data folder (its postmaster.pid names the server process); undefined on TEST_POSTGRES_URL's server. */
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startTestCluster(): Promise<TestCluster> {
   run("pg_ctl", ["-D", data, "-o", options, "-l", path.join(dir, "log"), "-w", "start"]);
   return {
     adminUrl: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    dataDir: data,
     async stop() {
       try {
         run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
