@@ -80,7 +80,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const now = options.now ?? (() => new Date());
   // Other instances may write a PostgreSQL database: no per-process cache of rows they may change.
   const sharedDatabase = isPostgresUrl(config.DATABASE_URL);
-  const metrics = createMetrics({ pendingOutbox: () => pendingDeliveries(db), processMetrics: config.PORT !== undefined });
+  const metrics = await createMetrics({ pendingOutbox: () => pendingDeliveries(db), served: config.PORT !== undefined });
   // The worker is made below and only woken through this: the notifier and the worker do not know each other.
   let worker: DeliveryWorker | undefined;
   const notifier = new Notifier({ store: new NotifierStore(db), i18n, logger, config, now, wakeOutbox: () => worker?.wake() });

@@ -1,5 +1,5 @@
 import type { Logger } from "../logger.js";
-import { isPostgresUrl } from "./postgres/dialect.js";
+import { isPostgresUrl } from "./postgres/url.js";
 import { advisoryChatLocks } from "./postgres/chatLocks.js";
 
 /**

@@ -1,7 +1,7 @@
 import { Kysely, type Compilable, type CompiledQuery, type Transaction } from "kysely";
 import type { DB } from "../generated/kysely/types.js";
-import { AppPostgresDialect, isPostgresUniqueViolation, isPostgresUrl } from "./postgres/dialect.js";
-import { applyPostgresMigrations } from "./postgres/migrate.js";
+import { AppPostgresDialect } from "./postgres/dialect.js";
+import { isPostgresUniqueViolation, isPostgresUrl } from "./postgres/url.js";
 import { AppSqliteDialect, isSqliteUniqueViolation, openSqlite, sqlitePath } from "./sqlite/dialect.js";
 import { applySqliteMigrations } from "./sqlite/migrate.js";
 
@@ -39,7 +39,9 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Da
 
 /** Applies the committed migrations of DATABASE_URL's kind (prisma/migrations or prisma/postgres/migrations). */
 export async function applyMigrations(databaseUrl: string): Promise<string[]> {
-  return isPostgresUrl(databaseUrl) ? applyPostgresMigrations(databaseUrl) : applySqliteMigrations(databaseUrl);
+  if (!isPostgresUrl(databaseUrl)) return applySqliteMigrations(databaseUrl);
+  const { applyPostgresMigrations } = await import("./postgres/migrate.js");
+  return applyPostgresMigrations(databaseUrl);
 }
 
 /** A unique constraint refused the row (the same fact stored twice). */

@@ -1,5 +1,5 @@
 import type { Logger } from "../logger.js";
-import { isPostgresUrl } from "./postgres/dialect.js";
+import { isPostgresUrl } from "./postgres/url.js";
 import { advisoryLease } from "./postgres/advisoryLease.js";
 
 /** The work only one instance of a deployment may do at a time. */

@@ -2,7 +2,7 @@
 // one, so that the several apps a test process runs do not count into each other.
 import fs from "node:fs";
 import os from "node:os";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 
 /** Update kinds the bot asks Telegram for (app.ts' ALLOWED_UPDATES); anything else is "other", so labels stay few. */
 const UPDATE_TYPES: ReadonlySet<string> = new Set(["message", "edited_message", "callback_query", "my_chat_member"]);
@@ -10,36 +10,62 @@ const UPDATE_TYPES: ReadonlySet<string> = new Set(["message", "edited_message", 
 /** What a request to Nominatim came to: an answer, or why there was none. */
 export type NominatimOutcome = "ok" | "timeout" | "network" | "http-429" | "http-5xx" | "http-4xx";
 
+/** A counter as the app uses it (prom-client's, or one that counts nothing). */
+export interface Count {
+  inc(): void;
+}
+export interface LabelledCount<L extends string> {
+  inc(labels: Partial<Record<L, string>>): void;
+}
+
 export interface Metrics {
-  readonly registry: Registry;
+  /** Undefined when nothing can scrape (no PORT): prom-client is then not even loaded (it costs ~2 MB of heap). */
+  readonly registry: Registry | undefined;
   /** Names this process in /healthz and in dzielnicowy_instance_info: host and pid. */
   readonly instanceId: string;
   /** One handled update (by its kind) and how long it took, from its arrival at the bot to its end. */
   update(update: object, seconds: number): void;
-  readonly reportsCreated: Counter;
-  readonly outboxSent: Counter;
-  readonly outboxFailed: Counter;
-  readonly outboxRetried: Counter;
-  readonly telegram429: Counter;
-  readonly nominatimRequests: Counter<"outcome">;
-  readonly geocodeCacheHits: Counter;
+  readonly reportsCreated: Count;
+  readonly outboxSent: Count;
+  readonly outboxFailed: Count;
+  readonly outboxRetried: Count;
+  readonly telegram429: Count;
+  readonly nominatimRequests: LabelledCount<"outcome">;
+  readonly geocodeCacheHits: Count;
 }
 
 export interface MetricsOptions {
   /** Rows waiting in the outbox: read from the database at each scrape (a cheap indexed count). */
   pendingOutbox: () => Promise<number>;
   /**
-   * prom-client's process metrics (CPU, memory, event loop lag, GC). Only when something can scrape them: their
-   * event-loop monitor and GC observer cost an idle bot wake-ups for nothing otherwise.
+   * Whether GET /metrics is served (PORT is set). Otherwise nothing is counted and prom-client is not loaded; nor
+   * are its process metrics, whose event-loop monitor and GC observer would cost an idle bot wake-ups for nothing.
    */
-  processMetrics: boolean;
+  served: boolean;
 }
 
-export function createMetrics(options: MetricsOptions): Metrics {
+const NOT_COUNTED: Count & LabelledCount<string> = { inc: () => {} };
+
+export async function createMetrics(options: MetricsOptions): Promise<Metrics> {
+  const instanceId = `${os.hostname()}:${process.pid}`;
+  if (!options.served) {
+    return {
+      registry: undefined,
+      instanceId,
+      update: () => {},
+      reportsCreated: NOT_COUNTED,
+      outboxSent: NOT_COUNTED,
+      outboxFailed: NOT_COUNTED,
+      outboxRetried: NOT_COUNTED,
+      telegram429: NOT_COUNTED,
+      nominatimRequests: NOT_COUNTED,
+      geocodeCacheHits: NOT_COUNTED,
+    };
+  }
+  const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = await import("prom-client");
   const registry = new Registry();
   const registers = [registry];
-  const instanceId = `${os.hostname()}:${process.pid}`;
-  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry });
 
   new Gauge({
     name: "dzielnicowy_instance_info",

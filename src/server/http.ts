@@ -45,6 +45,10 @@ export async function startHttpServer(options: HttpOptions): Promise<http.Server
     }
     if (req.method === "GET" && url.pathname === "/metrics") {
       const { registry } = options.metrics;
+      if (!registry) {
+        res.writeHead(404).end();
+        return;
+      }
       registry.metrics().then(
         (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
         (err: unknown) => {

@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { loadPg } from "./dialect.js";
 import type { Logger } from "../../logger.js";
 import type { RoleHandlers, RoleLease } from "../roleLease.js";
 
@@ -32,7 +33,7 @@ export function advisoryLease(databaseUrl: string, key: number, name: string, lo
     if (stopped) return;
     try {
       if (!client) {
-        const c = new pg.Client({ connectionString: databaseUrl });
+        const c = new (await loadPg()).Client({ connectionString: databaseUrl });
         // Without a listener a dropped connection would end the process; with it, the role is given up.
         c.on("error", (err) => void (turn = turn.then(() => lose(err.message))));
         await c.connect();

@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { loadPg } from "./dialect.js";
 import type { Logger } from "../../logger.js";
 import type { ChatLocks } from "../chatLocks.js";
 
@@ -16,7 +17,7 @@ export function advisoryChatLocks(databaseUrl: string, logger: Logger): ChatLock
   let client: Promise<pg.Client> | undefined;
   const connection = () =>
     (client ??= (async () => {
-      const c = new pg.Client({ connectionString: databaseUrl });
+      const c = new (await loadPg()).Client({ connectionString: databaseUrl });
       c.on("error", (err) => {
         logger.warn({ err }, "chat lock connection lost; its chats are unlocked");
         client = undefined;

@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -42,13 +42,18 @@ export const TRANSACTION_LOCK = 4_817_220_031;
 const parseTimestamp = (text: string): Date => new Date(`${text.replace(" ", "T")}Z`);
 
 /** Per-pool type parsers (not pg's global ones: nothing else in the process is affected). */
-const types = {
+const typesOf = (driver: typeof pg) => ({
   getTypeParser(oid: number, format?: "text" | "binary") {
     if (oid === TIMESTAMP_OID) return parseTimestamp;
     if (oid === INT8_OID || oid === NUMERIC_OID) return Number;
-    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+    return driver.types.getTypeParser(oid, format) as (value: string) => unknown;
   },
-};
+});
+
+/** pg, loaded only by a deployment on PostgreSQL (SQLite ones never pay for its ~3 MB of heap). */
+export async function loadPg(): Promise<typeof pg> {
+  return (await import("pg")).default;
+}
 
 function encodeParameters(parameters: readonly unknown[]): unknown[] {
   return parameters.map((v) => (v instanceof Date ? v.toISOString() : v));
@@ -73,8 +78,9 @@ class AppPostgresDriver implements Driver {
   private readonly inner: PostgresDriver;
   private readonly wrapped = new WeakMap<DatabaseConnection, UtcConnection>();
 
-  constructor(pool: pg.Pool) {
-    this.inner = new PostgresDriver({ pool });
+  constructor(databaseUrl: string, poolSize: number) {
+    // Kysely asks for the pool in init(), before the first query: pg is loaded then.
+    this.inner = new PostgresDriver({ pool: async () => openPool(await loadPg(), databaseUrl, poolSize) });
   }
   init(): Promise<void> {
     return this.inner.init();
@@ -111,7 +117,7 @@ export class AppPostgresDialect implements Dialect {
     private readonly poolSize: number,
   ) {}
   createDriver(): Driver {
-    return new AppPostgresDriver(openPool(this.databaseUrl, this.poolSize));
+    return new AppPostgresDriver(this.databaseUrl, this.poolSize);
   }
   createQueryCompiler(): QueryCompiler {
     return new PostgresQueryCompiler();
@@ -125,19 +131,10 @@ export class AppPostgresDialect implements Dialect {
 }
 
 /** The only place a pg pool is made: our type parsers, and an error on an idle client logged rather than fatal. */
-export function openPool(databaseUrl: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, types });
+function openPool(driver: typeof pg, databaseUrl: string, max: number): pg.Pool {
+  const pool = new driver.Pool({ connectionString: databaseUrl, max, types: typesOf(driver) });
   // A connection that dies while idle in the pool (the server restarted) is dropped by pg; without a listener the
   // 'error' event would end the process.
   pool.on("error", () => {});
   return pool;
-}
-
-export function isPostgresUrl(databaseUrl: string): boolean {
-  return /^postgres(ql)?:\/\//.test(databaseUrl);
-}
-
-/** A unique constraint refused the row. */
-export function isPostgresUniqueViolation(err: unknown): boolean {
-  return (err as { code?: unknown })?.code === "23505";
 }

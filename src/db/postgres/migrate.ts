@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
+import { loadPg } from "./dialect.js";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/postgres/migrations", import.meta.url));
 
@@ -15,6 +15,7 @@ const MIGRATION_LOCK = 4_817_220_030;
  * Prisma's checksum, as the SQLite runner does.
  */
 export async function applyPostgresMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_DIR): Promise<string[]> {
+  const pg = await loadPg();
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
