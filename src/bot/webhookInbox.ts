@@ -7,8 +7,6 @@ import type { AppBot } from "./createBot.js";
 
 /** Updates of a chat read per query while draining it. */
 const BATCH = 20;
-/** How soon an instance that stored an update, but found its chat held by another instance, looks again. */
-const LOCK_RETRY_MS = 50;
 /** How often every instance looks for updates nobody is handling (their instance died), and how old they must be. */
 const SWEEP_MS = 2_000;
 const SWEEP_AGE_MS = 3_000;
@@ -19,8 +17,8 @@ const SWEEP_CHATS = 100;
  * - an update is stored (InboxUpdate) before Telegram gets its 200; a failed store answers 500 and Telegram retries;
  * - then its chat is drained: the instance that holds the chat's lock (db/chatLocks.ts) handles the chat's stored
  *   updates in update_id order and deletes each once handled. An instance that stored an update while another held
- *   the chat waits until it can take the chat or its update is gone: the holder looks once more before letting go,
- *   and so does the one waiting, so no update is left between them;
+ *   the chat leaves it to the holder: the holder looks for stored updates again after letting go (and takes the
+ *   chat again if there are any), and that look comes after the other's store, which came before its failed try;
  * - an instance that dies leaves its updates stored and its locks released: every instance sweeps for updates
  *   older than SWEEP_AGE_MS and drains their chats. An update may be handled again after such a crash, as after a
  *   crash in long polling; the handlers are built for it (submission keys, the form's replay check).
@@ -35,7 +33,7 @@ export class WebhookInbox {
 
   constructor(
     private readonly deps: { bot: AppBot; db: Database; logger: Logger; now: () => Date; locks: ChatLocks },
-    private readonly timing = { lockRetryMs: LOCK_RETRY_MS, sweepMs: SWEEP_MS, sweepAgeMs: SWEEP_AGE_MS },
+    private readonly timing = { sweepMs: SWEEP_MS, sweepAgeMs: SWEEP_AGE_MS },
   ) {}
 
   /** Starts the sweep (at once: updates left by an earlier run are handled first). */
@@ -52,7 +50,7 @@ export class WebhookInbox {
   /** Stores the update; resolves once it is stored (then answer Telegram), and has its chat drained. */
   async receive(update: Update): Promise<void> {
     await storeInbox(this.deps.db, [update], this.deps.now());
-    this.drain(chatKeyOf(update), true);
+    this.drain(chatKeyOf(update));
   }
 
   /** Stops sweeping and waits for the chats being drained (what is left stays stored for another instance). */
@@ -64,7 +62,7 @@ export class WebhookInbox {
     await this.deps.locks.close();
   }
 
-  private drain(chatKey: string | null, persistent: boolean): void {
+  private drain(chatKey: string | null): void {
     if (this.draining.has(chatKey)) {
       this.again.add(chatKey);
       return;
@@ -72,24 +70,20 @@ export class WebhookInbox {
     const run = (async () => {
       do {
         this.again.delete(chatKey);
-        await this.drainOnce(chatKey, persistent).catch((err: unknown) => this.deps.logger.error({ err, chatKey }, "could not handle a chat's stored updates"));
+        await this.drainOnce(chatKey).catch((err: unknown) => this.deps.logger.error({ err, chatKey }, "could not handle a chat's stored updates"));
       } while (this.again.has(chatKey) && !this.stopped);
     })().finally(() => this.draining.delete(chatKey));
     this.draining.set(chatKey, run);
   }
 
-  /** `persistent`: this instance stored an update of the chat and must see it handled, by itself or the holder. */
-  private async drainOnce(chatKey: string | null, persistent: boolean): Promise<void> {
+  private async drainOnce(chatKey: string | null): Promise<void> {
     const { db, locks } = this.deps;
     // Updates without a chat (none of the kinds the bot asks for) are nobody else's: no lock needed.
     const lockKey = chatKey ?? "";
     for (;;) {
       if (this.stopped) return;
-      if (!(await locks.tryLock(lockKey))) {
-        if (!persistent || !(await pendingInboxOf(db, chatKey, 1)).length) return;
-        await new Promise((resolve) => setTimeout(resolve, this.timing.lockRetryMs));
-        continue;
-      }
+      // Held by another instance: it handles what is stored (see above).
+      if (!(await locks.tryLock(lockKey))) return;
       try {
         for (;;) {
           const updates = await pendingInboxOf(db, chatKey, BATCH);
@@ -120,7 +114,7 @@ export class WebhookInbox {
     try {
       const before = new Date(this.deps.now().getTime() - this.timing.sweepAgeMs);
       for (const chatKey of await chatsWithPendingInbox(this.deps.db, before, SWEEP_CHATS)) {
-        if (!this.draining.has(chatKey)) this.drain(chatKey, false);
+        if (!this.draining.has(chatKey)) this.drain(chatKey);
       }
     } catch (err) {
       this.deps.logger.error({ err }, "could not look for unhandled updates");

@@ -94,6 +94,9 @@ interface Instance {
 
 /** Starts the dispatcher and `instances` bot processes; waits until every one answers /healthz. */
 export async function startCluster(options: ClusterOptions): Promise<BotCluster> {
+  // Connections to the instances stay open, as a load balancer keeps them: a new one per update would cost each
+  // instance an accept and a handshake (and a benchmark would measure that).
+  const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const size = options.instances ?? 3;
   const instances: Instance[] = [];
   for (let i = 0; i < size; i++) {
@@ -113,12 +116,15 @@ export async function startCluster(options: ClusterOptions): Promise<BotCluster>
       const target = live[turn++ % Math.max(1, live.length)];
       if (!target) return void res.writeHead(502).end("no live instance");
       target.dispatched++;
-      const forward = http.request({ host: "127.0.0.1", port: target.port, method: "POST", path: req.url, headers: req.headers, agent: false }, (answer) => {
-        const body: Buffer[] = [];
-        answer.on("data", (chunk: Buffer) => body.push(chunk));
-        answer.on("error", () => res.writeHead(502).end());
-        answer.on("end", () => res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(body)));
-      });
+      const forward = http.request(
+        { host: "127.0.0.1", port: target.port, method: "POST", path: req.url, headers: req.headers, agent: keepAlive },
+        (answer) => {
+          const body: Buffer[] = [];
+          answer.on("data", (chunk: Buffer) => body.push(chunk));
+          answer.on("error", () => res.writeHead(502).end());
+          answer.on("end", () => res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(body)));
+        },
+      );
       forward.on("error", (err) => {
         if (!res.headersSent) res.writeHead(502).end(`instance did not answer: ${err.message}`);
       });
@@ -212,6 +218,7 @@ export async function startCluster(options: ClusterOptions): Promise<BotCluster>
         }),
       );
       dispatcher.closeAllConnections();
+      keepAlive.destroy();
       await new Promise((resolve) => dispatcher.close(resolve));
     },
   };

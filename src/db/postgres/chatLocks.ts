@@ -28,15 +28,24 @@ export function advisoryChatLocks(databaseUrl: string, logger: Logger): ChatLock
       client = undefined;
       throw err;
     }));
+  // One statement at a time on the connection (pg deprecates queuing them on one client): each is a quick one.
+  let queue: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = queue.then(work);
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
   return {
-    async tryLock(chatKey) {
-      const { rows } = await (await connection()).query<{ ok: boolean }>("select pg_try_advisory_lock($1, hashtext($2)) as ok", [CHAT_LOCK_SPACE, chatKey]);
-      return rows[0]?.ok === true;
-    },
-    async unlock(chatKey) {
-      const c = client && (await client.catch(() => undefined));
-      if (c) await c.query("select pg_advisory_unlock($1, hashtext($2))", [CHAT_LOCK_SPACE, chatKey]).catch(() => undefined);
-    },
+    tryLock: (chatKey) =>
+      inTurn(async () => {
+        const { rows } = await (await connection()).query<{ ok: boolean }>("select pg_try_advisory_lock($1, hashtext($2)) as ok", [CHAT_LOCK_SPACE, chatKey]);
+        return rows[0]?.ok === true;
+      }),
+    unlock: (chatKey) =>
+      inTurn(async () => {
+        const c = client && (await client.catch(() => undefined));
+        if (c) await c.query("select pg_advisory_unlock($1, hashtext($2))", [CHAT_LOCK_SPACE, chatKey]).catch(() => undefined);
+      }),
     async close() {
       const c = client && (await client.catch(() => undefined));
       client = undefined;
