@@ -1,7 +1,5 @@
-import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { pendingMigrations } from "../migrationFiles.js";
 import { loadPg } from "./dialect.js";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/postgres/migrations", import.meta.url));
@@ -34,16 +32,8 @@ export async function applyPostgresMigrations(databaseUrl: string, migrationsDir
         )
       ).rows.map((r) => r.migration_name),
     );
-    const names = fs
-      .readdirSync(migrationsDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && fs.existsSync(path.join(migrationsDir, d.name, "migration.sql")))
-      .map((d) => d.name)
-      .sort();
     const done: string[] = [];
-    for (const name of names) {
-      if (applied.has(name)) continue;
-      const sql = fs.readFileSync(path.join(migrationsDir, name, "migration.sql"), "utf8");
-      const checksum = crypto.createHash("sha256").update(sql).digest("hex");
+    for (const { name, sql, checksum } of pendingMigrations(migrationsDir, applied)) {
       await client.query("BEGIN");
       try {
         await client.query(sql);

@@ -1,7 +1,5 @@
-import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { pendingMigrations } from "../migrationFiles.js";
 import { openSqlite } from "./dialect.js";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
@@ -27,16 +25,8 @@ export function applySqliteMigrations(databaseUrl: string, migrationsDir = MIGRA
         }[]
       ).map((r) => r.migration_name),
     );
-    const names = fs
-      .readdirSync(migrationsDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && fs.existsSync(path.join(migrationsDir, d.name, "migration.sql")))
-      .map((d) => d.name)
-      .sort();
     const done: string[] = [];
-    for (const name of names) {
-      if (applied.has(name)) continue;
-      const sql = fs.readFileSync(path.join(migrationsDir, name, "migration.sql"), "utf8");
-      const checksum = crypto.createHash("sha256").update(sql).digest("hex");
+    for (const { name, sql, checksum } of pendingMigrations(migrationsDir, applied)) {
       // Prisma's table-redefinition migrations toggle foreign keys, which SQLite ignores inside a transaction.
       sqlite.pragma("foreign_keys = OFF");
       sqlite.transaction(() => {
