@@ -1,15 +1,12 @@
 // Issue #15, acceptance: residents complete reports through three instances in webhook mode on one PostgreSQL
 // database, every step reaching whichever instance the round-robin dispatcher picks; then the same with instances
 // SIGKILLed at random moments.
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/connection.js";
-import { startCluster, type BotCluster } from "../support/cluster.js";
-import { FakeNominatim } from "../support/fakeNominatim.js";
+import type { BotCluster } from "../support/cluster.js";
+import { startClusterEnv, type ClusterEnv } from "../support/clusterEnv.js";
 import { FakeTelegram, textOf, type FakeUser } from "../support/fakeTelegram.js";
-import { newTestDatabase, onPostgres, type TestDatabaseUrl } from "../support/testDatabase.js";
+import { onPostgres, type TestDatabaseUrl } from "../support/testDatabase.js";
 
 /** The report form's steps: what the resident does, and what the bot's answer to it says. */
 const STEPS: [(tg: FakeTelegram, user: FakeUser, i: number) => void, string][] = [
@@ -54,28 +51,20 @@ function questionsSent(tg: FakeTelegram, chatId: number): number[] {
 }
 
 describe.skipIf(!onPostgres)("reports through three webhook instances (needs PostgreSQL: runs in the postgres project)", () => {
+  let env: ClusterEnv;
   let tg: FakeTelegram;
-  let nominatim: FakeNominatim;
-  let dir: string;
   let database: TestDatabaseUrl;
   let cluster: BotCluster | undefined;
 
   beforeEach(async () => {
-    tg = await FakeTelegram.start();
-    nominatim = await FakeNominatim.start();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-cluster-reports-"));
-    database = await newTestDatabase(dir, "reports");
-    // A resident makes one report here; the daily limit is not what is tested.
-    cluster = await startCluster({ instances: 3, databaseUrl: database.url, tg, nominatim, env: { REPORTS_PER_DAY: "1000" } });
+    env = await startClusterEnv("cluster-reports", {
+      // A resident makes one report here; the daily limit is not what is tested.
+      env: { REPORTS_PER_DAY: "1000" },
+    });
+    ({ tg, database, cluster } = env);
   }, 90_000);
 
-  afterEach(async () => {
-    await cluster?.stopAll();
-    await tg.stop();
-    await nominatim.stop();
-    await database.drop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
+  afterEach(() => env.stop(), 30_000);
 
   /** Reports per resident, read from the shared database. */
   async function reportsByResident(): Promise<Map<number, number>> {

@@ -1,37 +1,23 @@
 // Issue #15: several instances in webhook mode serve one bot on one PostgreSQL database behind a load balancer.
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCluster, type BotCluster } from "../support/cluster.js";
-import { FakeNominatim } from "../support/fakeNominatim.js";
+import type { BotCluster } from "../support/cluster.js";
+import { startClusterEnv, type ClusterEnv } from "../support/clusterEnv.js";
 import { FakeTelegram, textOf } from "../support/fakeTelegram.js";
 import { newUser } from "../support/app.js";
-import { newTestDatabase, onPostgres, type TestDatabaseUrl } from "../support/testDatabase.js";
+import { onPostgres } from "../support/testDatabase.js";
 
 // SQLite belongs to one process: a cluster needs the shared PostgreSQL database, so this runs in the postgres project only.
 describe.skipIf(!onPostgres)("three webhook instances on one database (needs PostgreSQL: runs in the postgres project)", () => {
+  let env: ClusterEnv;
   let tg: FakeTelegram;
-  let nominatim: FakeNominatim;
-  let dir: string;
-  let database: TestDatabaseUrl;
   let cluster: BotCluster | undefined;
 
   beforeAll(async () => {
-    tg = await FakeTelegram.start();
-    nominatim = await FakeNominatim.start();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dzielnicowy-cluster-"));
-    database = await newTestDatabase(dir, "cluster");
-    cluster = await startCluster({ instances: 3, databaseUrl: database.url, tg, nominatim });
+    env = await startClusterEnv("cluster");
+    ({ tg, cluster } = env);
   }, 90_000);
 
-  afterAll(async () => {
-    await cluster?.stopAll();
-    await tg.stop();
-    await nominatim.stop();
-    await database.drop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => env.stop(), 30_000);
 
   it("registers the dispatcher as the webhook and never polls", () => {
     expect(tg.webhookInfo()?.url).toBe(cluster!.webhookUrl);
