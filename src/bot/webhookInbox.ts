@@ -87,11 +87,13 @@ export class WebhookInbox {
       try {
         for (;;) {
           const updates = await pendingInboxOf(db, chatKey, BATCH);
-          if (!updates.length) break;
           for (const update of updates) {
             await this.handle(update);
             await forgetInbox(db, [update.update_id]);
           }
+          // A short batch was all there was; what came meanwhile is found by the look after letting go (one read
+          // fewer per update than reading again here).
+          if (updates.length < BATCH) break;
         }
       } finally {
         await locks.unlock(lockKey);
