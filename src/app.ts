@@ -143,7 +143,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const serving: Omit<HttpOptions, "port"> = { logger, db, metrics, roles };
   if (config.WEBHOOK_URL) {
     const path = new URL(config.WEBHOOK_URL).pathname;
-    const webhookInbox = (inbox = new WebhookInbox({ bot, db, logger, now: deps.now, locks: chatLocks(config.DATABASE_URL, logger) }));
+    const webhookInbox = (inbox = new WebhookInbox({ bot, db, logger, now: deps.now, locks: chatLocks(config.DATABASE_URL, db, logger) }));
     webhookInbox.start();
     server = await startHttpServer({
       ...serving,

@@ -2,7 +2,7 @@ import type { Update } from "grammy/types";
 import type { ChatLocks } from "../db/chatLocks.js";
 import type { Database } from "../db/connection.js";
 import type { Logger } from "../logger.js";
-import { chatKeyOf, chatsWithPendingInbox, forgetInbox, pendingInboxOf, storeInbox } from "../services/inbox.js";
+import { chatKeyOf, chatsWithPendingInbox, forgetInbox, storeInbox } from "../services/inbox.js";
 import type { AppBot } from "./createBot.js";
 
 /** Updates of a chat read per query while draining it. */
@@ -16,7 +16,7 @@ const SWEEP_CHATS = 100;
  * Webhook mode with nothing lost and each chat in order, however many instances share the database:
  * - an update is stored (InboxUpdate) before Telegram gets its 200; a failed store answers 500 and Telegram retries;
  * - then its chat is drained: the instance that holds the chat's lock (db/chatLocks.ts) handles the chat's stored
- *   updates in update_id order and deletes each once handled. An instance that stored an update while another held
+ *   updates in update_id order and deletes each once handled (the last as it lets go). An instance that stored an update while another held
  *   the chat leaves it to the holder: the holder looks for stored updates again after letting go (and takes the
  *   chat again if there are any), and that look comes after the other's store, which came before its failed try;
  * - an instance that dies leaves its updates stored and its locks released: every instance sweeps for updates
@@ -78,28 +78,32 @@ export class WebhookInbox {
 
   private async drainOnce(chatKey: string | null): Promise<void> {
     const { db, locks } = this.deps;
-    // Updates without a chat (none of the kinds the bot asks for) are nobody else's: no lock needed.
-    const lockKey = chatKey ?? "";
     for (;;) {
       if (this.stopped) return;
       // Held by another instance: it handles what is stored (see above).
-      if (!(await locks.tryLock(lockKey))) return;
+      const updates = await locks.claim(chatKey, BATCH);
+      if (!updates) return;
+      const handled: number[] = [];
+      let more: boolean;
       try {
-        for (;;) {
-          const updates = await pendingInboxOf(db, chatKey, BATCH);
-          for (const update of updates) {
-            await this.handle(update);
-            await forgetInbox(db, [update.update_id]);
-          }
-          // A short batch was all there was; what came meanwhile is found by the look after letting go (one read
-          // fewer per update than reading again here).
-          if (updates.length < BATCH) break;
+        for (const update of updates) {
+          // Each handled update but the last is forgotten at once (a crash then replays less); the last goes with
+          // the release, in the same round trip.
+          if (handled.length) await forgetInbox(db, handled.splice(0));
+          await this.handle(update);
+          handled.push(update.update_id);
         }
       } finally {
-        await locks.unlock(lockKey);
+        // An update stored after the claim's look, by an instance that could not take the chat, is found here.
+        more = await locks.release(chatKey, handled).catch(async (err: unknown) => {
+          // The lock's connection broke (and with it the lock): what was handled is forgotten another way, and the
+          // chat asked for again.
+          this.deps.logger.warn({ err, chatKey }, "could not let go of a chat");
+          await forgetInbox(db, handled);
+          return true;
+        });
       }
-      // An update stored after the last look, by an instance that could not take the chat, is handled here.
-      if (!(await pendingInboxOf(db, chatKey, 1)).length) return;
+      if (!more) return;
     }
   }
 

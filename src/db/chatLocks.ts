@@ -1,20 +1,39 @@
+import type { Update } from "grammy/types";
 import type { Logger } from "../logger.js";
+import type { Database } from "./connection.js";
 import { isPostgresUrl } from "./postgres/url.js";
 import { advisoryChatLocks } from "./postgres/chatLocks.js";
 
 /**
- * One instance at a time handles a chat's updates (webhook mode, bot/webhookInbox.ts). Within a process the inbox
- * already runs a chat's updates one after the other; these locks extend that to every instance of the deployment.
+ * One instance at a time handles a chat's stored updates (webhook mode, bot/webhookInbox.ts). Within a process the
+ * inbox already runs a chat's updates one after the other; these locks extend that to every instance of the
+ * deployment. Taking a chat reads its stored updates, and letting go of it forgets the handled ones.
  */
 export interface ChatLocks {
-  /** True when this instance now holds the chat; false when another one does. */
-  tryLock(chatKey: string): Promise<boolean>;
-  unlock(chatKey: string): Promise<void>;
+  /** The chat's stored updates (at most `limit`, oldest first) once this instance holds it; null when another one does. */
+  claim(chatKey: string | null, limit: number): Promise<Update[] | null>;
+  /**
+   * Forgets the handled updates, lets go of the chat, and then looks again: true when updates of the chat are stored
+   * (by an instance that could not take it meanwhile), so the caller takes it again.
+   */
+  release(chatKey: string | null, handled: readonly number[]): Promise<boolean>;
   close(): Promise<void>;
 }
 
 /** PostgreSQL: advisory locks shared by every instance. SQLite: one process per database, so nothing to share. */
-export function chatLocks(databaseUrl: string, logger: Logger): ChatLocks {
+export function chatLocks(databaseUrl: string, db: Database, logger: Logger): ChatLocks {
   if (isPostgresUrl(databaseUrl)) return advisoryChatLocks(databaseUrl, logger);
-  return { tryLock: async () => true, unlock: async () => {}, close: async () => {} };
+  const ofChat = (chatKey: string | null) =>
+    db.selectFrom("InboxUpdate").where((eb) => (chatKey === null ? eb("chatKey", "is", null) : eb("chatKey", "=", chatKey)));
+  return {
+    async claim(chatKey, limit) {
+      const rows = await ofChat(chatKey).select("payload").orderBy("updateId").limit(limit).execute();
+      return rows.map((r) => JSON.parse(r.payload) as Update);
+    },
+    async release(chatKey, handled) {
+      if (handled.length) await db.deleteFrom("InboxUpdate").where("updateId", "in", handled).execute();
+      return (await ofChat(chatKey).select("updateId").limit(1).execute()).length > 0;
+    },
+    close: async () => {},
+  };
 }

@@ -201,49 +201,56 @@ export class ReportStore {
    * Idempotent on the reporter's `submissionKey`.
    */
   async create(input: NewReport, formAfter?: (report: { id: number; ref: string }) => FormRow): Promise<{ id: number; ref: string; created: boolean }> {
+    // READ COMMITTED, not serial (src/db/postgres/dialect.ts): every resident's report would otherwise wait for
+    // every other transaction of the deployment. Safe so: what it reads is the reporter's own (their chat's updates
+    // are handled one at a time, and submissionKey is unique); it only inserts, but for the counter, one atomic
+    // upsert whose row lock orders the reports that take a number at once.
     const result = await this.withForm((put) =>
-      this.db.transaction().execute(async (tx) => {
-        // The key is the reporter's own (their form's): another resident's report is never handed back for it.
-        const submissionKey = `${input.reporterId}:${input.submissionKey}`;
-        const [existing] = await reportBySubmission(tx, submissionKey, input.reporterId);
-        if (existing) {
-          if (formAfter) await put(tx, formAfter(existing), input.now);
-          return { ...existing, created: false };
-        }
-        // The series follows the calendar year in Poland, whatever the server's time zone.
-        const year = warsawYear(input.now);
-        const [counter] = await nextInSeries(tx, `report:${year}`);
-        const value = counter!.value;
-        const ref = formatReference(input.prefix, year, value);
-        const { draft, now } = input;
-        const { id } = await tx
-          .insertInto("Report")
-          .values({
-            ref,
-            categoryCode: draft.categoryCode,
-            status: "new" satisfies Status,
-            lat: draft.lat,
-            lon: draft.lon,
-            address: draft.address,
-            placeSource: draft.placeSource,
-            timesOfDay: draft.timesOfDay.join(","),
-            days: draft.days,
-            description: draft.description,
-            photos: JSON.stringify(draft.photos),
-            contactConsent: draft.contactConsent,
-            reporterId: input.reporterId,
-            submissionKey,
-            districtId: input.districtId,
-            createdAt: now,
-            updatedAt: now,
-          })
-          .returning("id")
-          .executeTakeFirstOrThrow();
-        await creationEvent(tx, id, input.reporterId, now);
-        await reporterFollows(tx, id, input.reporterId, now);
-        if (formAfter) await put(tx, formAfter({ id, ref }), now);
-        return { id, ref, created: true };
-      }),
+      this.db
+        .transaction()
+        .setIsolationLevel("read committed")
+        .execute(async (tx) => {
+          // The key is the reporter's own (their form's): another resident's report is never handed back for it.
+          const submissionKey = `${input.reporterId}:${input.submissionKey}`;
+          const [existing] = await reportBySubmission(tx, submissionKey, input.reporterId);
+          if (existing) {
+            if (formAfter) await put(tx, formAfter(existing), input.now);
+            return { ...existing, created: false };
+          }
+          // The series follows the calendar year in Poland, whatever the server's time zone.
+          const year = warsawYear(input.now);
+          const [counter] = await nextInSeries(tx, `report:${year}`);
+          const value = counter!.value;
+          const ref = formatReference(input.prefix, year, value);
+          const { draft, now } = input;
+          const { id } = await tx
+            .insertInto("Report")
+            .values({
+              ref,
+              categoryCode: draft.categoryCode,
+              status: "new" satisfies Status,
+              lat: draft.lat,
+              lon: draft.lon,
+              address: draft.address,
+              placeSource: draft.placeSource,
+              timesOfDay: draft.timesOfDay.join(","),
+              days: draft.days,
+              description: draft.description,
+              photos: JSON.stringify(draft.photos),
+              contactConsent: draft.contactConsent,
+              reporterId: input.reporterId,
+              submissionKey,
+              districtId: input.districtId,
+              createdAt: now,
+              updatedAt: now,
+            })
+            .returning("id")
+            .executeTakeFirstOrThrow();
+          await creationEvent(tx, id, input.reporterId, now);
+          await reporterFollows(tx, id, input.reporterId, now);
+          if (formAfter) await put(tx, formAfter({ id, ref }), now);
+          return { id, ref, created: true };
+        }),
     );
     // Not awaited: the resident's answer does not wait for the moderators' card to be queued.
     if (result.created) void this.notifier.flush();

@@ -47,18 +47,6 @@ export function chatKeyOf(update: Update): string | null {
   return id === undefined ? null : String(id);
 }
 
-/** The stored, unhandled updates of one chat, oldest first (at most `limit`). */
-export async function pendingInboxOf(db: Database, chatKey: string | null, limit: number): Promise<Update[]> {
-  const rows = await db
-    .selectFrom("InboxUpdate")
-    .select("payload")
-    .where((eb) => (chatKey === null ? eb("chatKey", "is", null) : eb("chatKey", "=", chatKey)))
-    .orderBy("updateId")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => JSON.parse(r.payload) as Update);
-}
-
 /** Chats with updates stored before `before` and not yet handled (left by an instance that died, or waiting). */
 export async function chatsWithPendingInbox(db: Database, before: Date, limit: number): Promise<(string | null)[]> {
   const rows = await db
