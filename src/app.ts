@@ -14,6 +14,7 @@ import { ReportStore } from "./db/reportStore.js";
 import { applyMigrations, isPostgresUrl, openDatabase } from "./db/connection.js";
 import { holdRole } from "./db/roleLease.js";
 import { chatLocks } from "./db/chatLocks.js";
+import { ChatPrefetch } from "./db/chatPrefetch.js";
 import { WebhookInbox } from "./bot/webhookInbox.js";
 import { loadSampleIfEmpty } from "./services/districtImport.js";
 import { DistrictDirectory } from "./services/districtDirectory.js";
@@ -80,14 +81,17 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const now = options.now ?? (() => new Date());
   // Other instances may write a PostgreSQL database: no per-process cache of rows they may change.
   const sharedDatabase = isPostgresUrl(config.DATABASE_URL);
+  // In their stead, a private chat's first rows come with taking the chat (webhook mode; db/chatPrefetch.ts).
+  const prefetch = new ChatPrefetch();
   const metrics = await createMetrics({ pendingOutbox: () => pendingDeliveries(db), served: config.PORT !== undefined });
   // The worker is made below and only woken through this: the notifier and the worker do not know each other.
   let worker: DeliveryWorker | undefined;
   const notifier = new Notifier({ store: new NotifierStore(db), i18n, logger, config, now, wakeOutbox: () => worker?.wake() });
   const deps: BotDeps = {
     db,
-    users: new UserDirectory(db, { cache: !sharedDatabase }),
-    reports: new ReportStore(db, notifier, { cache: !sharedDatabase }),
+    users: new UserDirectory(db, { cache: !sharedDatabase, prefetch }),
+    reports: new ReportStore(db, notifier, { cache: !sharedDatabase, prefetch }),
+    prefetch,
     sharedDatabase,
     logger,
     i18n,
@@ -143,7 +147,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const serving: Omit<HttpOptions, "port"> = { logger, db, metrics, roles };
   if (config.WEBHOOK_URL) {
     const path = new URL(config.WEBHOOK_URL).pathname;
-    const webhookInbox = (inbox = new WebhookInbox({ bot, db, logger, now: deps.now, locks: chatLocks(config.DATABASE_URL, db, logger) }));
+    const webhookInbox = (inbox = new WebhookInbox({ bot, db, logger, now: deps.now, locks: chatLocks(config.DATABASE_URL, db, logger, prefetch) }));
     webhookInbox.start();
     server = await startHttpServer({
       ...serving,

@@ -1,5 +1,6 @@
 import type { Context } from "grammy";
 import type { ConversationFlavor } from "@grammyjs/conversations";
+import type { ChatPrefetch } from "../db/chatPrefetch.js";
 import type { Config, Locale } from "../config.js";
 import type { Database } from "../db/connection.js";
 import type { I18n, TFunction } from "../i18n/index.js";
@@ -18,6 +19,8 @@ export interface BotDeps {
   db: Database;
   /** Other instances may write it too (PostgreSQL): per-process caches of its rows are off. */
   sharedDatabase: boolean;
+  /** Rows read with a chat as it was taken (webhook mode on PostgreSQL). */
+  prefetch: ChatPrefetch;
   users: UserDirectory;
   /** The resident's report form's reads and writes (see db/reportStore.ts). */
   reports: ReportStore;

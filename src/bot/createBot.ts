@@ -1,6 +1,7 @@
 import { Bot, type Api, type MiddlewareFn } from "grammy";
 import { conversations, createConversation } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
+import { dialogueKey } from "../db/chatPrefetch.js";
 import type { Config, Locale } from "../config.js";
 import { resolveLocale } from "../i18n/index.js";
 import { apiTransformers } from "./api.js";
@@ -50,8 +51,8 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
       storage: {
         type: "key",
         version: CONVERSATION_STATE_VERSION,
-        getStorageKey: (ctx) => (ctx.chat && ctx.from ? `${ctx.chat.id}:${ctx.from.id}` : undefined),
-        adapter: dbConversationStorage(deps.db, deps.now, { cache: !deps.sharedDatabase }),
+        getStorageKey: (ctx) => (ctx.chat && ctx.from ? dialogueKey(ctx.chat.id, ctx.from.id) : undefined),
+        adapter: dbConversationStorage(deps.db, deps.now, { cache: !deps.sharedDatabase, prefetch: deps.prefetch }),
       },
       // Inside a conversation each update gets a fresh context and Api: give it the same language and transformers.
       plugins: [

@@ -89,7 +89,7 @@ export class WebhookInbox {
         for (const update of updates) {
           // Each handled update but the last is forgotten at once (a crash then replays less); the last goes with
           // the release, in the same round trip.
-          if (handled.length) await forgetInbox(db, handled.splice(0));
+          if (handled.length) await locks.settle(chatKey, handled.splice(0));
           await this.handle(update);
           handled.push(update.update_id);
         }

@@ -3,6 +3,7 @@ import type { Logger } from "../logger.js";
 import type { Database } from "./connection.js";
 import { isPostgresUrl } from "./postgres/url.js";
 import { advisoryChatLocks } from "./postgres/chatLocks.js";
+import type { ChatPrefetch } from "./chatPrefetch.js";
 
 /**
  * One instance at a time handles a chat's stored updates (webhook mode, bot/webhookInbox.ts). Within a process the
@@ -12,17 +13,22 @@ import { advisoryChatLocks } from "./postgres/chatLocks.js";
 export interface ChatLocks {
   /** The chat's stored updates (at most `limit`, oldest first) once this instance holds it; null when another one does. */
   claim(chatKey: string | null, limit: number): Promise<Update[] | null>;
+  /** Forgets the handled updates (and stores what waited for the end of their handling), keeping the chat. */
+  settle(chatKey: string | null, handled: readonly number[]): Promise<void>;
   /**
-   * Forgets the handled updates, lets go of the chat, and then looks again: true when updates of the chat are stored
+   * Settles as above, lets go of the chat, and then looks again: true when updates of the chat are stored
    * (by an instance that could not take it meanwhile), so the caller takes it again.
    */
   release(chatKey: string | null, handled: readonly number[]): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** PostgreSQL: advisory locks shared by every instance. SQLite: one process per database, so nothing to share. */
-export function chatLocks(databaseUrl: string, db: Database, logger: Logger): ChatLocks {
-  if (isPostgresUrl(databaseUrl)) return advisoryChatLocks(databaseUrl, logger);
+/**
+ * PostgreSQL: advisory locks shared by every instance, which read a private chat's first rows ahead into
+ * `prefetch`. SQLite: one process per database, so nothing to share (and its caches hold those rows).
+ */
+export function chatLocks(databaseUrl: string, db: Database, logger: Logger, prefetch: ChatPrefetch): ChatLocks {
+  if (isPostgresUrl(databaseUrl)) return advisoryChatLocks(databaseUrl, logger, prefetch);
   const ofChat = (chatKey: string | null) =>
     db.selectFrom("InboxUpdate").where((eb) => (chatKey === null ? eb("chatKey", "is", null) : eb("chatKey", "=", chatKey)));
   return {
@@ -30,8 +36,11 @@ export function chatLocks(databaseUrl: string, db: Database, logger: Logger): Ch
       const rows = await ofChat(chatKey).select("payload").orderBy("updateId").limit(limit).execute();
       return rows.map((r) => JSON.parse(r.payload) as Update);
     },
-    async release(chatKey, handled) {
+    async settle(_chatKey, handled) {
       if (handled.length) await db.deleteFrom("InboxUpdate").where("updateId", "in", handled).execute();
+    },
+    async release(chatKey, handled) {
+      await this.settle(chatKey, handled);
       return (await ofChat(chatKey).select("updateId").limit(1).execute()).length > 0;
     },
     close: async () => {},

@@ -1,4 +1,5 @@
 import { preparedQuery, type Database, type Queryable } from "./connection.js";
+import type { ChatPrefetch } from "./chatPrefetch.js";
 import { deleteConversationState, readConversationState, writeConversationState } from "./conversationState.js";
 import { haversineM, METRES_PER_DEGREE } from "../domain/geo/measure.js";
 import { DUPLICATE_RADIUS_M } from "../domain/reports/limits.js";
@@ -139,10 +140,11 @@ export class ReportStore {
     private readonly db: Database,
     private readonly notifier: EventFlusher,
     /** Off when other instances write the same database (PostgreSQL): then every read asks the database. */
-    private readonly options: { cache: boolean } = { cache: true },
+    private readonly options: { cache: boolean; prefetch?: ChatPrefetch } = { cache: true },
   ) {}
 
   private remember(key: string, value: string | null): void {
+    this.options.prefetch?.forgetState(key);
     if (!this.options.cache) return;
     if (!this.forms.has(key) && this.forms.size >= MAX_CACHED_FORMS) this.forms.delete(this.forms.keys().next().value!);
     this.forms.set(key, value);
@@ -312,6 +314,10 @@ export class ReportStore {
   async readForm(key: string): Promise<string | undefined> {
     const cached = this.forms.get(key);
     if (cached !== undefined) return cached ?? undefined;
+    const deferred = this.options.prefetch?.deferredState(key);
+    if (deferred !== undefined) return deferred;
+    const ahead = this.options.prefetch?.takeState(key);
+    if (ahead !== undefined) return ahead ?? undefined;
     const value = await readConversationState(this.db, key);
     // A write that finished while this read waited knows better.
     const meanwhile = this.forms.get(key);
@@ -322,6 +328,7 @@ export class ReportStore {
 
   /** Stores the form; awaited before any message about the change goes out. */
   async writeForm(row: FormRow, now: Date): Promise<void> {
+    this.options.prefetch?.forgetState(row.key);
     try {
       await putForm(this.db, row, now);
     } catch (err) {
@@ -329,6 +336,15 @@ export class ReportStore {
       throw err;
     }
     this.remember(row.key, row.value);
+  }
+
+  /**
+   * Stores what only looks matter for (which question's buttons to close next): where the chat is held with
+   * PostgreSQL it goes with letting go of the chat, in that round trip (db/chatPrefetch.ts); elsewhere at once.
+   */
+  async writeFormLater(row: FormRow, now: Date): Promise<void> {
+    if (this.options.prefetch?.deferState(row.key, row.value, now)) return;
+    await this.writeForm(row, now);
   }
 
   async deleteForm(key: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import type { ChatPrefetch, PrefetchedUser } from "../db/chatPrefetch.js";
 import { preparedQuery, type Database } from "../db/connection.js";
 
 /** What handlers need to know about the sender on every update. */
@@ -40,7 +41,7 @@ export class UserDirectory {
   constructor(
     private readonly db: Database,
     /** Off when other instances write the same database (PostgreSQL): a role or language set there must count here. */
-    private readonly options: { cache: boolean } = { cache: true },
+    private readonly options: { cache: boolean; prefetch?: ChatPrefetch } = { cache: true },
   ) {}
 
   /**
@@ -51,7 +52,8 @@ export class UserDirectory {
   async touch(from: Sender, opts: { now: Date; privateChat: boolean; admin: boolean }): Promise<SessionUser & { returning: boolean }> {
     const username = from.username ?? null;
     const languageCode = from.language_code ?? null;
-    const cached = this.cache.get(from.id);
+    // Not cached (PostgreSQL): the row may have come with the chat (db/chatPrefetch.ts), as fresh as a read now.
+    const cached = this.cache.get(from.id) ?? known(from.id, this.options.prefetch?.takeUser(from.id));
     if (
       cached &&
       opts.now.getTime() - cached.writtenAt < LAST_SEEN_RESOLUTION_MS &&
@@ -110,6 +112,13 @@ export class UserDirectory {
   forget(telegramId: number): void {
     this.cache.delete(telegramId);
   }
+}
+
+/** A row read ahead, as the cache would hold it: lastSeen is when it was last written. */
+function known(telegramId: number, row: PrefetchedUser | undefined): Cached | undefined {
+  if (!row) return undefined;
+  const { lastSeen, ...rest } = row;
+  return { ...rest, telegramId, writtenAt: lastSeen.getTime() };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { InlineKeyboard, Keyboard, type MiddlewareFn } from "grammy";
+import { reportFormKey } from "../../db/chatPrefetch.js";
 import type { FormRow, NearbyReport, ReportDraft } from "../../db/reportStore.js";
 import { categoriesInGroup, CATEGORY_GROUPS, findCategory, MOST_REPORTED, type CategoryGroup } from "../../domain/reports/categories.js";
 import { EDITABLE_FROM_SUMMARY, isFormStep, nextAfter, previousBefore, type Destination, type FormStage, type FormStep } from "../../domain/reports/form.js";
@@ -56,7 +57,7 @@ interface FormState {
   outcome?: { kind: "stored"; ref: string; districtId: number | null } | { kind: "confirmed"; ref: string };
 }
 
-const formKey = (chatId: number) => `reportForm:${chatId}`;
+const formKey = reportFormKey;
 
 async function load(ctx: BotContext): Promise<FormState | undefined> {
   const raw = await ctx.deps.reports.readForm(formKey(ctx.chat!.id));
@@ -319,7 +320,10 @@ async function prompt(ctx: BotContext, state: FormState, text: string, options: 
   if (id === state.promptId) return;
   state.promptId = id;
   // Cosmetic (which keyboard to close next): a failed write must not fail a step that was already answered.
-  if (state.stage !== "done") await save(ctx, state).catch((err: unknown) => ctx.deps.logger.warn({ err }, "could not remember the form's question"));
+  if (state.stage !== "done")
+    await ctx.deps.reports
+      .writeFormLater(formRow(ctx, state), ctx.deps.now())
+      .catch((err: unknown) => ctx.deps.logger.warn({ err }, "could not remember the form's question"));
 }
 
 /** Stops the button's spinner while the chat changes: one round trip to Telegram instead of two. */

@@ -1,8 +1,9 @@
 import type pg from "pg";
 import type { Update } from "grammy/types";
-import { loadPg } from "./dialect.js";
+import { loadPg, typesOf } from "./dialect.js";
 import type { Logger } from "../../logger.js";
 import type { ChatLocks } from "../chatLocks.js";
+import { ChatPrefetch, type ChatRows, type DeferredWrite, type PrefetchedUser } from "../chatPrefetch.js";
 
 /** The first half of the two-part advisory lock key: chats (the second half is the chat's hash). */
 const CHAT_LOCK_SPACE = 48_172;
@@ -24,19 +25,22 @@ const LOCK_CONNECTIONS = 4;
  * Each side is one round trip, a message of statements that run in order, each with a snapshot of its own (READ
  * COMMITTED), so each sees what the statements before it did (the inbox costs three round trips per update with
  * the store, not six):
- * - claim: the lock is tried, then the chat's stored updates read (ignored if the lock was not had). One statement
- *   could not do both: its one snapshot, taken before the lock, could miss what the last holder deleted just before
- *   letting go, and those updates would be handled twice;
- * - release: the handled updates are deleted and committed, the lock let go, then a look says whether the chat has
+ * - claim: the lock is tried, then the chat's stored updates read (ignored if the lock was not had), and for a
+ *   private chat the rows its updates read first (db/chatPrefetch.ts). One statement could not do both: its one
+ *   snapshot, taken before the lock, could miss what the last holder deleted or wrote just before letting go, and
+ *   its updates would be handled twice;
+ * - release: the handled updates are deleted and what waited for the end of their handling stored (a cosmetic
+ *   write, db/chatPrefetch.ts), committed together; then the lock is let go, and a look says whether the chat has
  *   more (stored by an instance that could not take it meanwhile). Deleting after letting go would let another
- *   instance take the chat and handle them again.
+ *   instance take the chat and handle them again. Between the updates of one claim, `settle` does the first part.
  * A message of several statements takes no bound values: every value written into them is checked or quoted here.
  */
-export function advisoryChatLocks(databaseUrl: string, logger: Logger, connections = LOCK_CONNECTIONS): ChatLocks {
-  const lines = Array.from({ length: connections }, () => lockConnection(databaseUrl, logger));
+export function advisoryChatLocks(databaseUrl: string, logger: Logger, prefetch: ChatPrefetch, connections = LOCK_CONNECTIONS): ChatLocks {
+  const lines = Array.from({ length: connections }, () => lockConnection(databaseUrl, logger, prefetch));
   const lineOf = (chatKey: string | null) => lines[hashOf(chatKey ?? "") % lines.length]!;
   return {
     claim: (chatKey, limit) => lineOf(chatKey).claim(chatKey, limit),
+    settle: (chatKey, handled) => lineOf(chatKey).settle(chatKey, handled),
     release: (chatKey, handled) => lineOf(chatKey).release(chatKey, handled),
     async close() {
       await Promise.all(lines.map((line) => line.close()));
@@ -54,12 +58,29 @@ function hashOf(text: string): number {
 /** The chat's rows of the inbox; updates without a chat (none of the kinds the bot asks for) share the empty key. */
 const ofChat = (chatKey: string | null, literal: string) => (chatKey === null ? `"chatKey" is null` : `"chatKey" = ${literal}`);
 
+/** One transaction: the handled updates forgotten, the deferred writes stored (none: no statements). */
+function settling(c: pg.Client, handled: readonly number[], writes: readonly DeferredWrite[]): string[] {
+  for (const id of handled) if (!Number.isSafeInteger(id)) throw new Error(`not an update id: ${id}`);
+  if (!handled.length && !writes.length) return [];
+  return [
+    "begin",
+    ...(handled.length ? [`delete from "InboxUpdate" where "updateId" in (${handled.join(",")})`] : []),
+    ...writes.map(
+      (w) =>
+        `insert into "ConversationState" (key, value, "updatedAt") values (${c.escapeLiteral(w.key)}, ${c.escapeLiteral(w.value)}, ${c.escapeLiteral(w.at.toISOString())}) ` +
+        `on conflict (key) do update set value = excluded.value, "updatedAt" = excluded."updatedAt"`,
+    ),
+    "commit",
+  ];
+}
+
 /** One connection's chats. */
-function lockConnection(databaseUrl: string, logger: Logger): ChatLocks {
+function lockConnection(databaseUrl: string, logger: Logger, prefetch: ChatPrefetch): ChatLocks {
   let client: Promise<pg.Client> | undefined;
   const connection = () =>
     (client ??= (async () => {
-      const c = new (await loadPg()).Client({ connectionString: databaseUrl });
+      const driver = await loadPg();
+      const c = new driver.Client({ connectionString: databaseUrl, types: typesOf(driver) });
       c.on("error", (err) => {
         logger.warn({ err }, "chat lock connection lost; its chats are unlocked");
         client = undefined;
@@ -85,20 +106,41 @@ function lockConnection(databaseUrl: string, logger: Logger): ChatLocks {
         if (!Number.isSafeInteger(limit)) throw new Error(`not a limit: ${limit}`);
         const c = await connection();
         const key = c.escapeLiteral(chatKey ?? "");
-        const [lock, stored] = await run(c, [
+        const plan = ChatPrefetch.plan(chatKey);
+        const [lock, stored, states, users] = await run(c, [
           `select pg_try_advisory_lock(${CHAT_LOCK_SPACE}, hashtext(${key})) as ok`,
           `select payload from "InboxUpdate" where ${ofChat(chatKey, key)} order by "updateId" limit ${limit}`,
+          ...(plan
+            ? [
+                `select key, value from "ConversationState" where key in (${plan.stateKeys.map((k) => c.escapeLiteral(k)).join(", ")})`,
+                `select id, language, role, banned, blocked, "firstName", username, "languageCode", "lastSeen" from "User" where "telegramId" = ${plan.userId}`,
+              ]
+            : []),
         ]);
         if ((lock!.rows[0] as { ok?: boolean } | undefined)?.ok !== true) return null;
+        if (plan) {
+          const rows: ChatRows = {
+            states: new Map((states!.rows as { key: string; value: string }[]).map((r) => [r.key, r.value])),
+            user: (users!.rows[0] as PrefetchedUser | undefined) ?? null,
+          };
+          prefetch.offer(chatKey!, rows);
+        }
         return (stored!.rows as { payload: string }[]).map((r) => JSON.parse(r.payload) as Update);
+      }),
+    settle: (chatKey, handled) =>
+      inTurn(async () => {
+        const writes = prefetch.takeDeferred(chatKey);
+        if (!handled.length && !writes.length) return;
+        const c = await connection();
+        await run(c, settling(c, handled, writes));
       }),
     release: (chatKey, handled) =>
       inTurn(async () => {
-        for (const id of handled) if (!Number.isSafeInteger(id)) throw new Error(`not an update id: ${id}`);
+        const writes = prefetch.release(chatKey);
         const c = await connection();
         const key = c.escapeLiteral(chatKey ?? "");
         const results = await run(c, [
-          ...(handled.length ? ["begin", `delete from "InboxUpdate" where "updateId" in (${handled.join(",")})`, "commit"] : []),
+          ...settling(c, handled, writes),
           `select pg_advisory_unlock(${CHAT_LOCK_SPACE}, hashtext(${key}))`,
           `select exists (select 1 from "InboxUpdate" where ${ofChat(chatKey, key)}) as more`,
         ]);

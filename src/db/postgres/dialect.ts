@@ -43,8 +43,8 @@ export const TRANSACTION_LOCK = 4_817_220_031;
 
 const parseTimestamp = (text: string): Date => new Date(`${text.replace(" ", "T")}Z`);
 
-/** Per-pool type parsers (not pg's global ones: nothing else in the process is affected). */
-const typesOf = (driver: typeof pg) => ({
+/** Per-client type parsers (not pg's global ones: nothing else in the process is affected). */
+export const typesOf = (driver: typeof pg) => ({
   getTypeParser(oid: number, format?: "text" | "binary") {
     if (oid === TIMESTAMP_OID) return parseTimestamp;
     if (oid === INT8_OID || oid === NUMERIC_OID) return Number;
