@@ -1,0 +1,120 @@
+import type { Update } from "grammy/types";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { chatLocks, type ChatLocks } from "../../src/db/chatLocks.js";
+import { ChatPrefetch, dialogueKey, reportFormKey } from "../../src/db/chatPrefetch.js";
+import type { Database } from "../../src/db/connection.js";
+import { readConversationState, writeConversationState } from "../../src/db/conversationState.js";
+import { createLogger } from "../../src/logger.js";
+import { storeInbox } from "../../src/services/inbox.js";
+import { openTempDatabase } from "../support/database.js";
+import { onPostgres } from "../support/testDatabase.js";
+
+const CHAT = 5_550_001;
+const NOW = new Date("2026-12-03T12:00:00.000Z");
+const logger = createLogger("silent");
+
+function message(updateId: number, chatId = CHAT): Update {
+  const from = { id: chatId, is_bot: false, first_name: "Ala" };
+  return {
+    update_id: updateId,
+    message: { message_id: updateId, date: 0, chat: { id: chatId, type: "private", first_name: "Ala" }, from, text: `m${updateId}` },
+  };
+}
+
+const ids = (updates: Update[] | null) => updates?.map((u) => u.update_id) ?? null;
+
+// The webhook inbox's chat locks (src/db/chatLocks.ts, src/db/postgres/chatLocks.ts): what two instances of one
+// deployment see of each other through them, and what a claim reads ahead (src/db/chatPrefetch.ts).
+describe("chat locks", () => {
+  let db: Database;
+  let url: string;
+  let close: () => Promise<void>;
+  const opened: ChatLocks[] = [];
+  const locksOf = (prefetch = new ChatPrefetch()) => {
+    const locks = chatLocks(url, db, logger, prefetch);
+    opened.push(locks);
+    return locks;
+  };
+
+  beforeEach(async () => {
+    ({ db, url, close } = await openTempDatabase("dz-locks-"));
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((l) => l.close()));
+    await close();
+  });
+
+  it("gives a chat's stored updates in order, forgets the handled ones, and says when more came while it was held", async () => {
+    const locks = locksOf();
+    await storeInbox(db, [message(12), message(11), message(30, CHAT + 1)], NOW);
+    expect(ids(await locks.claim(String(CHAT), 20))).toEqual([11, 12]);
+    await locks.settle(String(CHAT), [11]);
+    // Stored by another instance while this one held the chat: the look after letting go finds it.
+    await storeInbox(db, [message(13)], NOW);
+    expect(await locks.release(String(CHAT), [12])).toBe(true);
+    expect(ids(await locks.claim(String(CHAT), 20))).toEqual([13]);
+    expect(await locks.release(String(CHAT), [13])).toBe(false);
+    expect(ids(await locks.claim(String(CHAT + 1), 20))).toEqual([30]);
+    expect(await locks.release(String(CHAT + 1), [])).toBe(true);
+  });
+
+  it.skipIf(!onPostgres)("lets one instance hold a chat at a time; the next sees nothing the last one handled (needs PostgreSQL)", async () => {
+    const [a, b] = [locksOf(), locksOf()];
+    await storeInbox(db, [message(1)], NOW);
+    expect(ids(await a.claim(String(CHAT), 20))).toEqual([1]);
+    expect(await b.claim(String(CHAT), 20)).toBeNull();
+    // Another chat is free meanwhile.
+    expect(await b.claim(String(CHAT + 1), 20)).toEqual([]);
+    await b.release(String(CHAT + 1), []);
+    await a.settle(String(CHAT), [1]);
+    expect(await b.claim(String(CHAT), 20)).toBeNull(); // settling keeps the chat
+    expect(await a.release(String(CHAT), [])).toBe(false);
+    expect(await b.claim(String(CHAT), 20)).toEqual([]);
+    await b.release(String(CHAT), []);
+  });
+
+  it.skipIf(!onPostgres)(
+    "reads a private chat's dialogue state and user with the claim, hands each out once, and drops them at release (needs PostgreSQL)",
+    async () => {
+      const prefetch = new ChatPrefetch();
+      const locks = locksOf(prefetch);
+      await db.insertInto("User").values({ telegramId: CHAT, firstName: "Ala", firstSeen: NOW, lastSeen: NOW, role: "officer" }).execute();
+      await writeConversationState(db, reportFormKey(CHAT), '{"stage":"place"}', NOW);
+      await storeInbox(db, [message(1)], NOW);
+      await locks.claim(String(CHAT), 20);
+      expect(prefetch.takeState(reportFormKey(CHAT))).toBe('{"stage":"place"}');
+      expect(prefetch.takeState(reportFormKey(CHAT))).toBeUndefined(); // once
+      expect(prefetch.takeState(dialogueKey(CHAT, CHAT))).toBeNull(); // read: no row
+      expect(prefetch.takeUser(CHAT)).toMatchObject({ firstName: "Ala", role: "officer", blocked: false, lastSeen: NOW });
+      expect(prefetch.takeUser(CHAT)).toBeUndefined();
+      await locks.release(String(CHAT), [1]);
+      // A group chat's rows are not read ahead; nor is anything left after the release.
+      await locks.claim(String(-CHAT), 20);
+      expect(prefetch.takeState(dialogueKey(CHAT, CHAT))).toBeUndefined();
+      expect(prefetch.takeUser(CHAT)).toBeUndefined();
+      await locks.release(String(-CHAT), []);
+    },
+  );
+
+  it.skipIf(!onPostgres)("stores a deferred write with the handled update's end, unless a write of the key came after it (needs PostgreSQL)", async () => {
+    const prefetch = new ChatPrefetch();
+    const locks = locksOf(prefetch);
+    const key = reportFormKey(CHAT);
+    // Not held: the caller writes at once.
+    expect(prefetch.deferState(key, "early", NOW)).toBe(false);
+    await storeInbox(db, [message(1), message(2)], NOW);
+    await locks.claim(String(CHAT), 20);
+    expect(prefetch.deferState(key, '{"promptId":7}', NOW)).toBe(true);
+    expect(prefetch.deferredState(key)).toBe('{"promptId":7}');
+    expect(await readConversationState(db, key)).toBeUndefined();
+    await locks.settle(String(CHAT), [1]);
+    expect(await readConversationState(db, key)).toBe('{"promptId":7}');
+    // A write of the key after the deferred one cancels it: the release must not put the older value back.
+    expect(prefetch.deferState(key, '{"promptId":8}', NOW)).toBe(true);
+    prefetch.forgetState(key);
+    await writeConversationState(db, key, '{"stage":"done"}', NOW);
+    await locks.release(String(CHAT), [2]);
+    expect(await readConversationState(db, key)).toBe('{"stage":"done"}');
+    expect(await db.selectFrom("InboxUpdate").select("updateId").execute()).toEqual([]);
+  });
+});
