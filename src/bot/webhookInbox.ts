@@ -2,8 +2,17 @@ import type { Update } from "grammy/types";
 import type { ChatLocks } from "../db/chatLocks.js";
 import type { Database } from "../db/connection.js";
 import type { Logger } from "../logger.js";
-import { chatKeyOf, chatsWithPendingInbox, forgetInbox, storeInbox } from "../services/inbox.js";
+import type { InboxRow } from "../db/chatLocks.js";
+import { chatKeyOf, chatsWithPendingInbox, forgetInbox, inboxRow, storeInbox } from "../services/inbox.js";
 import type { AppBot } from "./createBot.js";
+
+/** An update to store with the chat's first claim, and who waits to hear that it is stored. */
+interface FirstStore {
+  update: Update;
+  row: InboxRow;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
 
 /** Updates of a chat read per query while draining it. */
 const BATCH = 20;
@@ -49,8 +58,14 @@ export class WebhookInbox {
 
   /** Stores the update; resolves once it is stored (then answer Telegram), and has its chat drained. */
   async receive(update: Update): Promise<void> {
-    await storeInbox(this.deps.db, [update], this.deps.now());
-    this.drain(chatKeyOf(update));
+    const chatKey = chatKeyOf(update);
+    if (this.draining.has(chatKey) || this.stopped) {
+      await storeInbox(this.deps.db, [update], this.deps.now());
+      this.drain(chatKey);
+      return;
+    }
+    // The store goes with the first claim of the chat, in its round trip; Telegram is answered once it is done.
+    await new Promise<void>((resolve, reject) => this.drain(chatKey, { update, row: inboxRow(update, this.deps.now()), resolve, reject }));
   }
 
   /** Stops sweeping and waits for the chats being drained (what is left stays stored for another instance). */
@@ -62,7 +77,7 @@ export class WebhookInbox {
     await this.deps.locks.close();
   }
 
-  private drain(chatKey: string | null): void {
+  private drain(chatKey: string | null, first?: FirstStore): void {
     if (this.draining.has(chatKey)) {
       this.again.add(chatKey);
       return;
@@ -70,18 +85,29 @@ export class WebhookInbox {
     const run = (async () => {
       do {
         this.again.delete(chatKey);
-        await this.drainOnce(chatKey).catch((err: unknown) => this.deps.logger.error({ err, chatKey }, "could not handle a chat's stored updates"));
+        await this.drainOnce(chatKey, first).catch((err: unknown) => this.deps.logger.error({ err, chatKey }, "could not handle a chat's stored updates"));
+        first = undefined;
       } while (this.again.has(chatKey) && !this.stopped);
     })().finally(() => this.draining.delete(chatKey));
     this.draining.set(chatKey, run);
   }
 
-  private async drainOnce(chatKey: string | null): Promise<void> {
+  private async drainOnce(chatKey: string | null, first?: FirstStore): Promise<void> {
     const { db, locks } = this.deps;
     for (;;) {
-      if (this.stopped) return;
+      if (this.stopped) {
+        // Stopping: the update is only stored, for whichever instance goes on.
+        if (first) await storeInbox(db, [first.update], this.deps.now()).then(first.resolve, first.reject);
+        return;
+      }
       // Held by another instance: it handles what is stored (see above).
-      const updates = await locks.claim(chatKey, BATCH);
+      const claiming = locks.claim(chatKey, BATCH, first?.row);
+      if (first) {
+        // Stored or not, the receiver hears of it; the update is then this chat's like any other.
+        claiming.then(first.resolve, first.reject);
+        first = undefined;
+      }
+      const updates = await claiming;
       if (!updates) return;
       const handled: number[] = [];
       let more: boolean;

@@ -11,8 +11,11 @@ import type { ChatPrefetch } from "./chatPrefetch.js";
  * deployment. Taking a chat reads its stored updates, and letting go of it forgets the handled ones.
  */
 export interface ChatLocks {
-  /** The chat's stored updates (at most `limit`, oldest first) once this instance holds it; null when another one does. */
-  claim(chatKey: string | null, limit: number): Promise<Update[] | null>;
+  /**
+   * The chat's stored updates (at most `limit`, oldest first) once this instance holds it; null when another one
+   * does. `store`, an update just received, is stored (committed) first, whatever the outcome.
+   */
+  claim(chatKey: string | null, limit: number, store?: InboxRow): Promise<Update[] | null>;
   /** Forgets the handled updates (and stores what waited for the end of their handling), keeping the chat. */
   settle(chatKey: string | null, handled: readonly number[]): Promise<void>;
   /**
@@ -21,6 +24,14 @@ export interface ChatLocks {
    */
   release(chatKey: string | null, handled: readonly number[]): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** An update as the inbox stores it (InboxUpdate). */
+export interface InboxRow {
+  updateId: number;
+  payload: string;
+  receivedAt: Date;
+  chatKey: string | null;
 }
 
 /**
@@ -32,7 +43,13 @@ export function chatLocks(databaseUrl: string, db: Database, logger: Logger, pre
   const ofChat = (chatKey: string | null) =>
     db.selectFrom("InboxUpdate").where((eb) => (chatKey === null ? eb("chatKey", "is", null) : eb("chatKey", "=", chatKey)));
   return {
-    async claim(chatKey, limit) {
+    async claim(chatKey, limit, store) {
+      if (store)
+        await db
+          .insertInto("InboxUpdate")
+          .values(store)
+          .onConflict((oc) => oc.column("updateId").doNothing())
+          .execute();
       const rows = await ofChat(chatKey).select("payload").orderBy("updateId").limit(limit).execute();
       return rows.map((r) => JSON.parse(r.payload) as Update);
     },

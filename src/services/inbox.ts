@@ -1,4 +1,5 @@
 import type { Update } from "grammy/types";
+import type { InboxRow } from "../db/chatLocks.js";
 import { inChunks, type Database } from "../db/connection.js";
 
 // The durable inbox ("InboxUpdate"): every update is stored before Telegram hears that we have it (long polling:
@@ -11,7 +12,7 @@ const CHUNK = 500;
 /** Stores a fetched batch in one transaction (an update stored already, by an earlier attempt, stays as it is). */
 export async function storeInbox(db: Database, updates: readonly Update[], now: Date): Promise<void> {
   if (!updates.length) return;
-  const rows = updates.map((u) => ({ updateId: u.update_id, payload: JSON.stringify(u), receivedAt: now, chatKey: chatKeyOf(u) }));
+  const rows = updates.map((u) => inboxRow(u, now));
   await inChunks(db, rows, CHUNK, (q, chunk) =>
     q
       .insertInto("InboxUpdate")
@@ -19,6 +20,11 @@ export async function storeInbox(db: Database, updates: readonly Update[], now: 
       .onConflict((oc) => oc.column("updateId").doNothing())
       .execute(),
   );
+}
+
+/** The row that stores an update. */
+export function inboxRow(update: Update, receivedAt: Date): InboxRow {
+  return { updateId: update.update_id, payload: JSON.stringify(update), receivedAt, chatKey: chatKeyOf(update) };
 }
 
 /** Forgets handled updates, in one transaction. */

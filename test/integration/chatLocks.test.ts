@@ -5,7 +5,7 @@ import { ChatPrefetch, dialogueKey, reportFormKey } from "../../src/db/chatPrefe
 import type { Database } from "../../src/db/connection.js";
 import { readConversationState, writeConversationState } from "../../src/db/conversationState.js";
 import { createLogger } from "../../src/logger.js";
-import { storeInbox } from "../../src/services/inbox.js";
+import { inboxRow, storeInbox } from "../../src/services/inbox.js";
 import { openTempDatabase } from "../support/database.js";
 import { onPostgres } from "../support/testDatabase.js";
 
@@ -56,6 +56,9 @@ describe("chat locks", () => {
     expect(await locks.release(String(CHAT), [13])).toBe(false);
     expect(ids(await locks.claim(String(CHAT + 1), 20))).toEqual([30]);
     expect(await locks.release(String(CHAT + 1), [])).toBe(true);
+    // An update just received is stored with the claim, before the stored ones are read.
+    expect(ids(await locks.claim(String(CHAT), 20, inboxRow(message(14), NOW)))).toEqual([14]);
+    expect(await locks.release(String(CHAT), [14])).toBe(false);
   });
 
   it.skipIf(!onPostgres)("lets one instance hold a chat at a time; the next sees nothing the last one handled (needs PostgreSQL)", async () => {
@@ -63,13 +66,16 @@ describe("chat locks", () => {
     await storeInbox(db, [message(1)], NOW);
     expect(ids(await a.claim(String(CHAT), 20))).toEqual([1]);
     expect(await b.claim(String(CHAT), 20)).toBeNull();
+    // What the other instance received meanwhile is stored all the same, for the holder to find.
+    expect(await b.claim(String(CHAT), 20, inboxRow(message(2), NOW))).toBeNull();
+    expect(await db.selectFrom("InboxUpdate").select("updateId").orderBy("updateId").execute()).toEqual([{ updateId: 1 }, { updateId: 2 }]);
     // Another chat is free meanwhile.
     expect(await b.claim(String(CHAT + 1), 20)).toEqual([]);
     await b.release(String(CHAT + 1), []);
     await a.settle(String(CHAT), [1]);
     expect(await b.claim(String(CHAT), 20)).toBeNull(); // settling keeps the chat
-    expect(await a.release(String(CHAT), [])).toBe(false);
-    expect(await b.claim(String(CHAT), 20)).toEqual([]);
+    expect(await a.release(String(CHAT), [])).toBe(true);
+    expect(ids(await b.claim(String(CHAT), 20))).toEqual([2]);
     await b.release(String(CHAT), []);
   });
 

@@ -25,7 +25,7 @@ const LOCK_CONNECTIONS = 4;
  * Each side is one round trip, a message of statements that run in order, each with a snapshot of its own (READ
  * COMMITTED), so each sees what the statements before it did (the inbox costs three round trips per update with
  * the store, not six):
- * - claim: the lock is tried, then the chat's stored updates read (ignored if the lock was not had), and for a
+ * - claim: an update just received is stored and committed (Telegram hears of it after this), the lock is tried, then the chat's stored updates read (ignored if the lock was not had), and for a
  *   private chat the rows its updates read first (db/chatPrefetch.ts). One statement could not do both: its one
  *   snapshot, taken before the lock, could miss what the last holder deleted or wrote just before letting go, and
  *   its updates would be handled twice;
@@ -39,7 +39,7 @@ export function advisoryChatLocks(databaseUrl: string, logger: Logger, prefetch:
   const lines = Array.from({ length: connections }, () => lockConnection(databaseUrl, logger, prefetch));
   const lineOf = (chatKey: string | null) => lines[hashOf(chatKey ?? "") % lines.length]!;
   return {
-    claim: (chatKey, limit) => lineOf(chatKey).claim(chatKey, limit),
+    claim: (chatKey, limit, store) => lineOf(chatKey).claim(chatKey, limit, store),
     settle: (chatKey, handled) => lineOf(chatKey).settle(chatKey, handled),
     release: (chatKey, handled) => lineOf(chatKey).release(chatKey, handled),
     async close() {
@@ -101,13 +101,23 @@ function lockConnection(databaseUrl: string, logger: Logger, prefetch: ChatPrefe
   /** Runs the statements as one message; the results, one per statement. */
   const run = async (c: pg.Client, statements: string[]) => (await c.query(statements.join(";\n"))) as unknown as pg.QueryResult[];
   return {
-    claim: (chatKey, limit) =>
+    claim: (chatKey, limit, store) =>
       inTurn(async () => {
         if (!Number.isSafeInteger(limit)) throw new Error(`not a limit: ${limit}`);
+        if (store && !Number.isSafeInteger(store.updateId)) throw new Error(`not an update id: ${store.updateId}`);
         const c = await connection();
         const key = c.escapeLiteral(chatKey ?? "");
         const plan = ChatPrefetch.plan(chatKey);
-        const [lock, stored, states, users] = await run(c, [
+        const storing = store
+          ? [
+              "begin",
+              `insert into "InboxUpdate" ("updateId", payload, "receivedAt", "chatKey") values (${store.updateId}, ${c.escapeLiteral(store.payload)}, ` +
+                `${c.escapeLiteral(store.receivedAt.toISOString())}, ${store.chatKey === null ? "null" : c.escapeLiteral(store.chatKey)}) on conflict ("updateId") do nothing`,
+              "commit",
+            ]
+          : [];
+        const results = await run(c, [
+          ...storing,
           `select pg_try_advisory_lock(${CHAT_LOCK_SPACE}, hashtext(${key})) as ok`,
           `select payload from "InboxUpdate" where ${ofChat(chatKey, key)} order by "updateId" limit ${limit}`,
           ...(plan
@@ -117,6 +127,7 @@ function lockConnection(databaseUrl: string, logger: Logger, prefetch: ChatPrefe
               ]
             : []),
         ]);
+        const [lock, stored, states, users] = results.slice(storing.length);
         if ((lock!.rows[0] as { ok?: boolean } | undefined)?.ok !== true) return null;
         if (plan) {
           const rows: ChatRows = {
