@@ -203,27 +203,28 @@ export class ReportStore {
    * Idempotent on the reporter's `submissionKey`.
    */
   async create(input: NewReport, formAfter?: (report: { id: number; ref: string }) => FormRow): Promise<{ id: number; ref: string; created: boolean }> {
+    // The key is the reporter's own (their form's): another resident's report is never handed back for it.
+    const submissionKey = `${input.reporterId}:${input.submissionKey}`;
+    const [existing] = await reportBySubmission(this.db, submissionKey, input.reporterId);
+    // The number is taken before the transaction, in a statement of its own: the counter's row is then locked for
+    // that statement only, not until the report commits, when every report made at once would wait in line for it.
+    // A report that then fails to be stored leaves its number unused (a gap in the series, never a number twice).
+    // The series follows the calendar year in Poland, whatever the server's time zone.
+    const year = warsawYear(input.now);
+    const value = existing ? undefined : (await nextInSeries(this.db, `report:${year}`))[0]!.value;
     // READ COMMITTED, not serial (src/db/postgres/dialect.ts): every resident's report would otherwise wait for
-    // every other transaction of the deployment. Safe so: what it reads is the reporter's own (their chat's updates
-    // are handled one at a time, and submissionKey is unique); it only inserts, but for the counter, one atomic
-    // upsert whose row lock orders the reports that take a number at once.
+    // every other transaction of the deployment. Safe so: it only inserts, and what it read is the reporter's own
+    // (their chat's updates are handled one at a time, and submissionKey is unique).
     const result = await this.withForm((put) =>
       this.db
         .transaction()
         .setIsolationLevel("read committed")
         .execute(async (tx) => {
-          // The key is the reporter's own (their form's): another resident's report is never handed back for it.
-          const submissionKey = `${input.reporterId}:${input.submissionKey}`;
-          const [existing] = await reportBySubmission(tx, submissionKey, input.reporterId);
           if (existing) {
             if (formAfter) await put(tx, formAfter(existing), input.now);
             return { ...existing, created: false };
           }
-          // The series follows the calendar year in Poland, whatever the server's time zone.
-          const year = warsawYear(input.now);
-          const [counter] = await nextInSeries(tx, `report:${year}`);
-          const value = counter!.value;
-          const ref = formatReference(input.prefix, year, value);
+          const ref = formatReference(input.prefix, year, value!);
           const { draft, now } = input;
           const { id } = await tx
             .insertInto("Report")
