@@ -2,14 +2,12 @@ import type { Update } from "grammy/types";
 import type { ChatLocks } from "../db/chatLocks.js";
 import type { Database } from "../db/connection.js";
 import type { Logger } from "../logger.js";
-import type { InboxRow } from "../db/chatLocks.js";
 import { chatKeyOf, chatsWithPendingInbox, forgetInbox, inboxRow, storeInbox } from "../services/inbox.js";
 import type { AppBot } from "./createBot.js";
 
 /** An update to store with the chat's first claim, and who waits to hear that it is stored. */
 interface FirstStore {
   update: Update;
-  row: InboxRow;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -25,9 +23,10 @@ const SWEEP_CHATS = 100;
  * Webhook mode with nothing lost and each chat in order, however many instances share the database:
  * - an update is stored (InboxUpdate) before Telegram gets its 200; a failed store answers 500 and Telegram retries;
  * - then its chat is drained: the instance that holds the chat's lock (db/chatLocks.ts) handles the chat's stored
- *   updates in update_id order and deletes each once handled (the last as it lets go). An instance that stored an update while another held
- *   the chat leaves it to the holder: the holder looks for stored updates again after letting go (and takes the
- *   chat again if there are any), and that look comes after the other's store, which came before its failed try;
+ *   updates in update_id order and deletes each once handled (the last as it lets go). An instance that stored an
+ *   update while another held the chat leaves it to the holder: the holder looks for stored updates again after
+ *   letting go (and takes the chat again if there are any), and that look comes after the other's store, which came
+ *   before its failed try. An update that finds its chat free here is stored in the round trip that takes it;
  * - an instance that dies leaves its updates stored and its locks released: every instance sweeps for updates
  *   older than SWEEP_AGE_MS and drains their chats. An update may be handled again after such a crash, as after a
  *   crash in long polling; the handlers are built for it (submission keys, the form's replay check).
@@ -65,7 +64,7 @@ export class WebhookInbox {
       return;
     }
     // The store goes with the first claim of the chat, in its round trip; Telegram is answered once it is done.
-    await new Promise<void>((resolve, reject) => this.drain(chatKey, { update, row: inboxRow(update, this.deps.now()), resolve, reject }));
+    await new Promise<void>((resolve, reject) => this.drain(chatKey, { update, resolve, reject }));
   }
 
   /** Stops sweeping and waits for the chats being drained (what is left stays stored for another instance). */
@@ -101,7 +100,7 @@ export class WebhookInbox {
         return;
       }
       // Held by another instance: it handles what is stored (see above).
-      const claiming = locks.claim(chatKey, BATCH, first?.row);
+      const claiming = locks.claim(chatKey, BATCH, first && inboxRow(first.update, this.deps.now()));
       if (first) {
         // Stored or not, the receiver hears of it; the update is then this chat's like any other.
         claiming.then(first.resolve, first.reject);
