@@ -55,10 +55,10 @@ export function percentile(sorted: number[], p: number): number {
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /**
- * Node's flags in `npm start` (package.json), so a benchmark's bot process runs with exactly those:
- * `node --enable-source-maps scripts/run.mjs main` gives ["--enable-source-maps"].
+ * How `npm start` (package.json) runs node, so a benchmark's bot process runs exactly so: its environment
+ * assignments (e.g. MALLOC_ARENA_MAX) and its node flags (`node --max-semi-space-size=16 scripts/run.mjs main`
+ * gives ["--max-semi-space-size=16"]).
  */
-/** How `npm start` runs node: its environment assignments (e.g. MALLOC_ARENA_MAX) and its node flags. */
 export function npmStart(): { env: Record<string, string>; nodeFlags: string[] } {
   const pkg = JSON.parse(fs.readFileSync(path.join(process.cwd(), "package.json"), "utf8")) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/);

@@ -1,4 +1,5 @@
 // `npm start`: read the configuration, migrate, load sample data, run the bot until SIGINT/SIGTERM.
+import "./stackTraces.js"; // first: stack traces name the .ts lines
 import { ConfigError, loadDotEnv, parseConfig } from "./config.js";
 import { startApp } from "./app.js";
 

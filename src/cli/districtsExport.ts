@@ -1,4 +1,5 @@
 // `npm run districts:export -- <file.geojson>`: the districts as GeoJSON, in the import schema.
+import "../stackTraces.js"; // first: stack traces name the .ts lines
 import fs from "node:fs";
 import { withDatabase } from "./database.js";
 import { exportDistricts } from "../services/districtImport.js";

@@ -1,5 +1,6 @@
 // `npm run districts:import -- <districts.geojson> [--rules rules.csv] [--units units.json] [--officers officers.json] [--dry-run]`
 // Validates everything and reports each problem with file, feature and field; writes all or nothing.
+import "../stackTraces.js"; // first: stack traces name the .ts lines
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { withDatabase } from "./database.js";

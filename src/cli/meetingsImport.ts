@@ -1,6 +1,7 @@
 // `npm run meetings:import -- <meetings.csv|json> [--publish] [--dry-run]`
 // Validates every row (problems with file, row and field); writes all or nothing. With --publish the
 // meetings are announced: the rows go to the outbox, which the running bot sends at Telegram's pace.
+import "../stackTraces.js"; // first: stack traces name the .ts lines
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { announcementFor } from "../bot/ui/meetingCard.js";

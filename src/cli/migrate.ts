@@ -1,4 +1,5 @@
 // `npm run db:migrate`: applies pending migrations to the bot's database (DATABASE_URL from the environment or .env).
+import "../stackTraces.js"; // first: stack traces name the .ts lines
 import { DEFAULT_DATABASE_URL, loadDotEnv } from "../config.js";
 import { applyMigrations } from "../db/connection.js";
 

@@ -1,4 +1,5 @@
 // `npm run officer:link-code -- <officer code or id>`: a one-time code (24 h) the officer sends as /link CODE.
+import "../stackTraces.js"; // first: stack traces name the .ts lines
 import { withDatabase } from "./database.js";
 import { findOfficer, issueLinkCode, officerName } from "../services/officerLinks.js";
 

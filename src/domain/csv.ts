@@ -1,4 +1,10 @@
-import { CsvError, parse } from "csv-parse/sync";
+import { createRequire } from "node:module";
+import type * as CsvParse from "csv-parse/sync";
+
+// Loaded on first use: only the imports read CSV (at start, only the sample load of an empty database), so a
+// running bot does not keep csv-parse's code. Its CommonJS build, so the readers stay synchronous.
+let csvParse: typeof CsvParse | undefined;
+const loadCsvParse = () => (csvParse ??= createRequire(import.meta.url)("csv-parse/sync") as typeof CsvParse);
 
 /** One CSV record: its 1-based row (records so far, blank ones included) and the lines it spans. */
 export interface CsvRecord {
@@ -29,6 +35,7 @@ export function readCsv(text: string, options: CsvOptions = {}): { records: CsvR
   let lastLine = 0;
   let lastCommentLines = 0;
   const nextLine = (commentLines: number): number => lastLine + 1 + (commentLines - lastCommentLines);
+  const { CsvError, parse } = loadCsvParse();
   try {
     // One line break form: csv-parse counts a CRLF inside quotes as two lines, and fields get "\n" as promised.
     parse(text.replace(/\r\n?/g, "\n"), {

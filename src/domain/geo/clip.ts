@@ -3,12 +3,18 @@
  * arbitrary-precision arithmetic, so shared borders and T-junctions come out right). It is exact but
  * slow (~15 ms for two 200-vertex polygons), so callers should filter candidates cheaply first.
  */
-import * as polyclip from "polyclip-ts";
+import { createRequire } from "node:module";
+import type * as Polyclip from "polyclip-ts";
 import type { LonLat, PolygonGeometry } from "./types.js";
 import { geometryAreaM2 } from "./measure.js";
 
-type ClipGeom = polyclip.Geom;
-type MultiPoly = ReturnType<typeof polyclip.union>;
+type ClipGeom = Polyclip.Geom;
+type MultiPoly = ReturnType<typeof Polyclip.union>;
+
+// Loaded on first use: only a district import's overlap check and the sample-data generator clip, so a running
+// bot does not keep polyclip's code (and its bignumber.js). Its CommonJS build, so clipping stays synchronous.
+let loaded: typeof Polyclip | undefined;
+const polyclip = () => (loaded ??= createRequire(import.meta.url)("polyclip-ts") as typeof Polyclip);
 
 function toClip(geometry: PolygonGeometry): ClipGeom {
   return geometry.coordinates;
@@ -23,16 +29,16 @@ export function fromClip(result: MultiPoly): PolygonGeometry | null {
 }
 
 export function intersectGeometries(a: PolygonGeometry, ...rest: PolygonGeometry[]): PolygonGeometry | null {
-  return fromClip(polyclip.intersection(toClip(a), ...rest.map(toClip)));
+  return fromClip(polyclip().intersection(toClip(a), ...rest.map(toClip)));
 }
 
 export function unionGeometries(a: PolygonGeometry, ...rest: PolygonGeometry[]): PolygonGeometry | null {
-  return fromClip(polyclip.union(toClip(a), ...rest.map(toClip)));
+  return fromClip(polyclip().union(toClip(a), ...rest.map(toClip)));
 }
 
 /** a minus every geometry in rest. */
 export function subtractGeometries(a: PolygonGeometry, ...rest: PolygonGeometry[]): PolygonGeometry | null {
-  return fromClip(polyclip.difference(toClip(a), ...rest.map(toClip)));
+  return fromClip(polyclip().difference(toClip(a), ...rest.map(toClip)));
 }
 
 /** Area in m² of the intersection of two geometries (0 when they only touch). */

@@ -11,8 +11,14 @@
  *   so ORGANIZER is omitted and the organiser is the first line of DESCRIPTION.
  * - A VALARM one day before (residents asked the bot for a reminder anyway; it can be turned off).
  */
-import ical, { ICalAlarmType, ICalCalendarMethod, ICalEventStatus, ICalEventTransparency } from "ical-generator";
+import { createRequire } from "node:module";
+import type * as IcalGenerator from "ical-generator";
 import { toWarsawParts, warsawWallToUtc, WARSAW_TZ, warsawDateString, type WarsawParts } from "./time.js";
+
+// Loaded on first use: only a resident asking for a calendar file needs it, so a running bot keeps its code only
+// once someone has. Its CommonJS build, so meetingToIcs stays synchronous.
+let icalGenerator: typeof IcalGenerator | undefined;
+const loadIcalGenerator = () => (icalGenerator ??= createRequire(import.meta.url)("ical-generator") as typeof IcalGenerator);
 
 export interface IcsMeeting {
   /** Globally unique and stable across updates, e.g. "meeting-12@dzielnicowy.example". */
@@ -155,6 +161,7 @@ export function meetingToIcs(meeting: IcsMeeting, now: Date, options: IcsOptions
       : undefined;
   const local = warsawWallIsExact(meeting.startsAt) && warsawWallIsExact(meeting.endsAt);
 
+  const { default: ical, ICalAlarmType, ICalCalendarMethod, ICalEventStatus, ICalEventTransparency } = loadIcalGenerator();
   const calendar = ical({
     prodId: { company: "Dzielnicowy", product: "Meetings", language: "PL" },
     scale: "GREGORIAN",
