@@ -40,10 +40,11 @@ export const reportFormKey = (chatId: number) => `reportForm:${chatId}`;
 export class ChatPrefetch {
   private readonly states = new Map<string, string | null>();
   private readonly users = new Map<number, PrefetchedUser>();
-  private readonly byChat = new Map<string, { keys: string[]; userId?: number }>();
+  private readonly byChat = new Map<string, { keys: string[]; userId: number }>();
   /** The held chats' deferred writes, by dialogue key (see deferState). */
   private readonly later = new Map<string, DeferredWrite>();
-  private readonly holderOf = new Map<string, string>();
+  /** The dialogue keys of the chats held here. */
+  private readonly heldKeys = new Set<string>();
 
   /** The keys to read with a chat, or none: only private chats (a user's own id) are read ahead. */
   static plan(chatKey: string | null): { stateKeys: string[]; userId: number } | undefined {
@@ -58,7 +59,7 @@ export class ChatPrefetch {
     for (const key of plan.stateKeys) this.states.set(key, rows.states.get(key) ?? null);
     if (rows.user) this.users.set(plan.userId, rows.user);
     this.byChat.set(chatKey, { keys: plan.stateKeys, userId: plan.userId });
-    for (const key of plan.stateKeys) this.holderOf.set(key, chatKey);
+    for (const key of plan.stateKeys) this.heldKeys.add(key);
   }
 
   /**
@@ -68,7 +69,7 @@ export class ChatPrefetch {
    * other write of the key cancels it.
    */
   deferState(key: string, value: string, at: Date): boolean {
-    if (!this.holderOf.has(key)) return false;
+    if (!this.heldKeys.has(key)) return false;
     this.states.delete(key);
     this.later.set(key, { key, value, at });
     return true;
@@ -118,9 +119,9 @@ export class ChatPrefetch {
     this.byChat.delete(chatKey!);
     for (const key of held.keys) {
       this.states.delete(key);
-      this.holderOf.delete(key);
+      this.heldKeys.delete(key);
     }
-    if (held.userId !== undefined) this.users.delete(held.userId);
+    this.users.delete(held.userId);
     return writes;
   }
 }
