@@ -361,8 +361,11 @@ export class FakeTelegram {
   private readonly retries = new Map<number, RetryState>();
   private retryTimer: NodeJS.Timeout | undefined;
   private lastWebhookError: { date: number; message: string } | undefined;
-  /** Aborts the webhook requests still under way when the fake stops. */
-  private readonly deliveryAbort = new AbortController();
+  /**
+   * The webhook requests under way, aborted when the fake stops. One controller per request: fetch leaves its abort
+   * listener on the signal it is given, and one shared signal gathered thousands (each new one slower to add).
+   */
+  private readonly deliveries = new Set<AbortController>();
 
   private constructor(private readonly server: Server) {
     const { port } = server.address() as AddressInfo;
@@ -747,7 +750,7 @@ export class FakeTelegram {
     this.stopped = true;
     for (const poll of this.polls) poll.tryAnswer(true);
     clearTimeout(this.retryTimer);
-    this.deliveryAbort.abort();
+    for (const delivery of this.deliveries) delivery.abort();
     for (const timer of this.timers) clearTimeout(timer);
     for (const res of this.stalled) res.destroy();
     for (const waiter of this.waiters) waiter.fail(new Error("FakeTelegram stopped"));
@@ -1010,6 +1013,8 @@ export class FakeTelegram {
     this.inFlight.add(id);
     this.deliveryCounts.set(id, (this.deliveryCounts.get(id) ?? 0) + 1);
     let error: string | undefined;
+    const abort = new AbortController();
+    this.deliveries.add(abort);
     try {
       const res = await fetch(webhook.url, {
         method: "POST",
@@ -1018,12 +1023,14 @@ export class FakeTelegram {
           ...(webhook.secretToken ? { "x-telegram-bot-api-secret-token": webhook.secretToken } : {}),
         },
         body: JSON.stringify(update),
-        signal: this.deliveryAbort.signal,
+        signal: abort.signal,
       });
       await res.arrayBuffer().catch(() => undefined);
       if (res.status < 200 || res.status > 299) error = `Wrong response from the webhook: ${res.status} ${res.statusText}`;
     } catch (err) {
       error = `Connection failed: ${(err as Error).message}`;
+    } finally {
+      this.deliveries.delete(abort);
     }
     this.inFlight.delete(id);
     if (this.stopped) return;
