@@ -17,7 +17,7 @@ import { npmStart, percentile, round, TOKEN } from "./support.js";
 
 /** 100 by default (the issue's figure); BENCH_RESIDENTS=1 or 10 shows the latency without contention. */
 const RESIDENTS = Number(process.env.BENCH_RESIDENTS ?? 100);
-/** Measured reports each resident makes, one after another, after one unmeasured warm-up report. */
+/** Measured reports each resident makes, one after another, after the unmeasured warm-up reports (one per bot process). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 /**
  * 0: closed loop, every resident answers the instant the bot replies — the bot's capacity.
@@ -165,9 +165,10 @@ export async function benchReports(opts: BenchReportsOptions = {}): Promise<Reco
 
   try {
     await report(RESIDENTS + 1, 0, []); // the bot is up and has seen a whole report once
-    // Each resident first makes one unmeasured report (the JIT warms up under the real load), then ROUNDS
-    // measured ones. The steady state is the window from the moment every resident is measuring until
-    // the first one is done: the load is whole there, neither arriving nor leaving.
+    // Each resident first makes unmeasured reports (the JIT warms up under the real load), one per bot process so
+    // that each process has seen as many as a single one would, then ROUNDS measured ones. The steady state is the
+    // window from the moment every resident is measuring until the first one is done: the load is whole there,
+    // neither arriving nor leaving.
     let measuring = 0;
     let done = 0;
     let from: Mark | undefined;
@@ -175,9 +176,9 @@ export async function benchReports(opts: BenchReportsOptions = {}): Promise<Reco
     const arrival = (i: number) => new Promise((r) => setTimeout(r, PACE_MS ? (i / RESIDENTS) * PACE_MS * 10 : 0));
     const resident = async (i: number) => {
       await arrival(i);
-      await report(i, 0, warmSteps);
+      for (let r = 0; r < instances; r++) await report(i, r, warmSteps);
       if (++measuring === RESIDENTS) from = mark();
-      for (let r = 1; r <= ROUNDS; r++) {
+      for (let r = instances; r < instances + ROUNDS; r++) {
         await report(i, r, measuredSteps);
         completions.push(performance.now());
       }
@@ -226,7 +227,7 @@ export async function benchReports(opts: BenchReportsOptions = {}): Promise<Reco
         ? `an input every ${PACE_MS} ms per resident (offers ${round((RESIDENTS * 1000) / (PACE_MS * 10))} reports/s)`
         : "none: closed loop (capacity)",
       "moderators' group": MODERATION ? `configured: ${cards} cards queued (sent at 20/min)` : "none (BENCH_MODERATION=0)",
-      "reports stored": `${stored} (1 + ${RESIDENTS} warm-up + ${RESIDENTS} × ${ROUNDS} measured)`,
+      "reports stored": `${stored} (1 + ${RESIDENTS} × ${instances} warm-up + ${RESIDENTS} × ${ROUNDS} measured)`,
       "steady window (s)": round(seconds, 2),
       "complete reports/s": round(reports / seconds),
       "step latency median (ms)": round(percentile(inWindow, 50)),
