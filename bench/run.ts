@@ -13,10 +13,10 @@ type Table = Record<string, number | string>;
 
 // Issue 15. On this kind of machine one closed-loop run's capacity varies by ±15% from the last (other guests share
 // the host): one run of each could not tell 0.9 from 1.1. So the closed loops run interleaved, BENCH_REPEAT rounds
-// of SQLite, PostgreSQL × 1 and PostgreSQL × 2 (default 3), and each target is the median of its rounds' ratios (a
+// of SQLite, PostgreSQL × 1 and PostgreSQL × 2 (default 5), and each target is the median of its rounds' ratios (a
 // round's runs follow each other within two minutes, so they share that stretch's noise). The paced runs (latency)
 // run once each.
-const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 5));
 interface Issue15Run {
   key: string;
   what: string;
