@@ -93,10 +93,14 @@ function issue15Comparison(): Table {
       return x === undefined || y === undefined ? undefined : x / y;
     });
   return {
-    "cost per report, closed loop: PostgreSQL 1 instance ÷ SQLite (target ≤ 2), median of rounds (each)": summary(ratios("pg 1 closed", "sqlite 1 closed", TOTAL_CPU)),
+    "cost per report, closed loop: PostgreSQL 1 instance ÷ SQLite (target ≤ 2), median of rounds (each)": summary(
+      ratios("pg 1 closed", "sqlite 1 closed", TOTAL_CPU),
+    ),
     "cost per report, at 50 reports/s: PostgreSQL 1 instance ÷ SQLite (target ≤ 2)": summary(ratios("pg 1 paced", "sqlite 1 paced", TOTAL_CPU)),
     "capacity on PostgreSQL: 2 instances ÷ 1 (target ≥ 1), median of rounds (each)": summary(ratios("pg 2 closed", "pg 1 closed", CAPACITY)),
-    "p95 step latency at 50 reports/s, SQLite / PostgreSQL 1 / PostgreSQL 2 (ms)": ISSUE_15_PACED.map((run) => numberIn(issue15.get(run.key)?.[0], P95) ?? "not run").join(" / "),
+    "p95 step latency at 50 reports/s, SQLite / PostgreSQL 1 / PostgreSQL 2 (ms)": ISSUE_15_PACED.map(
+      (run) => numberIn(issue15.get(run.key)?.[0], P95) ?? "not run",
+    ).join(" / "),
   };
 }
 
@@ -107,7 +111,10 @@ const suites: [string, () => Promise<Table>][] = [
   ["Reports: 100 residents at once, paced to offer 66 reports/s: latency with a margin (issue 3)", () => benchReports({ paceMs: 150 })],
   // The i18n fast path (src/i18n) stays only while this shows it paying for itself against the closed loop above.
   ["I18n: the closed loop above with texts rendered by i18next alone (I18N_FAST_PATH=off)", () => benchReports({ paceMs: 0, env: { I18N_FAST_PATH: "off" } })],
-  ...ISSUE_15_PACED.map((run): [string, () => Promise<Table>] => [`Reports on PostgreSQL and several instances (issue 15): ${run.what}`, () => issue15Run(run)]),
+  ...ISSUE_15_PACED.map((run): [string, () => Promise<Table>] => [
+    `Reports on PostgreSQL and several instances (issue 15): ${run.what}`,
+    () => issue15Run(run),
+  ]),
   [
     `Reports on PostgreSQL and several instances (issue 15): closed loops (capacity), SQLite / PostgreSQL 1 / PostgreSQL 2 interleaved, ${REPEAT} rounds`,
     () => issue15ClosedLoops(),

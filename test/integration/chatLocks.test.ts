@@ -61,6 +61,22 @@ describe("chat locks", () => {
     expect(await locks.release(String(CHAT), [14])).toBe(false);
   });
 
+  it("keeps the updates without a chat (key null) apart from every chat's, in order, one holder at a time", async () => {
+    const [a, b] = [locksOf(), locksOf()];
+    const chatless = (updateId: number) => ({ ...inboxRow(message(updateId), NOW), chatKey: null });
+    await storeInbox(db, [message(2)], NOW);
+    expect(ids(await a.claim(null, 20, chatless(7)))).toEqual([7]);
+    // Another instance cannot take them meanwhile (one process per database with SQLite: nothing to hold apart).
+    if (onPostgres) expect(await b.claim(null, 20, chatless(6))).toBeNull();
+    else await db.insertInto("InboxUpdate").values(chatless(6)).execute();
+    expect(await a.release(null, [7])).toBe(true);
+    expect(ids(await b.claim(null, 20))).toEqual([6]);
+    expect(await b.release(null, [6])).toBe(false);
+    expect(ids(await a.claim(String(CHAT), 20))).toEqual([2]);
+    await a.release(String(CHAT), [2]);
+    expect(await db.selectFrom("InboxUpdate").select("updateId").execute()).toEqual([]);
+  });
+
   it.skipIf(!onPostgres)("lets one instance hold a chat at a time; the next sees nothing the last one handled (needs PostgreSQL)", async () => {
     const [a, b] = [locksOf(), locksOf()];
     await storeInbox(db, [message(1)], NOW);

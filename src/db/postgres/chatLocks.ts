@@ -60,7 +60,7 @@ function hashOf(text: string): number {
 /**
  * The statements of a lock connection, prepared when it connects (SQL PREPARE: a message of several statements can
  * EXECUTE them, which the protocol's own prepared statements could not do in one round trip). A chat key is never
- * null here: updates without a chat (none of the kinds the bot asks for) share the literal forms of NULL_CHAT.
+ * null here: updates without a chat (none of the kinds the bot asks for) share literal forms (chatStatements).
  */
 const PREPARED = {
   dz_inbox_store: `insert into "InboxUpdate" ("updateId", payload, "receivedAt", "chatKey") values ($1, $2, $3, $4) on conflict ("updateId") do nothing`,
@@ -74,13 +74,23 @@ const PREPARED = {
   dz_state_put: `insert into "ConversationState" (key, value, "updatedAt") values ($1, $2, $3) on conflict (key) do update set value = excluded.value, "updatedAt" = excluded."updatedAt"`,
 } as const;
 
-/** The literal forms of the chat's statements, for the chat key null. */
-const NULL_CHAT = {
-  dz_chat_try: `select pg_try_advisory_lock(${CHAT_LOCK_SPACE}, hashtext('')) as ok`,
-  dz_chat_unlock: `select pg_advisory_unlock(${CHAT_LOCK_SPACE}, hashtext(''))`,
-  dz_chat_updates: (limit: number) => `select payload from "InboxUpdate" where "chatKey" is null order by "updateId" limit ${limit}`,
-  dz_chat_more: `select exists (select 1 from "InboxUpdate" where "chatKey" is null) as more`,
-};
+/** The statements about one chat's lock and stored updates: the prepared ones, or for the chat key null their literal forms. */
+function chatStatements(c: pg.Client, chatKey: string | null) {
+  if (chatKey === null)
+    return {
+      tryLock: `select pg_try_advisory_lock(${CHAT_LOCK_SPACE}, hashtext('')) as ok`,
+      updates: (limit: number) => `select payload from "InboxUpdate" where "chatKey" is null order by "updateId" limit ${limit}`,
+      unlock: `select pg_advisory_unlock(${CHAT_LOCK_SPACE}, hashtext(''))`,
+      more: `select exists (select 1 from "InboxUpdate" where "chatKey" is null) as more`,
+    };
+  const key = c.escapeLiteral(chatKey);
+  return {
+    tryLock: `execute dz_chat_try(${key})`,
+    updates: (limit: number) => `execute dz_chat_updates(${key}, ${limit})`,
+    unlock: `execute dz_chat_unlock(${key})`,
+    more: `execute dz_chat_more(${key})`,
+  };
+}
 
 /** One transaction: the handled updates forgotten, the deferred writes stored (none: no statements). */
 function settling(c: pg.Client, handled: readonly number[], writes: readonly DeferredWrite[]): string[] {
@@ -107,7 +117,11 @@ function lockConnection(databaseUrl: string, logger: Logger, prefetch: ChatPrefe
         client = undefined;
       });
       await c.connect();
-      await c.query(Object.entries(PREPARED).map(([name, sql]) => `prepare ${name} as ${sql}`).join(";\n"));
+      await c.query(
+        Object.entries(PREPARED)
+          .map(([name, sql]) => `prepare ${name} as ${sql}`)
+          .join(";\n"),
+      );
       return c;
     })().catch((err: unknown) => {
       client = undefined;
@@ -129,15 +143,19 @@ function lockConnection(databaseUrl: string, logger: Logger, prefetch: ChatPrefe
         if (store && !Number.isSafeInteger(store.updateId)) throw new Error(`not an update id: ${store.updateId}`);
         const c = await connection();
         const lit = (text: string | null) => (text === null ? "null" : c.escapeLiteral(text));
-        const key = lit(chatKey);
+        const chat = chatStatements(c, chatKey);
         const plan = ChatPrefetch.plan(chatKey);
         const storing = store
-          ? ["begin", `execute dz_inbox_store(${store.updateId}, ${lit(store.payload)}, ${lit(store.receivedAt.toISOString())}, ${lit(store.chatKey)})`, "commit"]
+          ? [
+              "begin",
+              `execute dz_inbox_store(${store.updateId}, ${lit(store.payload)}, ${lit(store.receivedAt.toISOString())}, ${lit(store.chatKey)})`,
+              "commit",
+            ]
           : [];
         const results = await run(c, [
           ...storing,
-          chatKey === null ? NULL_CHAT.dz_chat_try : `execute dz_chat_try(${key})`,
-          chatKey === null ? NULL_CHAT.dz_chat_updates(limit) : `execute dz_chat_updates(${key}, ${limit})`,
+          chat.tryLock,
+          chat.updates(limit),
           ...(plan ? [`execute dz_chat_states(${plan.stateKeys.map(lit).join(", ")})`, `execute dz_chat_user(${plan.userId})`] : []),
         ]);
         const [lock, stored, states, users] = results.slice(storing.length);
@@ -162,12 +180,8 @@ function lockConnection(databaseUrl: string, logger: Logger, prefetch: ChatPrefe
       inTurn(async () => {
         const writes = prefetch.release(chatKey);
         const c = await connection();
-        const key = chatKey === null ? "" : c.escapeLiteral(chatKey);
-        const results = await run(c, [
-          ...settling(c, handled, writes),
-          chatKey === null ? NULL_CHAT.dz_chat_unlock : `execute dz_chat_unlock(${key})`,
-          chatKey === null ? NULL_CHAT.dz_chat_more : `execute dz_chat_more(${key})`,
-        ]);
+        const chat = chatStatements(c, chatKey);
+        const results = await run(c, [...settling(c, handled, writes), chat.unlock, chat.more]);
         return (results.at(-1)!.rows[0] as { more?: boolean } | undefined)?.more === true;
       }),
     async close() {

@@ -49,10 +49,9 @@ export function publicStatusWindows(rule: PublicMapRule, now: Date): Map<Status,
 /** Whether the report is on the public map at `now`. */
 export function isOnPublicMap(report: PublicMapCandidate, rule: PublicMapRule, now: Date): boolean {
   if (!isPubliclyVisible(report.categoryCode, report.status)) return false;
-  const windows = publicStatusWindows(rule, now);
-  if (!windows.has(report.status)) return false;
-  const from = windows.get(report.status);
-  return from === null || from === undefined || report.statusSince.getTime() >= from.getTime();
+  const from = publicStatusWindows(rule, now).get(report.status);
+  if (from === undefined) return false;
+  return from === null || report.statusSince.getTime() >= from.getTime();
 }
 
 const M_PER_DEGREE_LAT = 111_320;
