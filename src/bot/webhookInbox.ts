@@ -23,7 +23,8 @@ const SWEEP_CHATS = 100;
  * Webhook mode with nothing lost and each chat in order, however many instances share the database:
  * - an update is stored (InboxUpdate) before Telegram gets its 200; a failed store answers 500 and Telegram retries;
  * - then its chat is drained: the instance that holds the chat's lock (db/chatLocks.ts) handles the chat's stored
- *   updates in update_id order and deletes each once handled (the last as it lets go). An instance that stored an
+ *   updates in update_id order and deletes each once handled (the last as it lets go). Updates of the chat that this
+ *   instance stored meanwhile are read on before letting go (one round trip instead of a release and a claim). An instance that stored an
  *   update while another held the chat leaves it to the holder: the holder looks for stored updates again after
  *   letting go (and takes the chat again if there are any), and that look comes after the other's store, which came
  *   before its failed try. An update that finds its chat free here is stored in the round trip that takes it;
@@ -35,6 +36,8 @@ export class WebhookInbox {
   /** Chats being drained by this process, and whether to look again when done. */
   private readonly draining = new Map<string | null, Promise<void>>();
   private readonly again = new Set<string | null>();
+  /** Stores in flight, by chat: updates received here while this process drained their chat. */
+  private readonly storing = new Map<string | null, Set<Promise<void>>>();
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private stopped = false;
@@ -59,7 +62,9 @@ export class WebhookInbox {
   async receive(update: Update): Promise<void> {
     const chatKey = chatKeyOf(update);
     if (this.draining.has(chatKey) || this.stopped) {
-      await storeInbox(this.deps.db, [update], this.deps.now());
+      const stored = storeInbox(this.deps.db, [update], this.deps.now());
+      this.track(chatKey, stored);
+      await stored;
       this.drain(chatKey);
       return;
     }
@@ -74,6 +79,16 @@ export class WebhookInbox {
     await this.sweeping;
     while (this.draining.size) await Promise.all([...this.draining.values()]);
     await this.deps.locks.close();
+  }
+
+  private track(chatKey: string | null, stored: Promise<void>): void {
+    const set = this.storing.get(chatKey) ?? new Set();
+    this.storing.set(chatKey, set.add(stored));
+    const done = () => {
+      set.delete(stored);
+      if (!set.size && this.storing.get(chatKey) === set) this.storing.delete(chatKey);
+    };
+    stored.then(done, done);
   }
 
   private drain(chatKey: string | null, first?: FirstStore): void {
@@ -106,30 +121,50 @@ export class WebhookInbox {
         claiming.then(first.resolve, first.reject);
         first = undefined;
       }
-      const updates = await claiming;
+      let updates: Update[] | null = await claiming;
       if (!updates) return;
       const handled: number[] = [];
-      let more: boolean;
+      let more = false;
       try {
-        for (const update of updates) {
-          // Each handled update but the last is forgotten at once (a crash then replays less); the last goes with
-          // the release, in the same round trip.
-          if (handled.length) await locks.settle(chatKey, handled.splice(0));
-          await this.handle(update);
-          handled.push(update.update_id);
+        while (updates) {
+          for (const update of updates) {
+            // Each handled update but the last is forgotten at once (a crash then replays less); the last goes with
+            // the release, in the same round trip.
+            if (handled.length) {
+              await locks.settle(chatKey, handled);
+              handled.length = 0;
+            }
+            await this.handle(update);
+            handled.push(update.update_id);
+          }
+          // Updates of the chat received here meanwhile (typically the answer to what was just sent): once they are
+          // stored, the release finds them and keeps the chat for them. One stored after this look starts a drain
+          // of its own (again), as does one another instance stored after the release's look (more).
+          const inFlight = this.storing.get(chatKey);
+          if (inFlight) await Promise.allSettled(inFlight);
+          this.again.delete(chatKey);
+          const released = await locks.release(chatKey, handled, this.stopped ? undefined : BATCH);
+          handled.length = 0;
+          updates = released.kept;
+          if (!released.kept) more = released.more;
         }
-      } finally {
-        // An update stored after the claim's look, by an instance that could not take the chat, is found here.
-        more = await locks.release(chatKey, handled).catch(async (err: unknown) => {
-          // The lock's connection broke (and with it the lock): what was handled is forgotten another way, and the
-          // chat asked for again.
-          this.deps.logger.warn({ err, chatKey }, "could not let go of a chat");
-          await forgetInbox(db, handled);
-          return true;
-        });
+      } catch (err) {
+        more = await this.letGo(chatKey, handled, err);
       }
       if (!more) return;
     }
+  }
+
+  /** After a failed settle or release: lets go of the chat if its connection still holds it; true (look again). */
+  private async letGo(chatKey: string | null, handled: number[], err: unknown): Promise<boolean> {
+    this.deps.logger.warn({ err, chatKey }, "could not let go of a chat");
+    try {
+      await this.deps.locks.release(chatKey, handled);
+    } catch {
+      // The lock's connection broke (and with it the lock): what was handled is forgotten another way.
+      await forgetInbox(this.deps.db, handled);
+    }
+    return true;
   }
 
   private async handle(update: Update): Promise<void> {

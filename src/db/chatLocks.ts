@@ -19,12 +19,17 @@ export interface ChatLocks {
   /** Forgets the handled updates (and stores what waited for the end of their handling), keeping the chat. */
   settle(chatKey: string | null, handled: readonly number[]): Promise<void>;
   /**
-   * Settles as above, lets go of the chat, and then looks again: true when updates of the chat are stored
-   * (by an instance that could not take it meanwhile), so the caller takes it again.
+   * Settles as above and lets go of the chat, then looks again: `more` when updates of the chat are stored (by an
+   * instance that could not take it meanwhile), so the caller takes it again. With `keepFor`, a chat with stored
+   * updates is kept instead and they are read as a claim reads them (at most `keepFor`): one round trip, where
+   * letting go and taking the chat again would cost two.
    */
-  release(chatKey: string | null, handled: readonly number[]): Promise<boolean>;
+  release(chatKey: string | null, handled: readonly number[], keepFor?: number): Promise<Released>;
   close(): Promise<void>;
 }
+
+/** What a release did: kept the chat for its stored updates, or let go of it (and whether more came meanwhile). */
+export type Released = { kept: Update[] } | { kept: null; more: boolean };
 
 /** An update as the inbox stores it (InboxUpdate). */
 export interface InboxRow {
@@ -56,9 +61,14 @@ export function chatLocks(databaseUrl: string, db: Database, logger: Logger, pre
     async settle(_chatKey, handled) {
       if (handled.length) await db.deleteFrom("InboxUpdate").where("updateId", "in", handled).execute();
     },
-    async release(chatKey, handled) {
+    async release(chatKey, handled, keepFor) {
       await this.settle(chatKey, handled);
-      return (await ofChat(chatKey).select("updateId").limit(1).execute()).length > 0;
+      if (keepFor !== undefined) {
+        const kept = (await this.claim(chatKey, keepFor))!;
+        if (kept.length) return { kept };
+        return { kept: null, more: false };
+      }
+      return { kept: null, more: (await ofChat(chatKey).select("updateId").limit(1).execute()).length > 0 };
     },
     close: async () => {},
   };

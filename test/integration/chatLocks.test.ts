@@ -51,14 +51,40 @@ describe("chat locks", () => {
     await locks.settle(String(CHAT), [11]);
     // Stored by another instance while this one held the chat: the look after letting go finds it.
     await storeInbox(db, [message(13)], NOW);
-    expect(await locks.release(String(CHAT), [12])).toBe(true);
+    expect(await locks.release(String(CHAT), [12])).toEqual({ kept: null, more: true });
     expect(ids(await locks.claim(String(CHAT), 20))).toEqual([13]);
-    expect(await locks.release(String(CHAT), [13])).toBe(false);
+    expect(await locks.release(String(CHAT), [13])).toEqual({ kept: null, more: false });
     expect(ids(await locks.claim(String(CHAT + 1), 20))).toEqual([30]);
-    expect(await locks.release(String(CHAT + 1), [])).toBe(true);
+    expect(await locks.release(String(CHAT + 1), [])).toEqual({ kept: null, more: true });
     // An update just received is stored with the claim, before the stored ones are read.
     expect(ids(await locks.claim(String(CHAT), 20, inboxRow(message(14), NOW)))).toEqual([14]);
-    expect(await locks.release(String(CHAT), [14])).toBe(false);
+    expect(await locks.release(String(CHAT), [14])).toEqual({ kept: null, more: false });
+  });
+
+  it("keeps the chat at release for updates stored meanwhile, the handled ones forgotten first, and reads them in order", async () => {
+    const prefetch = new ChatPrefetch();
+    const locks = locksOf(prefetch);
+    expect(ids(await locks.claim(String(CHAT), 20, inboxRow(message(1), NOW)))).toEqual([1]);
+    // Received while update 1 was handled.
+    await storeInbox(db, [message(3), message(2)], NOW);
+    await writeConversationState(db, reportFormKey(CHAT), '{"stage":"place"}', NOW);
+    expect(await locks.release(String(CHAT), [1], 20)).toEqual({ kept: [message(2), message(3)] });
+    // With PostgreSQL the chat's first rows are read ahead again, as a claim reads them.
+    if (onPostgres) expect(prefetch.takeState(reportFormKey(CHAT))).toBe('{"stage":"place"}');
+    // Nothing more stored: let go.
+    expect(await locks.release(String(CHAT), [2, 3], 20)).toEqual({ kept: null, more: false });
+    expect(await db.selectFrom("InboxUpdate").select("updateId").execute()).toEqual([]);
+  });
+
+  it.skipIf(!onPostgres)("holds a kept chat: another instance cannot take it until it is let go (needs PostgreSQL)", async () => {
+    const [a, b] = [locksOf(), locksOf()];
+    expect(ids(await a.claim(String(CHAT), 20, inboxRow(message(1), NOW)))).toEqual([1]);
+    expect(await b.claim(String(CHAT), 20, inboxRow(message(2), NOW))).toBeNull();
+    expect(await a.release(String(CHAT), [1], 20)).toEqual({ kept: [message(2)] });
+    expect(await b.claim(String(CHAT), 20)).toBeNull();
+    expect(await a.release(String(CHAT), [2], 20)).toEqual({ kept: null, more: false });
+    expect(await b.claim(String(CHAT), 20)).toEqual([]);
+    await b.release(String(CHAT), []);
   });
 
   it("keeps the updates without a chat (key null) apart from every chat's, in order, one holder at a time", async () => {
@@ -69,11 +95,17 @@ describe("chat locks", () => {
     // Another instance cannot take them meanwhile (one process per database with SQLite: nothing to hold apart).
     if (onPostgres) expect(await b.claim(null, 20, chatless(6))).toBeNull();
     else await db.insertInto("InboxUpdate").values(chatless(6)).execute();
-    expect(await a.release(null, [7])).toBe(true);
+    expect(await a.release(null, [7])).toEqual({ kept: null, more: true });
     expect(ids(await b.claim(null, 20))).toEqual([6]);
-    expect(await b.release(null, [6])).toBe(false);
+    expect(await b.release(null, [6])).toEqual({ kept: null, more: false });
     expect(ids(await a.claim(String(CHAT), 20))).toEqual([2]);
     await a.release(String(CHAT), [2]);
+    // Kept at release for what was stored meanwhile (the key null has statements of its own).
+    await db.insertInto("InboxUpdate").values(chatless(9)).execute();
+    expect(ids(await a.claim(null, 20, chatless(8)))).toEqual([8, 9]);
+    await db.insertInto("InboxUpdate").values(chatless(10)).execute();
+    expect(await a.release(null, [8, 9], 20)).toEqual({ kept: [message(10)] });
+    expect(await a.release(null, [10], 20)).toEqual({ kept: null, more: false });
     expect(await db.selectFrom("InboxUpdate").select("updateId").execute()).toEqual([]);
   });
 
@@ -90,7 +122,7 @@ describe("chat locks", () => {
     await b.release(String(CHAT + 1), []);
     await a.settle(String(CHAT), [1]);
     expect(await b.claim(String(CHAT), 20)).toBeNull(); // settling keeps the chat
-    expect(await a.release(String(CHAT), [])).toBe(true);
+    expect(await a.release(String(CHAT), [])).toEqual({ kept: null, more: true });
     expect(ids(await b.claim(String(CHAT), 20))).toEqual([2]);
     await b.release(String(CHAT), []);
   });
