@@ -53,6 +53,8 @@ export interface BenchReportsOptions {
   webhook?: boolean;
   /** CPU seconds the database server has used so far (PostgreSQL): reported per report beside the bot's. */
   databaseCpuSeconds?: () => number | undefined;
+  /** Other load on the bot during the steady window (issue 16: the public API): started with it, its figures added. */
+  alongside?: () => { stop(): Promise<Record<string, number | string>> };
 }
 
 export async function benchReports(opts: BenchReportsOptions = {}): Promise<Record<string, number | string>> {
@@ -173,17 +175,25 @@ export async function benchReports(opts: BenchReportsOptions = {}): Promise<Reco
     let done = 0;
     let from: Mark | undefined;
     let to: Mark | undefined;
+    let load: ReturnType<NonNullable<BenchReportsOptions["alongside"]>> | undefined;
     const arrival = (i: number) => new Promise((r) => setTimeout(r, PACE_MS ? (i / RESIDENTS) * PACE_MS * 10 : 0));
     const resident = async (i: number) => {
       await arrival(i);
       for (let r = 0; r < instances; r++) await report(i, r, warmSteps);
-      if (++measuring === RESIDENTS) from = mark();
+      if (++measuring === RESIDENTS) {
+        from = mark();
+        load = opts.alongside?.();
+      }
       for (let r = instances; r < instances + ROUNDS; r++) {
         await report(i, r, measuredSteps);
         completions.push(performance.now());
       }
-      if (++done === 1) to = mark();
+      if (++done === 1) {
+        to = mark();
+        loadFigures = await load?.stop();
+      }
     };
+    let loadFigures: Record<string, number | string> | undefined;
     await Promise.all(Array.from({ length: RESIDENTS }, (_, i) => resident(i)));
     if (!from || !to || to.at <= from.at) throw new Error("no steady window: raise BENCH_ROUNDS");
     const seconds = (to.at - from.at) / 1000;
@@ -246,6 +256,7 @@ export async function benchReports(opts: BenchReportsOptions = {}): Promise<Reco
           ? { "total CPU per report (bot + database)": round(botCpuMs) }
           : {}),
       [`fake servers + residents${webhook ? " + dispatcher" : ""} CPU per report (ms)`]: round((ownCpuSeconds / reports) * 1000),
+      ...loadFigures,
       target: webhook ? "issue 15: PostgreSQL ≤ 2× SQLite's total CPU per report; 2 instances' reports/s ≥ 1 instance's" : "≥ 50 reports/s, p95 < 50 ms",
     };
   } catch (error) {

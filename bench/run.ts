@@ -7,6 +7,7 @@ import { benchModeration } from "./moderation.js";
 import { benchDelivery, benchDeliveryPostgres } from "./delivery.js";
 import { newPostgresDatabase, postgresCpuSeconds, stopPostgres } from "./postgres.js";
 import { benchStartup } from "./startup.js";
+import { benchPublicApi } from "./publicApi.js";
 import { round } from "./support.js";
 
 type Table = Record<string, number | string>;
@@ -126,6 +127,7 @@ const suites: [string, () => Promise<Table>][] = [
   ["Delivery: outbox throughput, cap lifted and at the default cap (issue 6)", () => benchDelivery({ fullRun: process.argv.includes("--full") })],
   ["Delivery on PostgreSQL: outbox throughput, cap lifted (issue 15)", () => benchDeliveryPostgres()],
   ["Startup: process start to the first answer, and resident memory (issue 14)", () => benchStartup()],
+  ["Public API: /api/reports.geojson beside the bot, 100,000 reports (issue 16)", () => benchPublicApi()],
 ];
 
 const only = process.argv.slice(2).find((a) => !a.startsWith("--"));

@@ -25,6 +25,8 @@ import { createI18n } from "./i18n/index.js";
 import type { DestinationStream } from "pino";
 import { createLogger } from "./logger.js";
 import { startHttpServer, type HttpOptions } from "./server/http.js";
+import { publicApi } from "./server/publicApi.js";
+import type { PublicMapRule } from "./domain/reports/publicMap.js";
 import { createMetrics } from "./ops/metrics.js";
 import { pendingDeliveries } from "./services/health.js";
 import { startPolling, type Poller } from "./bot/polling.js";
@@ -144,7 +146,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   let inbox: WebhookInbox | undefined;
   let server: http.Server | undefined;
   const roles = () => ({ sender: sender.held, scheduler: scheduling.held });
-  const serving: Omit<HttpOptions, "port"> = { logger, db, metrics, roles };
+  const rule: PublicMapRule = {
+    showNew: config.PUBLIC_MAP_SHOW_NEW,
+    notConfirmedDays: config.PUBLIC_MAP_NOT_CONFIRMED_DAYS,
+    eliminatedDays: config.PUBLIC_MAP_ELIMINATED_DAYS,
+    gridM: config.PUBLIC_MAP_GRID_M,
+  };
+  const publicSite = [publicApi({ db, i18n: deps.i18n, rule, directory: deps.districts, logger, now: deps.now, cacheMs: config.PUBLIC_CACHE_SECONDS * 1000 })];
+  const serving: Omit<HttpOptions, "port"> = { logger, db, metrics, roles, public: publicSite };
   if (config.WEBHOOK_URL) {
     const path = new URL(config.WEBHOOK_URL).pathname;
     const webhookInbox = (inbox = new WebhookInbox({ bot, db, logger, now: deps.now, locks: chatLocks(config.DATABASE_URL, db, logger, prefetch) }));

@@ -114,6 +114,19 @@ const schema = z.object({
   GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
   /** Closed reports lose the residents' words, inactive accounts are deleted, old messages go; null: never. */
   RETENTION_DAYS: retentionDays.default(730),
+  /** The public map and open data (domain/reports/publicMap.ts): reports still "new" are shown too. */
+  PUBLIC_MAP_SHOW_NEW: onOff.default(false),
+  PUBLIC_MAP_NOT_CONFIRMED_DAYS: z.coerce.number().min(0).max(3660).default(7),
+  PUBLIC_MAP_ELIMINATED_DAYS: z.coerce.number().min(0).max(3660).default(30),
+  /** Metres: every public position is snapped to a grid this coarse, so no output pinpoints a home. */
+  PUBLIC_MAP_GRID_M: z.coerce.number().int().min(10).max(5000).default(50),
+  /** Seconds the public site reuses an answer to the same request (0: never). */
+  PUBLIC_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(10),
+  /** The map page's tiles ({z}/{x}/{y}); "off": none (outlines from our own data only). */
+  MAP_TILE_URL: z
+    .string()
+    .regex(/^(off|https?:\/\/.*\{z\}.*\{x\}.*\{y\}.*)$/, "must be a tile URL with {z}, {x} and {y}, or off")
+    .default("https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
 });
 
 export type Config = z.output<typeof schema>;

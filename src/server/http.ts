@@ -27,7 +27,12 @@ export interface HttpOptions {
    * waits for `receive` (the update stored); a failure answers 500, and Telegram sends the update again.
    */
   webhook?: { path: string; secret: string; receive: (update: Update) => Promise<void> };
+  /** The public site (the map page, the open data, Open311): each answers the paths it serves (true), in order. */
+  public?: PublicHandler[];
 }
+
+/** A part of the public site: answers a GET it serves and returns true, or leaves the request alone. */
+export type PublicHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean;
 
 /** A health check must answer quickly even when the database does not: past this it is reported down. */
 const HEALTH_DB_TIMEOUT_MS = 2_000;
@@ -35,7 +40,10 @@ const HEALTH_DB_TIMEOUT_MS = 2_000;
 /** Telegram's updates are a few kilobytes; anything this big is not one. */
 const MAX_UPDATE_BYTES = 1_000_000;
 
-/** GET /healthz and GET /metrics in both modes; in webhook mode also POST <path>, refusing requests without the right secret. */
+/**
+ * GET /healthz and GET /metrics in both modes; in webhook mode also POST <path>, refusing requests without the right
+ * secret; then the public site's handlers.
+ */
 export async function startHttpServer(options: HttpOptions): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -62,6 +70,7 @@ export async function startHttpServer(options: HttpOptions): Promise<http.Server
       void webhook(options.webhook, req, res, options.logger);
       return;
     }
+    for (const handler of options.public ?? []) if (handler(req, res, url)) return;
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve, reject) => {

@@ -93,6 +93,7 @@ export async function transition(
       .updateTable("Report")
       .set({
         status: input.to,
+        statusChangedAt: input.now,
         updatedAt: input.now,
         ...(from === "new" ? { firstReviewedAt: input.now } : {}),
         ...(from === "verification" ? { verifiedAt: input.now } : {}),
