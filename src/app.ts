@@ -26,6 +26,7 @@ import type { DestinationStream } from "pino";
 import { createLogger } from "./logger.js";
 import { startHttpServer, type HttpOptions } from "./server/http.js";
 import { publicApi } from "./server/publicApi.js";
+import { mapPage } from "./server/mapPage.js";
 import type { PublicMapRule } from "./domain/reports/publicMap.js";
 import { createMetrics } from "./ops/metrics.js";
 import { pendingDeliveries } from "./services/health.js";
@@ -152,7 +153,21 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     eliminatedDays: config.PUBLIC_MAP_ELIMINATED_DAYS,
     gridM: config.PUBLIC_MAP_GRID_M,
   };
-  const publicSite = [publicApi({ db, i18n: deps.i18n, rule, directory: deps.districts, logger, now: deps.now, cacheMs: config.PUBLIC_CACHE_SECONDS * 1000 })];
+  const publicSite = [
+    mapPage({
+      // Known once the bot has asked Telegram who it is (at start); until then the page offers no link.
+      botUsername: () => {
+        try {
+          return bot.botInfo.username;
+        } catch {
+          return undefined;
+        }
+      },
+      tileUrl: config.MAP_TILE_URL === "off" ? "" : config.MAP_TILE_URL,
+      onError: (err) => logger.error({ err }, "the map page's files could not be read"),
+    }),
+    publicApi({ db, i18n: deps.i18n, rule, directory: deps.districts, logger, now: deps.now, cacheMs: config.PUBLIC_CACHE_SECONDS * 1000 }),
+  ];
   const serving: Omit<HttpOptions, "port"> = { logger, db, metrics, roles, public: publicSite };
   if (config.WEBHOOK_URL) {
     const path = new URL(config.WEBHOOK_URL).pathname;

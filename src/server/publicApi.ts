@@ -10,6 +10,18 @@ import { isLocale, type I18n } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
 import type { PublicNames } from "../publicData/publicReport.js";
 import { reportsCsv, reportsGeoJson } from "../publicData/reportFiles.js";
+import {
+  open311Body,
+  open311Discovery,
+  open311Error,
+  open311Request,
+  open311Services,
+  parseRequestsQuery,
+  statusesWithOpen311Status,
+  type Open311Documents,
+  type Open311Format,
+  type Open311Root,
+} from "../publicData/open311.js";
 import type { DistrictDirectory } from "../services/districtDirectory.js";
 import { listPublicReports, type PublicReportFilter } from "../services/publicReports.js";
 
@@ -58,8 +70,9 @@ class BadRequest extends Error {
 }
 
 /**
- * The open data (issue #16): GET /api/reports.geojson, /api/reports.csv and /api/districts.geojson. Every report
- * comes from listPublicReports, so each file shows what the public rule lets out and nothing more. Returns a
+ * The open data (issue #16): GET /api/reports.geojson, /api/reports.csv, /api/districts.geojson, and Open311
+ * GeoReport v2, read-only (/open311/v2/discovery, services, requests and requests/<id>, each .json or .xml). Every
+ * report comes from listPublicReports, so each shows what the public rule lets out and nothing more. Returns a
  * handler that answers the paths it serves (true) and leaves every other request alone (false).
  */
 export function publicApi(options: PublicApiOptions): (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean {
@@ -68,6 +81,45 @@ export function publicApi(options: PublicApiOptions): (req: http.IncomingMessage
     ["/api/reports.csv", async (url, names) => reportFile(url, names, "csv")],
     ["/api/districts.geojson", async () => districtsFile()],
   ]);
+  for (const format of ["json", "xml"] as const) {
+    routes.set(`/open311/v2/discovery.${format}`, async (url) =>
+      open311Answer(format, "discovery", open311Discovery(open311Base(url), OPEN311_CHANGESET, OPEN311_CONTACT)),
+    );
+    routes.set(`/open311/v2/services.${format}`, async (_url, names) => open311Answer(format, "services", open311Services(names)));
+    routes.set(`/open311/v2/requests.${format}`, async (url, names) => open311Requests(format, url, names));
+  }
+
+  async function open311Requests(format: Open311Format, url: URL, names: PublicNames): Promise<Answer> {
+    const parsed = parseRequestsQuery(url.searchParams, options.now());
+    if (!parsed.ok) return open311Answer(format, "errors", [parsed.error], 400);
+    const q = parsed.query;
+    const reports = await listPublicReports(options.db, options.rule, options.now(), {
+      ...(q.serviceCodes ? { categories: q.serviceCodes } : {}),
+      ...(q.status ? { statuses: statusesWithOpen311Status(q.status) } : {}),
+      ...(q.startDate ? { createdFrom: q.startDate } : {}),
+      // The specification's end date is inclusive; the filter's bound is not.
+      ...(q.endDate ? { createdBefore: new Date(q.endDate.getTime() + 1) } : {}),
+      ...(q.ids ? { refs: q.ids } : {}),
+      limit: q.pageSize,
+      offset: (q.page - 1) * q.pageSize,
+    });
+    return open311Answer(
+      format,
+      "service_requests",
+      reports.map((r) => open311Request(r, names)),
+    );
+  }
+
+  /** GET /open311/v2/requests/<id>.<format>: one request, as a list of one (the specification's shape). */
+  async function open311One(format: Open311Format, id: string, names: PublicNames): Promise<Answer> {
+    const reports = await listPublicReports(options.db, options.rule, options.now(), { refs: [id], limit: 1 });
+    if (!reports.length) return open311Answer(format, "errors", open311Error(404, `no public service request ${id.slice(0, 40)}`), 404);
+    return open311Answer(
+      format,
+      "service_requests",
+      reports.map((r) => open311Request(r, names)),
+    );
+  }
 
   async function reportFile(url: URL, names: PublicNames, kind: "geojson" | "csv"): Promise<Answer> {
     const filter = reportFilter(url.searchParams, options.now());
@@ -131,9 +183,17 @@ export function publicApi(options: PublicApiOptions): (req: http.IncomingMessage
     return answer;
   };
 
-  return (req, res, url) => {
-    const route = routes.get(url.pathname);
+  const ONE_REQUEST = /^\/open311\/v2\/requests\/([A-Za-z0-9-]{1,40})\.(json|xml)$/;
+  const routeOf = (pathname: string): Route | undefined => {
+    const one = ONE_REQUEST.exec(pathname);
+    if (one) return async (_url, names) => open311One(one[2] as Open311Format, one[1]!, names);
+    return routes.get(pathname);
+  };
+
+  return (req, res, requested) => {
+    const route = routeOf(requested.pathname);
     if (!route || (req.method !== "GET" && req.method !== "HEAD")) return false;
+    const url = new URL(`${requested.pathname}${requested.search}`, originOf(req));
     const locale = localeOf(url, options.i18n.defaultLocale);
     answerFor(route, url).then(
       (answer) => send(req, res, answer),
@@ -151,17 +211,41 @@ export function publicApi(options: PublicApiOptions): (req: http.IncomingMessage
   };
 }
 
+/** Open311 documents as an answer, in the format the path asked for. */
+function open311Answer<R extends Open311Root>(format: Open311Format, root: R, content: Open311Documents[R], status = 200): Answer {
+  const { contentType, body } = open311Body(format, root, content);
+  return { status, type: contentType, body };
+}
+
+/** Where this server's Open311 endpoint is, as the client reached it. */
+function open311Base(url: URL): string {
+  return `${url.origin}/open311/v2`;
+}
+
+/** The origin the client used: behind a reverse proxy, its forwarded host and scheme. */
+function originOf(req: http.IncomingMessage): string {
+  const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.split(",")[0]?.trim();
+  const proto = first(req.headers["x-forwarded-proto"]) === "https" ? "https" : "http";
+  const host = first(req.headers["x-forwarded-host"]) ?? req.headers.host ?? "localhost";
+  return /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `${proto}://${host}` : "http://localhost";
+}
+
+/** When the Open311 service list last changed (the categories of 2022; see domain/reports/categories.ts). */
+const OPEN311_CHANGESET = new Date("2026-12-04T00:00:00Z");
+const OPEN311_CONTACT = "Dzielnicowy: zgłoszenia przez Telegram; dane na licencji CC BY 4.0";
+
 /** The page's language (?lang=), else the deployment's default. */
 function localeOf(url: URL, fallback: Locale): Locale {
   const lang = url.searchParams.get("lang");
   return lang && isLocale(lang) ? lang : fallback;
 }
 
-/** Names from locales/; a group's label there starts with its emoji (a button's), which data files leave out. */
+/** Names from locales/, in the language asked for. */
 export function publicNames(i18n: I18n, locale: Locale): PublicNames {
   return {
     category: (code) => i18n.t(locale, `categories.${code}`),
-    group: (group: CategoryGroup) => i18n.t(locale, `categoryGroups.${group}`).replace(/^[^\p{L}]+/u, ""),
+    // The map's plain group names: the bot's own (categoryGroups) are button labels ("Ruch drogowy — inne").
+    group: (group: CategoryGroup) => i18n.t(locale, `map.groups.${group}`),
     status: (status: Status) => i18n.t(locale, `status.${status}`),
   };
 }

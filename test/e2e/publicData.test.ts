@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CATEGORIES } from "../../src/domain/reports/categories.js";
 import { DEFAULT_PUBLIC_MAP_RULE, isOnPublicMap, snapToGrid } from "../../src/domain/reports/publicMap.js";
 import { STATUSES, type Status } from "../../src/domain/reports/status.js";
-import { startTestEnv, type TestEnv } from "../support/app.js";
+import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
+import { replyContaining } from "../support/dialog.js";
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -223,6 +224,72 @@ describe("public data: the map's files follow the public rule", () => {
         .sort(),
     ).toEqual(expectedRefs());
     expect(text).toContain('"Notatka <b>&</b> ""');
+  });
+
+  it("Open311 GeoReport v2: the same reports as service requests, in JSON and XML; the public categories as services", async () => {
+    const services = JSON.parse((await get("/open311/v2/services.json")).text) as { service_code: string; group: string }[];
+    expect(services.map((s) => s.service_code).sort()).toEqual(
+      CATEGORIES.filter((c) => c.publicVisibility !== "never")
+        .map((c) => c.code)
+        .sort(),
+    );
+    expect(services.find((s) => s.service_code === "speeding")!.group).toBe("Ruch drogowy");
+    const { res, text } = await get("/open311/v2/requests.json?page_size=1000");
+    expect(res.status).toBe(200);
+    expectNothingPrivate(text);
+    const requests = JSON.parse(text) as Record<string, unknown>[];
+    expect(requests.map((r) => r.service_request_id).sort()).toEqual(expectedRefs());
+    for (const r of requests) {
+      const seed = seeded.find((s) => s.ref === r.service_request_id)!;
+      expect(r.status).toBe(["new", "verification", "confirmed", "confirmed_referred"].includes(seed.status) ? "open" : "closed");
+      expect(r.description).toBe("");
+      expect(r.media_url).toBe("");
+      expect(r.address).toBe("");
+    }
+    const closed = JSON.parse((await get("/open311/v2/requests.json?page_size=1000&status=closed&service_code=parking")).text) as {
+      service_request_id: string;
+    }[];
+    expect(closed.map((r) => r.service_request_id).sort()).toEqual(
+      expectedRefs((s) => s.categoryCode === "parking" && (s.status === "confirmed_eliminated" || s.status === "not_confirmed")),
+    );
+    const xml = await get("/open311/v2/requests.xml?page_size=1000");
+    expect(xml.res.headers.get("content-type")).toContain("text/xml");
+    expectNothingPrivate(xml.text);
+    expect(xml.text.match(/<request>/g)).toHaveLength(expectedRefs().length);
+    // One request by its id; a hidden one is not found, as if it did not exist.
+    const publicRef = expectedRefs()[0]!;
+    const one = JSON.parse((await get(`/open311/v2/requests/${publicRef}.json`)).text) as { service_request_id: string }[];
+    expect(one.map((r) => r.service_request_id)).toEqual([publicRef]);
+    const hidden = seeded.find((s) => s.categoryCode === "drugs")!.ref;
+    const missing = await get(`/open311/v2/requests/${hidden}.xml`);
+    expect(missing.res.status).toBe(404);
+    expect(missing.text).toContain("<errors>");
+    const bad = await get("/open311/v2/requests.json?service_code=drugs");
+    expect(bad.res.status).toBe(400);
+    const discovery = JSON.parse(
+      (await get("/open311/v2/discovery.json", { "x-forwarded-proto": "https", "x-forwarded-host": "mapa.policja.example" })).text,
+    ) as {
+      endpoints: { url: string }[];
+    };
+    expect(discovery.endpoints[0]!.url).toBe("https://mapa.policja.example/open311/v2");
+  });
+
+  it("the map's link into the bot starts a report at the point chosen on the map (or asks where, outside the area)", async () => {
+    const visitor = newUser();
+    env.tg.sendCommand(visitor, "start", "map_49d8225_19d0444");
+    await replyContaining(env.tg, visitor.id, "Czego dotyczy");
+    env.tg.pressButtonByText(visitor, "Przekraczanie dozwolonej prędkości");
+    // The place is known: the form goes on to the time of day.
+    await replyContaining(env.tg, visitor.id, "O jakiej porze");
+    const far = newUser();
+    env.tg.sendCommand(far, "start", "map_52d2297_21d0122");
+    await replyContaining(env.tg, far.id, "Czego dotyczy");
+    env.tg.pressButtonByText(far, "Przekraczanie dozwolonej prędkości");
+    await replyContaining(env.tg, far.id, "Gdzie to się dzieje");
+    // Anything else after /start is a plain greeting.
+    const other = newUser();
+    env.tg.sendCommand(other, "start", "map_<script>");
+    await replyContaining(env.tg, other.id, "Dzień dobry");
   });
 
   it("districts: outlines with the officer's public card, nothing of anyone's account", async () => {

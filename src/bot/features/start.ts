@@ -2,6 +2,8 @@ import { Composer } from "grammy";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { mainMenu } from "../keyboards.js";
+import { startReportForm } from "../dialogs/reportForm.js";
+import { parseMapStart } from "../../domain/reports/publicMap.js";
 
 /** /start, /help, /privacy: who we are, what we do, that emergencies go to 112. */
 export function startFeature(): Composer<BotContext> {
@@ -11,6 +13,11 @@ export function startFeature(): Composer<BotContext> {
   privateChat.command("start", async (ctx) => {
     const name = ctx.from.first_name ? `, ${escapeHtml(ctx.from.first_name)}` : "";
     await ctx.reply(ctx.t("start.greeting", { name }), { parse_mode: "HTML", reply_markup: mainMenu(ctx.t) });
+    // From the public map's "Zgłoś przez Telegram": the report form, at the point chosen there if it is ours.
+    const fromMap = parseMapStart(ctx.match);
+    if (!fromMap) return;
+    const point = fromMap.point && ctx.deps.serviceArea.covers(fromMap.point.lat, fromMap.point.lon) ? fromMap.point : undefined;
+    await startReportForm(ctx, point);
   });
   // Each role sees its own commands under the residents' help (the role as the database says now).
   privateChat.command("help", (ctx) => {

@@ -70,3 +70,17 @@ export function snapToGrid(lat: number, lon: number, gridM: number): { lat: numb
   const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
   return { lat: round6(rowLat), lon: round6((col + 0.5) * lonStep) };
 }
+
+/**
+ * The map page's link into the bot (`https://t.me/<bot>?start=…`): "map", or "map_<lat>_<lon>" for the point the
+ * visitor chose, with "d" for the decimal point (a start parameter allows only A-Z, a-z, 0-9, _ and -), e.g.
+ * map_49d8225_19d0444. Undefined when the parameter is not one of these; the point is untrusted, checked for range.
+ */
+export function parseMapStart(payload: string): { point?: { lat: number; lon: number } } | undefined {
+  if (payload === "map") return {};
+  const m = /^map_(-?\d{1,3}(?:d\d{1,7})?)_(-?\d{1,3}(?:d\d{1,7})?)$/.exec(payload);
+  if (!m) return undefined;
+  const [lat, lon] = [Number(m[1]!.replace("d", ".")), Number(m[2]!.replace("d", "."))];
+  if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return undefined;
+  return { point: { lat, lon } };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CATEGORIES } from "../../../src/domain/reports/categories.js";
-import { DEFAULT_PUBLIC_MAP_RULE as RULE, isOnPublicMap, snapToGrid } from "../../../src/domain/reports/publicMap.js";
+import { DEFAULT_PUBLIC_MAP_RULE as RULE, isOnPublicMap, parseMapStart, snapToGrid } from "../../../src/domain/reports/publicMap.js";
 import { STATUSES, type Status } from "../../../src/domain/reports/status.js";
 
 const NOW = new Date("2026-12-04T12:00:00Z");
@@ -55,5 +55,13 @@ describe("the public map's rule (issue #16)", () => {
     }
     expect(snapToGrid(centre.lat + 0.00001, centre.lon - 0.00001, 50)).toEqual(centre);
     expect(snapToGrid(49.82245, 19.04468, 200)).not.toEqual(centre);
+  });
+
+  it("reads the map page's link into the bot: map, or map_<lat>_<lon> with d for the decimal point; nothing else", () => {
+    expect(parseMapStart("map")).toEqual({});
+    expect(parseMapStart("map_49d8225_19d0444")).toEqual({ point: { lat: 49.8225, lon: 19.0444 } });
+    expect(parseMapStart("map_-33d9_151")).toEqual({ point: { lat: -33.9, lon: 151 } });
+    for (const bad of ["", "ref_1", "map_", "map_49.8_19.0", "map_99d0_19d0", "map_49d8_190d0", "map_49d8_19d0_x", "map_1e3_1"])
+      expect(parseMapStart(bad), bad).toBeUndefined();
   });
 });
