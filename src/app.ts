@@ -48,6 +48,8 @@ export interface StartOptions {
   /** Where logs go (stdout by default); tests capture them to check that the token never appears. */
   logDestination?: DestinationStream;
   now?: () => Date;
+  /** The address the HTTP server (PORT) listens on; every interface by default. The sandbox keeps it to 127.0.0.1. */
+  httpHost?: string;
   /**
    * This instance must not run: another one already polls for the bot. `npm start` prints the one line and exits
    * non-zero; by default the app logs it and stops.
@@ -168,7 +170,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }),
     publicApi({ db, i18n: deps.i18n, rule, directory: deps.districts, logger, now: deps.now, cacheMs: config.PUBLIC_CACHE_SECONDS * 1000 }),
   ];
-  const serving: Omit<HttpOptions, "port"> = { logger, db, metrics, roles, public: publicSite };
+  const serving: Omit<HttpOptions, "port"> = { logger, db, metrics, roles, public: publicSite, ...(options.httpHost ? { host: options.httpHost } : {}) };
   if (config.WEBHOOK_URL) {
     const path = new URL(config.WEBHOOK_URL).pathname;
     const webhookInbox = (inbox = new WebhookInbox({ bot, db, logger, now: deps.now, locks: chatLocks(config.DATABASE_URL, db, logger, prefetch) }));

@@ -1,6 +1,7 @@
 // `npm run sandbox` without the command line: the real app (startApp, the `npm start` code path)
 // against the Telegram emulator and the offline Nominatim, plus the chat page. Tests start it in-process.
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DestinationStream } from "pino";
@@ -68,8 +69,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   };
   try {
+    // The bot's own HTTP server, for the public map page (issue #16), on a free port of 127.0.0.1 only.
+    const publicPort = await freePort();
     const config = configFor({
       BOT_TOKEN: "123456:SANDBOX",
+      PORT: String(publicPort),
+      MAP_TILE_URL: "off",
       TELEGRAM_API_ROOT: tg.apiRoot,
       NOMINATIM_URL: nominatim.url,
       DATABASE_URL: `file:${dbFile}`,
@@ -82,7 +87,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     // The bot was added to the moderators' group before the demo starts.
     tg.registerChat(MODERATION_CHAT);
 
-    const app = await startApp(config, opts.logDestination ? { logDestination: opts.logDestination } : {});
+    const app = await startApp(config, { httpHost: "127.0.0.1", ...(opts.logDestination ? { logDestination: opts.logDestination } : {}) });
     cleanup.push(() => app.stop());
     // Chat history lives in the emulator's memory only: a form left open in an earlier run would edit
     // messages that no longer exist, so every run starts with no open forms (reports and users stay).
@@ -102,6 +107,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         bot: { name: BOT_INFO.first_name, username: BOT_INFO.username },
         serviceArea: { bbox: config.SERVICE_AREA_BBOX, name: config.SERVICE_AREA_NAME },
         officerLink,
+        publicMap: `http://127.0.0.1:${publicPort}/map`,
       },
     });
     cleanup.push(() => server.close());
@@ -146,4 +152,13 @@ async function prelinkOfficer(app: RunningApp, districts: DistrictFeature[]): Pr
   users.forget(OFFICER.user.id); // the directory caches roles
   await app.deps.districts.reload(); // the directory caches who serves where
   return { linked: true, as };
+}
+
+/** A free port on 127.0.0.1 (the bot's HTTP server listens on every interface: the sandbox keeps it local by asking for one here). */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

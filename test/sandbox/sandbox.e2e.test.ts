@@ -136,6 +136,14 @@ describe.skipIf(!hasChromium)(`the sandbox story in headless Chromium${hasChromi
     await shot("01-start");
   });
 
+  it("links to the public map, served by the bot itself on 127.0.0.1", async () => {
+    const href = await page.getByRole("link", { name: /Publiczna mapa zagrożeń/ }).getAttribute("href");
+    expect(href).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/map$/);
+    const res = await fetch(href!);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("Mapa zagrożeń");
+  });
+
   it("resident A reports a hazard by clicking on the district map", async () => {
     await pressReply("🚨 Zgłoś zagrożenie");
     await botSays("Czego dotyczy");

@@ -727,6 +727,10 @@ window.__sandbox = {
 async function main() {
   const [config, geojson] = await Promise.all([api("/api/config"), fetch("/districts.geojson").then((r) => r.json())]);
   state.config = config;
+  if (config.publicMap) {
+    $("public-map").href = config.publicMap;
+    $("public-map").hidden = false;
+  }
   loadDistricts(geojson);
   $("map-defs").append(districtShapes({ id: "district-shapes" }));
   buildMap(config.serviceArea);
