@@ -1,9 +1,6 @@
 -- AlterTable
 ALTER TABLE "Report" ADD COLUMN "statusChangedAt" DATETIME;
 
--- CreateIndex
-CREATE INDEX "Report_categoryCode_createdAt_idx" ON "Report"("categoryCode", "createdAt");
-
 
 -- Reports already past "new": when they reached their status, from their status events.
 UPDATE "Report" SET "statusChangedAt" = (

@@ -1,9 +1,6 @@
 -- AlterTable
 ALTER TABLE "Report" ADD COLUMN     "statusChangedAt" TIMESTAMP(3);
 
--- CreateIndex
-CREATE INDEX "Report_categoryCode_createdAt_idx" ON "Report"("categoryCode", "createdAt");
-
 -- Reports already past "new": when they reached their status, from their status events.
 UPDATE "Report" SET "statusChangedAt" = (
   SELECT max(e."createdAt") FROM "ReportEvent" e WHERE e."reportId" = "Report"."id" AND e."kind" = 'status' AND e."toStatus" = "Report"."status"
