@@ -274,6 +274,14 @@ describe("public data: the map's files follow the public rule", () => {
     expect(discovery.endpoints[0]!.url).toBe("https://mapa.policja.example/open311/v2");
   });
 
+  it("the map page itself carries no report and offers no hidden category or status", async () => {
+    const { res, text } = await get("/map");
+    expect(res.status).toBe(200);
+    expectNothingPrivate(text);
+    for (const ref of seeded.map((s) => s.ref)) expect(text).not.toContain(ref);
+    for (const hidden of ["Używanie środków odurzających", "Znęcanie się nad zwierzętami", "Żart lub pomyłka"]) expect(text).not.toContain(hidden);
+  });
+
   it("the map's link into the bot starts a report at the point chosen on the map (or asks where, outside the area)", async () => {
     const visitor = newUser();
     env.tg.sendCommand(visitor, "start", "map_49d8225_19d0444");
