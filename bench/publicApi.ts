@@ -5,7 +5,6 @@
 // step latency beside the same run without the API load.
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { applyMigrations, openDatabase } from "../src/db/connection.js";
@@ -14,6 +13,7 @@ import { STATUSES } from "../src/domain/reports/status.js";
 import { loadSampleIfEmpty } from "../src/services/districtImport.js";
 import { benchReports } from "./reports.js";
 import { percentile, round } from "./support.js";
+import { freePort } from "../test/support/freePort.js";
 
 const REPORTS = Number(process.env.BENCH_PUBLIC_REPORTS ?? 100_000);
 /** Clients asking back to back when measuring capacity: a crowd of map visitors behind a reverse proxy. */
@@ -29,14 +29,6 @@ const P95 = "step latency p95 (ms)";
  * about 85 % busy, and any other load then shows as queueing for CPU, not as the API holding up the bot.
  */
 const BOT_PACE_MS = 500;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A database as a national deployment's year: REPORTS reports, their times spread over the last 365 days. */
 async function seed(databaseUrl: string): Promise<void> {

@@ -1,4 +1,3 @@
-import net from "node:net";
 import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueue } from "../../src/delivery/outbox.js";
@@ -6,19 +5,12 @@ import { textOf, type FakeChat } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { replyContaining, say } from "../support/dialog.js";
 import { fileReport } from "../support/report.js";
+import { freePort } from "../support/freePort.js";
 
 // GET /healthz and GET /metrics (issue #15), against the real app with PORT set.
 
 const GROUP: FakeChat = { id: -1001000000077, type: "supergroup", title: "Moderatorzy" };
 const ALEKSANDROWICE = { lat: 49.814167, lon: 19.017778 };
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** The samples of a Prometheus text page: `name{labels}` (as written) → value. */
 function samples(text: string): Map<string, number> {

@@ -1,21 +1,13 @@
 // Issue #16: every public output follows the one public rule (src/domain/reports/publicMap.ts). Reports in every
 // category and status, some closed long ago, one merged, all with words, photos, an address and a reporter that must
 // never come out; then each output is read over HTTP from the real app and checked against the rule.
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CATEGORIES } from "../../src/domain/reports/categories.js";
 import { DEFAULT_PUBLIC_MAP_RULE, isOnPublicMap, snapToGrid } from "../../src/domain/reports/publicMap.js";
 import { STATUSES, type Status } from "../../src/domain/reports/status.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { replyContaining } from "../support/dialog.js";
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from "../support/freePort.js";
 
 const DAY = 24 * 3600_000;
 const SECRET_WORDS = "Sąsiad spod siódemki znowu";

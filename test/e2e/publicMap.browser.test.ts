@@ -7,13 +7,14 @@
 // and status; the assertions only talk HTTP and the page.
 import fs from "node:fs";
 import http from "node:http";
-import net, { type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CATEGORIES } from "../../src/domain/reports/categories.js";
 import { startTestEnv } from "../support/app.js";
+import { freePort } from "../support/freePort.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = fs.existsSync(CHROMIUM);
@@ -36,14 +37,6 @@ interface Feature {
   id?: string;
   geometry: { type: string; coordinates: unknown };
   properties: Record<string, unknown>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 function firstRing(geometry: { type: string; coordinates: unknown }): [number, number][] {

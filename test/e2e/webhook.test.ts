@@ -1,15 +1,7 @@
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { textOf } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+import { freePort } from "../support/freePort.js";
 
 const SECRET = "s3cret-Token_1";
 

@@ -9,6 +9,7 @@ import readline from "node:readline";
 import type { FakeNominatim } from "./fakeNominatim.js";
 import type { FakeTelegram } from "./fakeTelegram.js";
 import { TOKEN } from "./app.js";
+import { freePort } from "./freePort.js";
 
 export const CLUSTER_WEBHOOK_PATH = "/telegram/hook";
 export const CLUSTER_WEBHOOK_SECRET = "cluster-Secret_1";
@@ -71,14 +72,6 @@ export interface BotCluster {
   roles(): Promise<InstanceRoles[]>;
   /** SIGTERM to every instance, SIGKILL after 10 s to any still running; closes the dispatcher. */
   stopAll(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

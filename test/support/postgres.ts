@@ -3,10 +3,10 @@
 // gets a fresh database cloned from a migrated template.
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { freePort } from "./freePort.js";
 
 /** Where Debian (and the postgres.org packages) put the server binaries; PATH is tried last. */
 function findBinDir(): string | undefined {
@@ -28,14 +28,6 @@ export function postgresUnavailableReason(): string | undefined {
   if (!findBinDir()) return "PostgreSQL's server (initdb, pg_ctl) not found: install Debian's postgresql, or set TEST_POSTGRES_URL";
   if (process.getuid?.() === 0 && spawnSync("id", ["postgres"]).status !== 0) return "running as root and there is no postgres user to run the server as";
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface TestCluster {
