@@ -49,6 +49,13 @@ const retentionDays = z
   .refine((s) => s === "off" || (/^\d+$/.test(s) && Number(s) >= 30 && Number(s) <= 3650), "must be a whole number of days from 30 to 3650, or off")
   .transform((s) => (s === "off" ? null : Number(s)));
 
+/** Days after a confirmation when its residents are asked whether the problem is still there, or off. */
+const followUpDays = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .refine((s) => s === "off" || (/^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 365), "must be a whole number of days from 1 to 365, or off")
+  .transform((s) => (s === "off" ? null : Number(s)));
+
 const schema = z.object({
   BOT_TOKEN: z
     .string({ error: "is required: create a bot with @BotFather in Telegram (/newbot) and set BOT_TOKEN=<the token it gives you>" })
@@ -114,6 +121,8 @@ const schema = z.object({
   GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
   /** Closed reports lose the residents' words, inactive accounts are deleted, old messages go; null: never. */
   RETENTION_DAYS: retentionDays.default(730),
+  /** "Czy problem nadal występuje?" this many days after a report was confirmed (services/followUps.ts). */
+  FOLLOW_UP_DAYS: followUpDays.default(28),
   /** The public map and open data (domain/reports/publicMap.ts): reports still "new" are shown too. */
   PUBLIC_MAP_SHOW_NEW: onOff.default(false),
   PUBLIC_MAP_NOT_CONFIRMED_DAYS: z.coerce.number().min(0).max(3660).default(7),

@@ -6,6 +6,8 @@ import { userLocale } from "../i18n/index.js";
 import { queueBroadcastProgress, queueMeetingReminders, sendDueDigests, type OutboxDeps } from "../services/meetings.js";
 import { remindStaff as queueStaffReminders } from "../services/staffReminders.js";
 import { applyRetentionIfDue, type RetentionCounts } from "../services/retention.js";
+import { askDueFollowUps } from "../services/followUps.js";
+import { followUpKeyboard, followUpQuestion } from "./ui/followUp.js";
 import { escapeHtml } from "./html.js";
 import { meetingKeyboard, progressText, reminderLine, renderMeeting } from "./ui/meetingCard.js";
 import type { BotDeps } from "./context.js";
@@ -82,6 +84,26 @@ export async function sendQuestionDigests(deps: SchedulerDeps, config: Config, n
   });
 }
 
+/** "Czy problem nadal występuje?" FOLLOW_UP_DAYS after a confirmation on site, once, in each person's language. */
+export async function askFollowUps(deps: SchedulerDeps, config: Config, now: Date): Promise<number> {
+  const afterDays = config.FOLLOW_UP_DAYS;
+  if (afterDays === null) return 0;
+  return askDueFollowUps(outbox(deps), {
+    now,
+    afterDays,
+    render: (report, person) => {
+      const locale = userLocale(person, config.DEFAULT_LOCALE);
+      const t = deps.i18n.fixedT(locale);
+      return {
+        method: "sendMessage",
+        text: followUpQuestion(t, locale, report, person.kind),
+        reply_markup: followUpKeyboard(t, report.id),
+        link_preview_options: { is_disabled: true },
+      };
+    },
+  });
+}
+
 /** The organiser's progress message: sent / failed / left, edited in place while the broadcast runs. */
 export async function updateBroadcastProgress(deps: SchedulerDeps, config: Config, now: Date, lastShown: Map<number, string>): Promise<void> {
   const t = deps.i18n.fixedT(config.DEFAULT_LOCALE);
@@ -118,7 +140,7 @@ export interface Scheduler {
   stop(): void;
 }
 
-/** Periodic work: the notifier's safety net, staff reminders, meeting reminders, digests, broadcast progress, data retention. */
+/** Periodic work: the notifier's safety net, staff reminders, meeting reminders, digests, follow-ups, broadcast progress, data retention. */
 export function startScheduler(deps: BotDeps, config: Config, options: { intervalMs?: number; active?: () => boolean } = {}): Scheduler {
   const { intervalMs = 5_000, active = () => true } = options;
   let running: Promise<void> | null = null;
@@ -132,6 +154,7 @@ export function startScheduler(deps: BotDeps, config: Config, options: { interva
         await remindStaff(deps, config, now);
         await remindMeetings(deps, config, now);
         await sendQuestionDigests(deps, config, now);
+        await askFollowUps(deps, config, now);
         await updateBroadcastProgress(deps, config, now, progressShown);
         await applyDataRetention(deps, config, now);
       } catch (err) {

@@ -71,6 +71,8 @@ export async function deleteInTransaction(tx: Tx, telegramId: number, now: Date)
   await tx.updateTable("ReportEvent").set({ note: null, fileId: null, actorId: null }).where("actorId", "=", uid).execute();
 
   await tx.deleteFrom("ReportFollower").where("userId", "=", uid).execute();
+  // Their answers to "Czy problem nadal występuje?" stay as facts, no longer tied to them.
+  await tx.updateTable("ReportFollowUp").set({ userId: null }).where("userId", "=", uid).execute();
   await tx.deleteFrom("MeetingRsvp").where("userId", "=", uid).execute();
   await tx.deleteFrom("MeetingQuestion").where("userId", "=", uid).execute();
   await tx.deleteFrom("Subscription").where("userId", "=", uid).execute();

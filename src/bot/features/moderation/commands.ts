@@ -1,6 +1,8 @@
 import { Composer, InputFile } from "grammy";
 import { isCoordinator } from "../../../services/moderation.js";
 import { exportCsv, queue, stats } from "../../../services/reportStats.js";
+import { followUpAnswers } from "../../../services/followUps.js";
+import type { FollowUpShare } from "../../../domain/reports/followUp.js";
 import type { BotContext } from "../../context.js";
 import { escapeHtml } from "../../html.js";
 import { ageText } from "../../ui/dates.js";
@@ -47,6 +49,8 @@ export function staffCommands(): Composer<BotContext> {
     for (const [code, n] of Object.entries(s.byCategory).sort((a, b) => b[1] - a[1])) lines.push(`• ${escapeHtml(ctx.t(`categories.${code}`))}: ${n}`);
     lines.push("", ctx.t("moderation.statsConfirmations", { confirmations: s.confirmations, merged: s.merged }));
     lines.push(ctx.t("moderation.statsMedians", { review: hours(ctx, s.medianReviewMs), verification: hours(ctx, s.medianVerificationMs) }));
+    const f = await followUpAnswers(ctx.deps.db, new Date(now.getTime() - days * 86_400_000), now);
+    lines.push("", ...followUpLines(ctx, f));
     await ctx.reply(lines.join("\n"));
   });
   composer.command("export", async (ctx) => {
@@ -58,6 +62,26 @@ export function staffCommands(): Composer<BotContext> {
     await ctx.replyWithDocument(new InputFile(Buffer.from(csv, "utf8"), name), { caption: ctx.t("moderation.exportCaption", { days }) });
   });
   return composer;
+}
+
+/** The follow-up's answers of the period: how often a confirmed problem was gone some weeks later. */
+function followUpLines(ctx: BotContext, f: FollowUpShare): string[] {
+  if (!f.answered) return [ctx.t("moderation.statsFollowUpNone")];
+  const lines = [
+    ctx.t("moderation.statsFollowUp", {
+      answers: ctx.t("moderation.answerCount", { count: f.answered }),
+      gone: f.gone,
+      stillThere: f.stillThere,
+      unknown: f.unknown,
+    }),
+  ];
+  if (f.goneShare !== null)
+    lines.push(
+      ctx.t("moderation.statsFollowUpShare", {
+        share: new Intl.NumberFormat(ctx.locale === "en" ? "en-GB" : ctx.locale, { style: "percent", maximumFractionDigits: 0 }).format(f.goneShare),
+      }),
+    );
+  return lines;
 }
 
 function clampDays(arg: string | undefined): number {
