@@ -56,6 +56,13 @@ const followUpDays = z
   .refine((s) => s === "off" || (/^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 365), "must be a whole number of days from 1 to 365, or off")
   .transform((s) => (s === "off" ? null : Number(s)));
 
+/** The weekly digest's day, 1 (Monday) to 7 (Sunday), or off. */
+const digestWeekday = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .refine((s) => s === "off" || /^[1-7]$/.test(s), "must be a weekday from 1 (Monday) to 7 (Sunday), or off")
+  .transform((s) => (s === "off" ? null : Number(s)));
+
 const schema = z.object({
   BOT_TOKEN: z
     .string({ error: "is required: create a bot with @BotFather in Telegram (/newbot) and set BOT_TOKEN=<the token it gives you>" })
@@ -123,6 +130,9 @@ const schema = z.object({
   RETENTION_DAYS: retentionDays.default(730),
   /** "Czy problem nadal występuje?" this many days after a report was confirmed (services/followUps.ts). */
   FOLLOW_UP_DAYS: followUpDays.default(28),
+  /** The weekly district digest (bot/digest.ts): its day and hour, Warsaw time. */
+  DIGEST_WEEKDAY: digestWeekday.default(1),
+  DIGEST_HOUR: z.coerce.number().int().min(0).max(23).default(8),
   /** The public map and open data (domain/reports/publicMap.ts): reports still "new" are shown too. */
   PUBLIC_MAP_SHOW_NEW: onOff.default(false),
   PUBLIC_MAP_NOT_CONFIRMED_DAYS: z.coerce.number().min(0).max(3660).default(7),

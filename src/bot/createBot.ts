@@ -12,6 +12,7 @@ import { cancelFeature } from "./features/cancel.js";
 import { chatScopeFeature } from "./features/chatScope.js";
 import { fallbackFeature } from "./features/fallback.js";
 import { followUpFeature } from "./features/followUp.js";
+import { digestFeature } from "./features/digest.js";
 import { languageFeature } from "./features/language.js";
 import { meetingsFeature } from "./features/meetings/index.js";
 import { NEW_MEETING_CONVERSATION, newMeetingConversation } from "./features/meetings/newMeeting.js";
@@ -85,6 +86,7 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
   bot.use(languageFeature(deps.i18n));
   bot.use(reportFeature(deps.i18n));
   bot.use(followUpFeature());
+  bot.use(digestFeature());
   bot.use(officerFeature(deps.i18n));
   bot.use(officerLinksFeature());
   bot.use(rolesFeature());

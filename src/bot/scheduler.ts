@@ -8,6 +8,7 @@ import { remindStaff as queueStaffReminders } from "../services/staffReminders.j
 import { applyRetentionIfDue, type RetentionCounts } from "../services/retention.js";
 import { askDueFollowUps } from "../services/followUps.js";
 import { followUpKeyboard, followUpQuestion } from "./ui/followUp.js";
+import { sendWeeklyDigests } from "./digest.js";
 import { escapeHtml } from "./html.js";
 import { meetingKeyboard, progressText, reminderLine, renderMeeting } from "./ui/meetingCard.js";
 import type { BotDeps } from "./context.js";
@@ -155,6 +156,7 @@ export function startScheduler(deps: BotDeps, config: Config, options: { interva
         await remindMeetings(deps, config, now);
         await sendQuestionDigests(deps, config, now);
         await askFollowUps(deps, config, now);
+        await sendWeeklyDigests(deps, config, now);
         await updateBroadcastProgress(deps, config, now, progressShown);
         await applyDataRetention(deps, config, now);
       } catch (err) {

@@ -24,7 +24,7 @@ export interface OutgoingMessage {
   notBefore?: Date;
   /**
    * The Bot API call, rendered now (in the recipient's language). `chat_id` defaults to `chatId`.
-   * Files must already be on Telegram (file_id or URL): an upload cannot wait in a database row.
+   * Files are on Telegram (file_id or URL), or files the bot made, stored as `storedUpload(...)` (uploads.ts).
    */
   message: { method: MessageMethod; [param: string]: unknown };
 }

@@ -16,6 +16,7 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../ops/metrics.js";
 import { backoffMs, classify, type Verdict } from "./errors.js";
 import { MESSAGE_METHODS } from "./outbox.js";
+import { hasUploads, withInputFiles, withoutUploadBytes } from "./uploads.js";
 import { ChatPacer, SlidingWindow, TokenBucket } from "./rate.js";
 
 export interface DeliveryEvent {
@@ -97,6 +98,8 @@ interface Row {
   weight: number;
   /** Why the stored payload cannot be sent, if it cannot. */
   invalid?: string;
+  /** The payload carries files to upload (uploads.ts): their bytes are dropped once it is sent. */
+  uploads: boolean;
   /** Including the current call once claimed. */
   attempts: number;
 }
@@ -481,7 +484,7 @@ export class DeliveryWorker {
     let result: unknown;
     try {
       const call = (this.api.raw as unknown as Record<string, RawCall>)[method]!;
-      result = await call(row.params, AbortSignal.timeout(this.requestTimeoutMs));
+      result = await call(row.uploads ? withInputFiles(row.params) : row.params, AbortSignal.timeout(this.requestTimeoutMs));
     } catch (error) {
       this.answered(row);
       await this.settle(row, method, classify(error));
@@ -536,6 +539,7 @@ export class DeliveryWorker {
       if (ids) ids.push(s.row.id);
       else byInstant.set(s.at.getTime(), [s.row.id]);
     }
+    const uploads = batch.filter((s) => s.row.uploads);
     const write = async (db: Database) => {
       for (const [at, ids] of byInstant) {
         await db
@@ -544,8 +548,14 @@ export class DeliveryWorker {
           .where("id", "in", ids)
           .execute();
       }
+      for (const { row } of uploads)
+        await db
+          .updateTable("Delivery")
+          .set({ payload: JSON.stringify({ method: row.method, ...withoutUploadBytes(row.params) }) })
+          .where("id", "=", row.id)
+          .execute();
     };
-    if (byInstant.size === 1) await write(this.db);
+    if (byInstant.size === 1 && !uploads.length) await write(this.db);
     else await this.db.transaction().execute(write);
   }
 
@@ -767,6 +777,7 @@ function toRow(raw: RawRow): Row {
     params,
     weight: method === "sendMediaGroup" && Array.isArray(media) ? Math.max(media.length, 1) : 1,
     ...(invalid ? { invalid } : {}),
+    uploads: !invalid && hasUploads(params),
     attempts: raw.attempts,
   };
 }

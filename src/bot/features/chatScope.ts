@@ -23,6 +23,7 @@ export const PRIVATE_COMMANDS = [
   "ban",
   "unban",
   "newmeeting",
+  "digest",
 ] as const;
 
 /** Where each command may run. In groups only: private chats pass through untouched. */

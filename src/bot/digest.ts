@@ -1,0 +1,58 @@
+import type { Config, Locale } from "../config.js";
+import type { Database } from "../db/connection.js";
+import { computeDigest, dueDigestWeek } from "../domain/digest/index.js";
+import type { Png } from "../digest/pictures/index.js";
+import { storedUpload } from "../delivery/uploads.js";
+import type { OutgoingMessage } from "../delivery/outbox.js";
+import { userLocale, type I18n } from "../i18n/index.js";
+import { digestData, queueWeeklyDigests, type DigestScope } from "../services/digest.js";
+import type { OutboxDeps } from "../services/meetings.js";
+import { digestPictures, renderDigest } from "./ui/digest.js";
+
+/** One digest, in one language: its text and its two pictures. The same for /digest and the weekly one. */
+export async function composeDigest(
+  deps: { db: Database; i18n: I18n },
+  config: Config,
+  input: { scope: DigestScope; districts: { number: string; name: string }[]; locale: Locale; now: Date },
+): Promise<{ text: string; chart: Png; map: Png }> {
+  const t = deps.i18n.fixedT(input.locale);
+  const scopeName = input.districts.length
+    ? input.districts.map((d) => t("digest.districtName", { number: d.number, name: d.name })).join(", ")
+    : t("digest.area");
+  const data = await digestData(deps.db, input.scope, input.now);
+  const facts = computeDigest({
+    now: input.now,
+    reports: data.reports,
+    followUps: data.followUps,
+    newDeadlineDays: config.NEW_REMINDER_DAYS,
+    verificationDeadlineDays: config.VERIFICATION_REMINDER_DAYS,
+  });
+  const text = renderDigest(t, input.locale, facts, scopeName);
+  const { chart, map } = await digestPictures(t, input.locale, facts, { scopeName, outlines: data.outlines, reports: data.reports });
+  return { text, chart, map };
+}
+
+/** The weekly digests (DIGEST_WEEKDAY at DIGEST_HOUR, Warsaw time), through the outbox, once per week and person. */
+export async function sendWeeklyDigests(deps: OutboxDeps & { i18n: I18n }, config: Config, now: Date): Promise<number> {
+  if (config.DIGEST_WEEKDAY === null) return 0;
+  const weekKey = dueDigestWeek(now, { weekday: config.DIGEST_WEEKDAY, hour: config.DIGEST_HOUR });
+  if (!weekKey) return 0;
+  return queueWeeklyDigests(deps, {
+    now,
+    weekKey,
+    build: async (recipient): Promise<OutgoingMessage["message"][]> => {
+      const locale = userLocale(recipient, config.DEFAULT_LOCALE);
+      const { text, chart, map } = await composeDigest(deps, config, { scope: recipient.scope, districts: recipient.districts, locale, now });
+      return [
+        { method: "sendMessage", text, link_preview_options: { is_disabled: true } },
+        {
+          method: "sendMediaGroup",
+          media: [
+            { type: "photo", media: storedUpload(chart.png, "wykres.png") },
+            { type: "photo", media: storedUpload(map.png, "mapa.png") },
+          ],
+        },
+      ];
+    },
+  });
+}
