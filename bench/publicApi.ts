@@ -31,7 +31,7 @@ const P95 = "step latency p95 (ms)";
 const BOT_PACE_MS = 500;
 
 /** A database as a national deployment's year: REPORTS reports, their times spread over the last 365 days. */
-async function seed(databaseUrl: string): Promise<void> {
+export async function seedYearOfReports(databaseUrl: string): Promise<void> {
   await applyMigrations(databaseUrl);
   const db = openDatabase(databaseUrl);
   try {
@@ -153,7 +153,7 @@ export async function benchPublicApi(): Promise<Record<string, number | string>>
   const databaseUrl = `file:${path.join(dir, "bench.db")}`;
   try {
     const t0 = performance.now();
-    await seed(databaseUrl);
+    await seedYearOfReports(databaseUrl);
     const seeded = (performance.now() - t0) / 1000;
     const run = async (query?: (i: number) => string, rate?: number) => {
       const port = await freePort();

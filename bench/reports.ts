@@ -54,7 +54,7 @@ export interface BenchReportsOptions {
   /** CPU seconds the database server has used so far (PostgreSQL): reported per report beside the bot's. */
   databaseCpuSeconds?: () => number | undefined;
   /** Other load on the bot during the steady window (issue 16: the public API): started with it, its figures added. */
-  alongside?: () => { stop(): Promise<Record<string, number | string>> };
+  alongside?: (bench: { tg: FakeTelegram }) => { stop(): Promise<Record<string, number | string>> };
 }
 
 export async function benchReports(opts: BenchReportsOptions = {}): Promise<Record<string, number | string>> {
@@ -182,7 +182,7 @@ export async function benchReports(opts: BenchReportsOptions = {}): Promise<Reco
       for (let r = 0; r < instances; r++) await report(i, r, warmSteps);
       if (++measuring === RESIDENTS) {
         from = mark();
-        load = opts.alongside?.();
+        load = opts.alongside?.({ tg });
       }
       for (let r = instances; r < instances + ROUNDS; r++) {
         await report(i, r, measuredSteps);

@@ -8,6 +8,7 @@ import { benchDelivery, benchDeliveryPostgres } from "./delivery.js";
 import { newPostgresDatabase, postgresCpuSeconds, stopPostgres } from "./postgres.js";
 import { benchStartup } from "./startup.js";
 import { benchPublicApi } from "./publicApi.js";
+import { benchDigest } from "./digest.js";
 import { round } from "./support.js";
 
 type Table = Record<string, number | string>;
@@ -128,6 +129,7 @@ const suites: [string, () => Promise<Table>][] = [
   ["Delivery on PostgreSQL: outbox throughput, cap lifted (issue 15)", () => benchDeliveryPostgres()],
   ["Startup: process start to the first answer, and resident memory (issue 14)", () => benchStartup()],
   ["Public API: /api/reports.geojson beside the bot, 100,000 reports (issue 16)", () => benchPublicApi()],
+  ["District digest: 100,000 reports, one district, all districts, and beside the bot (issue 17)", () => benchDigest()],
 ];
 
 const only = process.argv.slice(2).find((a) => !a.startsWith("--"));

@@ -5,12 +5,29 @@ import type { Png } from "../digest/pictures/index.js";
 import { storedUpload } from "../delivery/uploads.js";
 import type { OutgoingMessage } from "../delivery/outbox.js";
 import { userLocale, type I18n } from "../i18n/index.js";
-import { digestData, queueWeeklyDigests, type DigestScope } from "../services/digest.js";
+import { digestData, queueWeeklyDigests, yieldToUpdates, type DigestScope } from "../services/digest.js";
 import type { OutboxDeps } from "../services/meetings.js";
 import { digestPictures, renderDigest } from "./ui/digest.js";
 
-/** One digest, in one language: its text and its two pictures. The same for /digest and the weekly one. */
-export async function composeDigest(
+/**
+ * Digests are made one at a time in a process: forty officers asking at once cost what the weekly run costs — a
+ * short read and count on this thread, then the pictures in the worker — instead of forty reads and counts in one
+ * burst that the residents' updates would wait behind.
+ */
+let line: Promise<unknown> = Promise.resolve();
+
+/** One digest, in one language: its text and its two pictures. The same for /digest, /stats and the weekly one. */
+export function composeDigest(
+  deps: { db: Database; i18n: I18n },
+  config: Config,
+  input: { scope: DigestScope; districts: { number: string; name: string }[]; locale: Locale; now: Date },
+): Promise<{ text: string; chart: Png; map: Png }> {
+  const turn = line.then(() => makeDigest(deps, config, input));
+  line = turn.catch(() => undefined);
+  return turn;
+}
+
+async function makeDigest(
   deps: { db: Database; i18n: I18n },
   config: Config,
   input: { scope: DigestScope; districts: { number: string; name: string }[]; locale: Locale; now: Date },
@@ -27,6 +44,7 @@ export async function composeDigest(
     newDeadlineDays: config.NEW_REMINDER_DAYS,
     verificationDeadlineDays: config.VERIFICATION_REMINDER_DAYS,
   });
+  await yieldToUpdates();
   const text = renderDigest(t, input.locale, facts, scopeName);
   const { chart, map } = await digestPictures(t, input.locale, facts, { scopeName, outlines: data.outlines, reports: data.reports });
   return { text, chart, map };
@@ -37,12 +55,17 @@ export async function sendWeeklyDigests(deps: OutboxDeps & { i18n: I18n }, confi
   if (config.DIGEST_WEEKDAY === null) return 0;
   const weekKey = dueDigestWeek(now, { weekday: config.DIGEST_WEEKDAY, hour: config.DIGEST_HOUR });
   if (!weekKey) return 0;
+  // Coordinators share the area's digest: drawn once per language in a run.
+  const made = new Map<string, ReturnType<typeof composeDigest>>();
   return queueWeeklyDigests(deps, {
     now,
     weekKey,
     build: async (recipient): Promise<OutgoingMessage["message"][]> => {
       const locale = userLocale(recipient, config.DEFAULT_LOCALE);
-      const { text, chart, map } = await composeDigest(deps, config, { scope: recipient.scope, districts: recipient.districts, locale, now });
+      const key = `${JSON.stringify(recipient.scope)}:${locale}`;
+      let digest = made.get(key);
+      if (!digest) made.set(key, (digest = composeDigest(deps, config, { scope: recipient.scope, districts: recipient.districts, locale, now })));
+      const { text, chart, map } = await digest;
       return [
         { method: "sendMessage", text, link_preview_options: { is_disabled: true } },
         {

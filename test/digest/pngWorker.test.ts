@@ -22,4 +22,13 @@ describe("pictures drawn in a worker thread", () => {
     await expect(renderPngs(["<svg"])).rejects.toThrow(/could not draw a picture/);
     expect(await renderPngs([])).toEqual([]);
   });
+
+  it("draws batches asked for at once one after another, each with its own pictures", async () => {
+    const batches = await Promise.all(Array.from({ length: 6 }, (_, i) => renderPngs([svg(100 + i, 50, "#f5c211"), svg(50, 100 + i, "#6b7075")])));
+    expect(batches.map((b) => b.map((p) => `${p.width}×${p.height}`))).toEqual(Array.from({ length: 6 }, (_, i) => [`${100 + i}×50`, `50×${100 + i}`]));
+    // A failed batch does not stop the next one.
+    const [bad, good] = await Promise.allSettled([renderPngs(["<svg"]), renderPngs([svg(64, 64, "#c62828")])]);
+    expect(bad.status).toBe("rejected");
+    expect(good.status === "fulfilled" && good.value[0]!.width).toBe(64);
+  });
 });

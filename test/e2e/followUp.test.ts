@@ -97,7 +97,9 @@ describe("the follow-up after a confirmation (issue 17, item 3)", () => {
 
   it("asks nobody before four weeks have passed", async () => {
     await expect
-      .poll(async () => (await env.app.deps.db.selectFrom("User").select("blocked").where("telegramId", "=", blocker.id).executeTakeFirst())?.blocked)
+      .poll(async () => (await env.app.deps.db.selectFrom("User").select("blocked").where("telegramId", "=", blocker.id).executeTakeFirst())?.blocked, {
+        timeout: 15_000,
+      })
       .toBe(true);
     env.clock.now = new Date(Date.now() + 27 * DAY);
     await env.app.scheduler.tick();
@@ -178,12 +180,15 @@ describe("the follow-up after a confirmation (issue 17, item 3)", () => {
     expect(env.tg.calls.filter((c) => c.payload.chat_id === officer.id && textOf(c).includes("nadal występuje"))).toHaveLength(1);
   });
 
-  it("shows the answers in the coordinators' /stats", async () => {
+  it("shows the answers in the coordinators' /stats, with the area's pictures", async () => {
     env.tg.sendCommand(coordinator, "stats", "60", { chat: GROUP });
     const stats = await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes("Czy problem ustąpił"), {
       timeout: 10_000,
     });
     expect(textOf(stats)).toContain("2 odpowiedzi — ustąpił: 1, nadal występuje: 1, nie wiem: 0");
     expect(textOf(stats)).toContain("Ustąpił w 50% odpowiedzi");
+    // With the digest's pictures for the whole area (no report in this test carries a photo of its own).
+    const album = await env.tg.waitFor((c) => c.method === "sendMediaGroup" && c.payload.chat_id === GROUP.id, { timeout: 15_000 });
+    expect((album.payload.media as { type: string }[]).map((m) => m.type)).toEqual(["photo", "photo"]);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * PNGs drawn in a worker thread that lives for one batch. Two reasons: drawing (30–170 ms a picture) never holds up
- * the bot's updates, and resvg-js 2.6 leaves each render's pixel buffer to V8's garbage collector, which does not
+ * PNGs drawn in a worker thread at the lowest CPU priority, kept while batches wait. Two reasons: drawing (30–170 ms
+ * a picture) never holds up the bot's updates, and resvg-js 2.6 leaves each render's pixel buffer to V8's garbage collector, which does not
  * see that memory (thx/resvg-js#216): a burst of renders in the bot's own thread kept ~250 MB. When the worker
  * ends, its heap and the native buffers go with it.
  */
@@ -12,6 +12,9 @@ import { fontOptions, type Png, type PngOptions } from "./png.js";
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { Resvg } = require(workerData.resvg);
+// The lowest CPU priority, for this thread only (Linux keeps a nice value per thread): drawing takes what the
+// bot's own thread, the database and everything else on the machine leave.
+try { require("node:os").setPriority(19); } catch {}
 parentPort.on("message", ({ id, svg, options }) => {
   try {
     const image = new Resvg(svg, options).render();
@@ -24,40 +27,70 @@ parentPort.on("message", ({ id, svg, options }) => {
 
 type Answer = { id: number; png: Uint8Array; width: number; height: number } | { id: number; error: string };
 
-/** Renders each SVG to PNG in a fresh worker thread, in order; the worker ends when all are done. */
-export async function renderPngs(svgs: readonly string[], options: PngOptions = {}): Promise<Png[]> {
-  if (!svgs.length) return [];
+/** One worker at a time, kept while pictures are asked for and ended once the last batch is drawn. */
+let worker: { thread: Worker; failed: Promise<never> } | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+let waiting = 0;
+let nextId = 0;
+const answers = new Map<number, (answer: Answer) => void>();
+
+function startWorker(): NonNullable<typeof worker> {
   const resvg = createRequire(import.meta.url).resolve("@resvg/resvg-js");
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { resvg } });
-  try {
-    const answers = new Map<number, (answer: Answer) => void>();
-    const failed = new Promise<never>((_, reject) => {
-      worker.once("error", reject);
-      worker.once("exit", (code) => reject(new Error(`the picture worker stopped (exit code ${code})`)));
-    });
-    worker.on("message", (answer: Answer) => answers.get(answer.id)?.(answer));
-    const resvgOptions = {
-      font: fontOptions(options),
-      background: "#ffffff",
-      fitTo: options.width ? { mode: "width", value: Math.round(options.width) } : { mode: "original" },
-    };
-    const pngs: Png[] = [];
-    for (const [id, svg] of svgs.entries()) {
+  const thread = new Worker(WORKER_SOURCE, { eval: true, workerData: { resvg } });
+  const failed = new Promise<never>((_, reject) => {
+    thread.once("error", reject);
+    thread.once("exit", (code) => reject(new Error(`the picture worker stopped (exit code ${code})`)));
+  });
+  failed.catch(() => (worker = undefined));
+  thread.on("message", (answer: Answer) => answers.get(answer.id)?.(answer));
+  return { thread, failed };
+}
+
+async function draw(svgs: readonly string[], options: PngOptions): Promise<Png[]> {
+  const current = (worker ??= startWorker());
+  const resvgOptions = {
+    font: fontOptions(options),
+    background: "#ffffff",
+    fitTo: options.width ? { mode: "width", value: Math.round(options.width) } : { mode: "original" },
+  };
+  const pngs: Png[] = [];
+  for (const svg of svgs) {
+    const id = nextId++;
+    try {
       const answer = await Promise.race([
         new Promise<Answer>((resolve) => {
           answers.set(id, resolve);
-          worker.postMessage({ id, svg, options: resvgOptions });
+          current.thread.postMessage({ id, svg, options: resvgOptions });
         }),
-        failed,
+        current.failed,
       ]);
       if ("error" in answer) throw new Error(`could not draw a picture: ${answer.error}`);
       pngs.push({ png: Buffer.from(answer.png.buffer, answer.png.byteOffset, answer.png.byteLength), width: answer.width, height: answer.height });
+    } finally {
+      answers.delete(id);
     }
-    return pngs;
-  } finally {
-    worker.removeAllListeners("exit");
-    worker.removeAllListeners("error");
-    worker.on("error", () => undefined);
-    await worker.terminate();
   }
+  return pngs;
+}
+
+/**
+ * Renders each SVG to PNG in the worker thread, in order. Batches queue for the one worker (many officers asking at
+ * once draw one picture at a time, as the weekly run does); the worker ends when no batch waits.
+ */
+export function renderPngs(svgs: readonly string[], options: PngOptions = {}): Promise<Png[]> {
+  if (!svgs.length) return Promise.resolve([]);
+  waiting++;
+  const batch = queue.then(() => draw(svgs, options));
+  queue = batch
+    .catch(() => undefined)
+    .finally(async () => {
+      if (--waiting > 0 || !worker) return;
+      const ending = worker;
+      worker = undefined;
+      ending.thread.removeAllListeners("exit");
+      ending.thread.removeAllListeners("error");
+      ending.thread.on("error", () => undefined);
+      await ending.thread.terminate();
+    });
+  return batch;
 }

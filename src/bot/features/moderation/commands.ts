@@ -4,6 +4,7 @@ import { exportCsv, queue, stats } from "../../../services/reportStats.js";
 import { followUpAnswers } from "../../../services/followUps.js";
 import type { FollowUpShare } from "../../../domain/reports/followUp.js";
 import type { BotContext } from "../../context.js";
+import { composeDigest } from "../../digest.js";
 import { escapeHtml } from "../../html.js";
 import { ageText } from "../../ui/dates.js";
 import { actorOf } from "./shared.js";
@@ -52,6 +53,12 @@ export function staffCommands(): Composer<BotContext> {
     const f = await followUpAnswers(ctx.deps.db, new Date(now.getTime() - days * 86_400_000), now);
     lines.push("", ...followUpLines(ctx, f));
     await ctx.reply(lines.join("\n"));
+    // The digest's two pictures for the whole area: 12 weeks of categories and the map of the last five weeks.
+    const { chart, map } = await composeDigest(ctx.deps, ctx.config, { scope: { kind: "area" }, districts: [], locale: ctx.locale, now });
+    await ctx.replyWithMediaGroup([
+      { type: "photo", media: new InputFile(chart.png, "wykres.png") },
+      { type: "photo", media: new InputFile(map.png, "mapa.png") },
+    ]);
   });
   composer.command("export", async (ctx) => {
     if (!(await coordinatorOnly(ctx))) return;
