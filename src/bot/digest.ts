@@ -1,6 +1,7 @@
 import type { Config, Locale } from "../config.js";
 import type { Database } from "../db/connection.js";
 import { computeDigest, dueDigestWeek } from "../domain/digest/index.js";
+import { REVIEW_DEADLINE_DAYS } from "../domain/reports/status.js";
 import type { Png } from "../digest/pictures/index.js";
 import { storedUpload } from "../delivery/uploads.js";
 import type { OutgoingMessage } from "../delivery/outbox.js";
@@ -41,7 +42,8 @@ async function makeDigest(
     now: input.now,
     reports: data.reports,
     followUps: data.followUps,
-    newDeadlineDays: config.NEW_REMINDER_DAYS,
+    // Overdue against the rule's 3 days (NEW_REMINDER_DAYS is the reminder before it) and the verification time.
+    newDeadlineDays: REVIEW_DEADLINE_DAYS,
     verificationDeadlineDays: config.VERIFICATION_REMINDER_DAYS,
   });
   await yieldToUpdates();

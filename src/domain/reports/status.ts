@@ -42,6 +42,8 @@ export function allowedTransitions(from: Status, actor: Actor): Status[] {
 export const ACTIVE_STATUSES: readonly Status[] = ["new", "verification", "confirmed", "confirmed_referred"];
 /** Accepted and not closed: what the district's officer (or a coordinator for them) still has to act on. */
 export const ACCEPTED_OPEN_STATUSES: readonly Status[] = ACTIVE_STATUSES.filter((s) => s !== "new");
+/** Wytyczne KGP nr 3/2019 §5 ust. 1: a coordinator reviews a new report within 3 days at the latest. */
+export const REVIEW_DEADLINE_DAYS = 3;
 /** The threat was confirmed on site (whatever happened next). */
 export const CONFIRMED_STATUSES: readonly Status[] = ["confirmed", "confirmed_referred", "confirmed_eliminated"];
 
