@@ -1,6 +1,6 @@
 import type { Config, Locale } from "../config.js";
 import type { Database } from "../db/connection.js";
-import { computeDigest, dueDigestWeek } from "../domain/digest/index.js";
+import { dueDigestWeek } from "../domain/digest/schedule.js";
 import { REVIEW_DEADLINE_DAYS } from "../domain/reports/status.js";
 import type { Png } from "../digest/pictures/index.js";
 import { storedUpload } from "../delivery/uploads.js";
@@ -8,7 +8,6 @@ import type { OutgoingMessage } from "../delivery/outbox.js";
 import { userLocale, type I18n } from "../i18n/index.js";
 import { digestData, queueWeeklyDigests, yieldToUpdates, type DigestScope } from "../services/digest.js";
 import type { OutboxDeps } from "../services/meetings.js";
-import { digestPictures, renderDigest } from "./ui/digest.js";
 
 /**
  * Digests are made one at a time in a process: forty officers asking at once cost what the weekly run costs — a
@@ -37,6 +36,9 @@ async function makeDigest(
   const scopeName = input.districts.length
     ? input.districts.map((d) => t("digest.districtName", { number: d.number, name: d.name })).join(", ")
     : t("digest.area");
+  // Loaded on the first digest: the counting, the text and the drawing are modules most processes never need
+  // between two weekly runs (idle memory and start time are benchmarked, issue 14).
+  const [{ computeDigest }, { digestPictures, renderDigest }] = await Promise.all([import("../domain/digest/digest.js"), import("./ui/digest.js")]);
   const data = await digestData(deps.db, input.scope, input.now);
   const facts = computeDigest({
     now: input.now,

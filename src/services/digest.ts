@@ -1,7 +1,8 @@
 import type { Database } from "../db/connection.js";
 import { enqueue, type OutgoingMessage } from "../delivery/outbox.js";
 import type { OutboxDeps } from "./meetings.js";
-import { chartWeeks, digestWeek, type DigestFollowUp, type DigestReport } from "../domain/digest/index.js";
+import type { DigestFollowUp, DigestReport } from "../domain/digest/digest.js";
+import { chartWeeks, digestWeek } from "../domain/digest/weeks.js";
 import type { PolygonGeometry } from "../domain/geo/types.js";
 import type { FollowUpAnswer } from "../domain/reports/followUp.js";
 import { isStatus, type Status } from "../domain/reports/status.js";
