@@ -1,3 +1,4 @@
+import { prng } from "../../../src/emulator/prng.js";
 import { describe, expect, it } from "vitest";
 import { findClusters, type Cluster, type ClusterPoint } from "../../../src/domain/digest/clusters.js";
 import { haversineM, METRES_PER_DEGREE } from "../../../src/domain/geo/measure.js";
@@ -13,26 +14,14 @@ const at = (id: number, northM: number, eastM: number, street: string | null = n
   street,
 });
 
-/** A seeded PRNG (mulberry32): random data that is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomPoints(n: number, sideM: number, seed: number): ClusterPoint[] {
-  const rnd = random(seed);
+  const rnd = prng(seed);
   const streets = ["ul. Wapienna", "Wapienna", "ul. Sternicza", "ul. Karpacka", null];
   return Array.from({ length: n }, (_, i) => at(i + 1, rnd() * sideM, rnd() * sideM, streets[Math.floor(rnd() * streets.length)]));
 }
 
 const shuffled = <T>(items: readonly T[], seed: number): T[] => {
-  const rnd = random(seed);
+  const rnd = prng(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
