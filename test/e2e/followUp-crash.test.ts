@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +7,7 @@ import { prng } from "../../src/emulator/prng.js";
 import { FakeNominatim } from "../support/fakeNominatim.js";
 import { FakeTelegram, textOf } from "../support/fakeTelegram.js";
 import { TOKEN } from "../support/app.js";
+import { botProcess, until } from "../support/botProcess.js";
 import { newTestDatabase } from "../support/testDatabase.js";
 
 /**
@@ -24,7 +24,7 @@ describe("follow-up questions killed with SIGKILL mid-send", () => {
   let nominatim: FakeNominatim;
   let dir: string;
   let env: Record<string, string>;
-  let child: ChildProcess | undefined;
+  let bot: ReturnType<typeof botProcess> | undefined;
   const residents: number[] = Array.from({ length: RESIDENTS }, (_, i) => 93_000 + i);
 
   beforeAll(async () => {
@@ -41,6 +41,7 @@ describe("follow-up questions killed with SIGKILL mid-send", () => {
       // Slow enough that the kills land mid-send.
       DELIVERY_PER_SECOND: "30",
     };
+    bot = botProcess(env);
     await applyMigrations(databaseUrl);
     const db = openDatabase(databaseUrl);
     const now = new Date();
@@ -78,27 +79,14 @@ describe("follow-up questions killed with SIGKILL mid-send", () => {
     await db.destroy();
   });
   afterAll(async () => {
-    child?.kill("SIGKILL");
+    await bot?.kill();
     await tg?.stop();
     await nominatim?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = () => {
-    child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
-  };
-  const kill = async () => {
-    const exited = new Promise((r) => child!.once("exit", r));
-    child!.kill("SIGKILL");
-    await exited;
-  };
-  const until = async (check: () => boolean, timeout: number, what: string) => {
-    const deadline = Date.now() + timeout;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  const start = () => bot!.start();
+  const kill = () => bot!.kill();
   const questionsPerResident = () => {
     const perChat = new Map<number, number>();
     for (const c of tg.callsOf("sendMessage")) {
@@ -130,7 +118,6 @@ describe("follow-up questions killed with SIGKILL mid-send", () => {
     start();
     await new Promise((r) => setTimeout(r, 7_000));
     await kill();
-    child = undefined;
 
     const counts = [...questionsPerResident().values()];
     expect(counts).toHaveLength(RESIDENTS);

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +7,7 @@ import { prng } from "../../src/emulator/prng.js";
 import { FakeNominatim } from "../support/fakeNominatim.js";
 import { FakeTelegram, textOf, type FakeUser } from "../support/fakeTelegram.js";
 import { TOKEN } from "../support/app.js";
+import { botProcess, until } from "../support/botProcess.js";
 import { press, replyContaining, say } from "../support/dialog.js";
 import { newTestDatabase } from "../support/testDatabase.js";
 
@@ -26,7 +26,7 @@ describe("publishing a meeting killed with SIGKILL", () => {
   let nominatim: FakeNominatim;
   let dir: string;
   let env: Record<string, string>;
-  let child: ChildProcess | undefined;
+  let bot: ReturnType<typeof botProcess> | undefined;
   const subscribers: number[] = Array.from({ length: SUBSCRIBERS }, (_, i) => 91_000 + i);
 
   beforeAll(async () => {
@@ -44,6 +44,7 @@ describe("publishing a meeting killed with SIGKILL", () => {
       DELIVERY_PER_SECOND: "30",
       DELIVERY_PER_CHAT_PER_SECOND: "30",
     };
+    bot = botProcess(env);
     // Subscribers to every announcement, made directly.
     await applyMigrations(databaseUrl);
     const db = openDatabase(databaseUrl);
@@ -61,27 +62,14 @@ describe("publishing a meeting killed with SIGKILL", () => {
     await db.destroy();
   });
   afterAll(async () => {
-    child?.kill("SIGKILL");
+    await bot?.kill();
     await tg.stop();
     await nominatim.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = () => {
-    child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
-  };
-  const kill = async () => {
-    const exited = new Promise((r) => child!.once("exit", r));
-    child!.kill("SIGKILL");
-    await exited;
-  };
-  const until = async (check: () => boolean | Promise<boolean>, timeout: number, what: string) => {
-    const deadline = Date.now() + timeout;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const start = () => bot!.start();
+  const kill = () => bot!.kill();
   const announcementsOf = (title: string) => {
     const perChat = new Map<number, number>();
     for (const c of tg.callsOf("sendMessage")) {
@@ -146,6 +134,5 @@ describe("publishing a meeting killed with SIGKILL", () => {
       expect(counts.reduce((a, b) => a + b, 0) - SUBSCRIBERS, `trial ${i + 1}: extra sends`).toBeLessThanOrEqual(WORKER_CONCURRENCY);
     }
     await kill();
-    child = undefined;
   }, 240_000);
 });
