@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inlineButtons, replyKeyboard, textOf } from "../support/fakeTelegram.js";
 import { newUser, startTestEnv, TOKEN, type TestEnv } from "../support/app.js";
@@ -136,11 +137,16 @@ describe("foundation, end to end through the fake Telegram", () => {
 });
 
 describe("npm start", () => {
-  it("exits non-zero within 5 s with one line naming BOT_TOKEN when it is missing", () => {
-    const env = { ...process.env, BOT_TOKEN: "", DATABASE_URL: "file:/tmp/dzielnicowy-never.db" };
-    const started = Date.now();
-    const result = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], { env, encoding: "utf8", timeout: 10_000 });
-    expect(Date.now() - started).toBeLessThan(5000);
+  // No wall-clock bound here (a loaded CI machine compiles through tsx slowly); what keeps the exit
+  // quick is that it happens before the database is opened, which this checks.
+  it("exits non-zero on its own, before opening the database, with one line naming BOT_TOKEN when it is missing", () => {
+    const dbFile = `/tmp/dzielnicowy-never-${process.pid}.db`;
+    rmSync(dbFile, { force: true });
+    const env = { ...process.env, BOT_TOKEN: "", DATABASE_URL: `file:${dbFile}` };
+    const result = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], { env, encoding: "utf8", timeout: 60_000 });
+    expect(result.error).toBeUndefined();
+    expect(result.signal).toBeNull();
+    expect(existsSync(dbFile)).toBe(false);
     expect(result.status).not.toBe(0);
     const lines = result.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);

@@ -37,6 +37,8 @@ export async function startTestEnv(env: Record<string, string> = {}): Promise<Te
     DATABASE_URL: database?.url ?? "",
     LOG_LEVEL: "debug",
     SAMPLE_DATA: "on",
+    // The weekly digest would otherwise go out whenever a run falls after Monday 8:00; tests that want it set it.
+    DIGEST_WEEKDAY: "off",
     ...env,
   });
   const logs: string[] = [];
