@@ -75,6 +75,9 @@ export async function deleteInTransaction(tx: Tx, telegramId: number, now: Date)
   await tx.updateTable("ReportFollowUp").set({ userId: null }).where("userId", "=", uid).execute();
   await tx.deleteFrom("MeetingRsvp").where("userId", "=", uid).execute();
   await tx.deleteFrom("MeetingQuestion").where("userId", "=", uid).execute();
+  // Ratings of meetings and consultation votes stay in the counts; the comments and suggestions (their words) go.
+  await tx.updateTable("MeetingFeedback").set({ userId: null, comment: null }).where("userId", "=", uid).execute();
+  await tx.updateTable("ConsultationVote").set({ userId: null, text: null }).where("userId", "=", uid).execute();
   await tx.deleteFrom("Subscription").where("userId", "=", uid).execute();
   // Open forms (the report form's row, every dialogue's state keyed "<chat>:<user>") hold what was typed so far.
   await tx
