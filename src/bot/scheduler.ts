@@ -7,6 +7,8 @@ import { queueBroadcastProgress, queueMeetingReminders, sendDueDigests, type Out
 import { remindStaff as queueStaffReminders } from "../services/staffReminders.js";
 import { applyRetentionIfDue, type RetentionCounts } from "../services/retention.js";
 import { askDueFollowUps } from "../services/followUps.js";
+import { askDueMeetingFeedback, sendDueFeedbackSummaries } from "../services/meetingFeedback.js";
+import { feedbackQuestion, feedbackSummaryTexts, ratingKeyboard, summaryOfferKeyboard } from "./ui/meetingFeedback.js";
 import { followUpKeyboard, followUpQuestion } from "./ui/followUp.js";
 import { sendWeeklyDigests } from "./digest.js";
 import { escapeHtml } from "./html.js";
@@ -85,6 +87,37 @@ export async function sendQuestionDigests(deps: SchedulerDeps, config: Config, n
   });
 }
 
+/**
+ * The day after a meeting, "Jak oceniasz spotkanie?" to those who said "Będę" (each in their language); two days
+ * later (or once all have answered) the organiser's summary of the answers, routed as the residents' questions are.
+ */
+export async function meetingFeedback(deps: SchedulerDeps, config: Config, now: Date): Promise<void> {
+  await askDueMeetingFeedback(outbox(deps), {
+    now,
+    render: (meeting, person) => {
+      const locale = userLocale(person, config.DEFAULT_LOCALE);
+      const t = deps.i18n.fixedT(locale);
+      return { method: "sendMessage", text: feedbackQuestion(t, locale, meeting), reply_markup: ratingKeyboard(meeting.id) };
+    },
+  });
+  await sendDueFeedbackSummaries(outbox(deps), {
+    now,
+    fallbackChatId: config.MODERATION_CHAT_ID,
+    render: (organiser, meeting, summary) => {
+      const locale = organiser.user ? userLocale(organiser.user, config.DEFAULT_LOCALE) : config.DEFAULT_LOCALE;
+      const t = deps.i18n.fixedT(locale);
+      // The written summary is a private dialogue: the moderators' group is told the command instead of a button.
+      const offer = meeting.summarySentAt !== null ? "none" : organiser.user ? "button" : "hint";
+      const texts = feedbackSummaryTexts(t, locale, meeting, summary, offer);
+      return texts.map((text, i) => ({
+        method: "sendMessage" as const,
+        text,
+        ...(offer === "button" && i === texts.length - 1 ? { reply_markup: summaryOfferKeyboard(t, meeting.id) } : {}),
+      }));
+    },
+  });
+}
+
 /** "Czy problem nadal występuje?" FOLLOW_UP_DAYS after a confirmation on site, once, in each person's language. */
 export async function askFollowUps(deps: SchedulerDeps, config: Config, now: Date): Promise<number> {
   const afterDays = config.FOLLOW_UP_DAYS;
@@ -141,7 +174,7 @@ export interface Scheduler {
   stop(): void;
 }
 
-/** Periodic work: the notifier's safety net, staff reminders, meeting reminders, digests, follow-ups, broadcast progress, data retention. */
+/** Periodic work: the notifier's safety net, staff reminders, meeting reminders, digests, meeting feedback, follow-ups, broadcast progress, data retention. */
 export function startScheduler(deps: BotDeps, config: Config, options: { intervalMs?: number; active?: () => boolean } = {}): Scheduler {
   const { intervalMs = 5_000, active = () => true } = options;
   let running: Promise<void> | null = null;
@@ -155,6 +188,7 @@ export function startScheduler(deps: BotDeps, config: Config, options: { interva
         await remindStaff(deps, config, now);
         await remindMeetings(deps, config, now);
         await sendQuestionDigests(deps, config, now);
+        await meetingFeedback(deps, config, now);
         await askFollowUps(deps, config, now);
         await sendWeeklyDigests(deps, config, now);
         await updateBroadcastProgress(deps, config, now, progressShown);

@@ -332,7 +332,7 @@ export async function setRsvp(
 }
 
 /** Where a meeting's questions go: the coordinator who announced it, else the moderators' group. */
-async function organiserOf(db: Queryable, meeting: { createdById: number | null }, fallbackChatId: bigint | undefined) {
+export async function organiserOf(db: Queryable, meeting: { createdById: number | null }, fallbackChatId: bigint | undefined) {
   const organiser = meeting.createdById
     ? await db.selectFrom("User").select(["id", "telegramId", "blocked", "language", "languageCode"]).where("id", "=", meeting.createdById).executeTakeFirst()
     : undefined;
