@@ -20,6 +20,9 @@ import { rolesFeature } from "./features/admin/roles.js";
 import { moderationFeature } from "./features/moderation/index.js";
 import { moderationDialogs } from "./features/moderation/dialogs.js";
 import { meetingDialogs } from "./features/meetings/dialogs.js";
+import { meetingFeedbackDialogs } from "./features/meetings/feedback.js";
+import { consultationDialogs } from "./features/consultations/dialogs.js";
+import { consultationsFeature } from "./features/consultations/index.js";
 import { officerLinksFeature } from "./features/admin/officerLinks.js";
 import { OFFICER_CONVERSATION, officerConversation, officerFeature } from "./features/officer/index.js";
 import { reportForm } from "./dialogs/reportForm.js";
@@ -77,7 +80,8 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
   // does not take (other buttons, commands, menu taps) goes on to the features (src/bot/dialogs/answer.ts).
   bot.use(createConversation<BotContext, ConversationContext>(officerConversation, OFFICER_CONVERSATION));
   bot.use(createConversation<BotContext, ConversationContext>(newMeetingConversation, NEW_MEETING_CONVERSATION));
-  for (const dialog of [...moderationDialogs, ...meetingDialogs]) bot.use(createConversation<BotContext, ConversationContext>(dialog.builder, dialog.id));
+  for (const dialog of [...moderationDialogs, ...meetingDialogs, ...meetingFeedbackDialogs, ...consultationDialogs])
+    bot.use(createConversation<BotContext, ConversationContext>(dialog.builder, dialog.id));
   // The report form after the dialogues: a question opened mid-report (a relayed question) is answered first.
   bot.use(reportForm());
   bot.use(chatScopeFeature());
@@ -87,6 +91,7 @@ export function createBot(config: Config, deps: BotDeps): AppBot {
   bot.use(reportFeature(deps.i18n));
   bot.use(followUpFeature());
   bot.use(digestFeature());
+  bot.use(consultationsFeature());
   bot.use(officerFeature(deps.i18n));
   bot.use(officerLinksFeature());
   bot.use(rolesFeature());

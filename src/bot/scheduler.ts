@@ -11,6 +11,7 @@ import { askDueMeetingFeedback, sendDueFeedbackSummaries } from "../services/mee
 import { feedbackQuestion, feedbackSummaryTexts, ratingKeyboard, summaryOfferKeyboard } from "./ui/meetingFeedback.js";
 import { followUpKeyboard, followUpQuestion } from "./ui/followUp.js";
 import { sendWeeklyDigests } from "./digest.js";
+import { closeDueConsultations } from "./consultations.js";
 import { escapeHtml } from "./html.js";
 import { meetingKeyboard, progressText, reminderLine, renderMeeting } from "./ui/meetingCard.js";
 import type { BotDeps } from "./context.js";
@@ -190,6 +191,7 @@ export function startScheduler(deps: BotDeps, config: Config, options: { interva
         await sendQuestionDigests(deps, config, now);
         await meetingFeedback(deps, config, now);
         await askFollowUps(deps, config, now);
+        await closeDueConsultations(deps, config, now);
         await sendWeeklyDigests(deps, config, now);
         await updateBroadcastProgress(deps, config, now, progressShown);
         await applyDataRetention(deps, config, now);

@@ -24,6 +24,8 @@ export const PRIVATE_COMMANDS = [
   "unban",
   "newmeeting",
   "digest",
+  "consult",
+  "plan",
 ] as const;
 
 /** Where each command may run. In groups only: private chats pass through untouched. */

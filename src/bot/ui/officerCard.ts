@@ -34,6 +34,7 @@ export function renderOfficerCard(t: TFunction, coverage: Coverage, opts: { plac
       t("officer.card.planTitle", { until: formatPlanEnd(d.plan.period) }),
       t("officer.card.planThreat", { threat: escapeHtml(d.plan.threat ?? "—") }),
       t("officer.card.planGoal", { goal: escapeHtml(d.plan.goal ?? "—") }),
+      ...d.plan.actions.map((a) => `• ${escapeHtml(a)}`),
     );
   }
   lines.push("", t("officer.card.emergency"));

@@ -12,15 +12,11 @@ import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
 import { meetingKeyboard, meetingWhenWhere, renderMeeting, withRsvpState, type KeyboardPlace } from "../../ui/meetingCard.js";
 import { isEditableField } from "./edit.js";
-import { MEETING_EDIT_DIALOG, MEETING_QUESTION_DIALOG, meetingDialogs, type EditArgs, type QuestionArgs } from "./dialogs.js";
-import { meetingFeedbackDialogs, meetingFeedbackFeature } from "./feedback.js";
+import { MEETING_EDIT_DIALOG, MEETING_QUESTION_DIALOG, type EditArgs, type QuestionArgs } from "./dialogs.js";
+import { meetingFeedbackFeature } from "./feedback.js";
 import { NEW_MEETING_CONVERSATION } from "./newMeeting.js";
 
 const PAGE = 8;
-
-// The feedback dialogues join the meeting dialogues that createBot installs before every feature (an open question
-// must see its chat's updates first). This module is imported by createBot, so this runs before createBot does.
-for (const dialog of meetingFeedbackDialogs) if (!meetingDialogs.some((d) => d.id === dialog.id)) meetingDialogs.push(dialog);
 
 /** "Spotkania": upcoming meetings, RSVP, calendar files, questions for the organiser, subscriptions. */
 export function meetingsFeature(i18n: I18n): Composer<BotContext> {

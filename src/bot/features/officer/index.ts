@@ -10,6 +10,7 @@ import { mainMenu } from "../../keyboards.js";
 import { placeLabel } from "../../placeLabel.js";
 import { startReportForm } from "../../dialogs/reportForm.js";
 import { renderOfficerCard } from "../../ui/officerCard.js";
+import { openConsultationOf } from "../../../services/consultations.js";
 
 export const OFFICER_CONVERSATION = "officer";
 
@@ -112,12 +113,16 @@ export async function officerConversation(conversation: Conversation<BotContext,
     reply_markup: mainMenu(t),
   });
   if (coverage.kind === "district") {
-    await ctx.reply(t("officer.actions"), { reply_markup: cardButtons(t, located ? p : null, coverage.district.id) });
+    const districtId = coverage.district.id;
+    // While the district's consultation is open, the card offers it (the ballot comes on a tap).
+    const consultation = await conversation.external(async () => (await openConsultationOf(ctx.deps.db, districtId))?.id ?? null);
+    await ctx.reply(t("officer.actions"), { reply_markup: cardButtons(t, located ? p : null, districtId, consultation) });
   }
 }
 
-function cardButtons(t: Ctx["t"], place: { lat: number; lon: number } | null, districtId: number): InlineKeyboard {
+function cardButtons(t: Ctx["t"], place: { lat: number; lon: number } | null, districtId: number, consultationId: number | null): InlineKeyboard {
   const kb = new InlineKeyboard();
+  if (consultationId !== null) kb.text(t("officer.consultation"), `cb:${consultationId}`).row();
   if (place) kb.text(t("officer.reportHere"), `of:report:${point(place)}`).row();
   kb.text(t("officer.subscribe"), `of:sub:${districtId}`).row();
   if (place) kb.text(t("officer.save"), `of:save:${point(place)}`);

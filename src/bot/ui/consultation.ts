@@ -1,0 +1,120 @@
+import { InlineKeyboard } from "grammy";
+import { formatPlanPeriod, OTHER_OPTION, type ConsultationOption } from "../../domain/consultations/consultation.js";
+import { formatWarsawDate } from "../../domain/meetings/time.js";
+import type { Locale } from "../../domain/locale.js";
+import type { TFunction } from "../../i18n/index.js";
+import type { Consultation, ConsultationResult, DistrictPlan } from "../../services/consultations.js";
+import { escapeHtml } from "../html.js";
+
+/** A category option reads in the reader's language; the officer's own words as written (escaped). */
+export function optionLabel(t: TFunction, option: ConsultationOption): string {
+  return "category" in option ? t(`categories.${option.category}`) : option.text;
+}
+
+export interface DistrictName {
+  number: string;
+  name: string;
+}
+
+/** The ballot a resident gets: the question, how long it is open, and that their vote is anonymous. */
+export function ballotText(t: TFunction, locale: Locale, c: Pick<Consultation, "question" | "closesAt">, district: DistrictName): string {
+  return [
+    t("consult.ballot.title", { number: escapeHtml(district.number), name: escapeHtml(district.name) }),
+    "",
+    `<b>${escapeHtml(c.question)}</b>`,
+    "",
+    t("consult.ballot.until", { date: formatWarsawDate(c.closesAt, locale) }),
+    t("consult.ballot.anonymous"),
+  ].join("\n");
+}
+
+/** One button per option (the resident's choice ticked), "Inne — napiszę", and the way out of consultations. */
+export function ballotKeyboard(t: TFunction, c: Pick<Consultation, "id" | "options">, chosen: number | null = null): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  c.options.forEach((o, i) => kb.text(`${chosen === i ? "✅ " : ""}${optionLabel(t, o)}`, `cv:${c.id}:${i}`).row());
+  kb.text(`${chosen === OTHER_OPTION ? "✅ " : ""}${t("consult.ballot.other")}`, `cv:${c.id}:o`).row();
+  kb.text(t("consult.ballot.optOut"), `cv:${c.id}:x`);
+  return kb;
+}
+
+/** A resident's "Inne" suggestion, for the officer: the words only, escaped, never who wrote them. */
+export function suggestionText(t: TFunction, c: Pick<Consultation, "question">, text: string): string {
+  return `${t("consult.suggestion.title", { question: escapeHtml(c.question) })}\n\n«${escapeHtml(text)}»`;
+}
+
+const BAR = 10;
+
+/** "▰▰▰▱▱▱▱▱▱▱": a share at a glance in any chat app, for readers without the picture. */
+function bar(percent: number): string {
+  const full = Math.round((percent / 100) * BAR);
+  return "▰".repeat(full) + "▱".repeat(BAR - full);
+}
+
+/** The result: each option with its votes and share (the most voted in bold), then the total. */
+export function resultLines(t: TFunction, r: ConsultationResult): string[] {
+  const { consultation: c, tally } = r;
+  const labels = [...c.options.map((o) => optionLabel(t, o)), t("consult.ballot.otherShort")];
+  const lines = labels.map((label, i) => {
+    const name = escapeHtml(label);
+    const line = `${bar(tally.percents[i]!)} ${tally.winners.includes(i) ? `<b>${name}</b>` : name} — ${t("consult.result.votes", { count: tally.counts[i]! })} (${tally.percents[i]}\u00a0%)`;
+    return line;
+  });
+  return [...lines, "", t("consult.result.total", { count: tally.total })];
+}
+
+/** What a participant gets at the close. */
+export function participantResultText(t: TFunction, r: ConsultationResult, district: DistrictName): string {
+  return [
+    t("consult.result.titleParticipant", { number: escapeHtml(district.number), name: escapeHtml(district.name) }),
+    "",
+    `<b>${escapeHtml(r.consultation.question)}</b>`,
+    "",
+    ...resultLines(t, r),
+    "",
+    t("consult.result.thanks"),
+  ].join("\n");
+}
+
+/** What the officer gets at the close: the result, then the suggestions (numbered, escaped), then how to set the plan. */
+export function ownerResultText(t: TFunction, r: ConsultationResult, district: DistrictName): string {
+  const lines = [
+    t("consult.result.titleOwner", { number: escapeHtml(district.number), name: escapeHtml(district.name) }),
+    "",
+    `<b>${escapeHtml(r.consultation.question)}</b>`,
+    "",
+    ...resultLines(t, r),
+  ];
+  if (r.suggestions.length) {
+    lines.push("", t("consult.result.suggestions", { count: r.suggestions.length }));
+    r.suggestions.forEach((s, i) => lines.push(`${i + 1}. ${escapeHtml(s)}`));
+  }
+  lines.push("", t("consult.result.planHint"));
+  return lines.join("\n");
+}
+
+/** The chart's words, in the reader's language. */
+export function resultChartInput(t: TFunction, locale: Locale, r: ConsultationResult) {
+  const { consultation: c, tally } = r;
+  return {
+    title: c.question,
+    locale,
+    totalLabel: t("consult.result.total", { count: tally.total }),
+    options: [...c.options.map((o) => optionLabel(t, o)), t("consult.ballot.otherShort")].map((label, i) => ({
+      label,
+      votes: tally.counts[i]!,
+      winner: tally.winners.includes(i),
+    })),
+  };
+}
+
+/** The plan as the officer confirms it before saving. */
+export function planText(t: TFunction, plan: DistrictPlan, district: DistrictName): string {
+  return [
+    t("consult.plan.previewTitle", { number: escapeHtml(district.number), name: escapeHtml(district.name) }),
+    t("consult.plan.period", { period: formatPlanPeriod(plan.period) }),
+    t("consult.plan.threat", { threat: escapeHtml(plan.threat) }),
+    t("consult.plan.goal", { goal: escapeHtml(plan.goal) }),
+    t("consult.plan.actions"),
+    ...plan.actions.map((a) => `• ${escapeHtml(a)}`),
+  ].join("\n");
+}
