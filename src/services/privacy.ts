@@ -235,6 +235,14 @@ async function purgeOwnMessages(tx: Tx, uid: number, telegramId: number): Promis
     .select("d.id")
     .where("q.userId", "=", uid);
   await tx.deleteFrom("Delivery").where("status", "<>", "sending").where("id", "in", ofTheirQuestions).execute();
+  // Their consultation suggestions on their way to the officer ("consultation:<id>:suggestion:<vote>:<time>").
+  const votes = await tx.selectFrom("ConsultationVote").select(["id", "consultationId"]).where("userId", "=", uid).where("text", "is not", null).execute();
+  for (const v of votes)
+    await tx
+      .deleteFrom("Delivery")
+      .where("status", "<>", "sending")
+      .where("dedupeKey", "like", `consultation:${v.consultationId}:suggestion:${v.id}:%`)
+      .execute();
   await tx
     .deleteFrom("Delivery")
     .where((eb) => eb.or([eb("userId", "=", uid), eb("chatId", "=", telegramId)]))

@@ -88,6 +88,8 @@ export interface RetentionCounts {
   geocodeEntries: number;
   meetingQuestions: number;
   meetingRsvps: number;
+  /** Consultation votes and meeting ratings untied from their residents (their suggestions and comments deleted). */
+  opinions: number;
   linkCodes: number;
   /** Moderators' cards brought up to date (an edit is queued for those that changed since they were sent). */
   cards: number;
@@ -146,6 +148,7 @@ class Run {
     geocodeEntries: 0,
     meetingQuestions: 0,
     meetingRsvps: 0,
+    opinions: 0,
     linkCodes: 0,
     cards: 0,
   };
@@ -199,6 +202,7 @@ export async function applyRetention(deps: RetentionDeps, input: RetentionInput)
     );
     counts.geocodeEntries = await deleteOldGeocodeEntries(run);
     await deleteMeetingParticipation(run);
+    await forgetOldOpinions(run);
     counts.linkCodes = Number((await db.deleteFrom("OfficerLinkCode").where("expiresAt", "<", cutoff).executeTakeFirst()).numDeletedRows);
   } catch (err) {
     if (!(err instanceof Interrupted)) throw err;
@@ -416,6 +420,30 @@ async function deleteMeetingParticipation(run: Run): Promise<void> {
     });
     await run.pause();
   }
+}
+
+/**
+ * Votes of consultations closed, and ratings of meetings ended, before the cutoff: the counts stay (the results and
+ * summaries already given), who gave them and their own words go.
+ */
+async function forgetOldOpinions(run: Run): Promise<void> {
+  const { db, counts, cutoff } = run;
+  const closed = db.selectFrom("Consultation").select("id").where("closedAt", "<", cutoff);
+  const votes = await db
+    .updateTable("ConsultationVote")
+    .set({ userId: null, text: null })
+    .where("consultationId", "in", closed)
+    .where((eb) => eb.or([eb("userId", "is not", null), eb("text", "is not", null)]))
+    .executeTakeFirst();
+  const ended = db.selectFrom("Meeting").select("id").where("endsAt", "<", cutoff);
+  const ratings = await db
+    .updateTable("MeetingFeedback")
+    .set({ userId: null, comment: null })
+    .where("meetingId", "in", ended)
+    .where((eb) => eb.or([eb("userId", "is not", null), eb("comment", "is not", null)]))
+    .executeTakeFirst();
+  counts.opinions += Number(votes.numUpdatedRows) + Number(ratings.numUpdatedRows);
+  await run.pause();
 }
 
 /** Geocode cache entries made before the cutoff, with the record of who asked for them. */

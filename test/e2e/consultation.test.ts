@@ -37,7 +37,9 @@ describe("a residents' consultation and the district plan (issue 17, item 2)", (
   const neighbour = newUser({ first_name: "Nina", username: "nina_sasiadka" });
 
   const ballotsTo = (user: FakeUser) =>
-    env.tg.calls.filter((c) => c.method === "sendMessage" && c.payload.chat_id === user.id && /Konsultacja Twojego dzielnicowego|Консультація вашого дільничного/.test(textOf(c)));
+    env.tg.calls.filter(
+      (c) => c.method === "sendMessage" && c.payload.chat_id === user.id && /Konsultacja Twojego dzielnicowego|Консультація вашого дільничного/.test(textOf(c)),
+    );
   const resultsTo = (user: FakeUser) =>
     env.tg.calls.filter((c) => c.method === "sendMessage" && c.payload.chat_id === user.id && /Wynik konsultacji|Результат консультації/.test(textOf(c)));
   const votes = () => env.app.deps.db.selectFrom("ConsultationVote").select(["userId", "option", "text"]).orderBy("id").execute();
@@ -249,6 +251,27 @@ describe("a residents' consultation and the district plan (issue 17, item 2)", (
     expect(html).not.toContain(String(author.id));
   });
 
+  it("forgets who voted and their words when a voter deletes their data, and keeps the vote in the count", async () => {
+    const leaver = residents[241]!;
+    await press(env.tg, leaver, "Inne — napiszę", "Napisz, czym według Ciebie");
+    // Telegram asks the bot to wait before writing to the officer again: the suggestion is still queued when the
+    // resident leaves.
+    env.tg.failNext("sendMessage", { code: 429, retryAfter: 5 }, { chatId: officer.id });
+    const { db } = env.app.deps;
+    const leaverId = await userId(leaver);
+    await say(env.tg, leaver, "Monitoring przy przystanku Mieszkaniec241", "propozycja zostały zapisane");
+    await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === officer.id && c.failed === true, { timeout: 10_000 });
+    const queued = () =>
+      db.selectFrom("Delivery").select(["payload", "status"]).where("dedupeKey", "like", `consultation:${consultationId}:suggestion:%`).execute();
+    await say(env.tg, leaver, "⚙️ Ustawienia", "Ustawienia");
+    await press(env.tg, leaver, "Usuń moje dane", "Czy na pewno");
+    await press(env.tg, leaver, "Tak, usuń moje dane", "Usunęliśmy Twoje dane");
+    const rows = await votes();
+    expect(rows.filter((v) => v.userId === leaverId)).toHaveLength(0);
+    expect(rows.filter((v) => v.userId === null)).toEqual([{ userId: null, option: -1, text: null }]);
+    expect((await queued()).filter((d) => d.payload.includes("Monitoring przy przystanku"))).toHaveLength(0);
+  });
+
   it("is offered on the officer card to a neighbour, whose vote counts too", async () => {
     env.tg.sendText(neighbour, "👮 Mój dzielnicowy");
     await replyContaining(env.tg, neighbour.id, "Kto jest Twoim dzielnicowym");
@@ -273,20 +296,23 @@ describe("a residents' consultation and the district plan (issue 17, item 2)", (
     expect(png.readUInt32BE(16)).toBe(1000);
     expect(png.readUInt32BE(20)).toBe(600);
     const result = textOf(await replyContaining(env.tg, officer.id, "Konsultacja zakończona", 10_000)).replaceAll("\u00a0", " ");
-    // 120 + 1 (the neighbour) − 1 (who changed) for parking; 80 + 1 speeding; 30; 10; 1 "Inne": 242 votes.
-    expect(result).toContain("Nieprawidłowe parkowanie — 120 głosów (50 %)");
+    // 120 + 1 (the neighbour) − 1 (who changed) for parking; 80 + 1 speeding; 30; 10; 2 "Inne" (one of a resident
+    // who has since deleted their data: the vote counts, the words are gone): 243 votes.
+    expect(result).toContain("Nieprawidłowe parkowanie — 120 głosów (49 %)");
     expect(result).toContain("Przekraczanie dozwolonej prędkości — 81 głosów (33 %)");
     expect(result).toContain("Spożywanie alkoholu w miejscach niedozwolonych — 30 głosów (12 %)");
     expect(result).toContain("Akty wandalizmu — 10 głosów (4 %)");
-    expect(result).toContain("Inne — 1 głos (0 %)");
-    expect(result).toContain("Oddano 242 głosy.");
+    expect(result).toContain("Inne — 2 głosy (1 %)");
+    expect(result).toContain("Oddano 243 głosy.");
+    expect(result).toContain("Propozycja mieszkańców (1):");
+    expect(result).not.toContain("Monitoring");
     expect(result).toContain("1. <b>Oświetlenie</b> & ławki przy <script>alert(1)</script> szkole");
     expect(result).toContain("napisz /plan");
 
     const voters = [...residents.slice(0, 241), neighbour];
     await expect.poll(() => voters.filter((u) => resultsTo(u).length === 1).length, { timeout: 60_000 }).toBe(voters.length);
     for (const u of residents.slice(241)) expect(resultsTo(u)).toHaveLength(0);
-    expect(textOf(resultsTo(neighbour)[0]!)).toContain("Oddano 242 głosy.");
+    expect(textOf(resultsTo(neighbour)[0]!)).toContain("Oddano 243 głosy.");
     expect(textOf(resultsTo(neighbour)[0]!)).not.toContain("Oświetlenie");
     await env.app.scheduler.tick();
     await env.restart();
