@@ -357,17 +357,15 @@ export async function closeConsultation(
       .execute();
     const items: OutgoingMessage[] = [];
     if (owner)
-      input
-        .renderOwner(result, owner)
-        .forEach((message, i) =>
-          items.push({
-            dedupeKey: `consultation:${input.id}:result:owner:${i}`,
-            chatId: owner.telegramId,
-            userId: owner.userId,
-            kind: "consultation_result",
-            message,
-          }),
-        );
+      input.renderOwner(result, owner).forEach((message, i) =>
+        items.push({
+          dedupeKey: `consultation:${input.id}:result:owner:${i}`,
+          chatId: owner.telegramId,
+          userId: owner.userId,
+          kind: "consultation_result",
+          message,
+        }),
+      );
     for (const p of participants) {
       if (p.userId === owner?.userId) continue;
       const recipient = { ...p, telegramId: Number(p.telegramId) };
