@@ -360,3 +360,79 @@ describe("a residents' consultation and the district plan (issue 17, item 2)", (
     expect(row.consultOff).toBe(true);
   });
 });
+
+/** The same feature walked as a coordinator (any district), by someone leaving mid-form, and in the wrong chat. */
+describe("a consultation started by a coordinator, and the ways out of the form", () => {
+  let env: TestEnv;
+  const coordinator = newUser({ first_name: "Celina" });
+  const consultations = () => env.app.deps.db.selectFrom("Consultation").select(["districtId", "question", "options", "closesAt"]).execute();
+
+  beforeAll(async () => {
+    env = await startTestEnv({ ADMIN_TELEGRAM_IDS: String(ADMIN.id), MODERATION_CHAT_ID: String(GROUP.id) });
+    env.clock.now = NOW;
+    await say(env.tg, coordinator, "/start", "Dzień dobry");
+    await say(env.tg, ADMIN, `/grant ${coordinator.id} coordinator`, "rola „koordynator”");
+    await replyContaining(env.tg, coordinator.id, "rolę: koordynator");
+  });
+
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it("asks which district, says so when it knows none, and a menu tap leaves the form with nothing stored", async () => {
+    await say(env.tg, coordinator, "/consult", "Którego rejonu to dotyczy? Napisz numer albo nazwę rejonu.");
+    await say(env.tg, coordinator, "Atlantyda <i>", "Nie znam rejonu „Atlantyda <i>”");
+    await say(env.tg, coordinator, "Aleksandrowice", "Nowa konsultacja z mieszkańcami");
+    await say(env.tg, coordinator, "🚨 Zgłoś zagrożenie", "Czego dotyczy");
+    expect(await consultations()).toHaveLength(0);
+    await say(env.tg, coordinator, "/cancel", "");
+  });
+
+  it("takes the district from the command, the officer's own options and a typed date; the card of that district offers it", async () => {
+    const district = env.app.deps.districts.all().find((d) => d.number === "2")!;
+    await say(env.tg, coordinator, "/consult 2", "Nowa konsultacja z mieszkańcami");
+    await say(env.tg, coordinator, "Co w okolicy przeszkadza Ci najbardziej?", "Odpowiedzi do wyboru");
+    await say(env.tg, coordinator, `1. Parkowanie na chodnikach\n2. Hałas nocą\n3. ${"Bardzo długa odpowiedź ".repeat(4)}`, "najwyżej 80 znaków");
+    await say(env.tg, coordinator, "1. Parkowanie na chodnikach\n2. Hałas nocą\n3. Ciemne przejścia", "Do kiedy można głosować");
+    await say(env.tg, coordinator, "05.12.2026", "Ta data już minęła");
+    const preview = await say(env.tg, coordinator, "20.12", "Podgląd");
+    expect(textOf(preview)).toContain("trafi do 0 mieszkańców");
+    expect(
+      inlineButtons(preview)
+        .map((b) => b.text)
+        .slice(0, 3),
+    ).toEqual(["Parkowanie na chodnikach", "Hałas nocą", "Ciemne przejścia"]);
+    await replyContaining(env.tg, coordinator.id, "Rozpocząć konsultację?");
+    await press(env.tg, coordinator, "Rozpocznij", "niedziela, 20 grudnia 2026");
+    expect(await consultations()).toEqual([
+      {
+        districtId: district.id,
+        question: "Co w okolicy przeszkadza Ci najbardziej?",
+        options: JSON.stringify([{ text: "Parkowanie na chodnikach" }, { text: "Hałas nocą" }, { text: "Ciemne przejścia" }]),
+        closesAt: new Date("2026-12-20T22:59:00Z"),
+      },
+    ]);
+
+    const resident = newUser();
+    env.tg.sendText(resident, "👮 Mój dzielnicowy");
+    await replyContaining(env.tg, resident.id, "Kto jest Twoim dzielnicowym");
+    const inside = (() => {
+      for (let lat = 49.78; lat < 49.86; lat += 0.002)
+        for (let lon = 18.98; lon < 19.08; lon += 0.002) {
+          const at = env.app.deps.districts.atPoint(lat, lon);
+          if (at.kind === "district" && at.district.id === district.id) return { lat, lon };
+        }
+      throw new Error("no point in district 2");
+    })();
+    env.tg.sendLocation(resident, inside.lat, inside.lon);
+    await replyContaining(env.tg, resident.id, "Co dalej");
+    await press(env.tg, resident, "Konsultacja rejonu — zagłosuj", "Co w okolicy przeszkadza Ci najbardziej?");
+    await press(env.tg, resident, "Hałas nocą");
+    await expect.poll(async () => (await env.app.deps.db.selectFrom("ConsultationVote").select("option").execute()).map((v) => v.option)).toEqual([1]);
+  });
+
+  it("points to the private chat when asked in a group", async () => {
+    env.tg.sendCommand(coordinator, "consult", undefined, { chat: GROUP });
+    await env.tg.waitFor((c) => c.method === "sendMessage" && c.payload.chat_id === GROUP.id && textOf(c).includes("działa w prywatnej rozmowie z botem"));
+  });
+});
