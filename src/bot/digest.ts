@@ -7,7 +7,13 @@ import { storedUpload } from "../delivery/uploads.js";
 import type { OutgoingMessage } from "../delivery/outbox.js";
 import { userLocale, type I18n } from "../i18n/index.js";
 import { digestData, queueWeeklyDigests, yieldToUpdates, type DigestScope } from "../services/digest.js";
+import { recentConsultations } from "../services/consultations.js";
+import { chartWeeks } from "../domain/digest/weeks.js";
+import { digestConsultationLine } from "./ui/consultation.js";
 import type { OutboxDeps } from "../services/meetings.js";
+
+/** What a digest reads: the database, the texts, and the district names (for the consultations' lines). */
+export type DigestDeps = { db: Database; i18n: I18n; districts?: { byId(id: number): { number: string; name: string } | undefined } };
 
 /**
  * Digests are made one at a time in a process: forty officers asking at once cost what the weekly run costs — a
@@ -18,7 +24,7 @@ let line: Promise<unknown> = Promise.resolve();
 
 /** One digest, in one language: its text and its two pictures. The same for /digest, /stats and the weekly one. */
 export function composeDigest(
-  deps: { db: Database; i18n: I18n },
+  deps: DigestDeps,
   config: Config,
   input: { scope: DigestScope; districts: { number: string; name: string }[]; locale: Locale; now: Date },
 ): Promise<{ text: string; chart: Png; map: Png }> {
@@ -28,7 +34,7 @@ export function composeDigest(
 }
 
 async function makeDigest(
-  deps: { db: Database; i18n: I18n },
+  deps: DigestDeps,
   config: Config,
   input: { scope: DigestScope; districts: { number: string; name: string }[]; locale: Locale; now: Date },
 ): Promise<{ text: string; chart: Png; map: Png }> {
@@ -49,13 +55,17 @@ async function makeDigest(
     verificationDeadlineDays: config.VERIFICATION_REMINDER_DAYS,
   });
   await yieldToUpdates();
-  const text = renderDigest(t, input.locale, facts, scopeName);
+  const consultations = await recentConsultations(deps.db, input.scope.kind === "districts" ? input.scope.districtIds : null, chartWeeks(input.now)[0]!.from);
+  const consultationLines = consultations.map((r) =>
+    digestConsultationLine(t, input.locale, r, deps.districts?.byId(r.consultation.districtId) ?? { number: "", name: "" }),
+  );
+  const text = [renderDigest(t, input.locale, facts, scopeName), ...(consultationLines.length ? ["", ...consultationLines] : [])].join("\n");
   const { chart, map } = await digestPictures(t, input.locale, facts, { scopeName, outlines: data.outlines, reports: data.reports });
   return { text, chart, map };
 }
 
 /** The weekly digests (DIGEST_WEEKDAY at DIGEST_HOUR, Warsaw time), through the outbox, once per week and person. */
-export async function sendWeeklyDigests(deps: OutboxDeps & { i18n: I18n }, config: Config, now: Date): Promise<number> {
+export async function sendWeeklyDigests(deps: OutboxDeps & DigestDeps, config: Config, now: Date): Promise<number> {
   if (config.DIGEST_WEEKDAY === null) return 0;
   const weekKey = dueDigestWeek(now, { weekday: config.DIGEST_WEEKDAY, hour: config.DIGEST_HOUR });
   if (!weekKey) return 0;

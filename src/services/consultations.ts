@@ -308,6 +308,29 @@ export async function consultationResult(db: Queryable, id: number): Promise<Con
   };
 }
 
+/**
+ * For the digest: each district's consultation that is open, or closed since `since`, with its result so far
+ * (the latest per district; null districts: every district).
+ */
+export async function recentConsultations(db: Database, districtIds: number[] | null, since: Date): Promise<ConsultationResult[]> {
+  let q = db
+    .selectFrom("Consultation")
+    .select("id")
+    .where((eb) => eb.or([eb("status", "=", "open"), eb("closedAt", ">=", since)]))
+    .orderBy("districtId")
+    .orderBy("id", "desc");
+  if (districtIds) q = q.where("districtId", "in", districtIds.length ? districtIds : [-1]);
+  const seen = new Set<number>();
+  const results: ConsultationResult[] = [];
+  for (const { id } of await q.execute()) {
+    const r = await consultationResult(db, id);
+    if (!r || seen.has(r.consultation.districtId)) continue;
+    seen.add(r.consultation.districtId);
+    results.push(r);
+  }
+  return results;
+}
+
 /** Consultations whose closing time has come. */
 export async function dueConsultations(db: Database, now: Date): Promise<number[]> {
   const rows = await db

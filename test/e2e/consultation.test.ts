@@ -185,13 +185,13 @@ describe("a residents' consultation and the district plan (issue 17, item 2)", (
     await say(env.tg, officer, "Parkowanie\nPrędkość", "co najmniej 3 odpowiedzi");
     await press(env.tg, officer, "Zostaw te odpowiedzi", "Do kiedy można głosować");
     await say(env.tg, officer, "31.02.2027", "Nie rozumiem tej daty");
-    const preview = await press(env.tg, officer, "za 7 dni", "Podgląd");
+    const preview = await press(env.tg, officer, "za 7 dni (14 grudnia 2026)", "Podgląd");
     expect(textOf(preview!)).toContain(`trafi do ${RESIDENTS} mieszkańców rejonu`);
     expect(inlineButtons(preview!).map((b) => b.text)).toContain("✍️ Inne — napiszę");
     await replyContaining(env.tg, officer.id, "Rozpocząć konsultację?");
     const started = textOf((await press(env.tg, officer, "Rozpocznij", "Konsultacja rozpoczęta"))!);
     expect(started).toContain(`do ${RESIDENTS} mieszkańców`);
-    expect(started).toContain("poniedziałek, 14 grudnia 2026");
+    expect(started).toContain("Głosowanie potrwa do 14 grudnia 2026");
     consultationId = (await env.app.deps.db.selectFrom("Consultation").select("id").executeTakeFirstOrThrow()).id;
 
     await expect.poll(() => residents.filter((u) => ballotsTo(u).length === 1).length, { timeout: 60_000 }).toBe(RESIDENTS);
@@ -210,6 +210,9 @@ describe("a residents' consultation and the district plan (issue 17, item 2)", (
       env.tg.calls.some((c) => c.method === "sendMessage" && c.payload.chat_id === residents[7]!.id && textOf(c).includes("Консультація вашого дільничного")),
     ).toBe(true);
     for (const u of Object.values(excluded)) expect(ballotsTo(u)).toHaveLength(0);
+    // The officer's digest says it is running.
+    const digest = textOf(await say(env.tg, officer, "/digest", "Przegląd tygodnia"));
+    expect(digest).toContain("🗳 Konsultacja w rejonie 1 Aleksandrowice trwa do 14 grudnia 2026; dotąd 0 głosów.");
     // A second /consult while this one runs is refused, and offers to end it.
     await say(env.tg, officer, "/consult", "W tym rejonie trwa już konsultacja");
   }, 120_000);
@@ -321,6 +324,10 @@ describe("a residents' consultation and the district plan (issue 17, item 2)", (
     expect(voters.filter((u) => resultsTo(u).length !== 1)).toHaveLength(0);
     expect(env.tg.calls.filter((c) => c.method === "sendPhoto" && c.payload.chat_id === officer.id)).toHaveLength(1);
 
+    // The officer's digest carries the result.
+    const digest = textOf(await say(env.tg, officer, "/digest", "Przegląd tygodnia")).replaceAll("\u00a0", " ");
+    expect(digest).toContain("🗳 Wynik konsultacji w rejonie 1 Aleksandrowice: najwięcej głosów — Nieprawidłowe parkowanie (49 %); razem 243 głosy.");
+
     // Late votes are refused; a voter sees the chart on request.
     expect(await vote(residents[299]!, 3)).toBe("Ta konsultacja jest już zakończona.");
     await press(env.tg, neighbour, "Pokaż wykres");
@@ -403,7 +410,7 @@ describe("a consultation started by a coordinator, and the ways out of the form"
         .slice(0, 3),
     ).toEqual(["Parkowanie na chodnikach", "Hałas nocą", "Ciemne przejścia"]);
     await replyContaining(env.tg, coordinator.id, "Rozpocząć konsultację?");
-    await press(env.tg, coordinator, "Rozpocznij", "niedziela, 20 grudnia 2026");
+    await press(env.tg, coordinator, "Rozpocznij", "potrwa do 20 grudnia 2026");
     expect(await consultations()).toEqual([
       {
         districtId: district.id,

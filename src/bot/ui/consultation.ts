@@ -1,10 +1,16 @@
 import { InlineKeyboard } from "grammy";
 import { formatPlanPeriod, OTHER_OPTION, type ConsultationOption } from "../../domain/consultations/consultation.js";
-import { formatWarsawDate } from "../../domain/meetings/time.js";
+import { localeNames, toWarsawParts } from "../../domain/meetings/time.js";
 import type { Locale } from "../../domain/locale.js";
 import type { TFunction } from "../../i18n/index.js";
 import type { Consultation, ConsultationResult, DistrictPlan } from "../../services/consultations.js";
 import { escapeHtml } from "../html.js";
+
+/** "14 grudnia 2026" / "14 December 2026" / "14 грудня 2026": a closing date reads after "do" / "until". */
+export function consultationDate(instant: Date, locale: Locale): string {
+  const p = toWarsawParts(instant);
+  return `${p.day} ${localeNames(locale).months[p.month - 1]} ${p.year}`;
+}
 
 /** A category option reads in the reader's language; the officer's own words as written (escaped). */
 export function optionLabel(t: TFunction, option: ConsultationOption): string {
@@ -23,7 +29,7 @@ export function ballotText(t: TFunction, locale: Locale, c: Pick<Consultation, "
     "",
     `<b>${escapeHtml(c.question)}</b>`,
     "",
-    t("consult.ballot.until", { date: formatWarsawDate(c.closesAt, locale) }),
+    t("consult.ballot.until", { date: consultationDate(c.closesAt, locale) }),
     t("consult.ballot.anonymous"),
   ].join("\n");
 }
@@ -117,4 +123,20 @@ export function planText(t: TFunction, plan: DistrictPlan, district: DistrictNam
     t("consult.plan.actions"),
     ...plan.actions.map((a) => `• ${escapeHtml(a)}`),
   ].join("\n");
+}
+
+/** The digest's line on a district's consultation: open (votes so far) or closed (the winner and its share). */
+export function digestConsultationLine(t: TFunction, locale: Locale, r: ConsultationResult, district: DistrictName): string {
+  const { consultation: c, tally } = r;
+  const name = escapeHtml(`${district.number} ${district.name}`);
+  const votes = t("consult.result.votes", { count: tally.total });
+  if (c.status === "open") return t("consult.digest.open", { district: name, date: consultationDate(c.closesAt, locale), votes });
+  const winner = tally.winners[0];
+  if (winner === undefined) return t("consult.digest.noWinner", { district: name, votes });
+  return t("consult.digest.closed", {
+    district: name,
+    winner: escapeHtml(optionLabel(t, c.options[winner]!)),
+    percent: tally.percents[winner],
+    votes,
+  });
 }

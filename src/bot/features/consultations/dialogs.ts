@@ -14,7 +14,6 @@ import {
   suggestOptions,
   type ConsultationOption,
 } from "../../../domain/consultations/consultation.js";
-import { formatWarsawDate } from "../../../domain/meetings/time.js";
 import { userLocale } from "../../../i18n/index.js";
 import {
   audienceSize,
@@ -33,7 +32,7 @@ import type { ConversationContext } from "../../context.js";
 import { waitForAnswer, type Dialog, type DialogConversation } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
-import { ballotKeyboard, ballotText, optionLabel, planText, suggestionText } from "../../ui/consultation.js";
+import { ballotKeyboard, ballotText, consultationDate, optionLabel, planText, suggestionText } from "../../ui/consultation.js";
 
 export const CONSULT_NEW_DIALOG = "consultNew";
 export const CONSULT_OTHER_DIALOG = "consultOther";
@@ -139,7 +138,7 @@ async function consultNew(conversation: DialogConversation, ctx: Ctx, args: { ar
     return c ? { id: c.id, closesAt: c.closesAt.getTime() } : null;
   });
   if (open) {
-    await ctx.reply(t("consult.alreadyOpen", { date: formatWarsawDate(new Date(open.closesAt), ctx.locale) }), {
+    await ctx.reply(t("consult.alreadyOpen", { date: consultationDate(new Date(open.closesAt), ctx.locale) }), {
       reply_markup: new InlineKeyboard().text(t("consult.closeNow"), `cc:${open.id}`),
     });
     return;
@@ -176,7 +175,7 @@ async function consultNew(conversation: DialogConversation, ctx: Ctx, args: { ar
   while (!closesAt) {
     const c = await askStep(conversation, ctx, closingPrompt, {
       buttons: CLOSING_DAY_CHOICES.map((days) => ({
-        text: t("consult.closingIn", { count: days, date: formatWarsawDate(closingAfterDays(today, days), ctx.locale) }),
+        text: t("consult.closingIn", { count: days, date: consultationDate(closingAfterDays(today, days), ctx.locale) }),
         data: `cs:c:${days}`,
       })),
       max: 40,
@@ -230,7 +229,7 @@ async function consultNew(conversation: DialogConversation, ctx: Ctx, args: { ar
   });
   if (started.kind === "forbidden") await ctx.reply(t("consult.forbidden"), { reply_markup: mainMenu(t) });
   else if (started.kind === "already_open") await ctx.reply(t("consult.alreadyOpenShort"), { reply_markup: mainMenu(t) });
-  else await ctx.reply(t("consult.started", { count: started.audience, date: formatWarsawDate(closesAt, ctx.locale) }), { reply_markup: mainMenu(t) });
+  else await ctx.reply(t("consult.started", { count: started.audience, date: consultationDate(closesAt, ctx.locale) }), { reply_markup: mainMenu(t) });
 }
 
 function inDistrict(ctx: Ctx, districtId: number, lat: number, lon: number): boolean {
