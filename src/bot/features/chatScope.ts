@@ -26,6 +26,7 @@ export const PRIVATE_COMMANDS = [
   "digest",
   "consult",
   "plan",
+  "meetingsummary",
 ] as const;
 
 /** Where each command may run. In groups only: private chats pass through untouched. */

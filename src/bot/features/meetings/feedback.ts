@@ -160,7 +160,7 @@ async function meetingSummary(conversation: DialogConversation, ctx: Conversatio
   }
 }
 
-/** Registered with the other meeting dialogues (see features/meetings/index.ts). */
+/** The feedback dialogues, registered in createBot with the other meeting dialogues. */
 export const meetingFeedbackDialogs: Dialog[] = [
   { id: MEETING_FEEDBACK_COMMENT_DIALOG, builder: feedbackComment as Dialog["builder"] },
   { id: MEETING_SUMMARY_DIALOG, builder: meetingSummary as Dialog["builder"] },
