@@ -189,6 +189,11 @@ describe("a residents' consultation and the district plan (issue 17, item 2)", (
     expect(textOf(preview!)).toContain(`trafi do ${RESIDENTS} mieszkańców rejonu`);
     expect(inlineButtons(preview!).map((b) => b.text)).toContain("✍️ Inne — napiszę");
     await replyContaining(env.tg, officer.id, "Rozpocząć konsultację?");
+    // The preview's buttons only say it is a preview: "Nie wysyłaj mi konsultacji" there changes nothing.
+    const tap = env.tg.pressButton(officer, (preview!.response as { result: { message_id: number; chat: { id: number } } }).result, "cs:pv");
+    expect(textOf(await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.callback_query_id === tap.callback_query!.id))).toContain(
+      "tylko podgląd",
+    );
     const started = textOf((await press(env.tg, officer, "Rozpocznij", "Konsultacja rozpoczęta"))!);
     expect(started).toContain(`do ${RESIDENTS} mieszkańców`);
     expect(started).toContain("Głosowanie potrwa do 14 grudnia 2026");

@@ -36,10 +36,20 @@ export function ballotText(t: TFunction, locale: Locale, c: Pick<Consultation, "
 
 /** One button per option (the resident's choice ticked), "Inne — napiszę", and the way out of consultations. */
 export function ballotKeyboard(t: TFunction, c: Pick<Consultation, "id" | "options">, chosen: number | null = null): InlineKeyboard {
+  return ballotButtons(t, c.options, (choice) => `cv:${c.id}:${choice}`, chosen);
+}
+
+/** The ballot as the officer previews it: the same buttons, which only say that it is a preview. */
+export const PREVIEW_BUTTON = "cs:pv";
+export function previewKeyboard(t: TFunction, options: Consultation["options"]): InlineKeyboard {
+  return ballotButtons(t, options, () => PREVIEW_BUTTON, null);
+}
+
+function ballotButtons(t: TFunction, options: Consultation["options"], data: (choice: string) => string, chosen: number | null): InlineKeyboard {
   const kb = new InlineKeyboard();
-  c.options.forEach((o, i) => kb.text(`${chosen === i ? "✅ " : ""}${optionLabel(t, o)}`, `cv:${c.id}:${i}`).row());
-  kb.text(`${chosen === OTHER_OPTION ? "✅ " : ""}${t("consult.ballot.other")}`, `cv:${c.id}:o`).row();
-  kb.text(t("consult.ballot.optOut"), `cv:${c.id}:x`);
+  options.forEach((o, i) => kb.text(`${chosen === i ? "✅ " : ""}${optionLabel(t, o)}`, data(String(i))).row());
+  kb.text(`${chosen === OTHER_OPTION ? "✅ " : ""}${t("consult.ballot.other")}`, data("o")).row();
+  kb.text(t("consult.ballot.optOut"), data("x"));
   return kb;
 }
 

@@ -32,7 +32,7 @@ import type { ConversationContext } from "../../context.js";
 import { waitForAnswer, type Dialog, type DialogConversation } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
-import { ballotKeyboard, ballotText, consultationDate, optionLabel, planText, suggestionText } from "../../ui/consultation.js";
+import { ballotKeyboard, ballotText, consultationDate, optionLabel, planText, previewKeyboard, suggestionText } from "../../ui/consultation.js";
 
 export const CONSULT_NEW_DIALOG = "consultNew";
 export const CONSULT_OTHER_DIALOG = "consultOther";
@@ -191,7 +191,7 @@ async function consultNew(conversation: DialogConversation, ctx: Ctx, args: { ar
   const audience = await conversation.external(() => audienceSize(db, district.id, (lat, lon) => inDistrict(ctx, district.id, lat, lon)));
   const preview = { id: 0, question, options, closesAt };
   await ctx.reply(`${t("consult.preview", { count: audience })}\n\n${ballotText(t, ctx.locale, preview, district)}`, {
-    reply_markup: ballotKeyboard(t, preview),
+    reply_markup: previewKeyboard(t, preview.options),
   });
   const decision = await askStep(conversation, ctx, t("consult.confirm"), {
     buttons: [

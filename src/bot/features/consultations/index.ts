@@ -6,7 +6,7 @@ import { userLocale } from "../../../i18n/index.js";
 import { closeDueConsultations } from "../../consultations.js";
 import type { BotContext } from "../../context.js";
 import { openDialog } from "../../dialogs/answer.js";
-import { ballotKeyboard, ballotText, optionLabel, resultChartInput, suggestionText } from "../../ui/consultation.js";
+import { ballotKeyboard, ballotText, optionLabel, PREVIEW_BUTTON, resultChartInput, suggestionText } from "../../ui/consultation.js";
 import { CONSULT_NEW_DIALOG, CONSULT_OTHER_DIALOG, DISTRICT_PLAN_DIALOG, mayManageDistrict } from "./dialogs.js";
 
 /**
@@ -61,6 +61,9 @@ export function consultationsFeature(): Composer<BotContext> {
     await ctx.answerCallbackQuery({ text: ctx.t(result.changed ? "consult.voteChanged" : "consult.voted", { option: label }) });
     await ctx.editMessageReplyMarkup({ reply_markup: ballotKeyboard(ctx.t, result.consultation, result.option) }).catch(() => undefined);
   });
+
+  // The preview's ballot: its buttons do nothing but say so (an officer may try them).
+  composer.callbackQuery(PREVIEW_BUTTON, (ctx) => ctx.answerCallbackQuery({ text: ctx.t("consult.previewOnly") }));
 
   composer.callbackQuery("cv:on", async (ctx) => {
     if (ctx.user) await setConsultOff(ctx.deps.db, ctx.user.id, false);
