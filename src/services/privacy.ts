@@ -236,7 +236,12 @@ async function purgeOwnMessages(tx: Tx, uid: number, telegramId: number): Promis
     .where("q.userId", "=", uid);
   await tx.deleteFrom("Delivery").where("status", "<>", "sending").where("id", "in", ofTheirQuestions).execute();
   // Their consultation suggestions on their way to the officer ("consultation:<id>:suggestion:<vote>:<time>").
-  const votes = await tx.selectFrom("ConsultationVote").select(["id", "consultationId"]).where("userId", "=", uid).where("text", "is not", null).execute();
+  const votes = await tx
+    .selectFrom("ConsultationVote")
+    .select(["id", "consultationId", "text"])
+    .where("userId", "=", uid)
+    .where("text", "is not", null)
+    .execute();
   for (const v of votes)
     await tx
       .deleteFrom("Delivery")
@@ -250,22 +255,25 @@ async function purgeOwnMessages(tx: Tx, uid: number, telegramId: number): Promis
     .execute();
 
   const questions = await tx.selectFrom("MeetingQuestion").select(["meetingId", "text"]).where("userId", "=", uid).execute();
-  for (const q of questions) {
-    const digest = await tx
-      .selectFrom("Delivery")
-      .select(["id", "status", "payload"])
-      .where("dedupeKey", "=", `meeting:${q.meetingId}:digest`)
-      .executeTakeFirst();
-    if (!digest || digest.status === "sending") continue;
-    const payload = JSON.parse(digest.payload) as { text?: string };
+  for (const q of questions) await strikeOutLine(tx, (d) => d("dedupeKey", "=", `meeting:${q.meetingId}:digest`), q.text);
+  // A consultation's result for the officer lists every suggestion: theirs is struck out while it waits.
+  for (const v of votes) await strikeOutLine(tx, (d) => d("dedupeKey", "like", `consultation:${v.consultationId}:result:owner:%`), v.text!);
+}
+
+/** In queued messages that list residents' words one per numbered line ("3. …"), this resident's line becomes "3. —". */
+async function strikeOutLine(tx: Tx, which: (eb: ExpressionBuilder<DB, "Delivery">) => Expression<SqlBool>, words: string): Promise<void> {
+  const rows = await tx.selectFrom("Delivery").select(["id", "status", "payload"]).where(which).execute();
+  const line = new RegExp(`^(\\d+\\. )${escapeRegExp(escapeHtml(words))}$`, "gm");
+  for (const row of rows) {
+    if (row.status === "sending") continue;
+    const payload = JSON.parse(row.payload) as { text?: string };
     if (typeof payload.text !== "string") continue;
-    const line = new RegExp(`^(\\d+\\. )${escapeRegExp(escapeHtml(q.text))}$`, "gm");
     const text = payload.text.replace(line, "$1—");
     if (text !== payload.text)
       await tx
         .updateTable("Delivery")
         .set({ payload: JSON.stringify({ ...payload, text }) })
-        .where("id", "=", digest.id)
+        .where("id", "=", row.id)
         .execute();
   }
 }
