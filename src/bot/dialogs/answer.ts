@@ -75,6 +75,19 @@ export async function waitForAnswer(conversation: DialogConversation, ctx: Conve
   }
 }
 
+/**
+ * A typed answer's text, trimmed, when it is not empty and has at most `max` characters; otherwise the person is
+ * told why (`tooLongKey` gets `count` and `max`) and the question stays open (null).
+ */
+export async function textWithin(answer: { text: string; ctx: ConversationContext }, max: number, tooLongKey: string): Promise<string | null> {
+  const text = answer.text.trim();
+  const length = [...text].length;
+  if (!text) await answer.ctx.reply(answer.ctx.t("dialog.textPlease"));
+  else if (length > max) await answer.ctx.reply(answer.ctx.t(tooLongKey, { count: length, max }));
+  else return text;
+  return null;
+}
+
 /** A dialogue the bot can open: registered once in createBot, entered with `openDialog`. */
 export interface Dialog {
   id: string;

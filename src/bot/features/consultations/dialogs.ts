@@ -29,7 +29,7 @@ import { officerDistricts } from "../../../services/digest.js";
 import { isCoordinator, loadActor } from "../../../services/moderation.js";
 import type { DistrictInfo } from "../../../services/districtDirectory.js";
 import type { ConversationContext } from "../../context.js";
-import { waitForAnswer, type Dialog, type DialogConversation } from "../../dialogs/answer.js";
+import { textWithin, waitForAnswer, type Dialog, type DialogConversation } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
 import { ballotKeyboard, ballotText, consultationDate, optionLabel, planText, previewKeyboard, suggestionText } from "../../ui/consultation.js";
@@ -117,13 +117,8 @@ async function askStep(
       await answer.ctx.reply(ctx.t("report.useButtons"));
       continue;
     }
-    const text = answer.text.trim();
-    if (!text) continue;
-    if ([...text].length > opts.max) {
-      await answer.ctx.reply(ctx.t("consult.tooLong", { count: [...text].length, max: opts.max }));
-      continue;
-    }
-    return { text };
+    const text = await textWithin(answer, opts.max, "consult.tooLong");
+    if (text !== null) return { text };
   }
 }
 
@@ -246,12 +241,8 @@ async function consultOther(conversation: DialogConversation, ctx: Ctx, args: { 
   for (;;) {
     const answer = await waitForAnswer(conversation, ctx);
     if (answer.kind !== "text") continue;
-    const text = answer.text.trim();
-    const length = [...text].length;
-    if (!text || length > CONSULTATION_LIMITS.suggestion) {
-      await answer.ctx.reply(t("consult.tooLong", { count: length, max: CONSULTATION_LIMITS.suggestion }));
-      continue;
-    }
+    const text = await textWithin(answer, CONSULTATION_LIMITS.suggestion, "consult.tooLong");
+    if (text === null) continue;
     const fromId = answer.ctx.from!.id;
     const result = await conversation.external(async () => {
       const actor = await loadActor(ctx.deps.db, fromId);

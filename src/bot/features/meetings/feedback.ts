@@ -12,7 +12,7 @@ import {
 } from "../../../services/meetingFeedback.js";
 import { isStaff, loadActor } from "../../../services/moderation.js";
 import type { BotContext, ConversationContext } from "../../context.js";
-import { openDialog, waitForAnswer, type Dialog, type DialogConversation } from "../../dialogs/answer.js";
+import { openDialog, textWithin, waitForAnswer, type Dialog, type DialogConversation } from "../../dialogs/answer.js";
 import { escapeHtml } from "../../html.js";
 import { mainMenu } from "../../keyboards.js";
 import { attendeeSummary, commentOfferKeyboard, ratingKeyboard } from "../../ui/meetingFeedback.js";
@@ -39,16 +39,8 @@ async function feedbackComment(conversation: DialogConversation, ctx: Conversati
   for (;;) {
     const answer = await waitForAnswer(conversation, ctx);
     if (answer.kind !== "text") continue;
-    const text = answer.text.trim();
-    const length = [...text].length;
-    if (!text) {
-      await answer.ctx.reply(t("dialog.textPlease"));
-      continue;
-    }
-    if (length > FEEDBACK_COMMENT_MAX) {
-      await answer.ctx.reply(t("meetings.feedback.commentTooLong", { count: length, max: FEEDBACK_COMMENT_MAX }));
-      continue;
-    }
+    const text = await textWithin(answer, FEEDBACK_COMMENT_MAX, "meetings.feedback.commentTooLong");
+    if (text === null) continue;
     const fromId = answer.ctx.from!.id;
     const kind = await conversation.external(async () => {
       const actor = await loadActor(ctx.deps.db, fromId);
@@ -134,16 +126,8 @@ async function meetingSummary(conversation: DialogConversation, ctx: Conversatio
       return;
     }
     if (answer.kind !== "text") continue;
-    const text = answer.text.trim();
-    const length = [...text].length;
-    if (!text) {
-      await answer.ctx.reply(t("dialog.textPlease"));
-      continue;
-    }
-    if (length > MEETING_SUMMARY_MAX) {
-      await answer.ctx.reply(t("meetings.feedback.write.tooLong", { count: length, max: MEETING_SUMMARY_MAX }));
-      continue;
-    }
+    const text = await textWithin(answer, MEETING_SUMMARY_MAX, "meetings.feedback.write.tooLong");
+    if (text === null) continue;
     const fromId = answer.ctx.from!.id;
     const check = await conversation.external(async () => {
       const result = await summaryCheck(ctx.deps.db, { meetingId: args.meetingId, actor: await loadActor(ctx.deps.db, fromId), now: ctx.deps.now() });
