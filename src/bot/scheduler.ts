@@ -1,6 +1,6 @@
 import type { Config } from "../config.js";
 import type { OutgoingMessage } from "../delivery/outbox.js";
-import type { Database } from "../db/connection.js";
+import { refreshPlannerStatistics, type Database } from "../db/connection.js";
 import type { I18n } from "../i18n/index.js";
 import { userLocale } from "../i18n/index.js";
 import { queueBroadcastProgress, queueMeetingReminders, sendDueDigests, type OutboxDeps } from "../services/meetings.js";
@@ -169,17 +169,21 @@ export async function applyDataRetention(deps: BotDeps, config: Config, now: Dat
   return counts;
 }
 
+/** How often the query planner's statistics are brought up to date (the tables grow all day). */
+const STATISTICS_EVERY_MS = 60 * 60_000;
+
 export interface Scheduler {
   /** Runs every periodic task once, now (tests drive the clock and call this). */
   tick(): Promise<void>;
   stop(): void;
 }
 
-/** Periodic work: the notifier's safety net, staff reminders, meeting reminders, digests, meeting feedback, follow-ups, broadcast progress, data retention. */
+/** Periodic work: the notifier's safety net, staff reminders, meeting reminders, digests, meeting feedback, follow-ups, broadcast progress, data retention, the planner's statistics. */
 export function startScheduler(deps: BotDeps, config: Config, options: { intervalMs?: number; active?: () => boolean } = {}): Scheduler {
   const { intervalMs = 5_000, active = () => true } = options;
   let running: Promise<void> | null = null;
   const progressShown = new Map<number, string>();
+  let statisticsAt = Number.NEGATIVE_INFINITY;
   const tick = () =>
     (running ??= (async () => {
       try {
@@ -195,6 +199,10 @@ export function startScheduler(deps: BotDeps, config: Config, options: { interva
         await sendWeeklyDigests(deps, config, now);
         await updateBroadcastProgress(deps, config, now, progressShown);
         await applyDataRetention(deps, config, now);
+        if (now.getTime() - statisticsAt >= STATISTICS_EVERY_MS) {
+          statisticsAt = now.getTime();
+          await refreshPlannerStatistics(deps.db);
+        }
       } catch (err) {
         deps.logger.error({ err }, "scheduled task failed");
       } finally {

@@ -1,4 +1,4 @@
-import { Kysely, type Compilable, type CompiledQuery, type Transaction } from "kysely";
+import { Kysely, sql, type Compilable, type CompiledQuery, type Transaction } from "kysely";
 import type { DB } from "../generated/kysely/types.js";
 import { AppPostgresDialect } from "./postgres/dialect.js";
 import { isPostgresUniqueViolation, isPostgresUrl } from "./postgres/url.js";
@@ -35,6 +35,14 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Da
   const db = new Kysely<DB>({ dialect });
   sqliteDialects.set(db, dialect);
   return db;
+}
+
+/**
+ * Brings the query planner's statistics up to date where tables have grown since (SQLite's `PRAGMA optimize`, cheap
+ * when nothing changed); the scheduler calls it hourly. PostgreSQL's autovacuum keeps its own.
+ */
+export async function refreshPlannerStatistics(db: Database): Promise<void> {
+  if (sqliteDialects.has(db)) await sql`pragma optimize`.execute(db);
 }
 
 /** Applies the committed migrations of DATABASE_URL's kind (prisma/migrations or prisma/postgres/migrations). */

@@ -92,6 +92,8 @@ function row(item: OutgoingMessage, now: Date): Insertable<Delivery> {
     kind: item.kind,
     batchKey: item.batchKey ?? null,
     payload,
+    // What the worker paces by, so it can schedule the row without reading the payload.
+    weight: method === "sendMediaGroup" && Array.isArray(params.media) ? Math.max(params.media.length, 1) : 1,
     status: "pending",
     attempts: 0,
     notBefore: item.notBefore ?? now,

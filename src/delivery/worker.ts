@@ -84,7 +84,11 @@ export interface DeliveryWorkerOptions {
   onUnreachable?: (chatId: bigint) => void | Promise<void>;
 }
 
-interface Row {
+/**
+ * A due row as the pacing sees it: no payload. A row may wait several reads for its chat's turn (a digest's
+ * pictures behind its text), and its payload can be a few hundred kilobytes, so that is read once, when claimed.
+ */
+interface Due {
   id: number;
   dedupeKey: string;
   chatId: bigint;
@@ -92,26 +96,30 @@ interface Row {
   userId: number | null;
   kind: string;
   batchKey: string | null;
-  method: string;
-  params: Record<string, unknown>;
-  /** Messages the call makes, for pacing: a media group's items each count. */
+  /** Messages the call makes, for pacing: a media group's items each count (stored when enqueued). */
   weight: number;
-  /** Why the stored payload cannot be sent, if it cannot. */
-  invalid?: string;
-  /** The payload carries files to upload (uploads.ts): their bytes are dropped once it is sent. */
-  uploads: boolean;
   /** Including the current call once claimed. */
   attempts: number;
 }
 
-interface RawRow {
+/** A claimed row, its payload read. */
+interface Row extends Due {
+  method: string;
+  params: Record<string, unknown>;
+  /** Why the stored payload cannot be sent, if it cannot. */
+  invalid?: string;
+  /** The payload carries files to upload (uploads.ts): their bytes are dropped once it is sent. */
+  uploads: boolean;
+}
+
+interface RawDue {
   id: number;
   dedupeKey: string;
   chatId: number;
   userId: number | null;
   kind: string;
   batchKey: string | null;
-  payload: string;
+  weight: number;
   attempts: number;
 }
 
@@ -178,7 +186,7 @@ export class DeliveryWorker {
   private readonly chats: ChatPacer;
 
   /** Due rows from the last query, in id order; taken ones become undefined. */
-  private buffer: (Row | undefined)[] = [];
+  private buffer: (Due | undefined)[] = [];
   private scanFrom = 0;
   /** Rows of the buffer not taken yet. */
   private left = 0;
@@ -357,7 +365,7 @@ export class DeliveryWorker {
     // Cooling chats' heads take places in the batch without being sendable: read that many more.
     const limit = this.batchSize + this.chats.active(now);
     const rows = await this.selectDue(this.now(), limit);
-    this.buffer = rows.map(toRow);
+    this.buffer = rows.map(toDue);
     this.scanFrom = 0;
     this.left = rows.length;
     this.moreDue = rows.length === limit;
@@ -377,10 +385,10 @@ export class DeliveryWorker {
    * One head row per chat (its oldest due row), oldest heads first: a chat with a long queue cannot crowd
    * the others out of the batch, and each chat's messages go in order (barring retries).
    */
-  private selectDue(now: Date, limit: number): Promise<RawRow[]> {
+  private selectDue(now: Date, limit: number): Promise<RawDue[]> {
     return this.db
       .selectFrom("Delivery")
-      .select(["id", "dedupeKey", "chatId", "userId", "kind", "batchKey", "payload", "attempts"])
+      .select(["id", "dedupeKey", "chatId", "userId", "kind", "batchKey", "weight", "attempts"])
       .where("id", "in", (eb) =>
         eb
           .selectFrom("Delivery")
@@ -399,7 +407,7 @@ export class DeliveryWorker {
   private async dispatch(now: number): Promise<number> {
     if (!this.running) return Infinity;
     let wait = Infinity;
-    const picks: Row[] = [];
+    const picks: Due[] = [];
     const free = this.concurrency - this.slots;
     for (let i = this.scanFrom; i < this.buffer.length && picks.length < free; i++) {
       const row = this.buffer[i];
@@ -426,7 +434,7 @@ export class DeliveryWorker {
     if (picks.length === 0) return wait;
 
     this.slots += picks.length;
-    let claimed: Set<number>;
+    let claimed: Map<number, string>;
     try {
       // Committed before any HTTP call: a crash from here on leaves these rows "sending", never lost.
       const rows = await this.db
@@ -438,17 +446,19 @@ export class DeliveryWorker {
           "in",
           picks.map((r) => r.id),
         )
-        .returning("id")
+        .returning(["id", "payload"])
         .execute();
-      claimed = new Set(rows.map((r) => r.id));
+      claimed = new Map(rows.map((r) => [r.id, r.payload]));
     } catch (error) {
       this.release(picks);
       throw error;
     }
     // Rows cancelled (or otherwise settled) since they were read are not pending any more: never sent.
     this.release(picks.filter((r) => !claimed.has(r.id)));
-    for (const row of picks) {
-      if (!claimed.has(row.id)) continue;
+    for (const due of picks) {
+      const payload = claimed.get(due.id);
+      if (payload === undefined) continue;
+      const row = claimedRow(due, payload);
       row.attempts++;
       const send = this.send(row)
         .catch((error: unknown) => this.log.error({ err: this.describe(error), delivery: row.id }, "delivery send crashed"))
@@ -459,7 +469,7 @@ export class DeliveryWorker {
   }
 
   /** Undoes picks that were not sent. */
-  private release(rows: Row[]): void {
+  private release(rows: Due[]): void {
     for (const row of rows) {
       this.window.abort(row.weight);
       this.pace.refund(row.weight);
@@ -753,33 +763,23 @@ export class DeliveryWorker {
   }
 }
 
-function toRow(raw: RawRow): Row {
+function toDue(raw: RawDue): Due {
   const chatId = BigInt(raw.chatId);
+  return { ...raw, chatId, chatKey: String(chatId), weight: Math.max(raw.weight, 1) };
+}
+
+function claimedRow(due: Due, payload: string): Row {
   let method = "?";
   let params: Record<string, unknown> = {};
   let invalid: string | undefined;
   try {
-    ({ method = "?", ...params } = JSON.parse(raw.payload) as { method?: string });
+    ({ method = "?", ...params } = JSON.parse(payload) as { method?: string });
     if (!METHODS.has(method)) invalid = `invalid payload: unsupported method ${method}`;
   } catch (error) {
     invalid = `invalid payload: ${(error as Error).message}`;
   }
-  const media = params.media;
-  return {
-    id: raw.id,
-    dedupeKey: raw.dedupeKey,
-    chatId,
-    chatKey: String(chatId),
-    userId: raw.userId,
-    kind: raw.kind,
-    batchKey: raw.batchKey,
-    method,
-    params,
-    weight: method === "sendMediaGroup" && Array.isArray(media) ? Math.max(media.length, 1) : 1,
-    ...(invalid ? { invalid } : {}),
-    uploads: !invalid && hasUploads(params),
-    attempts: raw.attempts,
-  };
+  // The weight stays the column's: the pacing took it before the payload was read.
+  return { ...due, method, params, ...(invalid ? { invalid } : {}), uploads: !invalid && hasUploads(params) };
 }
 
 /** Real time, not the pacing clock: a failed database write is retried after the database had a moment. */

@@ -237,6 +237,10 @@ function configureSqlite(sqlite: BetterSqlite3.Database): void {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   sqlite.pragma("foreign_keys = ON");
+  // The query planner's statistics (SQLite's advice for long-lived connections: at open, then now and then; see
+  // refreshPlannerStatistics). Without them it picks an index by its shape alone: a district's open reports were
+  // found by scanning all its reports by date (2.3 ms against 0.05 with 100,000 reports).
+  sqlite.pragma("optimize = 0x10002");
 }
 
 /** A unique constraint refused the row (the same fact stored twice). */

@@ -2,7 +2,9 @@
  * PNGs drawn in a worker thread at the lowest CPU priority, kept while batches wait. Two reasons: drawing (30–170 ms
  * a picture) never holds up the bot's updates, and resvg-js 2.6 leaves each render's pixel buffer to V8's garbage collector, which does not
  * see that memory (thx/resvg-js#216): a burst of renders in the bot's own thread kept ~250 MB. When the worker
- * ends, its heap and the native buffers go with it.
+ * ends, its heap and the native buffers go with it. It ends once no picture has been asked for in IDLE_MS: the weekly
+ * run (and forty officers asking at once) asks for one digest's pictures at a time, and starting a thread for each
+ * cost ~25 ms of CPU at full priority before it could lower its own.
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
@@ -25,10 +27,14 @@ parentPort.on("message", ({ id, svg, options }) => {
   }
 });`;
 
+/** How long the worker waits for the next batch before it ends. */
+const IDLE_MS = 10_000;
+
 type Answer = { id: number; png: Uint8Array; width: number; height: number } | { id: number; error: string };
 
 /** One worker at a time, kept while pictures are asked for and ended once the last batch is drawn. */
 let worker: { thread: Worker; failed: Promise<never> } | undefined;
+let idle: NodeJS.Timeout | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 let waiting = 0;
 let nextId = 0;
@@ -80,17 +86,26 @@ async function draw(svgs: readonly string[], options: PngOptions): Promise<Png[]
 export function renderPngs(svgs: readonly string[], options: PngOptions = {}): Promise<Png[]> {
   if (!svgs.length) return Promise.resolve([]);
   waiting++;
+  clearTimeout(idle);
+  worker?.thread.ref();
   const batch = queue.then(() => draw(svgs, options));
   queue = batch
     .catch(() => undefined)
-    .finally(async () => {
+    .finally(() => {
       if (--waiting > 0 || !worker) return;
-      const ending = worker;
-      worker = undefined;
-      ending.thread.removeAllListeners("exit");
-      ending.thread.removeAllListeners("error");
-      ending.thread.on("error", () => undefined);
-      await ending.thread.terminate();
+      // Waiting for the next batch must not keep a process alive that has nothing else to do.
+      worker.thread.unref();
+      idle = setTimeout(endWorker, IDLE_MS).unref();
     });
   return batch;
+}
+
+function endWorker(): void {
+  if (waiting > 0 || !worker) return;
+  const ending = worker;
+  worker = undefined;
+  ending.thread.removeAllListeners("exit");
+  ending.thread.removeAllListeners("error");
+  ending.thread.on("error", () => undefined);
+  void ending.thread.terminate();
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   DEFAULT_MEETING_HOURS,
   formatMeetingWhen,
+  intlWarsawParts,
   localeNames,
   parseWarsawSlot,
   toWarsawParts,
@@ -280,5 +281,24 @@ describe("formatMeetingWhen", () => {
   it("is the same slot on both sides of a DST change", () => {
     expect(formatMeetingWhen(warsawToUtc("2027-03-28", "18:00"), warsawToUtc("2027-03-28", "20:00"), "pl")).toBe("niedziela, 28 marca 2027, 18:00–20:00");
     expect(formatMeetingWhen(warsawToUtc("2027-10-31", "18:00"), warsawToUtc("2027-10-31", "20:00"), "uk")).toBe("неділя, 31 жовтня 2027, 18:00–20:00");
+  });
+});
+
+describe("toWarsawParts (the hour's offset asked of Intl once)", () => {
+  it("agrees with Intl on every minute around both DST changes and on random instants of 1970–2100", () => {
+    const instants: number[] = [];
+    // Every minute from 3 h before to 3 h after the changes of 2026 and 2027, and seconds just around them.
+    for (const change of [Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 1), Date.UTC(2027, 2, 28, 1), Date.UTC(2027, 9, 31, 1)]) {
+      for (let m = -180; m <= 180; m++) instants.push(change + m * 60_000);
+      for (let s = -3; s <= 3; s++) instants.push(change + s * 1000 + 999);
+    }
+    // A fixed pseudo-random sequence (LCG): the same instants every run.
+    let x = 12345;
+    for (let i = 0; i < 20_000; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      instants.push(Math.floor((x / 2 ** 31) * Date.UTC(2100, 0, 1)));
+    }
+    const differing = instants.filter((t) => JSON.stringify(toWarsawParts(new Date(t))) !== JSON.stringify(intlWarsawParts(new Date(t))));
+    expect(differing.map((t) => new Date(t).toISOString())).toEqual([]);
   });
 });
