@@ -1,7 +1,7 @@
 // Issue 17: the district digest with 100,000 reports in the database (a year, bench/publicApi.ts's seed). In this
 // process: one district's digest (its facts, text and both pictures), every sample district's in one go, the whole
 // area's. Then the bot as `npm start` runs it, 100 residents offering 20 reports/s, with and without the district
-// officers asking /digest back to back meanwhile: their p95 step latency side by side.
+// officers asking /digest back to back meanwhile (BENCH_REPEAT interleaved pairs): their p95 step latency side by side.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +18,8 @@ const P95 = "step latency p95 (ms)";
 /** The residents' pace as in the public API's bench: an input every 500 ms each, 20 reports/s. */
 const BOT_PACE_MS = 500;
 const OFFICER_IDS = 8_100_000_000;
+/** Interleaved pairs of runs (without, with digests): BENCH_REPEAT, 3 unless set. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
 
 /** Every officer with a district gets an account (as after /link), so /digest answers them. */
 async function linkOfficers(db: Database): Promise<FakeUser[]> {
@@ -134,15 +136,27 @@ export async function benchDigest(): Promise<Record<string, number | string>> {
     }
     const run = (alongside?: BenchReportsOptions["alongside"]) =>
       benchReports({ paceMs: BOT_PACE_MS, databaseUrl, env: { DIGEST_WEEKDAY: "off" }, ...(alongside ? { alongside } : {}) });
-    const unloaded = await run();
-    const loaded = await run(({ tg }) => digestRuns(tg, officers));
+    // One pair of runs on this 2-core VM varies by ±20 % (0.97 to 1.53 with the same code): ROUNDS interleaved pairs,
+    // and the target is read on the median of their ratios.
+    const rounds: { unloaded: Record<string, number | string>; loaded: Record<string, number | string>; ratio: number }[] = [];
     const p95 = (t: Record<string, number | string>) => Number(t[P95]);
+    for (let i = 0; i < ROUNDS; i++) {
+      const unloaded = await run();
+      const loaded = await run(({ tg }) => digestRuns(tg, officers));
+      rounds.push({ unloaded, loaded, ratio: p95(loaded) / p95(unloaded) });
+    }
+    const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]!;
+    const each = (f: (r: (typeof rounds)[number]) => number | string) => rounds.map(f).join(" / ");
     return {
       ...inProcess,
-      "bot: 100 residents offering 20 reports/s; their p95 step latency, no digests (ms)": p95(unloaded),
-      ...Object.fromEntries(Object.entries(loaded).filter(([k]) => k.includes("digest"))),
-      [`bot: their p95 step latency during digest runs (${officers.length} officers) (ms)`]: p95(loaded),
-      "p95 with digests ÷ without (target ≤ 1.2)": round(p95(loaded) / p95(unloaded), 2),
+      "bot: 100 residents offering 20 reports/s; rounds (each: without digests, then with)": ROUNDS,
+      "their p95 step latency, no digests, each round (ms)": each((r) => p95(r.unloaded)),
+      "their p95 step latency during digest runs, each round (ms)": each((r) => p95(r.loaded)),
+      "no digests: median, p90 / p99, the median round (ms)": `${median.unloaded["step latency median (ms)"]}, ${median.unloaded["step latency p90 / p99 (ms)"]}`,
+      "during digest runs: median, p90 / p99, the median round (ms)": `${median.loaded["step latency median (ms)"]}, ${median.loaded["step latency p90 / p99 (ms)"]}`,
+      ...Object.fromEntries(Object.entries(median.loaded).filter(([k]) => k.includes("digest"))),
+      "p95 with digests ÷ without, each round": each((r) => round(r.ratio, 2)),
+      "p95 with digests ÷ without, median of the rounds (target ≤ 1.2)": round(median.ratio, 2),
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -242,6 +242,7 @@ export async function benchReports(opts: BenchReportsOptions = {}): Promise<Reco
       "complete reports/s": round(reports / seconds),
       "step latency median (ms)": round(percentile(inWindow, 50)),
       "step latency p95 (ms)": round(percentile(inWindow, 95)),
+      "step latency p90 / p99 (ms)": `${round(percentile(inWindow, 90))} / ${round(percentile(inWindow, 99))}`,
       "steps in window": inWindow.length,
       "all measured steps: median / p95 / max (ms)": `${round(percentile(all, 50))} / ${round(percentile(all, 95))} / ${round(all.at(-1) ?? NaN)}`,
       "warm-up reports (cold JIT): median / p95 (ms)": `${round(percentile(cold, 50))} / ${round(percentile(cold, 95))}`,

@@ -31,6 +31,7 @@ import type { PublicMapRule } from "./domain/reports/publicMap.js";
 import { createMetrics } from "./ops/metrics.js";
 import { pendingDeliveries } from "./services/health.js";
 import { startPolling, type Poller } from "./bot/polling.js";
+import { UpdateRate } from "./bot/updateRate.js";
 
 export interface RunningApp {
   bot: AppBot;
@@ -114,6 +115,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     districts,
     notifier,
     metrics,
+    updateRate: new UpdateRate(),
     stopping: shutdown.signal,
   };
 

@@ -12,6 +12,7 @@ import type { Notifier } from "./notifier.js";
 import type { DistrictDirectory } from "../services/districtDirectory.js";
 import type { ServiceArea } from "../services/serviceArea.js";
 import type { SessionUser, UserDirectory } from "../services/users.js";
+import type { UpdateRate } from "./updateRate.js";
 
 /** What the bot needs from the outside world; tests pass the same shapes with fake servers behind them. */
 export interface BotDeps {
@@ -36,6 +37,8 @@ export interface BotDeps {
   notifier: Notifier;
   /** This app's counters for GET /metrics (src/ops/metrics.ts). */
   metrics: Metrics;
+  /** Updates handled in the last second: background work (digests) makes room while residents talk to the bot. */
+  updateRate: UpdateRate;
   /** Aborted when the app stops: nothing waits on Telegram any more, unsent replies go to the outbox. */
   stopping: AbortSignal;
 }

@@ -108,6 +108,7 @@ function countUpdates(deps: BotDeps): MiddlewareFn<BotContext> {
       await next();
     } finally {
       deps.metrics.update(ctx.update, (performance.now() - started) / 1000);
+      deps.updateRate.handled();
     }
   };
 }

@@ -12,8 +12,30 @@ import { chartWeeks } from "../domain/digest/weeks.js";
 import { digestConsultationLine } from "./ui/consultation.js";
 import type { OutboxDeps } from "../services/meetings.js";
 
-/** What a digest reads: the database, the texts, and the district names (for the consultations' lines). */
-export type DigestDeps = { db: Database; i18n: I18n; districts?: { byId(id: number): { number: string; name: string } | undefined } };
+/**
+ * What a digest reads: the database, the texts, the district names (for the consultations' lines), and how busy the
+ * bot is with updates (none: never busy).
+ */
+export type DigestDeps = {
+  db: Database;
+  i18n: I18n;
+  districts?: { byId(id: number): { number: string; name: string } | undefined };
+  updateRate?: { perSecond(): number };
+};
+
+/** Updates a second from which the bot counts as busy with residents. */
+const BUSY_UPDATES_PER_SECOND = 10;
+/**
+ * While busy, the line rests this many times as long as the last digest took before it starts the next. Digests are
+ * background work: even in pieces, one takes ~15 ms of this thread (reading a district's 12 weeks, counting, queueing
+ * its pictures, uploading them), and back to back they took a sixth of it and the residents' answers slowed by a
+ * third; resting, a twentieth (`npm run bench -- "district digest"`). A weekly run of 40 districts then takes ~20 s
+ * instead of ~6 while residents are active; idle, it runs at full speed.
+ */
+const BUSY_REST_FACTOR = 2;
+/** The rest never exceeds this (a slow area digest must not hold the officers' ones for long). */
+const MAX_REST_MS = 2_000;
+let lastDigestMs = 0;
 
 /**
  * Digests are made one at a time in a process: forty officers asking at once cost what the weekly run costs — a
@@ -28,7 +50,17 @@ export function composeDigest(
   config: Config,
   input: { scope: DigestScope; districts: { number: string; name: string }[]; locale: Locale; now: Date },
 ): Promise<{ text: string; chart: Png; map: Png }> {
-  const turn = line.then(() => makeDigest(deps, config, input));
+  const turn = line.then(async () => {
+    if ((deps.updateRate?.perSecond() ?? 0) >= BUSY_UPDATES_PER_SECOND) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(lastDigestMs * BUSY_REST_FACTOR, MAX_REST_MS)));
+    }
+    const started = performance.now();
+    try {
+      return await makeDigest(deps, config, input);
+    } finally {
+      lastDigestMs = performance.now() - started;
+    }
+  });
   line = turn.catch(() => undefined);
   return turn;
 }
