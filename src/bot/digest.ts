@@ -28,11 +28,12 @@ const BUSY_UPDATES_PER_SECOND = 10;
 /**
  * While busy, the line rests this many times as long as the last digest took before it starts the next. Digests are
  * background work: even in pieces, one takes ~15 ms of this thread (reading a district's 12 weeks, counting, queueing
- * its pictures, uploading them), and back to back they took a sixth of it and the residents' answers slowed by a
- * third; resting, a twentieth (`npm run bench -- "district digest"`). A weekly run of 40 districts then takes ~20 s
- * instead of ~6 while residents are active; idle, it runs at full speed.
+ * its pictures, uploading them). Back to back they slowed the residents' answers (p95) by a third or more; resting
+ * twice as long, by 15–23 %; three times, by about 4 % (`npm run bench -- "district digest"`, medians of three
+ * rounds). A weekly run of 40 districts then takes ~26 s instead of ~6 while residents are active; idle, it runs at
+ * full speed.
  */
-const BUSY_REST_FACTOR = 2;
+const BUSY_REST_FACTOR = 3;
 /** The rest never exceeds this (a slow area digest must not hold the officers' ones for long). */
 const MAX_REST_MS = 2_000;
 let lastDigestMs = 0;
