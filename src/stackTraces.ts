@@ -6,8 +6,10 @@ import fs from "node:fs";
 import { SourceMap } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { projectPath } from "./projectRoot.js";
 
-const dist = path.dirname(fileURLToPath(import.meta.url)) + path.sep;
+// dist/ as a whole: this module may sit in dist/ (tsc) or in a chunk of dist/bundle/.
+const dist = projectPath("dist") + path.sep;
 /** A compiled file's map, or null when it has none (read once either way). */
 const maps = new Map<string, { map: SourceMap; url: URL } | null>();
 

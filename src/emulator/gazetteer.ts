@@ -4,6 +4,7 @@
 // notes that the file lacks, placed by hand at plausible points (confidence "estimate").
 // Postcodes are plausible values in the city's range 43-300…43-382, not authoritative.
 import { readFileSync } from "node:fs";
+import { projectPath } from "../projectRoot.js";
 
 export type GazetteerKind = "street" | "suburb" | "landmark" | "intersection";
 
@@ -42,7 +43,7 @@ interface PlacePoint {
   confidence: string;
 }
 
-const places = JSON.parse(readFileSync(new URL("../../data/sample/source/bielsko-biala-places.json", import.meta.url), "utf8")) as PlacesFile;
+const places = JSON.parse(readFileSync(projectPath("data", "sample", "source", "bielsko-biala-places.json"), "utf8")) as PlacesFile;
 
 const EXTRA_STREETS: PlacePoint[] = [
   { name: "aleja Władysława Andersa", lat: 49.8075, lon: 19.065, confidence: "estimate" },

@@ -1,4 +1,5 @@
-import NodeGeocoder from "node-geocoder";
+import { createRequire } from "node:module";
+import type NodeGeocoderFactory from "node-geocoder";
 import type { GeocodeCache } from "../db/geocodeCache.js";
 import type { Logger } from "../logger.js";
 import type { Metrics, NominatimOutcome } from "../ops/metrics.js";
@@ -115,11 +116,15 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     return new Response(body, { status: res.status, headers: res.headers });
   };
   // osmServer is written on the provider's shared prototype: one geocoder per process (toolchain.md).
-  const nodeGeocoder = NodeGeocoder({
-    provider: "openstreetmap",
-    osmServer: options.nominatimUrl.replace(/\/+$/, ""),
-    fetch: honestFetch as never,
-  });
+  // Made at the first lookup: node-geocoder and what it requires (bluebird, node-fetch) are ~70 modules, a tenth of
+  // the start-up before the bot's first answer, and a lookup waits on Nominatim anyway.
+  let made: ReturnType<typeof NodeGeocoderFactory> | undefined;
+  const nodeGeocoder = () =>
+    (made ??= (createRequire(import.meta.url)("node-geocoder") as typeof NodeGeocoderFactory)({
+      provider: "openstreetmap",
+      osmServer: options.nominatimUrl.replace(/\/+$/, ""),
+      fetch: honestFetch as never,
+    }));
   const [west, south, east, north] = options.viewbox;
   const breaker = new CircuitBreaker(BREAKER_OPEN_MS);
 
@@ -188,7 +193,7 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
             // A resident waits in the queue no longer than Nominatim may take to answer: past that, a pin.
             const results = await ask(
               () =>
-                nodeGeocoder.geocode({
+                nodeGeocoder().geocode({
                   q,
                   countrycodes: "pl",
                   limit: 5,
@@ -219,11 +224,13 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
         const label = await cached(reverseKey(lat, lon), async () => {
           const results = await ask(
             () =>
-              nodeGeocoder.reverse({ lat, lon, zoom: 18 } as never).catch((err: unknown) => {
-                // Nominatim's "Unable to geocode" (open sea, another country) is an answer, not an outage.
-                if (/unable to geocode/i.test(String(err))) return null;
-                throw err;
-              }),
+              nodeGeocoder()
+                .reverse({ lat, lon, zoom: 18 } as never)
+                .catch((err: unknown) => {
+                  // Nominatim's "Unable to geocode" (open sea, another country) is an answer, not an outage.
+                  if (/unable to geocode/i.test(String(err))) return null;
+                  throw err;
+                }),
             REVERSE_MAX_WAIT_MS,
           );
           const first = results ? rawResults(results)[0] : undefined;

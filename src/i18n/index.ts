@@ -1,11 +1,12 @@
 import fs from "node:fs";
-import { fileURLToPath } from "node:url";
+import path from "node:path";
 import i18next, { type i18n, type TFunction } from "i18next";
 import { SUPPORTED_LOCALES, type Locale } from "../config.js";
+import { projectPath } from "../projectRoot.js";
 
 export type { TFunction };
 
-const LOCALES_DIR = fileURLToPath(new URL("../../locales/", import.meta.url));
+const LOCALES_DIR = projectPath("locales") + path.sep;
 
 export function loadLocaleResources(dir = LOCALES_DIR): Record<Locale, Record<string, unknown>> {
   return Object.fromEntries(SUPPORTED_LOCALES.map((l) => [l, JSON.parse(fs.readFileSync(`${dir}${l}.json`, "utf8")) as Record<string, unknown>])) as Record<

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import type { Registry } from "prom-client";
+import { projectPath } from "../projectRoot.js";
 
 /** Update kinds the bot asks Telegram for (app.ts' ALLOWED_UPDATES); anything else is "other", so labels stay few. */
 const UPDATE_TYPES: ReadonlySet<string> = new Set(["message", "edited_message", "callback_query", "my_chat_member"]);
@@ -119,7 +120,7 @@ export async function createMetrics(options: MetricsOptions): Promise<Metrics> {
 /** package.json's version: two levels up from src/ops/ and from dist/ops/ alike. */
 const VERSION = ((): string => {
   try {
-    const pkg = JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+    const pkg = JSON.parse(fs.readFileSync(projectPath("package.json"), "utf8")) as { version?: unknown };
     return typeof pkg.version === "string" ? pkg.version : "unknown";
   } catch {
     return "unknown";

@@ -3,7 +3,6 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { DestinationStream } from "pino";
 import { startApp, type RunningApp } from "../app.js";
 import { configFor, type Config } from "../config.js";
@@ -13,8 +12,9 @@ import { findOfficer, issueLinkCode, redeemLinkCode } from "../services/officerL
 import { BOT_INFO, FakeTelegram } from "../emulator/fakeTelegram.js";
 import { COORDINATOR, MODERATION_CHAT, OFFICER, OFFICER_HOME, PERSONAS } from "./personas.js";
 import { startSandboxServer } from "./server.js";
+import { PROJECT_ROOT } from "../projectRoot.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const ROOT = PROJECT_ROOT;
 export const DEFAULT_DB_FILE = path.join(ROOT, "data", "sandbox.db");
 export const DISTRICTS_FILE = path.join(ROOT, "data", "sample", "districts.geojson");
 const WEB_DIR = path.join(ROOT, "src", "sandbox", "web");

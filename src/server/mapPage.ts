@@ -7,12 +7,12 @@ import fs from "node:fs";
 import type http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { LOCALES, type Locale } from "../domain/locale.js";
 import { CATEGORY_GROUPS, categoriesInGroup } from "../domain/reports/categories.js";
 import { STATUSES } from "../domain/reports/status.js";
 import { loadLocaleResources } from "../i18n/index.js";
+import { projectPath } from "../projectRoot.js";
 
 export interface MapPageOptions {
   /** The bot's username (from getMe) for the "Zgłoś przez Telegram" link; undefined until known. */
@@ -37,7 +37,7 @@ const ASSET_CACHE_VERSIONED = "public, max-age=31536000, immutable";
 const ASSET_CACHE = "public, max-age=3600";
 
 /** src/server/map/ from both src/server/ (tsx) and dist/server/ (the compiled start): the project root is two levels up. */
-const PAGE_DIR = fileURLToPath(new URL("../../src/server/map/", import.meta.url));
+const PAGE_DIR = projectPath("src", "server", "map") + path.sep;
 const requireFromHere = createRequire(import.meta.url);
 
 /** Every file the handler serves under /map/assets/, by its name there. Nothing else is reachable. */

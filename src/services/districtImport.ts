@@ -1,13 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Database, Queryable, Tx } from "../db/connection.js";
 import { validateDistrictImport, type DistrictImportResult } from "../domain/districts/validate.js";
 import type { ImportProblem } from "../domain/districts/types.js";
 import { DistrictIndex } from "../domain/districts/districtIndex.js";
 import type { PolygonGeometry } from "../domain/geo/types.js";
+import { projectPath } from "../projectRoot.js";
 
-export const SAMPLE_DIR = fileURLToPath(new URL("../../data/sample/", import.meta.url));
+export const SAMPLE_DIR = projectPath("data", "sample") + path.sep;
 
 /** Units and officers files: `{ "units": [...] }` and `{ "officers": [...] }` (see README). */
 export interface UnitRecord {

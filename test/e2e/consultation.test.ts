@@ -5,6 +5,9 @@ import { fileOf, inlineButtons, textOf, type FakeChat, type FakeUser } from "../
 import { newUser, startTestEnv, type TestEnv } from "../support/app.js";
 import { press, replyContaining, say } from "../support/dialog.js";
 
+/** As test/e2e/digest.test.ts waits for a digest. */
+const DIGEST_WAIT_MS = 15_000;
+
 /**
  * Issue 17, item 2: a residents' consultation for the district plan, walked as every actor. The officer starts one
  * with the suggested options (the district's most reported categories); it reaches 300 residents (the district's
@@ -216,7 +219,8 @@ describe("a residents' consultation and the district plan (issue 17, item 2)", (
     ).toBe(true);
     for (const u of Object.values(excluded)) expect(ballotsTo(u)).toHaveLength(0);
     // The officer's digest says it is running.
-    const digest = textOf(await say(env.tg, officer, "/digest", "Przegląd tygodnia"));
+    // A digest draws its pictures in a low-priority thread: on a loaded machine (the whole suite) that takes seconds.
+    const digest = textOf(await say(env.tg, officer, "/digest", "Przegląd tygodnia", DIGEST_WAIT_MS));
     expect(digest).toContain("🗳 Konsultacja w rejonie 1 Aleksandrowice trwa do 14 grudnia 2026; dotąd 0 głosów.");
     // A second /consult while this one runs is refused, and offers to end it.
     await say(env.tg, officer, "/consult", "W tym rejonie trwa już konsultacja");
@@ -340,7 +344,7 @@ describe("a residents' consultation and the district plan (issue 17, item 2)", (
     expect(env.tg.calls.filter((c) => c.method === "sendPhoto" && c.payload.chat_id === officer.id && c.failed !== true)).toHaveLength(1);
 
     // The officer's digest carries the result.
-    const digest = textOf(await say(env.tg, officer, "/digest", "Przegląd tygodnia")).replaceAll("\u00a0", " ");
+    const digest = textOf(await say(env.tg, officer, "/digest", "Przegląd tygodnia", DIGEST_WAIT_MS)).replaceAll("\u00a0", " ");
     expect(digest).toContain("🗳 Wynik konsultacji w rejonie 1 Aleksandrowice: najwięcej głosów — Nieprawidłowe parkowanie (49 %); razem 243 głosy.");
 
     // Late votes are refused; a voter sees the chart on request.

@@ -27,7 +27,7 @@ export async function press(tg: FakeTelegram, user: FakeUser, label: string, exp
   return expectFragment ? replyContaining(tg, user.id, expectFragment) : undefined;
 }
 
-export async function say(tg: FakeTelegram, user: FakeUser, text: string, expectFragment: string): Promise<RecordedCall> {
+export async function say(tg: FakeTelegram, user: FakeUser, text: string, expectFragment: string, timeout?: number): Promise<RecordedCall> {
   tg.sendText(user, text);
-  return replyContaining(tg, user.id, expectFragment);
+  return replyContaining(tg, user.id, expectFragment, timeout);
 }

@@ -1,8 +1,8 @@
-import { fileURLToPath } from "node:url";
 import { pendingMigrations } from "../migrationFiles.js";
 import { loadPg } from "./dialect.js";
+import { projectPath } from "../../projectRoot.js";
 
-const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/postgres/migrations", import.meta.url));
+const MIGRATIONS_DIR = projectPath("prisma", "postgres", "migrations");
 
 /** Held while migrating, so instances starting together apply each migration once (the others wait, then find it done). */
 const MIGRATION_LOCK = 4_817_220_030;

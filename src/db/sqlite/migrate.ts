@@ -1,8 +1,8 @@
-import { fileURLToPath } from "node:url";
 import { pendingMigrations } from "../migrationFiles.js";
 import { openSqlite } from "./dialect.js";
+import { projectPath } from "../../projectRoot.js";
 
-const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
+const MIGRATIONS_DIR = projectPath("prisma", "migrations");
 
 /**
  * Applies the committed Prisma migrations in-process, recording them in Prisma's own
