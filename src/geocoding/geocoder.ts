@@ -116,8 +116,8 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     return new Response(body, { status: res.status, headers: res.headers });
   };
   // osmServer is written on the provider's shared prototype: one geocoder per process (toolchain.md).
-  // Made at the first lookup: node-geocoder and what it requires (bluebird, node-fetch) are ~70 modules, a tenth of
-  // the start-up before the bot's first answer, and a lookup waits on Nominatim anyway.
+  // Made at the first lookup: node-geocoder with bluebird is ~70 CommonJS files (~50–90 ms to load) that the bot's
+  // first answer need not wait for, and a lookup waits on Nominatim anyway.
   let made: ReturnType<typeof NodeGeocoderFactory> | undefined;
   const nodeGeocoder = () =>
     (made ??= (createRequire(import.meta.url)("node-geocoder") as typeof NodeGeocoderFactory)({
