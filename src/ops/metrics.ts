@@ -117,7 +117,7 @@ export async function createMetrics(options: MetricsOptions): Promise<Metrics> {
   };
 }
 
-/** package.json's version: two levels up from src/ops/ and from dist/ops/ alike. */
+/** package.json's version, from the project root (the sources, dist/ and the bundle alike). */
 const VERSION = ((): string => {
   try {
     const pkg = JSON.parse(fs.readFileSync(projectPath("package.json"), "utf8")) as { version?: unknown };

@@ -14,10 +14,9 @@ import { COORDINATOR, MODERATION_CHAT, OFFICER, OFFICER_HOME, PERSONAS } from ".
 import { startSandboxServer } from "./server.js";
 import { PROJECT_ROOT } from "../projectRoot.js";
 
-const ROOT = PROJECT_ROOT;
-export const DEFAULT_DB_FILE = path.join(ROOT, "data", "sandbox.db");
-export const DISTRICTS_FILE = path.join(ROOT, "data", "sample", "districts.geojson");
-const WEB_DIR = path.join(ROOT, "src", "sandbox", "web");
+export const DEFAULT_DB_FILE = path.join(PROJECT_ROOT, "data", "sandbox.db");
+export const DISTRICTS_FILE = path.join(PROJECT_ROOT, "data", "sample", "districts.geojson");
+const WEB_DIR = path.join(PROJECT_ROOT, "src", "sandbox", "web");
 
 export interface SandboxOptions {
   /** Port of the page; 0 = any free port. Default 8080. */

@@ -36,7 +36,7 @@ const PAGE_CACHE = "public, max-age=60";
 const ASSET_CACHE_VERSIONED = "public, max-age=31536000, immutable";
 const ASSET_CACHE = "public, max-age=3600";
 
-/** src/server/map/ from both src/server/ (tsx) and dist/server/ (the compiled start): the project root is two levels up. */
+/** The page's files stay in src/server/map/: the sources, dist/ and the bundle all read them there. */
 const PAGE_DIR = projectPath("src", "server", "map") + path.sep;
 const requireFromHere = createRequire(import.meta.url);
 
