@@ -6,6 +6,8 @@ import type { Database } from "../../src/db/connection.js";
 import { readConversationState, writeConversationState } from "../../src/db/conversationState.js";
 import { createLogger } from "../../src/logger.js";
 import { inboxRow, storeInbox } from "../../src/services/inbox.js";
+import { prepareLockConnection } from "../../src/db/postgres/chatLocks.js";
+import pg from "pg";
 import { openTempDatabase } from "../support/database.js";
 import { onPostgres } from "../support/testDatabase.js";
 
@@ -170,5 +172,35 @@ describe("chat locks", () => {
     await locks.release(String(CHAT), [2]);
     expect(await readConversationState(db, key)).toBe('{"stage":"done"}');
     expect(await db.selectFrom("InboxUpdate").select("updateId").execute()).toEqual([]);
+  });
+
+  it.skipIf(!onPostgres)("plans every statement of a lock connection on an index, however few rows the statistics count (needs PostgreSQL)", async () => {
+    // A handful of live rows, as the inbox usually holds: the planner then prefers reading the whole table, which
+    // in production means every dead row of the updates handled since the last vacuum.
+    await storeInbox(
+      db,
+      Array.from({ length: 30 }, (_, i) => message(100 + i, CHAT + (i % 5))),
+      NOW,
+    );
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`analyze "InboxUpdate"; analyze "ConversationState"; analyze "User"`);
+      await prepareLockConnection(client);
+      const key = `'${CHAT}'`;
+      for (const execute of [
+        `dz_chat_updates(${key}, 20)`,
+        `dz_chat_more(${key})`,
+        `dz_chat_unlock_idle(${key})`,
+        `dz_inbox_forget('{100,101}')`,
+        `dz_chat_states('a', 'b')`,
+        `dz_chat_user(${CHAT})`,
+      ]) {
+        const plan = (await client.query(`explain execute ${execute}`)).rows.map((r: { "QUERY PLAN": string }) => r["QUERY PLAN"]).join("\n");
+        expect(plan, execute).not.toContain("Seq Scan");
+      }
+    } finally {
+      await client.end();
+    }
   });
 });
