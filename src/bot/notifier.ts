@@ -1,6 +1,6 @@
 import type { Config, Locale } from "../config.js";
 import type { OutgoingMessage } from "../delivery/outbox.js";
-import type { NoticeReport, NotifierStore, PendingEvent } from "../db/notifierStore.js";
+import type { CardFacts, NoticeReport, NotifierStore, PendingEvent } from "../db/notifierStore.js";
 import type { I18n } from "../i18n/index.js";
 import { userLocale } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
@@ -37,13 +37,6 @@ function latestCardEditsOnly(items: OutgoingMessage[]): OutgoingMessage[] {
   return kept.reverse();
 }
 
-/** What a card shows beyond the report's own row. */
-interface CardFacts {
-  reporter: { total: number; confirmed: number };
-  nearby: number;
-  lastChange: { name: string; role: string; at: Date } | null;
-}
-
 /**
  * The reads of one transaction, each made once: nothing is written before the pass's end, so the several
  * events of a report (and the group's card and the officer's copy of one event) see the same rows.
@@ -63,12 +56,7 @@ class PassReads {
   cardFacts(report: NoticeReport): Promise<CardFacts> {
     let facts = this.facts.get(report.id);
     if (!facts) {
-      const { store } = this;
-      facts = (async () => ({
-        reporter: await store.reporterRecord(report.reporterId),
-        nearby: await store.nearby(report),
-        lastChange: await store.lastStaffChange(report.id),
-      }))();
+      facts = this.store.cardFacts(report);
       this.facts.set(report.id, facts);
     }
     return facts;

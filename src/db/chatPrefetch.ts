@@ -32,9 +32,10 @@ export const reportFormKey = (chatId: number) => `reportForm:${chatId}`;
 /**
  * The rows an update of a private chat reads first (its dialogue state, its user), read together with taking the
  * chat (webhook mode on PostgreSQL, db/postgres/chatLocks.ts) so they cost no round trip of their own. Each is
- * handed out once, to the first read after the chat was taken, and only if nothing of ours wrote it since; what is
- * left is dropped when the chat is let go. Safe because the chat is held: no other instance handles its updates,
- * so none writes its dialogue state, and the user's row is as fresh as a read at that moment (a role changed since
+ * handed out once, to the first read after the chat was taken, and only if nothing of ours wrote it since (the report
+ * form's own writes leave what they wrote instead, see `wrote`); what is left is dropped when the chat is let go.
+ * Safe because the chat is held: no other instance handles its updates, so none writes its dialogue state (and
+ * "Usuń moje dane", which deletes it directly, tells the form's store), and the user's row is as fresh as a read at that moment (a role changed since
  * counts from the next update, as it would with a read of its own a few milliseconds later).
  */
 export class ChatPrefetch {
@@ -85,6 +86,17 @@ export class ChatPrefetch {
     const value = this.states.get(key);
     this.states.delete(key);
     return value;
+  }
+
+  /**
+   * Our own committed write of a state (null: deleted): while its chat is held here, that is the row as a read would
+   * find it, handed out once like a row read with the chat (a form deleted, then read again in the same update,
+   * costs no round trip). Cancels a deferred write of the key.
+   */
+  wrote(key: string, value: string | null): void {
+    this.later.delete(key);
+    if (this.heldKeys.has(key)) this.states.set(key, value);
+    else this.states.delete(key);
   }
 
   /** Called on every write or delete of a state: what was read ahead is no longer true. */

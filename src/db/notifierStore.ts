@@ -46,6 +46,13 @@ export interface NoticeReport extends ReportFields {
   followers: { userId: number; kind: string; user: Recipient }[];
 }
 
+/** What a card shows beyond the report's own row. */
+export interface CardFacts {
+  reporter: { total: number; confirmed: number };
+  nearby: number;
+  lastChange: { name: string; role: string; at: Date } | null;
+}
+
 /** Staff act under their first name in their own group; residents' events (additions, answers) are never named. */
 const STAFF_ROLES = ["coordinator", "officer", "admin"];
 
@@ -56,23 +63,64 @@ function nearbyBox(report: { lat: number; lon: number }): { south: number; north
   return { south: report.lat - dLat, north: report.lat + dLat, west: report.lon - dLon, east: report.lon + dLon };
 }
 
-/** Other reports of a category in a box: a range on the (categoryCode, lat, lon) index (test/integration checks the plan). */
-export function nearbyCountQuery(db: Queryable, report: { id: number; categoryCode: string; lat: number; lon: number }) {
+/**
+ * What a moderators' card shows beyond the report's row, in one query (it runs for every report): the reporter's
+ * record (how many reports, how many confirmed; never who they are), the other reports of the category in a box of
+ * ±2×250 m around the point (a range on the (categoryCode, lat, lon) index: test/integration checks the plan), and
+ * the staff member who last changed the report ("Celina (koordynator), 29.11.2026, 13:05").
+ */
+export function cardFactsQuery(db: Queryable, report: { id: number; reporterId: number; categoryCode: string; lat: number; lon: number }) {
   const box = nearbyBox(report);
-  return nearbyCountOf(db, report.categoryCode, report.id, box.south, box.north, box.west, box.east);
+  return cardFactsOf(db, report.id, report.reporterId, report.categoryCode, box.south, box.north, box.west, box.east);
 }
 
-const nearbyCountOf = (db: Queryable, categoryCode: string, id: number, south: number, north: number, west: number, east: number) =>
+const cardFactsOf = (db: Queryable, reportId: number, reporterId: number, categoryCode: string, south: number, north: number, west: number, east: number) =>
   db
-    .selectFrom("Report")
-    .select((eb) => eb.fn.countAll().as("n"))
-    .where("categoryCode", "=", categoryCode)
-    .where("id", "!=", id)
-    .where((eb) => eb.between("lat", south, north))
-    .where((eb) => eb.between("lon", west, east));
+    .selectFrom("Report as r")
+    // The latest event of a staff member (the join keeps it a row of its own, dates decoded as dates).
+    .leftJoin("ReportEvent as e", (join) =>
+      join.on((eb) =>
+        eb(
+          "e.id",
+          "=",
+          eb
+            .selectFrom("ReportEvent as x")
+            .innerJoin("User as xu", "xu.id", "x.actorId")
+            .select((x) => x.fn.max("x.id").as("id"))
+            .where("x.reportId", "=", reportId)
+            .where("x.actorRole", "in", STAFF_ROLES),
+        ),
+      ),
+    )
+    .leftJoin("User as u", "u.id", "e.actorId")
+    .select((eb) => [
+      eb
+        .selectFrom("Report")
+        .select((c) => c.fn.countAll().as("n"))
+        .where("reporterId", "=", reporterId)
+        .as("total"),
+      eb
+        .selectFrom("Report")
+        .select((c) => c.fn.countAll().as("n"))
+        .where("reporterId", "=", reporterId)
+        .where("status", "in", CONFIRMED_STATUSES)
+        .as("confirmed"),
+      eb
+        .selectFrom("Report")
+        .select((c) => c.fn.countAll().as("n"))
+        .where("categoryCode", "=", categoryCode)
+        .where("id", "!=", reportId)
+        .where((c) => c.between("lat", south, north))
+        .where((c) => c.between("lon", west, east))
+        .as("nearby"),
+      "u.firstName as staffName",
+      "e.actorRole as staffRole",
+      "e.createdAt as staffAt",
+    ])
+    .where("r.id", "=", reportId);
 
 // The notifier's queries run for every report: prepared (built and compiled once, see db/connection.ts).
-const nearbyCount = preparedQuery(nearbyCountOf);
+const cardFacts = preparedQuery(cardFactsOf);
 const anyPending = preparedQuery((db) => db.selectFrom("ReportEvent").select("id").where("notifiedAt", "is", null).limit(1));
 const pendingEvents = preparedQuery((db, limit: number) =>
   db
@@ -132,26 +180,9 @@ const followersOf = preparedQuery((db, reportId: number) =>
     .orderBy("f.createdAt")
     .orderBy("f.userId"),
 );
-const reporterCounts = preparedQuery((db, reporterId: number) =>
-  db
-    .selectFrom("Report")
-    .select((eb) => [eb.fn.countAll().as("total"), eb.fn.count(eb.case().when("status", "in", CONFIRMED_STATUSES).then(1).end()).as("confirmed")])
-    .where("reporterId", "=", reporterId),
-);
 const lastChangeOf = preparedQuery((db, reportId: number) =>
   db.selectFrom("ReportEvent").select("id").where("reportId", "=", reportId).where("fromStatus", "is not", null).orderBy("id", "desc").limit(1),
 );
-const lastStaffChangeOf = preparedQuery((db, reportId: number) =>
-  db
-    .selectFrom("ReportEvent as e")
-    .innerJoin("User as u", "u.id", "e.actorId")
-    .select(["u.firstName as name", "e.actorRole as role", "e.createdAt as at"])
-    .where("e.reportId", "=", reportId)
-    .where("e.actorRole", "in", STAFF_ROLES)
-    .orderBy("e.id", "desc")
-    .limit(1),
-);
-
 /**
  * What the notifier reads and writes. It runs after every report, so the card's reads are few and joined.
  * A pass is one transaction (`transaction`): the messages are queued and their events marked together, or neither.
@@ -222,29 +253,21 @@ export class NotifierStore {
     };
   }
 
-  /** The reporter's record, for the card: how many reports and how many confirmed. Never who they are. */
-  async reporterRecord(reporterId: number): Promise<{ total: number; confirmed: number }> {
-    const [row] = await reporterCounts(this.db, reporterId);
-    return { total: Number(row!.total), confirmed: Number(row!.confirmed) };
-  }
-
-  /** Other reports of the category in a box of ±2×250 m around the point: one indexed count. */
-  async nearby(report: { id: number; categoryCode: string; lat: number; lon: number }): Promise<number> {
+  /** What the card shows beyond the report's row (cardFactsQuery); zeros and no staff change for a report that is gone. */
+  async cardFacts(report: { id: number; reporterId: number; categoryCode: string; lat: number; lon: number }): Promise<CardFacts> {
     const box = nearbyBox(report);
-    const [row] = await nearbyCount(this.db, report.categoryCode, report.id, box.south, box.north, box.west, box.east);
-    return Number(row!.n);
+    const [row] = await cardFacts(this.db, report.id, report.reporterId, report.categoryCode, box.south, box.north, box.west, box.east);
+    return {
+      reporter: { total: Number(row?.total ?? 0), confirmed: Number(row?.confirmed ?? 0) },
+      nearby: Number(row?.nearby ?? 0),
+      lastChange: row?.staffName != null ? { name: row.staffName, role: row.staffRole!, at: row.staffAt! } : null,
+    };
   }
 
   /** The latest event after the creation (a status change, merge, category…), if any. */
   async lastChange(reportId: number): Promise<number | null> {
     const [row] = await lastChangeOf(this.db, reportId);
     return row?.id ?? null;
-  }
-
-  /** The staff member who last changed the report, for the card ("Celina (koordynator), 29.11.2026, 13:05"). */
-  async lastStaffChange(reportId: number): Promise<{ name: string; role: string; at: Date } | null> {
-    const [row] = await lastStaffChangeOf(this.db, reportId);
-    return row ? { name: row.name, role: row.role!, at: row.at } : null;
   }
 
   async setModerationMessageId(reportId: number, messageId: number, now: Date): Promise<void> {

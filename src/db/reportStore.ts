@@ -144,7 +144,7 @@ export class ReportStore {
   ) {}
 
   private remember(key: string, value: string | null): void {
-    this.options.prefetch?.forgetState(key);
+    this.options.prefetch?.wrote(key, value);
     if (!this.options.cache) return;
     if (!this.forms.has(key) && this.forms.size >= MAX_CACHED_FORMS) this.forms.delete(this.forms.keys().next().value!);
     this.forms.set(key, value);
@@ -350,6 +350,11 @@ export class ReportStore {
 
   async deleteForm(key: string): Promise<void> {
     await deleteConversationState(this.db, key);
+    this.remember(key, null);
+  }
+
+  /** The form's row was deleted with the resident's data (services/privacy.ts): nothing here hands it out again. */
+  formDeleted(key: string): void {
     this.remember(key, null);
   }
 }

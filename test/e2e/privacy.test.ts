@@ -68,6 +68,23 @@ describe("deleting one's data", () => {
     expect(fresh.savedLat).toBeNull();
   });
 
+  it("drops a report form opened after the question, and what was typed in it, with the rest", async () => {
+    const user = newUser();
+    await say(env.tg, user, "/start", "Dzień dobry");
+    await say(env.tg, user, "⚙️ Ustawienia", "Ustawienia");
+    await press(env.tg, user, "Usuń moje dane", "Czy na pewno");
+    // A form opened meanwhile, with a place typed into it; then the older question's "yes".
+    await say(env.tg, user, "/report", "Czego dotyczy");
+    await press(env.tg, user, "Nieprawidłowe parkowanie", "Gdzie to się dzieje");
+    await press(env.tg, user, "Tak, usuń moje dane", "Usunęliśmy Twoje dane");
+    const key = `reportForm:${user.id}`;
+    expect(await env.app.deps.db.selectFrom("ConversationState").select("key").where("key", "=", key).executeTakeFirst()).toBeUndefined();
+    // What the form reads next (a cache on SQLite) knows it is gone: the next message does not resume it.
+    expect(await env.app.deps.reports.readForm(key)).toBeUndefined();
+    await say(env.tg, user, "/start", "Dzień dobry");
+    expect(await env.app.deps.reports.readForm(key)).toBeUndefined();
+  });
+
   it("/privacy says exactly what deleting removes and what stays", async () => {
     const user = newUser();
     const text = textOf(await say(env.tg, user, "/privacy", "Prywatność"));

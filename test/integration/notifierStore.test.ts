@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Database } from "../../src/db/connection.js";
 import { openTempDatabase, queryPlan } from "../support/database.js";
 import { onPostgres } from "../support/testDatabase.js";
-import { nearbyCountQuery, NotifierStore } from "../../src/db/notifierStore.js";
+import { cardFactsQuery, NotifierStore } from "../../src/db/notifierStore.js";
 import type { DB } from "../../src/generated/kysely/types.js";
 
 // The notifier reads reports, their districts, officers and followers: every field must come back as stored.
@@ -147,18 +147,30 @@ describe("the notifier's store", () => {
     });
   });
 
-  it("counts the reporter's reports and the confirmed ones, and other reports of the category nearby", async () => {
+  it("counts the reporter's reports and the confirmed ones, and other reports of the category nearby, in one query", async () => {
     const { reporter, report, original } = await fixture();
-    expect(await store.reporterRecord(reporter.id)).toEqual({ total: 2, confirmed: 1 });
-    expect(await store.reporterRecord(reporter.id + 1000)).toEqual({ total: 0, confirmed: 0 });
+    expect(await store.cardFacts(report)).toEqual({ reporter: { total: 2, confirmed: 1 }, nearby: 1, lastChange: null });
+    expect((await store.cardFacts({ ...report, reporterId: reporter.id + 1000 })).reporter).toEqual({ total: 0, confirmed: 0 });
     // The original sits on the same point: one neighbour; the report itself never counts.
-    expect(await store.nearby(report)).toBe(1);
-    expect(await store.nearby({ ...report, categoryCode: "drugs" })).toBe(0);
-    expect(await store.nearby({ ...original, lat: original.lat + 0.02 })).toBe(0);
+    expect((await store.cardFacts({ ...report, categoryCode: "drugs" })).nearby).toBe(0);
+    expect((await store.cardFacts({ ...original, lat: original.lat + 0.02 })).nearby).toBe(0);
+  });
+
+  it("names the staff member who last changed the report, never a resident, with the moment as a date", async () => {
+    const { reporter, report } = await fixture();
+    const celina = await addUser({ telegramId: 2001, firstName: "Celina", role: "coordinator" });
+    const jan = await addUser({ telegramId: 2002, firstName: "Jan", role: "officer" });
+    await addEvent({ reportId: report.id, kind: "status", actorId: jan.id, actorRole: "officer", fromStatus: "new", toStatus: "verification" });
+    await addEvent({ reportId: report.id, kind: "status", actorId: celina.id, actorRole: "coordinator", fromStatus: "verification", toStatus: "confirmed" });
+    // A resident's addition after it names nobody: the card still shows Celina.
+    await addEvent({ reportId: report.id, kind: "addition", actorId: reporter.id, actorRole: "resident", toStatus: "confirmed", note: "x" });
+    expect((await store.cardFacts(report)).lastChange).toEqual({ name: "Celina", role: "coordinator", at: created });
+    // Another report's staff change is not this one's.
+    expect((await store.cardFacts({ ...report, id: report.id + 100 })).lastChange).toBeNull();
   });
 
   it("looks for reports nearby through the (category, lat, lon) index, not by scanning the category", async () => {
-    const query = nearbyCountQuery(db, { id: 1, categoryCode: "parking", lat: 49.8, lon: 19 }).compile();
+    const query = cardFactsQuery(db, { id: 1, reporterId: 1, categoryCode: "parking", lat: 49.8, lon: 19 }).compile();
     const plan = await queryPlan(db, query);
     expect(plan).toMatch(
       onPostgres

@@ -3,6 +3,7 @@ import { SUPPORTED_LOCALES } from "../../config.js";
 import { isLocale, type I18n } from "../../i18n/index.js";
 import type { BotContext } from "../context.js";
 import { deleteUserData } from "../../services/privacy.js";
+import { reportFormKey } from "../../db/chatPrefetch.js";
 import { escapeHtml } from "../html.js";
 import { mainMenu } from "../keyboards.js";
 import { savedAddressOf } from "../../services/savedAddress.js";
@@ -49,6 +50,7 @@ export function languageFeature(i18n: I18n): Composer<BotContext> {
     await ctx.conversation.exitAll();
     await deleteUserData({ db: ctx.deps.db, notifier: ctx.deps.notifier }, ctx.from.id, ctx.deps.now());
     ctx.deps.users.forget(ctx.from.id);
+    ctx.deps.reports.formDeleted(reportFormKey(ctx.from.id));
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t("privacy.deleted"));
   });
