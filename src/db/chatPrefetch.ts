@@ -33,10 +33,11 @@ export const reportFormKey = (chatId: number) => `reportForm:${chatId}`;
  * The rows an update of a private chat reads first (its dialogue state, its user), read together with taking the
  * chat (webhook mode on PostgreSQL, db/postgres/chatLocks.ts) so they cost no round trip of their own. Each is
  * handed out once, to the first read after the chat was taken, and only if nothing of ours wrote it since (the report
- * form's own writes leave what they wrote instead, see `wrote`); what is left is dropped when the chat is let go.
+ * form's store leaves what it wrote or read instead, see `known`); what is left is dropped when the chat is let go.
  * Safe because the chat is held: no other instance handles its updates, so none writes its dialogue state (and
- * "Usuń moje dane", which deletes it directly, tells the form's store), and the user's row is as fresh as a read at that moment (a role changed since
- * counts from the next update, as it would with a read of its own a few milliseconds later).
+ * "Usuń moje dane", which deletes it directly, tells the form's store), and the user's row is as fresh as a read at
+ * that moment (a role changed since counts from the next update, as it would with a read of its own a few
+ * milliseconds later).
  */
 export class ChatPrefetch {
   private readonly states = new Map<string, string | null>();
@@ -89,11 +90,11 @@ export class ChatPrefetch {
   }
 
   /**
-   * Our own committed write of a state (null: deleted): while its chat is held here, that is the row as a read would
-   * find it, handed out once like a row read with the chat (a form deleted, then read again in the same update,
-   * costs no round trip). Cancels a deferred write of the key.
+   * A state's row as our own committed write left it or a read just found it (null: none): while its chat is held
+   * here, that is what a read would find, handed out once like a row read with the chat (a form deleted, then read
+   * again in the same update, costs no round trip). Cancels a deferred write of the key.
    */
-  wrote(key: string, value: string | null): void {
+  known(key: string, value: string | null): void {
     this.later.delete(key);
     if (this.heldKeys.has(key)) this.states.set(key, value);
     else this.states.delete(key);

@@ -183,6 +183,7 @@ const followersOf = preparedQuery((db, reportId: number) =>
 const lastChangeOf = preparedQuery((db, reportId: number) =>
   db.selectFrom("ReportEvent").select("id").where("reportId", "=", reportId).where("fromStatus", "is not", null).orderBy("id", "desc").limit(1),
 );
+
 /**
  * What the notifier reads and writes. It runs after every report, so the card's reads are few and joined.
  * A pass is one transaction (`transaction`): the messages are queued and their events marked together, or neither.

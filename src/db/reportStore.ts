@@ -144,7 +144,7 @@ export class ReportStore {
   ) {}
 
   private remember(key: string, value: string | null): void {
-    this.options.prefetch?.wrote(key, value);
+    this.options.prefetch?.known(key, value);
     if (!this.options.cache) return;
     if (!this.forms.has(key) && this.forms.size >= MAX_CACHED_FORMS) this.forms.delete(this.forms.keys().next().value!);
     this.forms.set(key, value);

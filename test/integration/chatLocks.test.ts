@@ -155,22 +155,22 @@ describe("chat locks", () => {
   it("hands out our own write of a held chat's state once, as a row read with the chat; of a chat not held, nothing", () => {
     const prefetch = new ChatPrefetch();
     const key = reportFormKey(CHAT);
-    prefetch.wrote(key, "{}");
+    prefetch.known(key, "{}");
     expect(prefetch.takeState(key)).toBeUndefined();
     prefetch.offer(String(CHAT), { states: new Map([[key, '{"stage":"done"}']]), user: null });
     expect(prefetch.takeState(key)).toBe('{"stage":"done"}');
     // The form deleted: the read that follows in the same update needs no round trip.
-    prefetch.wrote(key, null);
+    prefetch.known(key, null);
     expect(prefetch.takeState(key)).toBeNull();
     expect(prefetch.takeState(key)).toBeUndefined();
     // A write cancels a deferred one of the key (it would put an older value back).
     expect(prefetch.deferState(key, '{"promptId":7}', NOW)).toBe(true);
-    prefetch.wrote(key, '{"stage":"category"}');
+    prefetch.known(key, '{"stage":"category"}');
     expect(prefetch.deferredState(key)).toBeUndefined();
     expect(prefetch.takeDeferred(String(CHAT))).toEqual([]);
     expect(prefetch.takeState(key)).toBe('{"stage":"category"}');
     prefetch.release(String(CHAT));
-    prefetch.wrote(key, "{}");
+    prefetch.known(key, "{}");
     expect(prefetch.takeState(key)).toBeUndefined();
   });
 
