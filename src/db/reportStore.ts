@@ -318,7 +318,11 @@ export class ReportStore {
     const deferred = this.options.prefetch?.deferredState(key);
     if (deferred !== undefined) return deferred;
     const ahead = this.options.prefetch?.takeState(key);
-    if (ahead !== undefined) return ahead ?? undefined;
+    if (ahead !== undefined) {
+      // Known again for the next read of this update (the form is read by its step, then by the command it leaves for).
+      this.remember(key, ahead);
+      return ahead ?? undefined;
+    }
     const value = await readConversationState(this.db, key);
     // A write that finished while this read waited knows better.
     const meanwhile = this.forms.get(key);

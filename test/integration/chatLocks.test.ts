@@ -7,6 +7,7 @@ import { readConversationState, writeConversationState } from "../../src/db/conv
 import { createLogger } from "../../src/logger.js";
 import { inboxRow, storeInbox } from "../../src/services/inbox.js";
 import { prepareLockConnection } from "../../src/db/postgres/chatLocks.js";
+import { ReportStore } from "../../src/db/reportStore.js";
 import pg from "pg";
 import { openTempDatabase } from "../support/database.js";
 import { onPostgres } from "../support/testDatabase.js";
@@ -172,6 +173,19 @@ describe("chat locks", () => {
     prefetch.release(String(CHAT));
     prefetch.known(key, "{}");
     expect(prefetch.takeState(key)).toBeUndefined();
+  });
+
+  it("serves the report form read with its chat to every read of the update, and asks the database once the chat is let go", async () => {
+    const prefetch = new ChatPrefetch();
+    const reports = new ReportStore(db, { flush: async () => {} }, { cache: false, prefetch });
+    const key = reportFormKey(CHAT);
+    prefetch.offer(String(CHAT), { states: new Map([[key, '{"stage":"done"}']]), user: null });
+    // Changed behind the store's back (no instance does while the chat is held): a read that asked the database would see it.
+    await writeConversationState(db, key, '{"stage":"place"}', NOW);
+    expect(await reports.readForm(key)).toBe('{"stage":"done"}');
+    expect(await reports.readForm(key)).toBe('{"stage":"done"}');
+    prefetch.release(String(CHAT));
+    expect(await reports.readForm(key)).toBe('{"stage":"place"}');
   });
 
   it.skipIf(!onPostgres)("stores a deferred write with the handled update's end, unless a write of the key came after it (needs PostgreSQL)", async () => {
