@@ -95,12 +95,6 @@ const reportsSince = preparedQuery((db, userId: number, since: Date) =>
     .where("reporterId", "=", userId)
     .where("createdAt", ">", since),
 );
-const reportsBy = preparedQuery((db, userId: number) =>
-  db
-    .selectFrom("Report")
-    .select((eb) => eb.fn.countAll().as("n"))
-    .where("reporterId", "=", userId),
-);
 const subscriptionsOf = preparedQuery((db, userId: number) =>
   db
     .selectFrom("Subscription")
@@ -110,12 +104,21 @@ const subscriptionsOf = preparedQuery((db, userId: number) =>
 const reportBySubmission = preparedQuery((db, submissionKey: string, reporterId: number) =>
   db.selectFrom("Report").select(["id", "ref"]).where("submissionKey", "=", submissionKey).where("reporterId", "=", reporterId),
 );
-const nextInSeries = preparedQuery((db, name: string) =>
+/**
+ * The next number of a series for a submission not stored yet (none for a replayed one: it takes no number), and
+ * whether its reporter made any report before: one statement, so the check costs a report no round trip of its own.
+ */
+const numbering = preparedQuery((db, series: string, submissionKey: string, reporterId: number) =>
   db
     .insertInto("Counter")
-    .values({ name, value: 1 })
+    .columns(["name", "value"])
+    .expression(
+      db
+        .selectNoFrom((eb) => [eb.val(series).as("name"), eb.lit(1).as("value")])
+        .where((eb) => eb.not(eb.exists(eb.selectFrom("Report").select("id").where("submissionKey", "=", submissionKey).where("reporterId", "=", reporterId)))),
+    )
     .onConflict((oc) => oc.column("name").doUpdateSet((eb) => ({ value: eb("Counter.value", "+", 1) })))
-    .returning("value"),
+    .returning((eb) => ["value", eb.exists(eb.selectFrom("Report").select("id").where("reporterId", "=", reporterId)).as("earlier")]),
 );
 const creationEvent = preparedQuery((db, reportId: number, reporterId: number, now: Date) =>
   db.insertInto("ReportEvent").values({ reportId, kind: "status", actorId: reporterId, toStatus: "new" satisfies Status, createdAt: now }),
@@ -172,12 +175,6 @@ export class ReportStore {
     return Number(row!.n);
   }
 
-  /** Every report this resident ever made. */
-  async countByReporter(userId: number): Promise<number> {
-    const [row] = await reportsBy(this.db, userId);
-    return Number(row!.n);
-  }
-
   async subscriptionCount(userId: number): Promise<number> {
     const [row] = await subscriptionsOf(this.db, userId);
     return Number(row!.n);
@@ -200,18 +197,22 @@ export class ReportStore {
   /**
    * Stores the report with status "new", its creation event and its reporter as follower, in one transaction
    * with the form's own row (`formAfter`, given the report; throwing there takes the report back too).
-   * Idempotent on the reporter's `submissionKey`.
+   * Idempotent on the reporter's `submissionKey`. `first`: a new report, and its reporter's first.
    */
-  async create(input: NewReport, formAfter?: (report: { id: number; ref: string }) => FormRow): Promise<{ id: number; ref: string; created: boolean }> {
+  async create(
+    input: NewReport,
+    formAfter?: (report: { id: number; ref: string }) => FormRow,
+  ): Promise<{ id: number; ref: string; created: boolean; first: boolean }> {
     // The key is the reporter's own (their form's): another resident's report is never handed back for it.
     const submissionKey = `${input.reporterId}:${input.submissionKey}`;
-    const [existing] = await reportBySubmission(this.db, submissionKey, input.reporterId);
     // The number is taken before the transaction, in a statement of its own: the counter's row is then locked for
     // that statement only, not until the report commits, when every report made at once would wait in line for it.
     // A report that then fails to be stored leaves its number unused (a gap in the series, never a number twice).
     // The series follows the calendar year in Poland, whatever the server's time zone.
     const year = warsawYear(input.now);
-    const value = existing ? undefined : (await nextInSeries(this.db, `report:${year}`))[0]!.value;
+    const [numbered] = await numbering(this.db, `report:${year}`, submissionKey, input.reporterId);
+    // No number: a replay, which finds the report the first submission stored.
+    const existing = numbered ? undefined : (await reportBySubmission(this.db, submissionKey, input.reporterId))[0];
     // READ COMMITTED, not serial (src/db/postgres/dialect.ts): every resident's report would otherwise wait for
     // every other transaction of the deployment. Safe so: it only inserts, and what it read is the reporter's own
     // (their chat's updates are handled one at a time, and submissionKey is unique).
@@ -222,9 +223,9 @@ export class ReportStore {
         .execute(async (tx) => {
           if (existing) {
             if (formAfter) await put(tx, formAfter(existing), input.now);
-            return { ...existing, created: false };
+            return { ...existing, created: false, first: false };
           }
-          const ref = formatReference(input.prefix, year, value!);
+          const ref = formatReference(input.prefix, year, numbered!.value);
           const { draft, now } = input;
           const { id } = await tx
             .insertInto("Report")
@@ -252,7 +253,7 @@ export class ReportStore {
           await creationEvent(tx, id, input.reporterId, now);
           await reporterFollows(tx, id, input.reporterId, now);
           if (formAfter) await put(tx, formAfter({ id, ref }), now);
-          return { id, ref, created: true };
+          return { id, ref, created: true, first: !numbered!.earlier };
         }),
     );
     // Not awaited: the resident's answer does not wait for the moderators' card to be queued.

@@ -747,7 +747,7 @@ const handlers: Record<FormStage, Handler> = {
     state.stage = "done";
     state.promptId = undefined; // closed just below: a finished form has no live question
     // The report and the finished form in one transaction: a replayed tap finds the form done, not a second report.
-    const { created } = await deps.reports.create(
+    const { created, first } = await deps.reports.create(
       { draft, districtId, reporterId: ctx.user!.id, submissionKey: state.nonce, prefix: ctx.config.REPORT_PREFIX, now: deps.now() },
       (report) => {
         state.outcome = { kind: "stored", ref: report.ref, districtId };
@@ -759,7 +759,7 @@ const handlers: Record<FormStage, Handler> = {
     await answered(ctx, tellOutcome(ctx, state, summary), t("report.summary.sending"));
     // The first report is a good moment to offer meeting announcements: after it only, and only to someone
     // with none (the menu and /subscribe stay open; asking after every report would be nagging).
-    if ((await deps.reports.countByReporter(ctx.user!.id)) === 1 && (await deps.reports.subscriptionCount(ctx.user!.id)) === 0) {
+    if (first && (await deps.reports.subscriptionCount(ctx.user!.id)) === 0) {
       const district = districtId === null ? null : deps.districts.byId(districtId);
       const offer = new InlineKeyboard();
       if (district) offer.text(`🔔 ${district.number}. ${district.name}`, `sub:d:${district.id}`).row();
