@@ -11,11 +11,8 @@ export interface PrefetchedUser {
   lastSeen: Date;
 }
 
-export interface DeferredWrite {
-  key: string;
-  value: string;
-  at: Date;
-}
+/** A dialogue state's row to write (or, with value null, to delete) when the chat is let go. */
+export type DeferredWrite = { key: string; value: string; at: Date } | { key: string; value: null };
 
 /** What is read with a chat when it is taken. */
 export interface ChatRows {
@@ -65,20 +62,23 @@ export class ChatPrefetch {
   }
 
   /**
-   * A write that may wait until the chat is let go, where it costs no round trip of its own (it goes with the
-   * release): only for what nothing depends on if a crash loses it (which question's buttons to close next). False
-   * when the key's chat is not held here: then the caller writes at once. Until then reads here see it, and any
-   * other write of the key cancels it.
+   * A write (or a deletion: `at` undefined) that may wait until the chat is let go, where it costs no round trip of
+   * its own (it goes with the release, committed with the handled update's end): only for what nothing depends on
+   * if a crash loses it (which question's buttons to close next, a finished form's leftover row). False when the
+   * key's chat is not held here: then the caller writes at once. Until then reads here see it, and any other write
+   * of the key cancels it.
    */
-  deferState(key: string, value: string, at: Date): boolean {
+  deferState(key: string, value: string, at: Date): boolean;
+  deferState(key: string, value: null): boolean;
+  deferState(key: string, value: string | null, at?: Date): boolean {
     if (!this.heldKeys.has(key)) return false;
     this.states.delete(key);
-    this.later.set(key, { key, value, at });
+    this.later.set(key, value === null ? { key, value } : { key, value, at: at! });
     return true;
   }
 
-  /** A deferred write of the key, if one waits. */
-  deferredState(key: string): string | undefined {
+  /** A deferred write of the key, if one waits (null: a deletion). */
+  deferredState(key: string): string | null | undefined {
     return this.later.get(key)?.value;
   }
 

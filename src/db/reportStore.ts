@@ -317,7 +317,7 @@ export class ReportStore {
     const cached = this.forms.get(key);
     if (cached !== undefined) return cached ?? undefined;
     const deferred = this.options.prefetch?.deferredState(key);
-    if (deferred !== undefined) return deferred;
+    if (deferred !== undefined) return deferred ?? undefined;
     const ahead = this.options.prefetch?.takeState(key);
     if (ahead !== undefined) {
       // Known again for the next read of this update (the form is read by its step, then by the command it leaves for).
@@ -356,6 +356,17 @@ export class ReportStore {
   async deleteForm(key: string): Promise<void> {
     await deleteConversationState(this.db, key);
     this.remember(key, null);
+  }
+
+  /**
+   * Deletes what only a replay of the finishing update needs (a finished form's row, which says the outcome again):
+   * once another update of the chat is handled, the finishing one is no longer stored to be replayed. With PostgreSQL
+   * the deletion goes with letting go of the chat, and the new form that usually follows (/report) cancels it, as
+   * any write of the key does.
+   */
+  async deleteFormLater(key: string): Promise<void> {
+    if (this.options.prefetch?.deferState(key, null)) return;
+    await this.deleteForm(key);
   }
 
   /** The form's row was deleted with the resident's data (services/privacy.ts): nothing here hands it out again. */

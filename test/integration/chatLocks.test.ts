@@ -210,6 +210,32 @@ describe("chat locks", () => {
     expect(await db.selectFrom("InboxUpdate").select("updateId").execute()).toEqual([]);
   });
 
+  it.skipIf(!onPostgres)("deletes a finished form's row with the handled update's end, unless a new form was written after (needs PostgreSQL)", async () => {
+    const prefetch = new ChatPrefetch();
+    const locks = locksOf(prefetch);
+    const reports = new ReportStore(db, { flush: async () => {} }, { cache: false, prefetch });
+    const key = reportFormKey(CHAT);
+    // Not held: deleted at once.
+    await writeConversationState(db, key, '{"stage":"done"}', NOW);
+    await reports.deleteFormLater(key);
+    expect(await readConversationState(db, key)).toBeUndefined();
+    await writeConversationState(db, key, '{"stage":"done"}', NOW);
+    await storeInbox(db, [message(1), message(2)], NOW);
+    await locks.claim(String(CHAT), 20);
+    await reports.deleteFormLater(key);
+    // Reads here see it gone at once; the database, with the handled update's end.
+    expect(await reports.readForm(key)).toBeUndefined();
+    expect(await readConversationState(db, key)).toBe('{"stage":"done"}');
+    await locks.settle(String(CHAT), [1]);
+    expect(await readConversationState(db, key)).toBeUndefined();
+    // A new form written after the deletion was deferred (as /report does): the release must not delete it.
+    await reports.deleteFormLater(key);
+    await reports.writeForm({ key, value: '{"stage":"category"}' }, NOW);
+    await locks.release(String(CHAT), [2]);
+    expect(await readConversationState(db, key)).toBe('{"stage":"category"}');
+    expect(await db.selectFrom("InboxUpdate").select("updateId").execute()).toEqual([]);
+  });
+
   it.skipIf(!onPostgres)("plans every statement of a lock connection on an index, however few rows the statistics count (needs PostgreSQL)", async () => {
     // A handful of live rows, as the inbox usually holds: the planner then prefers reading the whole table, which
     // in production means every dead row of the updates handled since the last vacuum.
@@ -231,6 +257,7 @@ describe("chat locks", () => {
         `dz_inbox_forget('{100,101}')`,
         `dz_chat_states('a', 'b')`,
         `dz_chat_user(${CHAT})`,
+        `dz_state_drop(${key})`,
       ]) {
         const plan = (await client.query(`explain execute ${execute}`)).rows.map((r: { "QUERY PLAN": string }) => r["QUERY PLAN"]).join("\n");
         expect(plan, execute).not.toContain("Seq Scan");

@@ -152,7 +152,8 @@ export function reportForm(): MiddlewareFn<BotContext> {
       return ask(ctx, state);
     }
     if (state.stage === "done") {
-      await forget(ctx);
+      // Kept only for a replay of the finishing update, forgotten by now: its deletion may wait for the chat's release.
+      await ctx.deps.reports.deleteFormLater(formKey(ctx.chat.id));
       return next();
     }
     const { t } = ctx;

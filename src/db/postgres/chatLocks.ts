@@ -76,6 +76,7 @@ const PREPARED = {
   dz_chat_user: `select id, language, role, banned, blocked, "firstName", username, "languageCode", "lastSeen" from "User" where "telegramId" = $1`,
   dz_inbox_forget: `delete from "InboxUpdate" where "updateId" = any($1)`,
   dz_state_put: `insert into "ConversationState" (key, value, "updatedAt") values ($1, $2, $3) on conflict (key) do update set value = excluded.value, "updatedAt" = excluded."updatedAt"`,
+  dz_state_drop: `delete from "ConversationState" where key = $1`,
 } as const;
 
 /** The statements about one chat's lock and stored updates: the prepared ones, or for the chat key null their literal forms. */
@@ -106,7 +107,9 @@ function settling(c: pg.Client, handled: readonly number[], writes: readonly Def
   return [
     "begin",
     ...(handled.length ? [`execute dz_inbox_forget('{${handled.join(",")}}')`] : []),
-    ...writes.map((w) => `execute dz_state_put(${lit(w.key)}, ${lit(w.value)}, ${lit(w.at.toISOString())})`),
+    ...writes.map((w) =>
+      w.value === null ? `execute dz_state_drop(${lit(w.key)})` : `execute dz_state_put(${lit(w.key)}, ${lit(w.value)}, ${lit(w.at.toISOString())})`,
+    ),
     "commit",
   ];
 }
