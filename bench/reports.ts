@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { applyMigrations, isPostgresUrl, openDatabase } from "../src/db/connection.js";
 import { loadSampleIfEmpty } from "../src/services/districtImport.js";
+import { DEFAULT_POOL_SIZE } from "../src/config.js";
 import { startCluster, type BotCluster } from "../test/support/cluster.js";
 import { FakeNominatim } from "../test/support/fakeNominatim.js";
 import { FakeTelegram, textOf, type FakeUser } from "../test/support/fakeTelegram.js";
@@ -229,6 +230,12 @@ export async function benchReports(opts: BenchReportsOptions = {}): Promise<Reco
       ...(cluster
         ? {
             "database / bot processes": `${onPostgres ? "PostgreSQL" : "SQLite"} / ${instances} in webhook mode behind a round-robin dispatcher`,
+            ...(onPostgres
+              ? {
+                  "connections per instance (DATABASE_POOL_SIZE)":
+                    (botEnv as Record<string, string | undefined>).DATABASE_POOL_SIZE ?? process.env.DATABASE_POOL_SIZE ?? `${DEFAULT_POOL_SIZE} (default)`,
+                }
+              : {}),
             "webhook requests per instance": Array.from({ length: instances }, (_, i) => cluster.dispatched(i)).join(" / "),
           }
         : {}),
