@@ -47,10 +47,22 @@ class PassReads {
 
   constructor(readonly store: NotifierStore) {}
 
+  /** Reads the reports not read yet in one go (a pass's events: two queries, not two per report). */
+  readAhead(reportIds: readonly number[]): void {
+    const unread = [...new Set(reportIds)].filter((id) => !this.reports.has(id));
+    if (!unread.length) return;
+    const reading = this.store.reports(unread);
+    for (const id of unread) {
+      const report = reading.then((found) => found.get(id) ?? null);
+      // Whoever awaits it hears of a failure; one nobody awaits (the pass failed first) must not end the process.
+      report.catch(() => undefined);
+      this.reports.set(id, report);
+    }
+  }
+
   report(reportId: number): Promise<NoticeReport | null> {
-    let report = this.reports.get(reportId);
-    if (!report) this.reports.set(reportId, (report = this.store.report(reportId)));
-    return report;
+    this.readAhead([reportId]);
+    return this.reports.get(reportId)!;
   }
 
   cardFacts(report: NoticeReport): Promise<CardFacts> {
@@ -116,6 +128,7 @@ export class Notifier {
       const now = this.deps.now();
       const messages: OutgoingMessage[] = [];
       const reads = new PassReads(store);
+      reads.readAhead(events.map((e) => e.reportId));
       for (const event of events) messages.push(...(await this.messagesFor(reads, event)));
       const items = latestCardEditsOnly(messages);
       if (items.length) await store.enqueue(items, now);

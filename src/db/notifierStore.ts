@@ -130,7 +130,8 @@ const pendingEvents = preparedQuery((db, limit: number) =>
     .orderBy("id")
     .limit(limit),
 );
-const reportRow = preparedQuery((db, reportId: number) =>
+/** The reports a notice needs, by id (a pass reads all its events' reports at once). */
+const reportRows = (db: Queryable, reportIds: readonly number[]) =>
   db
     .selectFrom("Report as r")
     .leftJoin("Report as m", "m.id", "r.mergedIntoId")
@@ -169,17 +170,18 @@ const reportRow = preparedQuery((db, reportId: number) =>
       "u.language as officerLanguage",
       "u.languageCode as officerLanguageCode",
     ])
-    .where("r.id", "=", reportId),
-);
-const followersOf = preparedQuery((db, reportId: number) =>
+    .where("r.id", "in", reportIds)
+    .execute();
+const followerRows = (db: Queryable, reportIds: readonly number[]) =>
   db
     .selectFrom("ReportFollower as f")
     .innerJoin("User as u", "u.id", "f.userId")
-    .select(["f.userId", "f.kind", "u.telegramId", "u.blocked", "u.language", "u.languageCode"])
-    .where("f.reportId", "=", reportId)
+    .select(["f.reportId", "f.userId", "f.kind", "u.telegramId", "u.blocked", "u.language", "u.languageCode"])
+    .where("f.reportId", "in", reportIds)
+    .orderBy("f.reportId")
     .orderBy("f.createdAt")
-    .orderBy("f.userId"),
-);
+    .orderBy("f.userId")
+    .execute();
 const lastChangeOf = preparedQuery((db, reportId: number) =>
   db.selectFrom("ReportEvent").select("id").where("reportId", "=", reportId).where("fromStatus", "is not", null).orderBy("id", "desc").limit(1),
 );
@@ -217,41 +219,56 @@ export class NotifierStore {
   }
 
   async report(reportId: number): Promise<NoticeReport | null> {
-    const [row] = await reportRow(this.db, reportId);
-    if (!row) return null;
-    const followers = await followersOf(this.db, reportId);
-    const {
-      districtId,
-      districtNumber,
-      districtName,
-      officerId,
-      officerRank,
-      officerFirstName,
-      officerLastName,
-      officerUserId,
-      officerTelegramId,
-      officerBlocked,
-      officerLanguage,
-      officerLanguageCode,
-      ...fields
-    } = row;
-    const officerUser = officerUserId === null ? null : recipient(officerUserId, officerTelegramId!, officerBlocked!, officerLanguage, officerLanguageCode);
-    return {
-      ...fields,
-      district:
-        districtId === null
-          ? null
-          : {
-              number: districtNumber!,
-              name: districtName!,
-              officer: officerId === null ? null : { rank: officerRank!, firstName: officerFirstName!, lastName: officerLastName!, user: officerUser },
-            },
-      followers: followers.map((f) => ({
-        userId: f.userId,
-        kind: f.kind,
-        user: recipient(f.userId, f.telegramId, f.blocked, f.language, f.languageCode),
-      })),
-    };
+    return (await this.reports([reportId])).get(reportId) ?? null;
+  }
+
+  /** The reports by id, each with its followers, in two queries however many (a report that is gone is absent). */
+  async reports(reportIds: readonly number[]): Promise<Map<number, NoticeReport>> {
+    const found = new Map<number, NoticeReport>();
+    if (!reportIds.length) return found;
+    const rows = await reportRows(this.db, reportIds);
+    if (!rows.length) return found;
+    const followers = await followerRows(
+      this.db,
+      rows.map((r) => r.id),
+    );
+    for (const row of rows) {
+      const {
+        districtId,
+        districtNumber,
+        districtName,
+        officerId,
+        officerRank,
+        officerFirstName,
+        officerLastName,
+        officerUserId,
+        officerTelegramId,
+        officerBlocked,
+        officerLanguage,
+        officerLanguageCode,
+        ...fields
+      } = row;
+      const officerUser = officerUserId === null ? null : recipient(officerUserId, officerTelegramId!, officerBlocked!, officerLanguage, officerLanguageCode);
+      found.set(row.id, {
+        ...fields,
+        district:
+          districtId === null
+            ? null
+            : {
+                number: districtNumber!,
+                name: districtName!,
+                officer: officerId === null ? null : { rank: officerRank!, firstName: officerFirstName!, lastName: officerLastName!, user: officerUser },
+              },
+        followers: followers
+          .filter((f) => f.reportId === row.id)
+          .map((f) => ({
+            userId: f.userId,
+            kind: f.kind,
+            user: recipient(f.userId, f.telegramId, f.blocked, f.language, f.languageCode),
+          })),
+      });
+    }
+    return found;
   }
 
   /** What the card shows beyond the report's row (cardFactsQuery); zeros and no staff change for a report that is gone. */

@@ -147,6 +147,20 @@ describe("the notifier's store", () => {
     });
   });
 
+  it("reads several reports at once, each with its own followers only, and leaves out one that is gone", async () => {
+    const { reporter, follower, original, report } = await fixture();
+    await db.insertInto("ReportFollower").values({ reportId: original.id, userId: follower.id, kind: "reporter", createdAt: created }).execute();
+    const found = await store.reports([report.id, original.id, report.id + 100]);
+    expect([...found.keys()].sort()).toEqual([original.id, report.id].sort());
+    expect(found.get(report.id)).toEqual(await store.report(report.id));
+    expect(found.get(report.id)!.followers.map((f) => [f.userId, f.kind])).toEqual([
+      [reporter.id, "reporter"],
+      [follower.id, "confirmation"],
+    ]);
+    expect(found.get(original.id)).toMatchObject({ ref: "BB-2026-000001", followers: [{ userId: follower.id, kind: "reporter" }] });
+    expect((await store.reports([])).size).toBe(0);
+  });
+
   it("counts the reporter's reports and the confirmed ones, and other reports of the category nearby, in one query", async () => {
     const { reporter, report, original } = await fixture();
     expect(await store.cardFacts(report)).toEqual({ reporter: { total: 2, confirmed: 1 }, nearby: 1, lastChange: null });
