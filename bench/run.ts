@@ -46,8 +46,8 @@ const P95 = "step latency p95 (ms)";
 /**
  * Several instances share the one database's connections, as the README's deployment section says to configure
  * them: each holds DATABASE_POOL_SIZE = the default (10, sized for one instance) ÷ instances. With 10 each, two
- * instances kept twice the connections busy on the same two cores (measured 5 December: 35.5 against 39.5 reports/s,
- * 34 against 31 ms of CPU per report).
+ * instances kept twice the connections busy on the same two cores (measured 5 December, back to back: 35.5 against
+ * 39.5 reports/s, 34 against 31 ms of CPU per report; the interleaved rounds' ratio did not move, see README).
  */
 const poolSizeFor = (instances: number) => String(Math.max(3, Math.round(DEFAULT_POOL_SIZE / instances)));
 
