@@ -62,7 +62,7 @@ export class ChatPrefetch {
   }
 
   /**
-   * A write (or a deletion: `at` undefined) that may wait until the chat is let go, where it costs no round trip of
+   * A write (or, with value null, a deletion) that may wait until the chat is let go, where it costs no round trip of
    * its own (it goes with the release, committed with the handled update's end): only for what nothing depends on
    * if a crash loses it (which question's buttons to close next, a finished form's leftover row). False when the
    * key's chat is not held here: then the caller writes at once. Until then reads here see it, and any other write
