@@ -207,10 +207,13 @@ export type VoteResult =
   | { kind: "voted"; consultation: Consultation; option: number; changed: boolean; suggestionQueued: boolean }
   | { kind: "same"; consultation: Consultation; option: number }
   | { kind: "closed"; consultation: Consultation }
-  | { kind: "not_found" };
+  | { kind: "not_found" }
+  /** The voter was banned (after their ballot reached them): nothing is stored, nothing reaches the officer. */
+  | { kind: "not_allowed" };
 
 /**
- * A resident's vote: one per resident, changed by voting again while the consultation is open. A suggestion ("Inne")
+ * A resident's vote: one per resident, changed by voting again while the consultation is open; never a banned
+ * resident's (the ballot goes to none, but one may have reached them before the ban). A suggestion ("Inne")
  * goes to the officer in the same transaction, without who wrote it. The option and the consultation come from
  * untrusted callback data: both are checked here.
  */
@@ -227,6 +230,8 @@ export async function castVote(
 ): Promise<VoteResult> {
   const { now } = input;
   const result = await deps.db.transaction().execute(async (tx): Promise<VoteResult> => {
+    const voter = await tx.selectFrom("User").select("banned").where("id", "=", input.userId).executeTakeFirst();
+    if (!voter || voter.banned) return { kind: "not_allowed" };
     const consultation = await consultationById(tx, input.consultationId);
     if (!consultation || !isValidChoice(input.option, consultation.options.length)) return { kind: "not_found" };
     if (consultation.status !== "open" || consultation.closesAt.getTime() <= now.getTime()) return { kind: "closed", consultation };

@@ -263,6 +263,39 @@ describe("a residents' consultation and the district plan (issue 17, item 2)", (
     expect(html).not.toContain(String(author.id));
   });
 
+  it("refuses a resident banned after the ballot reached them: no vote, no suggestion, no ballot on request", async () => {
+    const [early, late] = [residents[250]!, residents[251]!];
+    const before = await votes();
+    // One asked for "Inne" before the ban: the words typed after it reach nobody.
+    await press(env.tg, late, "Inne — napiszę", "Napisz, czym według Ciebie");
+    await say(env.tg, ADMIN, `/ban ${early.id}`, "nie może już wysyłać zgłoszeń");
+    await say(env.tg, ADMIN, `/ban ${late.id}`, "nie może już wysyłać zgłoszeń");
+    const refusal = "Przepraszamy, to konto nie może brać udziału w konsultacjach.";
+    expect(await vote(early, 0)).toBe(refusal);
+    const answerTo = async (user: FakeUser, data: string) => {
+      const message = (ballotsTo(user).at(-1)!.response as { result: { message_id: number; chat: { id: number } } }).result;
+      const id = env.tg.pressButton(user, message, data).callback_query!.id;
+      return textOf(await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.callback_query_id === id, { timeout: 10_000 }));
+    };
+    expect(await answerTo(early, `cv:${consultationId}:o`)).toBe(refusal);
+    // The officer card still offers the consultation; the tap gets no ballot.
+    env.tg.sendText(early, "👮 Mój dzielnicowy");
+    await replyContaining(env.tg, early.id, "Kto jest Twoim dzielnicowym");
+    env.tg.sendLocation(early, ALEKSANDROWICE.lat, ALEKSANDROWICE.lon);
+    await replyContaining(env.tg, early.id, "Co dalej");
+    const ballots = ballotsTo(early).length;
+    const tap = env.tg.pressButtonByText(early, "Konsultacja rejonu — zagłosuj").callback_query!.id;
+    expect(textOf(await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.callback_query_id === tap, { timeout: 10_000 }))).toBe(refusal);
+    const words = "Propozycja po blokadzie Mieszkaniec251";
+    env.tg.sendText(late, words);
+    expect(textOf(await replyContaining(env.tg, late.id, "to konto nie może"))).toBe(refusal);
+    expect(await votes()).toEqual(before);
+    expect(ballotsTo(early)).toHaveLength(ballots);
+    // Nothing was queued for the officer: the vote's transaction would have queued it before the answer.
+    const queued = await env.app.deps.db.selectFrom("Delivery").select("payload").where("payload", "like", "%po blokadzie%").execute();
+    expect(queued).toEqual([]);
+  });
+
   it("forgets who voted and their words when a voter deletes their data, and keeps the vote in the count", async () => {
     const leaver = residents[241]!;
     await press(env.tg, leaver, "Inne — napiszę", "Napisz, czym według Ciebie");

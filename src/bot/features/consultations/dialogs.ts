@@ -264,6 +264,7 @@ async function consultOther(conversation: DialogConversation, ctx: Ctx, args: { 
     });
     if (!result || result.kind === "not_found") await answer.ctx.reply(t("consult.notFound"), { reply_markup: mainMenu(t) });
     else if (result.kind === "closed") await answer.ctx.reply(t("consult.closed"), { reply_markup: mainMenu(t) });
+    else if (result.kind === "not_allowed") await answer.ctx.reply(t("consult.notAllowed"), { reply_markup: mainMenu(t) });
     else await answer.ctx.reply(t("consult.otherSaved"), { reply_markup: mainMenu(t) });
     return;
   }

@@ -32,6 +32,7 @@ export function consultationsFeature(): Composer<BotContext> {
       return ctx.reply(ctx.t("consult.optedOut"), { reply_markup: { inline_keyboard: [[{ text: ctx.t("consult.optIn"), callback_data: "cv:on" }]] } });
     }
     if (choice === "o") {
+      if (ctx.user.banned) return ctx.answerCallbackQuery({ text: ctx.t("consult.notAllowed") });
       const c = await consultationById(db, id);
       if (!c) return ctx.answerCallbackQuery({ text: ctx.t("consult.notFound") });
       if (c.status !== "open" || c.closesAt.getTime() <= ctx.deps.now().getTime()) return ctx.answerCallbackQuery({ text: ctx.t("consult.closed") });
@@ -52,6 +53,7 @@ export function consultationsFeature(): Composer<BotContext> {
       },
     );
     if (result.kind === "not_found") return ctx.answerCallbackQuery({ text: ctx.t("consult.notFound") });
+    if (result.kind === "not_allowed") return ctx.answerCallbackQuery({ text: ctx.t("consult.notAllowed") });
     if (result.kind === "closed") {
       await ctx.answerCallbackQuery({ text: ctx.t("consult.closed") });
       return ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
@@ -74,6 +76,7 @@ export function consultationsFeature(): Composer<BotContext> {
 
   // The ballot on request ("cb:<id>", offered under the officer card while a consultation is open).
   composer.callbackQuery(/^cb:(\d{1,10})$/, async (ctx) => {
+    if (ctx.user?.banned) return ctx.answerCallbackQuery({ text: ctx.t("consult.notAllowed") });
     const c = await consultationById(ctx.deps.db, Number(ctx.match[1]));
     if (!c) return ctx.answerCallbackQuery({ text: ctx.t("consult.notFound") });
     if (c.status !== "open" || c.closesAt.getTime() <= ctx.deps.now().getTime()) return ctx.answerCallbackQuery({ text: ctx.t("consult.closed") });
