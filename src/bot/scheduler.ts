@@ -1,6 +1,7 @@
 import type { Config } from "../config.js";
 import type { OutgoingMessage } from "../delivery/outbox.js";
 import { refreshPlannerStatistics, type Database } from "../db/connection.js";
+import { reportFormKey } from "../db/chatPrefetch.js";
 import type { I18n } from "../i18n/index.js";
 import { userLocale } from "../i18n/index.js";
 import { queueBroadcastProgress, queueMeetingReminders, sendDueDigests, type OutboxDeps } from "../services/meetings.js";
@@ -155,7 +156,15 @@ export async function applyDataRetention(deps: BotDeps, config: Config, now: Dat
   if (days === null) return null;
   const started = performance.now();
   const counts = await applyRetentionIfDue(
-    { db: deps.db, notifier: deps.notifier, forgetUser: (telegramId) => deps.users.forget(telegramId) },
+    {
+      db: deps.db,
+      notifier: deps.notifier,
+      forgetUser: (telegramId) => {
+        deps.users.forget(telegramId);
+        deps.reports.uncache(reportFormKey(telegramId));
+      },
+      forgetState: (key) => deps.reports.uncache(key),
+    },
     {
       now,
       days,

@@ -369,6 +369,11 @@ export class ReportStore {
     await this.deleteForm(key);
   }
 
+  /** The form's row was deleted outside any chat's handling (retention): the next read asks the database. */
+  uncache(key: string): void {
+    this.forms.delete(key);
+  }
+
   /** The form's row was deleted with the resident's data (services/privacy.ts): nothing here hands it out again. */
   formDeleted(key: string): void {
     this.remember(key, null);

@@ -57,8 +57,10 @@ const SETTING_LAST_RUN = "retention.lastRunAt";
 export interface RetentionDeps {
   db: Database;
   notifier: { flush(): Promise<void>; recordSent(event: { dedupeKey: string; result?: unknown }, opts?: { notBefore?: Date }): Promise<void> };
-  /** A deleted account's cached row (the user directory) is forgotten. */
+  /** A deleted account's cached row (the user directory) and its form are forgotten. */
   forgetUser?: (telegramId: number) => void;
+  /** A deleted dialogue state's row is forgotten where a cache keeps it (the report form's, on SQLite). */
+  forgetState?: (key: string) => void;
 }
 
 export interface RetentionInput {
@@ -195,11 +197,7 @@ export async function applyRetention(deps: RetentionDeps, input: RetentionInput)
     counts.inbox = await deleteInSteps(run, (q) =>
       q.deleteFrom("InboxUpdate").where("updateId", "in", q.selectFrom("InboxUpdate").select("updateId").where("receivedAt", "<", cutoff).limit(ROWS_PER_STEP)),
     );
-    counts.conversations = await deleteInSteps(run, (q) =>
-      q
-        .deleteFrom("ConversationState")
-        .where("key", "in", q.selectFrom("ConversationState").select("key").where("updatedAt", "<", cutoff).limit(ROWS_PER_STEP)),
-    );
+    counts.conversations = await deleteIdleDialogues(run);
     counts.geocodeEntries = await deleteOldGeocodeEntries(run);
     await deleteMeetingParticipation(run);
     await forgetOldOpinions(run);
@@ -464,6 +462,22 @@ async function deleteOldGeocodeEntries(run: Run): Promise<number> {
 }
 
 /** Runs a DELETE that removes at most a step's rows again and again until it removes fewer; returns the total. */
+/** Dialogue state untouched since the cutoff, in steps; each deleted row is forgotten by the caches too. */
+async function deleteIdleDialogues(run: Run): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const rows = await run.db
+      .deleteFrom("ConversationState")
+      .where("key", "in", (eb) => eb.selectFrom("ConversationState").select("key").where("updatedAt", "<", run.cutoff).limit(ROWS_PER_STEP))
+      .returning("key")
+      .execute();
+    for (const { key } of rows) run.deps.forgetState?.(key);
+    deleted += rows.length;
+    await run.pause();
+    if (rows.length < ROWS_PER_STEP) return deleted;
+  }
+}
+
 async function deleteInSteps(run: Run, statement: (q: Queryable) => { executeTakeFirst(): Promise<{ numDeletedRows: bigint }> }): Promise<number> {
   let deleted = 0;
   for (;;) {

@@ -468,6 +468,43 @@ describe("data retention (RETENTION_DAYS, issue 14)", () => {
   }
 });
 
+describe("a report form left open past the period (RETENTION_DAYS=30)", () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await startTestEnv({ ADMIN_TELEGRAM_IDS: String(ADMIN.id), RETENTION_DAYS: "30" });
+  });
+  afterAll(async () => {
+    await env.stop();
+  });
+
+  it("is gone from memory as from the database: its buttons are closed and nothing is stored again", async () => {
+    // An admin (never deleted as inactive) leaves a form after its first answers.
+    await say(env.tg, ADMIN, "/start", "Dzień dobry");
+    env.tg.sendLocation(ADMIN, 49.814167, 19.017778);
+    await replyContaining(env.tg, ADMIN.id, "Czego dotyczy");
+    const question = (await press(env.tg, ADMIN, "Nieprawidłowe parkowanie", "O jakiej porze"))!;
+    const db = env.app.deps.db;
+    const form = () => db.selectFrom("ConversationState").select(["key", "value"]).where("key", "=", `reportForm:${ADMIN.id}`).execute();
+    // The form notes the question it just asked after asking it: written before the clock moves on.
+    const asked = (question.response as { result: { message_id: number } }).result.message_id;
+    await expect.poll(async () => (JSON.parse((await form())[0]?.value ?? "{}") as { promptId?: number }).promptId).toBe(asked);
+    env.clock.now = new Date(env.clock.now.getTime() + 31 * DAY);
+    // Twice: an interval tick may have been running when the clock moved.
+    await env.app.scheduler.tick();
+    await env.app.scheduler.tick();
+    expect(await form()).toEqual([]);
+    // The form's own button: a form still held in memory would take it and ask the next question.
+    const update = env.tg.pressButtonByText(ADMIN, "Dalej →");
+    const answer = await env.tg.waitFor((c) => c.method === "answerCallbackQuery" && c.payload.callback_query_id === update.callback_query!.id, {
+      timeout: 10_000,
+    });
+    expect(textOf(answer)).toBe("Ten formularz jest już zamknięty.");
+    await say(env.tg, ADMIN, "/help", "Jak mogę pomóc");
+    expect(env.tg.replies(ADMIN.id).filter((c) => textOf(c).includes("W jakie dni"))).toEqual([]);
+    expect(await form()).toEqual([]);
+  });
+});
+
 describe("RETENTION_DAYS=off", () => {
   let env: TestEnv;
   beforeAll(async () => {
