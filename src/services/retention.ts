@@ -461,7 +461,6 @@ async function deleteOldGeocodeEntries(run: Run): Promise<number> {
   }
 }
 
-/** Runs a DELETE that removes at most a step's rows again and again until it removes fewer; returns the total. */
 /** Dialogue state untouched since the cutoff, in steps; each deleted row is forgotten by the caches too. */
 async function deleteIdleDialogues(run: Run): Promise<number> {
   let deleted = 0;
@@ -478,6 +477,7 @@ async function deleteIdleDialogues(run: Run): Promise<number> {
   }
 }
 
+/** Runs a DELETE that removes at most a step's rows again and again until it removes fewer; returns the total. */
 async function deleteInSteps(run: Run, statement: (q: Queryable) => { executeTakeFirst(): Promise<{ numDeletedRows: bigint }> }): Promise<number> {
   let deleted = 0;
   for (;;) {
