@@ -194,10 +194,23 @@ export async function applyRetention(deps: RetentionDeps, input: RetentionInput)
     await stripClosedReports(run);
     await deleteInactiveAccounts(run, input.keepTelegramIds ?? []);
     counts.deliveries = await deleteOldDeliveries(run);
-    counts.inbox = await deleteInSteps(run, (q) =>
-      q.deleteFrom("InboxUpdate").where("updateId", "in", q.selectFrom("InboxUpdate").select("updateId").where("receivedAt", "<", cutoff).limit(ROWS_PER_STEP)),
-    );
-    counts.conversations = await deleteIdleDialogues(run);
+    counts.inbox = await deleteInSteps(run, async () => {
+      const { numDeletedRows } = await db
+        .deleteFrom("InboxUpdate")
+        .where("updateId", "in", (eb) => eb.selectFrom("InboxUpdate").select("updateId").where("receivedAt", "<", cutoff).limit(ROWS_PER_STEP))
+        .executeTakeFirst();
+      return Number(numDeletedRows);
+    });
+    // Each deleted dialogue row is forgotten by the caches too.
+    counts.conversations = await deleteInSteps(run, async () => {
+      const rows = await db
+        .deleteFrom("ConversationState")
+        .where("key", "in", (eb) => eb.selectFrom("ConversationState").select("key").where("updatedAt", "<", cutoff).limit(ROWS_PER_STEP))
+        .returning("key")
+        .execute();
+      for (const { key } of rows) deps.forgetState?.(key);
+      return rows.length;
+    });
     counts.geocodeEntries = await deleteOldGeocodeEntries(run);
     await deleteMeetingParticipation(run);
     await forgetOldOpinions(run);
@@ -461,27 +474,14 @@ async function deleteOldGeocodeEntries(run: Run): Promise<number> {
   }
 }
 
-/** Dialogue state untouched since the cutoff, in steps; each deleted row is forgotten by the caches too. */
-async function deleteIdleDialogues(run: Run): Promise<number> {
+/**
+ * Runs a step that deletes at most ROWS_PER_STEP rows (and says how many it deleted) again and again until it
+ * deletes fewer; returns the total.
+ */
+async function deleteInSteps(run: Run, step: () => Promise<number>): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const rows = await run.db
-      .deleteFrom("ConversationState")
-      .where("key", "in", (eb) => eb.selectFrom("ConversationState").select("key").where("updatedAt", "<", run.cutoff).limit(ROWS_PER_STEP))
-      .returning("key")
-      .execute();
-    for (const { key } of rows) run.deps.forgetState?.(key);
-    deleted += rows.length;
-    await run.pause();
-    if (rows.length < ROWS_PER_STEP) return deleted;
-  }
-}
-
-/** Runs a DELETE that removes at most a step's rows again and again until it removes fewer; returns the total. */
-async function deleteInSteps(run: Run, statement: (q: Queryable) => { executeTakeFirst(): Promise<{ numDeletedRows: bigint }> }): Promise<number> {
-  let deleted = 0;
-  for (;;) {
-    const n = Number((await statement(run.db).executeTakeFirst()).numDeletedRows);
+    const n = await step();
     deleted += n;
     await run.pause();
     if (n < ROWS_PER_STEP) return deleted;
